@@ -1,0 +1,52 @@
+# wanderer-kills: every developer and CI entry point. Node 20 only (see README).
+SHELL := /bin/bash
+NODE ?= node
+TEST_FILES ?= $(shell find test -name '*.test.ts' | sort)
+
+.PHONY: all install build start demo test test-unit test-integration typecheck lint bench bench-micro bench-e2e clean
+
+all: build
+
+# Install only when the lock file changed since the last install (node_modules/.installed).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.installed
+
+build: install
+	npx tsc -p tsconfig.json
+
+typecheck: install
+	npx tsc -p tsconfig.json --noEmit
+
+lint: typecheck
+
+# Serve the live feed (R2Z2) on the embedded SQLite default.
+start: build
+	$(NODE) dist/src/cli/main.js serve
+
+# The same product fed by the built-in simulator: no network needed.
+demo: build
+	$(NODE) dist/src/cli/main.js serve --source sim --sim-rate 5 --db ./data/demo.db
+
+test: install typecheck
+	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=120000 $(TEST_FILES)
+
+test-unit: install
+	$(NODE) --import tsx --test $(shell find test/unit -name '*.test.ts' | sort)
+
+test-integration: install
+	$(NODE) --import tsx --test --test-concurrency=1 $(shell find test/integration -name '*.test.ts' | sort)
+
+bench: build
+	$(NODE) dist/src/cli/main.js bench all
+
+bench-micro: install
+	@for f in $$(find bench/micro -name '*.bench.ts' | sort); do echo "== $$f"; $(NODE) --import tsx $$f || exit 1; done
+
+bench-e2e: build
+	$(NODE) dist/src/cli/main.js bench all
+
+clean:
+	rm -rf dist

@@ -1,0 +1,95 @@
+// The canonical killmail (SPEC §3.1): one shape for REST, WebSocket, SSE and webhooks.
+// Keys whose value is null/undefined are omitted when serialised; `zkb` keeps zKillboard's camelCase.
+
+export interface Position {
+  x: number;
+  y: number;
+  z: number;
+}
+
+/** Name fields filled by enrichment (SPEC §3.2); absent until resolved. */
+export interface EntityNames {
+  character_name?: string;
+  corporation_name?: string;
+  corporation_ticker?: string;
+  alliance_name?: string;
+  alliance_ticker?: string;
+}
+
+export interface CanonicalVictim extends EntityNames {
+  character_id?: number;
+  corporation_id?: number;
+  alliance_id?: number;
+  faction_id?: number;
+  ship_type_id: number;
+  ship_name?: string;
+  ship_group_id?: number;
+  ship_group_name?: string;
+  damage_taken: number;
+  position?: Position;
+}
+
+export interface CanonicalAttacker extends EntityNames {
+  character_id?: number;
+  corporation_id?: number;
+  alliance_id?: number;
+  faction_id?: number;
+  ship_type_id?: number;
+  ship_name?: string;
+  weapon_type_id?: number;
+  damage_done: number;
+  final_blow: boolean;
+  security_status: number;
+}
+
+export interface Zkb {
+  locationID?: number;
+  hash: string;
+  fittedValue: number;
+  droppedValue: number;
+  destroyedValue: number;
+  totalValue: number;
+  points: number;
+  npc: boolean;
+  solo: boolean;
+  awox: boolean;
+  labels: string[];
+}
+
+export interface CanonicalKillmail {
+  killmail_id: number;
+  kill_time: string; // ISO-8601 UTC with "Z"
+  system_id: number;
+  solar_system_name?: string;
+  region_id?: number;
+  security_status?: number;
+  moon_id?: number;
+  war_id?: number;
+  victim: CanonicalVictim;
+  attackers: CanonicalAttacker[];
+  attacker_count: number;
+  zkb?: Zkb;
+}
+
+/**
+ * What the pipeline hands to the store and the bus for one kill. `json` is the canonical
+ * killmail serialised once (in the worker); every consumer splices these bytes.
+ */
+export interface KillRecord {
+  killmailId: number;
+  systemId: number;
+  killTimeMs: number;
+  /** Unique character ids of the victim and attackers (0/absent ids excluded). */
+  characterIds: number[];
+  victimCharacterId: number; // 0 when none
+  totalValue: number;
+  npc: boolean;
+  /** Canonical JSON text (SPEC §3.1). */
+  json: string;
+  /** True when the entry replaces an earlier stored copy (R2Z2 `sequence_updated`). */
+  replace: boolean;
+  /** True when every name the kill needs was resolved (SPEC §3.2 timeliness). */
+  enriched: boolean;
+  /** Epoch µs (clock.epochUs) when the raw entry was received: ingest → delivery latency. */
+  receivedAtUs: number;
+}

@@ -1,0 +1,3 @@
+export { createLogger, silentLogger, type Logger } from './logger.js';
+export { Counters } from './counters.js';
+export { LatencyHistogram, initHistograms, type LatencySummary } from './histogram.js';
