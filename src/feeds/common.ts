@@ -1,0 +1,75 @@
+// Types and helpers shared by the R2Z2 and RedisQ feeds.
+import type { ComponentHealth, CursorStore, Feed, IngestSink, RawEntry } from '../core/ports.js';
+import type { Counters, Logger } from '../telemetry/index.js';
+import { untilAborted } from './timing.js';
+
+/** A cursor value the caller should persist (with its next store batch) under `name`. */
+export interface CursorUpdate {
+  name: string;
+  value: string;
+}
+
+/** A running feed: the core Feed port plus what /health and the store writer need. */
+export interface FeedHandle extends Feed {
+  health(): ComponentHealth;
+  /**
+   * With `cursorMode: 'external'`, the cursor that moved since the last call (returned once,
+   * then undefined until it moves again); the caller persists it, ideally in the same
+   * transaction as the batch whose acks moved it. Always undefined in 'direct' mode.
+   */
+  pendingCursor(): CursorUpdate | undefined;
+}
+
+/** What every feed gets from app.ts. */
+export interface FeedDeps {
+  sink: IngestSink;
+  cursors: CursorStore;
+  logger: Logger;
+  counters: Counters;
+}
+
+/** Cutoff for an entry received now: kills older than this are `older` downstream; 0 disables. */
+export function cutoffAt(cutoffSeconds: number, nowMs: number = Date.now()): number {
+  return cutoffSeconds > 0 ? nowMs - cutoffSeconds * 1000 : 0;
+}
+
+/**
+ * Push with back-pressure: when the sink is full, wait for it to become writable and push the
+ * same entry again (never drop it). Returns false only when the feed stopped while waiting.
+ */
+export async function pushEntry(sink: IngestSink, entry: RawEntry, signal: AbortSignal, onWait: () => void): Promise<boolean> {
+  while (!sink.push(entry)) {
+    onWait();
+    await untilAborted(sink.whenWritable(), signal);
+    if (signal.aborted) return false;
+  }
+  return true;
+}
+
+/** Local tallies for stats(), mirrored into the shared counters as `feed.<name>.<key>`. */
+export class Tally {
+  private readonly values = new Map<string, number>();
+
+  constructor(
+    private readonly prefix: string,
+    private readonly counters: Counters,
+  ) {}
+
+  inc(key: string, by = 1): void {
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    this.counters.inc(`${this.prefix}.${key}`, by);
+  }
+
+  get(key: string): number {
+    return this.values.get(key) ?? 0;
+  }
+
+  entries(): [string, number][] {
+    return [...this.values.entries()];
+  }
+}
+
+/** Age of the newest entry in ms, or null before the first one. */
+export function ageMs(atMs: number | undefined, nowMs: number = Date.now()): number | null {
+  return atMs === undefined ? null : Math.max(0, nowMs - atMs);
+}

@@ -1,0 +1,84 @@
+// The acknowledged-sequence watermark of a sequential feed and its persisted cursor.
+//
+// The pipeline acks terminal outcomes (stored, skipped, older, failed) possibly out of order.
+// The watermark is the highest sequence such that every pushed sequence <= it is acked, so a
+// restart at watermark + 1 loses nothing; what it re-fetches is deduped downstream (`skipped`).
+import type { CursorStore } from '../core/ports.js';
+import type { CursorUpdate } from './common.js';
+
+export type CursorMode = 'direct' | 'external';
+
+export class SequenceWatermark {
+  /** Pushed, not yet acked. Pushes ascend, so insertion order is ascending: first = minimum. */
+  private readonly pending = new Set<number>();
+  private mark = -1;
+  private persisted: number | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly cursors: CursorStore,
+    private readonly mode: CursorMode,
+    private readonly onWriteError: (err: unknown) => void,
+  ) {}
+
+  /** The watermark restored from the store; it is already persisted. */
+  restore(value: number): void {
+    this.mark = value;
+    this.persisted = value;
+  }
+
+  get value(): number {
+    return this.mark;
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  pushed(seq: number): void {
+    this.pending.add(seq);
+  }
+
+  /** An entry that was never handed over (the feed stopped while the sink was full). */
+  withdrawn(seq: number): void {
+    this.pending.delete(seq);
+  }
+
+  /** Returns false for a seq that is not pending (duplicate or unknown ack). */
+  acked(seq: number, nextSeq: number): boolean {
+    if (!this.pending.delete(seq)) return false;
+    this.advance(nextSeq);
+    return true;
+  }
+
+  /**
+   * Recompute after an ack or a skip. `nextSeq` is the sequence the feed fetches next: every
+   * sequence below it was pushed (then pending or acked) or deliberately skipped (a gap).
+   */
+  advance(nextSeq: number): void {
+    const first = this.pending.values().next();
+    const w = first.done ? nextSeq - 1 : first.value - 1;
+    if (w <= this.mark) return;
+    this.mark = w;
+    if (this.mode === 'direct') this.flush();
+  }
+
+  /** 'external' mode: the moved cursor, once; the caller persists it. */
+  take(): CursorUpdate | undefined {
+    if (this.mode !== 'external' || this.mark < 0 || this.mark === this.persisted) return undefined;
+    this.persisted = this.mark;
+    return { name: this.name, value: String(this.mark) };
+  }
+
+  /** 'direct' mode: write the watermark if it moved (one cheap UPSERT). */
+  flush(): void {
+    if (this.mode !== 'direct' || this.mark < 0 || this.mark === this.persisted) return;
+    try {
+      this.cursors.setCursor(this.name, String(this.mark));
+      this.persisted = this.mark;
+    } catch (err) {
+      // The next move retries the write; a lost write only means more `skipped` re-fetches.
+      this.onWriteError(err);
+    }
+  }
+}
