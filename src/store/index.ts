@@ -1,0 +1,158 @@
+// Storage stage (SPEC §4): SQLite in WAL mode, one batch writer, a read connection with prepared
+// queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
+import type { ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
+import type { Counters, Logger } from '../telemetry/index.js';
+import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type DbTuning } from './open.js';
+import { migrate, schemaVersion } from './migrations.js';
+import { createStoreWriter, type StoreWriter, type WriterStats } from './writer.js';
+import { createKillReader } from './reader.js';
+import { createRetention, type Retention, type RetentionStats } from './retention.js';
+import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+
+export { spliceJsonArray } from './reader.js';
+export { MEMORY_PATH, type DbTuning } from './open.js';
+export { SCHEMA_VERSION } from './migrations.js';
+export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats } from './writer.js';
+export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
+export type { CheckpointerStats } from './checkpointer.js';
+
+export interface StoreOptions {
+  /** SQLite file (parent folders are created) or ':memory:'. */
+  path: string;
+  /** Kills older than this are pruned; 0 keeps everything. */
+  retentionHours: number;
+  /** Time between retention runs / WAL checks, ms (default 60,000). */
+  retentionIntervalMs?: number;
+  /** Most kills deleted per retention transaction (default 500; batches are sized to take ~4 ms). */
+  retentionBatchSize?: number;
+  logger?: Logger;
+  counters?: Counters;
+  /** Receives each write batch's transaction time, µs. */
+  batchHistogram?: { recordUs(us: number): void };
+  /** Epoch ms clock (tests). */
+  nowMs?: () => number;
+  tuning?: Partial<DbTuning>;
+  /**
+   * Run WAL checkpoints on a worker thread once start() is called (default true; file
+   * databases only). When false, the writer checkpoints every walAutocheckpointPages itself.
+   */
+  checkpointThread?: boolean;
+}
+
+// With the checkpoint thread on, the writer's own autocheckpoint only fires if the thread
+// falls far behind (64 MiB of 4 KiB pages), and retention's main-thread PASSIVE at 128 MiB.
+const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
+const BACKSTOP_PASSIVE_BYTES = 128 * 1024 * 1024;
+
+/** Everything /status and `wkills db stats` show about the store. */
+export interface StoreReport extends StoreStats {
+  path: string;
+  schemaVersion: number;
+  writer: WriterStats;
+  retention: RetentionStats;
+  checkpointer: CheckpointerStats | null;
+}
+
+export interface Store {
+  /** Resolved file path, or ':memory:'. */
+  readonly path: string;
+  /** The one writer: writeBatch(records, cursors?) → outcomes; updateJson; deadLetter. */
+  readonly writer: StoreWriter;
+  /** Read queries on the read connection (canonical JSON texts, newest first). */
+  readonly reader: KillReader;
+  /** Feed cursors, committed immediately (pass cursors to writeBatch to commit them with kills). */
+  readonly cursors: CursorStore;
+  readonly retention: Retention;
+  /** Starts retention and the WAL checkpoint thread. */
+  start(): void;
+  /** Stops retention (finishing its current batch) and the checkpoint thread, then closes both connections. */
+  stop(): Promise<void>;
+  stats(): StoreStats;
+  report(): StoreReport;
+  /** Healthy while the database is open and the last write succeeded (SPEC §9 "DB writable"). */
+  health(): ComponentHealth;
+  /** Rebuild the file to reclaim free pages (`wkills db vacuum`); blocks: not for a serving process. */
+  vacuum(): void;
+  /** Closes both connections (checkpointing the WAL). Idempotent. */
+  close(): void;
+}
+
+/**
+ * Open (create, migrate) the database and build the writer, reader and retention on it.
+ * Throws ERR_STORE_WRITE when the file's schema is newer than this build.
+ */
+export function openStore(opts: StoreOptions): Store {
+  const threaded = opts.checkpointThread !== false && opts.path !== MEMORY_PATH;
+  const tuning: DbTuning = {
+    ...DEFAULT_TUNING,
+    ...(threaded && { walAutocheckpointPages: BACKSTOP_AUTOCHECKPOINT_PAGES }),
+    ...opts.tuning,
+  };
+  const opened = openDatabase(opts.path, (db) => void migrate(db), tuning);
+  const writerOpts = {
+    ...(opts.nowMs !== undefined && { nowMs: opts.nowMs }),
+    ...(opts.counters !== undefined && { counters: opts.counters }),
+    ...(opts.batchHistogram !== undefined && { batchHistogram: opts.batchHistogram }),
+  };
+  const writer = createStoreWriter(opened.writer, writerOpts);
+  const reader = createKillReader(opened.reader);
+  const retention = createRetention({
+    db: opened.writer,
+    retentionHours: opts.retentionHours,
+    busyTimeoutMs: tuning.busyTimeoutMs,
+    lastWriteAtMs: writer.lastWriteAtMs,
+    // The thread owns routine checkpoints; the main-thread watch is only the fallback.
+    ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
+    ...(opts.retentionBatchSize !== undefined && { batchSize: opts.retentionBatchSize }),
+    ...(opts.retentionIntervalMs !== undefined && { intervalMs: opts.retentionIntervalMs }),
+    ...(opts.nowMs !== undefined && { nowMs: opts.nowMs }),
+    ...(opts.logger !== undefined && { logger: opts.logger }),
+    ...(opts.counters !== undefined && { counters: opts.counters }),
+  });
+  let closed = false;
+  let checkpointer: Checkpointer | undefined;
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    // The thread closes its own connection on 'stop'; the writer's final TRUNCATE waits for it.
+    void checkpointer?.stop();
+    opened.close();
+  };
+  return {
+    path: opened.path,
+    writer,
+    reader,
+    cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    retention,
+    start() {
+      if (closed) throw new Error('store: start() after close()');
+      retention.start();
+      if (threaded && checkpointer === undefined) {
+        checkpointer = startCheckpointer({
+          path: opened.path,
+          ...(opts.logger !== undefined && { logger: opts.logger }),
+          ...(opts.counters !== undefined && { counters: opts.counters }),
+        });
+      }
+    },
+    async stop() {
+      await retention.stop();
+      await checkpointer?.stop();
+      close();
+    },
+    stats: () => reader.stats(),
+    report: () => ({
+      ...reader.stats(),
+      path: opened.path,
+      schemaVersion: schemaVersion(opened.writer),
+      writer: writer.stats(),
+      retention: retention.stats(),
+      checkpointer: checkpointer?.stats() ?? null,
+    }),
+    health: () => (closed ? { healthy: false, message: 'store closed' } : writer.health()),
+    vacuum() {
+      opened.writer.exec('VACUUM');
+    },
+    close,
+  };
+}

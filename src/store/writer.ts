@@ -1,0 +1,238 @@
+// The one batch writer (DESIGN "one writer owns the database"). Every statement is prepared
+// here, once; a batch is one transaction: one commit (one WAL append) per batch instead of per
+// kill. See bench/micro/store/write.bench.ts. No JSON is parsed here: the pipeline hands over
+// the routing columns and the canonical JSON text in each KillRecord.
+import type { KillRecord } from '../core/killmail.js';
+import type { ComponentHealth, CursorStore } from '../core/ports.js';
+import { WkError } from '../core/errors.js';
+import { monoUs } from '../core/clock.js';
+import type { Counters } from '../telemetry/index.js';
+import type { Db } from './open.js';
+import { createCharacterIndex, joinIds } from './character-index.js';
+import { addDelta, createSystemCounts } from './system-counts.js';
+
+/** stored: new kill. skipped: id already stored. replaced: stored copy updated. invalid: dead-lettered. */
+export type WriteOutcome = 'stored' | 'skipped' | 'replaced' | 'invalid';
+
+export interface CursorUpdate {
+  readonly name: string;
+  readonly value: string;
+}
+
+export interface DeadLetterEntry {
+  source: string;
+  reason: string;
+  message: string;
+  body?: Uint8Array | string;
+}
+
+export interface WriterStats {
+  batches: number;
+  stored: number;
+  skipped: number;
+  replaced: number;
+  invalid: number;
+  jsonUpdates: number;
+  deadLetters: number;
+  writeErrors: number;
+  lastBatchUs: number;
+  maxBatchUs: number;
+  lastError: string | null;
+}
+
+export interface StoreWriter extends CursorStore {
+  writeBatch(records: readonly KillRecord[], cursors?: readonly CursorUpdate[]): WriteOutcome[];
+  updateJson(killmailId: number, json: string, enriched: boolean): boolean;
+  deadLetter(entry: DeadLetterEntry): void;
+  stats(): WriterStats;
+  health(): ComponentHealth;
+  /** Epoch ms of the last committed write (0: none yet); retention checkpoints when idle. */
+  lastWriteAtMs(): number;
+}
+
+export interface WriterOptions {
+  nowMs?: () => number;
+  counters?: Counters;
+  /** Records each batch's transaction time in µs (telemetry LatencyHistogram fits). */
+  batchHistogram?: { recordUs(us: number): void };
+}
+
+const MAX_MESSAGE_CHARS = 2000;
+
+/** Cheap shape checks, so one bad record is dead-lettered instead of failing the batch. */
+export function invalidReason(r: KillRecord): string | null {
+  if (!Number.isSafeInteger(r.killmailId) || r.killmailId <= 0) return 'killmailId';
+  if (!Number.isSafeInteger(r.systemId) || r.systemId <= 0) return 'systemId';
+  if (!Number.isSafeInteger(r.killTimeMs)) return 'killTimeMs';
+  if (!Number.isFinite(r.totalValue)) return 'totalValue';
+  if (!Number.isSafeInteger(r.victimCharacterId) || r.victimCharacterId < 0) return 'victimCharacterId';
+  if (typeof r.json !== 'string' || r.json.length === 0) return 'json';
+  if (!Array.isArray(r.characterIds)) return 'characterIds';
+  for (const id of r.characterIds) if (!Number.isSafeInteger(id) || id <= 0) return 'characterIds';
+  return null;
+}
+
+function prepareStatements(db: Db) {
+  return {
+    insertKill: db.prepare(
+      `INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id,
+         enriched, stored_at_ms, character_ids, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (killmail_id) DO NOTHING`,
+    ),
+    selectOld: db
+      .prepare<[number], [number, number, string]>('SELECT system_id, kill_time_ms, character_ids FROM killmails WHERE killmail_id = ?')
+      .raw(),
+    updateKill: db.prepare(
+      `UPDATE killmails SET system_id = ?, kill_time_ms = ?, total_value = ?, npc = ?, victim_character_id = ?,
+         enriched = ?, character_ids = ?, json = ? WHERE killmail_id = ?`,
+    ),
+    updateJson: db.prepare<[string, number, number]>('UPDATE killmails SET json = ?, enriched = ? WHERE killmail_id = ?'),
+    upsertCursor: db.prepare<[string, string, number]>(
+      `INSERT INTO feed_cursors (name, value, updated_at_ms) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms`,
+    ),
+    selectCursor: db.prepare<[string], string>('SELECT value FROM feed_cursors WHERE name = ?').pluck(),
+    insertDead: db.prepare<[string, string, string, Buffer | string | null, number]>(
+      'INSERT INTO dead_letters (source, reason, message, body, at_ms) VALUES (?, ?, ?, ?, ?)',
+    ),
+  };
+}
+
+/** Add one batch's outcomes to the running stats and the shared counters (once per batch, not per kill). */
+function tally(s: WriterStats, outcomes: readonly WriteOutcome[], c: Counters | undefined): void {
+  let stored = 0, skipped = 0, replaced = 0, invalid = 0;
+  for (const o of outcomes) {
+    if (o === 'stored') stored++;
+    else if (o === 'skipped') skipped++;
+    else if (o === 'replaced') replaced++;
+    else invalid++;
+  }
+  s.batches++; s.stored += stored; s.skipped += skipped; s.replaced += replaced; s.invalid += invalid; s.deadLetters += invalid;
+  if (c === undefined) return;
+  c.inc('store.batches');
+  if (stored > 0) c.inc('store.stored', stored);
+  if (skipped > 0) c.inc('store.skipped', skipped);
+  if (replaced > 0) c.inc('store.replaced', replaced);
+  if (invalid > 0) c.inc('store.invalid', invalid);
+}
+
+export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter {
+  const nowMs = opts.nowMs ?? Date.now;
+  const chars = createCharacterIndex(db);
+  const counts = createSystemCounts(db);
+  const st = prepareStatements(db);
+
+  const s: WriterStats = {
+    batches: 0, stored: 0, skipped: 0, replaced: 0, invalid: 0, jsonUpdates: 0,
+    deadLetters: 0, writeErrors: 0, lastBatchUs: 0, maxBatchUs: 0, lastError: null,
+  };
+
+  function insertDeadRow(e: DeadLetterEntry, atMs: number): void {
+    const body = e.body === undefined ? null : typeof e.body === 'string' ? e.body : Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength);
+    st.insertDead.run(e.source, e.reason, e.message.slice(0, MAX_MESSAGE_CHARS), body, atMs);
+  }
+
+  function insertNew(r: KillRecord, charText: string, atMs: number, deltas: Map<number, number>): boolean {
+    const info = st.insertKill.run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, r.npc ? 1 : 0,
+      r.victimCharacterId, r.enriched ? 1 : 0, atMs, charText, r.json);
+    if (info.changes === 0) return false;
+    chars.add(r.characterIds, r.killTimeMs, r.killmailId);
+    addDelta(deltas, r.systemId, 1);
+    return true;
+  }
+
+  function replaceOld(r: KillRecord, charText: string, old: [number, number, string], deltas: Map<number, number>): void {
+    const [oldSystem, oldTime, oldText] = old;
+    st.updateKill.run(r.systemId, r.killTimeMs, r.totalValue, r.npc ? 1 : 0, r.victimCharacterId,
+      r.enriched ? 1 : 0, charText, r.json, r.killmailId);
+    // A zKB relabel keeps time and participants: skip the index churn in that common case.
+    if (oldTime !== r.killTimeMs || oldText !== charText) {
+      chars.remove(oldText, oldTime, r.killmailId);
+      chars.add(r.characterIds, r.killTimeMs, r.killmailId);
+    }
+    if (oldSystem !== r.systemId) {
+      addDelta(deltas, oldSystem, -1);
+      addDelta(deltas, r.systemId, 1);
+    }
+  }
+
+  function writeOne(r: KillRecord, atMs: number, deltas: Map<number, number>): WriteOutcome {
+    const bad = invalidReason(r);
+    if (bad !== null) {
+      insertDeadRow({ source: 'store', reason: 'invalid_record', message: `invalid ${bad} in killmail ${String(r.killmailId)}`, body: typeof r.json === 'string' ? r.json : '' }, atMs);
+      return 'invalid';
+    }
+    const charText = joinIds(r.characterIds);
+    if (!r.replace) return insertNew(r, charText, atMs, deltas) ? 'stored' : 'skipped';
+    const old = st.selectOld.get(r.killmailId);
+    if (old === undefined) return insertNew(r, charText, atMs, deltas) ? 'stored' : 'skipped';
+    replaceOld(r, charText, old, deltas);
+    return 'replaced';
+  }
+
+  const batchTx = db.transaction((records: readonly KillRecord[], cursors: readonly CursorUpdate[] | undefined): WriteOutcome[] => {
+    const atMs = nowMs();
+    const deltas = new Map<number, number>();
+    const outcomes = new Array<WriteOutcome>(records.length);
+    for (let i = 0; i < records.length; i++) outcomes[i] = writeOne(records[i] as KillRecord, atMs, deltas);
+    counts.apply(deltas);
+    if (cursors !== undefined) for (const c of cursors) st.upsertCursor.run(c.name, c.value, atMs);
+    return outcomes;
+  });
+
+  let lastWriteAtMs = 0;
+
+  /** Run a write; a SQLite failure becomes ERR_STORE_WRITE and marks the store unhealthy. */
+  function guarded<T>(what: string, fn: () => T): T {
+    try {
+      const out = fn();
+      s.lastError = null;
+      lastWriteAtMs = nowMs();
+      return out;
+    } catch (err) {
+      s.writeErrors++;
+      s.lastError = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+      opts.counters?.inc('store.write_errors');
+      throw new WkError('ERR_STORE_WRITE', s.lastError, { cause: err });
+    }
+  }
+
+  return {
+    writeBatch(records, cursors) {
+      if (records.length === 0 && (cursors === undefined || cursors.length === 0)) return [];
+      const t0 = monoUs();
+      // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for an enrich worker's
+      // cache write) rather than upgrading a read mid-transaction, which WAL refuses with BUSY.
+      const outcomes = guarded('writeBatch', () => batchTx.immediate(records, cursors));
+      const us = monoUs() - t0;
+      s.lastBatchUs = us;
+      if (us > s.maxBatchUs) s.maxBatchUs = us;
+      opts.batchHistogram?.recordUs(us);
+      tally(s, outcomes, opts.counters);
+      return outcomes;
+    },
+    updateJson(killmailId, json, enriched) {
+      const changed = guarded('updateJson', () => st.updateJson.run(json, enriched ? 1 : 0, killmailId).changes > 0);
+      if (changed) s.jsonUpdates++;
+      return changed;
+    },
+    deadLetter(entry) {
+      guarded('deadLetter', () => insertDeadRow(entry, nowMs()));
+      s.deadLetters++;
+      opts.counters?.inc('store.dead_letters');
+    },
+    getCursor(name) {
+      return st.selectCursor.get(name);
+    },
+    setCursor(name, value) {
+      guarded('setCursor', () => st.upsertCursor.run(name, value, nowMs()));
+    },
+    stats: () => ({ ...s }),
+    lastWriteAtMs: () => lastWriteAtMs,
+    health() {
+      if (!db.open) return { healthy: false, message: 'database closed' };
+      if (s.lastError !== null) return { healthy: false, message: `last write failed: ${s.lastError}` };
+      return { healthy: true, message: `writable; ${s.batches} batches, ${s.stored} kills stored` };
+    },
+  };
+}
