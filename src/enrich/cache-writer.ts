@@ -1,0 +1,61 @@
+// Rows a worker resolved, carried to the main thread (the one SQLite writer) and applied there
+// in one transaction. Plain objects with column names, so they survive postMessage/msgpack.
+import type { Database, Statement } from 'better-sqlite3';
+
+export interface EsiNameRow {
+  id: number;
+  category: string;
+  name: string | null;
+  ticker: string | null;
+  extra: string | null;
+  expires_at_ms: number;
+}
+
+export type CacheWrite =
+  | { table: 'esi_names'; row: EsiNameRow }
+  | { table: 'esi_unresolvable'; row: { id: number; until_ms: number } }
+  | { table: 'sde_types'; row: { type_id: number; name: string; group_id: number } }
+  | { table: 'sde_groups'; row: { group_id: number; name: string; category_id: number } }
+  | {
+      table: 'sde_systems';
+      row: { system_id: number; name: string; security_status: number; constellation_id: number; region_id: number };
+    }
+  | { table: 'esi_http_cache'; row: { url: string; etag: string | null; expires_at_ms: number; body: string } };
+
+export type CacheTable = CacheWrite['table'];
+
+export interface CacheWriter {
+  /** Upserts every row in one transaction; returns how many were written. Unknown tables throw. */
+  apply(writes: readonly CacheWrite[]): number;
+}
+
+const UPSERT: Record<CacheTable, string> = {
+  esi_names:
+    'INSERT OR REPLACE INTO esi_names (id, category, name, ticker, extra, expires_at_ms) VALUES (@id, @category, @name, @ticker, @extra, @expires_at_ms)',
+  esi_unresolvable: 'INSERT OR REPLACE INTO esi_unresolvable (id, until_ms) VALUES (@id, @until_ms)',
+  sde_types: 'INSERT OR REPLACE INTO sde_types (type_id, name, group_id) VALUES (@type_id, @name, @group_id)',
+  sde_groups: 'INSERT OR REPLACE INTO sde_groups (group_id, name, category_id) VALUES (@group_id, @name, @category_id)',
+  sde_systems:
+    'INSERT OR REPLACE INTO sde_systems (system_id, name, security_status, constellation_id, region_id) VALUES (@system_id, @name, @security_status, @constellation_id, @region_id)',
+  esi_http_cache:
+    'INSERT OR REPLACE INTO esi_http_cache (url, etag, expires_at_ms, body) VALUES (@url, @etag, @expires_at_ms, @body)',
+};
+
+/**
+ * The main-thread side of the shared name cache. Statements are prepared here, at creation,
+ * so a missing migration fails at start rather than on the first batch.
+ */
+export function createCacheWriter(db: Database): CacheWriter {
+  const stmts = new Map<CacheTable, Statement>();
+  for (const [table, sql] of Object.entries(UPSERT) as [CacheTable, string][]) stmts.set(table, db.prepare(sql));
+  const run = db.transaction((writes: readonly CacheWrite[]) => {
+    for (const w of writes) {
+      const stmt = stmts.get(w.table);
+      // An unknown table is a protocol bug between worker and main thread: fail loudly (STYLE §6).
+      if (stmt === undefined) throw new Error(`cache write for unknown table ${String(w.table)}`);
+      stmt.run(w.row);
+    }
+    return writes.length;
+  });
+  return { apply: (writes) => (writes.length === 0 ? 0 : run(writes)) };
+}

@@ -1,0 +1,275 @@
+// The one ESI client, used by pipeline workers and the main thread alike (global fetch).
+// Every expected failure comes back as a result with a reason, never a throw, so callers can
+// count it and leave the kill with ids (SPEC §3.2, "bad input is data").
+import type { ErrorCode } from '../core/errors.js';
+import { Counters } from '../telemetry/counters.js';
+import { LatencyHistogram, type LatencySummary } from '../telemetry/histogram.js';
+import { EsiGate, ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-gate.js';
+import { HttpCache, type HttpCacheStore } from './http-cache.js';
+
+export type EsiFailReason =
+  | 'not_found'
+  | 'http_4xx'
+  | 'http_5xx'
+  | 'error_limited'
+  | 'rate_limited'
+  | 'timeout'
+  | 'network'
+  | 'malformed'
+  | 'truncated'
+  | 'wrong_shape'
+  | 'aborted';
+
+export type EsiResult =
+  | { ok: true; status: number; body: unknown; cached: boolean }
+  | { ok: false; status: number; reason: EsiFailReason; code: ErrorCode; message: string };
+
+export interface EsiClientOptions {
+  baseUrl: string;
+  userAgent: string;
+  compatibilityDate: string;
+  /** Whole request (headers and body) in ms; a hanging server becomes `timeout`. */
+  timeoutMs: number;
+  maxConcurrencyPerRoute: number;
+  counters?: Counters;
+  now?: () => number;
+  /** Attempts for 5xx, timeouts, network errors and truncated bodies (first try included). */
+  maxAttempts?: number;
+  /** Extra attempts after 420/429 (each waits for the announced reset first). */
+  maxRateLimitRetries?: number;
+  /** First back-off step in ms; doubled per attempt, jittered ±50 %, capped at 8× this. */
+  backoffBaseMs?: number;
+  errorLimitLowWater?: number;
+  /** Optional persistence of ETag/Expires rows (esi_http_cache). */
+  httpCacheStore?: HttpCacheStore;
+  maxHttpCacheEntries?: number;
+}
+
+/** Returns false when a 2xx body does not have the expected shape (→ `wrong_shape`). */
+export type ShapeCheck = (body: unknown) => boolean;
+
+export interface EsiClient {
+  get(group: EsiRouteGroup, path: string, isShape: ShapeCheck): Promise<EsiResult>;
+  post(group: EsiRouteGroup, path: string, body: unknown, isShape: ShapeCheck): Promise<EsiResult>;
+  stats(): Record<string, number>;
+  latency(): Record<string, LatencySummary>;
+  close(): void;
+}
+
+/**
+ * Groups whose ETag rows are worth persisting: their resolved names expire (24 h) and are then
+ * revalidated. Types, groups, systems and constellations are cached forever once resolved, and
+ * killmails are immutable, so their rows would never be read again.
+ */
+const PERSISTED_GROUPS: ReadonlySet<EsiRouteGroup> = new Set<EsiRouteGroup>(['corporations', 'alliances', 'characters']);
+
+type Attempt = EsiResult | { retry: EsiFailReason; status: number; message: string };
+
+const FAIL_CODE: Record<EsiFailReason, ErrorCode> = {
+  not_found: 'ERR_ESI_HTTP_STATUS',
+  http_4xx: 'ERR_ESI_HTTP_STATUS',
+  http_5xx: 'ERR_ESI_HTTP_STATUS',
+  network: 'ERR_ESI_HTTP_STATUS',
+  aborted: 'ERR_ESI_HTTP_STATUS',
+  error_limited: 'ERR_ESI_RATE_LIMITED',
+  rate_limited: 'ERR_ESI_RATE_LIMITED',
+  timeout: 'ERR_ESI_TIMEOUT',
+  malformed: 'ERR_ESI_BODY',
+  truncated: 'ERR_ESI_BODY',
+  wrong_shape: 'ERR_ESI_BODY',
+};
+
+export function createEsiClient(opts: EsiClientOptions): EsiClient {
+  return new Client(opts);
+}
+
+class Client implements EsiClient {
+  private readonly counters: Counters;
+  private readonly now: () => number;
+  private readonly gate: EsiGate;
+  private readonly cache: HttpCache;
+  private readonly stop = new AbortController();
+  private readonly histograms = new Map<EsiRouteGroup, LatencyHistogram>();
+  private readonly base: string;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly opts: EsiClientOptions) {
+    this.counters = opts.counters ?? new Counters();
+    this.now = opts.now ?? Date.now;
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+    this.gate = new EsiGate({
+      maxConcurrencyPerRoute: opts.maxConcurrencyPerRoute,
+      errorLimitLowWater: opts.errorLimitLowWater ?? 10,
+      now: this.now,
+    });
+    this.cache = new HttpCache(opts.maxHttpCacheEntries ?? 5000, opts.httpCacheStore);
+    this.headers = {
+      'user-agent': opts.userAgent,
+      'x-compatibility-date': opts.compatibilityDate,
+      accept: 'application/json',
+    };
+    for (const g of ESI_ROUTE_GROUPS) this.histograms.set(g, new LatencyHistogram());
+  }
+
+  get(group: EsiRouteGroup, path: string, isShape: ShapeCheck): Promise<EsiResult> {
+    return this.request(group, 'GET', this.base + path, undefined, isShape);
+  }
+
+  post(group: EsiRouteGroup, path: string, body: unknown, isShape: ShapeCheck): Promise<EsiResult> {
+    return this.request(group, 'POST', this.base + path, JSON.stringify(body), isShape);
+  }
+
+  stats(): Record<string, number> {
+    const g = this.gate.snapshot();
+    this.counters.set('esi.error_limit.remain', Number.isFinite(g.errorRemain) ? g.errorRemain : -1);
+    this.counters.set('esi.http_cache.entries', this.cache.size);
+    this.counters.set('esi.http_cache.corrupt_rows', this.cache.corruptRows);
+    return this.counters.snapshot();
+  }
+
+  latency(): Record<string, LatencySummary> {
+    const out: Record<string, LatencySummary> = {};
+    for (const [g, h] of this.histograms) out[g] = h.summary();
+    return out;
+  }
+
+  close(): void {
+    this.stop.abort();
+    this.gate.close();
+    for (const h of this.histograms.values()) h.destroy();
+    this.histograms.clear();
+  }
+
+  private async request(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<EsiResult> {
+    // Before Expires the cached body is the answer: asking again can get an app banned (§4.3).
+    if (method === 'GET' && group !== 'killmails') {
+      const fresh = this.cache.fresh(url, this.now());
+      if (fresh !== undefined) {
+        this.counters.inc('esi.http_cache.fresh');
+        return { ok: true, status: 200, body: fresh, cached: true };
+      }
+    }
+    const maxAttempts = this.opts.maxAttempts ?? 3;
+    const maxLimited = this.opts.maxRateLimitRetries ?? 5;
+    let transient = 0;
+    let limited = 0;
+    for (;;) {
+      const r = await this.attempt(group, method, url, body, isShape);
+      if (!('retry' in r)) return this.settle(r);
+      const isLimit = r.retry === 'error_limited' || r.retry === 'rate_limited';
+      const used = isLimit ? ++limited : ++transient;
+      if (this.stop.signal.aborted || used >= (isLimit ? maxLimited + 1 : maxAttempts)) {
+        return this.settle(fail(r.retry, r.status, r.message));
+      }
+      this.counters.inc(`esi.retry.${r.retry}`);
+      // 420/429 wait in the gate until the announced reset; other failures back off here.
+      if (!isLimit) await this.gate.sleep(this.backoffMs(used));
+    }
+  }
+
+  private settle(r: EsiResult): EsiResult {
+    if (!r.ok && r.reason !== 'not_found') this.counters.inc(`esi.failed.${r.reason}`);
+    if (!r.ok && r.reason === 'not_found') this.counters.inc('esi.not_found');
+    return r;
+  }
+
+  private backoffMs(attempt: number): number {
+    const base = this.opts.backoffBaseMs ?? 200;
+    const step = Math.min(base * 2 ** (attempt - 1), base * 8);
+    return step * (0.5 + Math.random());
+  }
+
+  private async attempt(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<Attempt> {
+    await this.gate.acquire(group);
+    try {
+      if (this.stop.signal.aborted) return fail('aborted', 0, 'client closed');
+      this.counters.inc('esi.requests');
+      this.counters.inc(`esi.requests.${group}`);
+      const startedMs = performance.now();
+      const r = await this.send(group, method, url, body, isShape);
+      this.histograms.get(group)?.recordUs((performance.now() - startedMs) * 1000);
+      return r;
+    } finally {
+      this.gate.release(group);
+    }
+  }
+
+  private async send(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<Attempt> {
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const signal = AbortSignal.any([this.stop.signal, timeout]);
+    const headers: Record<string, string> = { ...this.headers };
+    const stale = method === 'GET' && group !== 'killmails' ? this.cache.stale(url) : undefined;
+    if (stale?.etag) headers['if-none-match'] = stale.etag;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body: body ?? null, signal, redirect: 'follow' });
+    } catch (err) {
+      return this.transportFailure(err, timeout, 'network');
+    }
+    this.gate.onResponse(group, res.status, res.headers);
+    this.counters.inc(`esi.status.${res.status}`);
+    if (res.status === 304 && stale !== undefined) {
+      await discard(res);
+      this.cache.revalidated(url, res.headers, this.now());
+      this.counters.inc('esi.http_cache.not_modified');
+      return { ok: true, status: 304, body: stale.parsed, cached: true };
+    }
+    if (res.status < 200 || res.status > 299) {
+      await discard(res);
+      return statusFailure(res.status);
+    }
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      return this.transportFailure(err, timeout, 'truncated');
+    }
+    return this.parse(group, method, url, res, text, isShape);
+  }
+
+  private parse(group: EsiRouteGroup, method: string, url: string, res: Response, text: string, isShape: ShapeCheck): Attempt {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (err) {
+      // A body cut short ends mid-token; anything else that fails to parse is malformed.
+      const reason = /end of (JSON|data)|Unterminated/i.test(describe(err)) || text.length === 0 ? 'truncated' : 'malformed';
+      return fail(reason, res.status, `${url}: ${describe(err)}`);
+    }
+    if (!isShape(parsed)) return fail('wrong_shape', res.status, `${url}: unexpected body shape`);
+    if (method === 'GET' && group !== 'killmails') this.cache.store(url, res.headers, text, parsed, this.now(), PERSISTED_GROUPS.has(group));
+    return { ok: true, status: res.status, body: parsed, cached: false };
+  }
+
+  private transportFailure(err: unknown, timeout: AbortSignal, otherwise: EsiFailReason): Attempt {
+    if (this.stop.signal.aborted) return fail('aborted', 0, 'client closed');
+    const reason: EsiFailReason = timeout.aborted ? 'timeout' : otherwise;
+    return { retry: reason, status: 0, message: describe(err) };
+  }
+}
+
+function statusFailure(status: number): Attempt {
+  if (status === 404) return fail('not_found', status, 'HTTP 404');
+  if (status === 420) return { retry: 'error_limited', status, message: 'HTTP 420 error limited' };
+  if (status === 429) return { retry: 'rate_limited', status, message: 'HTTP 429 rate limited' };
+  if (status >= 500) return { retry: 'http_5xx', status, message: `HTTP ${status}` };
+  return fail('http_4xx', status, `HTTP ${status}`);
+}
+
+function fail(reason: EsiFailReason, status: number, message: string): EsiResult {
+  return { ok: false, status, reason, code: FAIL_CODE[reason], message };
+}
+
+/** Cancels an unread body so undici can reuse or close the socket now rather than at GC. */
+async function discard(res: Response): Promise<void> {
+  await res.body?.cancel().catch((err: unknown) => err);
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}
