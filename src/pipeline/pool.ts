@@ -1,0 +1,351 @@
+// The pipeline's main-thread side: K lanes, a Piscina pool of K workers, result loops, counters.
+// See lane.ts for the crash-recovery protocol and worker-runtime.ts for the drain protocol.
+import { Piscina } from 'piscina';
+import type { Config } from '../config/index.js';
+import { epochUs } from '../core/clock.js';
+import { WkError } from '../core/errors.js';
+import type { ComponentHealth, PipelineOutcome, RawEntry, SourceKind } from '../core/ports.js';
+import { nextPowerOfTwo, ringRecordBytes } from '../core/ring.js';
+import type { Counters, Logger } from '../telemetry/index.js';
+import { ENTRY_HEADER_BYTES } from './entry-header.js';
+import { Lane } from './lane.js';
+import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
+import { createResultPackr, failResult, toOutcome } from './result-codec.js';
+import type { CacheRow, DrainReply, NormaliseOneReply, PipelineTask, PipelineWorkerData, ReenrichReply } from './types.js';
+
+const RESULT_WAIT_MS = 250;
+const WRITABLE_WAIT_MS = 100;
+const MAX_QUEUED_TASKS = 256;
+const IDLE_TIMEOUT_MS = 2 ** 31 - 1;
+const MAX_RESUBMIT_DELAY_MS = 1000;
+/** Consecutive task failures with no entry in flight before /health reports the pool unhealthy. */
+const UNHEALTHY_CRASH_STREAK = 3;
+
+export interface PipelineOptions {
+  config: Config;
+  logger: Logger;
+  counters: Counters;
+  /** Worker entry (tests pass a fixture wrapper); defaults to pipeline.worker.{ts,js} beside this file. */
+  workerFile?: string;
+  /** Longest stop() waits for in-flight entries before destroying the pool. */
+  drainTimeoutMs?: number;
+}
+
+export interface PipelineStats {
+  lanes: number;
+  ingestRingBytes: number;
+  resultRingBytes: number;
+  queueDepthEntries: number;
+  queueDepthBytes: number;
+  resultDepthBytes: number;
+  inFlight: number;
+  threads: number;
+  workerUtilisation: number;
+  taskRunTimeP50Ms: number;
+  taskRunTimeP99Ms: number;
+  received: number;
+  retried: number;
+  deadLettered: number;
+  /** Drain tasks submitted (Piscina round trips); entries / drainTasks is the batching achieved. */
+  drainTasks: number;
+}
+
+function defaultWorkerFile(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return new URL(`./pipeline.worker${ext}`, import.meta.url).href;
+}
+
+export class PipelinePool {
+  private readonly lanes: Lane[];
+  private readonly packr = createResultPackr();
+  private readonly reporter: OutcomeReporter;
+  private readonly sideband: SidebandSink;
+  private readonly ingestRingBytes: number;
+  private readonly resultRingBytes: number;
+  private state: 'idle' | 'running' | 'stopping' | 'stopped' = 'idle';
+  private pool: Piscina | undefined;
+  private writable: Promise<void> | undefined;
+  private blockedBytes = 0;
+  private drainedWaiter: (() => void) | undefined;
+  private loops: Promise<void>[] = [];
+  private readonly stats_ = { received: 0, retried: 0, deadLettered: 0, drainTasks: 0 };
+
+  constructor(private readonly opts: PipelineOptions) {
+    const { config } = opts;
+    this.reporter = new OutcomeReporter(opts.counters, opts.logger);
+    this.sideband = new SidebandSink(opts.counters, opts.logger);
+    // An ingest ring must hold the largest accepted entry; a result ring only config.ringBytes
+    // (results drop items and are smaller; one that is not becomes a too_large failure).
+    this.ingestRingBytes = nextPowerOfTwo(Math.max(config.ringBytes, ringRecordBytes(config.maxEntryBytes + ENTRY_HEADER_BYTES)));
+    this.resultRingBytes = nextPowerOfTwo(config.ringBytes);
+    this.lanes = Array.from({ length: config.workers }, (_, i) => new Lane(i, this.ingestRingBytes, this.resultRingBytes));
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'idle') throw new Error(`pipeline cannot start from state ${this.state}`);
+    const { config } = this.opts;
+    const workerData: PipelineWorkerData = {
+      lanes: this.lanes.map((l) => l.buffers),
+      config: {
+        maxEntryBytes: config.maxEntryBytes,
+        enrich: config.enrich,
+        enrichBudgetMs: config.enrichBudgetMs,
+        esiUrl: config.esiUrl,
+        esiCompatibilityDate: config.esiCompatibilityDate,
+        userAgent: config.userAgent,
+        db: config.db,
+      },
+    };
+    this.pool = new Piscina({
+      filename: this.opts.workerFile ?? defaultWorkerFile(),
+      minThreads: config.workers,
+      maxThreads: config.workers,
+      idleTimeout: IDLE_TIMEOUT_MS,
+      maxQueue: MAX_QUEUED_TASKS,
+      workerData,
+    });
+    // Worker errors not tied to a task (e.g. a replacement worker failing to load) arrive here;
+    // without a listener they would be an uncaught exception on the main thread.
+    this.pool.on('error', (err: unknown) => {
+      this.opts.counters.inc('pipeline.pool_errors');
+      this.opts.logger.error({ err }, 'pipeline worker pool error');
+    });
+    // Fail fast when the worker file cannot load (STYLE §6 "Startup problems fail fast").
+    try {
+      await this.pool.run({ kind: 'ping' } satisfies PipelineTask);
+    } catch (err) {
+      this.state = 'stopped';
+      await this.pool.destroy();
+      throw new WkError('ERR_PIPELINE_WORKER_CRASH', `pipeline worker failed to start: ${(err as Error).message}`, { cause: err });
+    }
+    this.state = 'running';
+    this.loops = this.lanes.map((l) => this.resultLoop(l));
+  }
+
+  push(entry: RawEntry): boolean {
+    if (this.state !== 'running') return false;
+    if (entry.body.byteLength > this.opts.config.maxEntryBytes) {
+      this.stats_.received++;
+      this.opts.counters.inc('pipeline.received');
+      const message = `entry of ${entry.body.byteLength} bytes exceeds maxEntryBytes ${this.opts.config.maxEntryBytes}`;
+      const outcome = toOutcome(failResult(0, entry.seq, entry.source, 'too_large', message));
+      queueMicrotask(() => this.deliver([outcome]));
+      return true;
+    }
+    const lane = this.pickLane();
+    if (!lane.tryPush(entry)) {
+      this.blockedBytes = entry.body.byteLength;
+      return false;
+    }
+    this.stats_.received++;
+    this.opts.counters.inc('pipeline.received');
+    this.kick(lane);
+    return true;
+  }
+
+  /** The lane with the most free ingest bytes keeps the workers evenly loaded. */
+  private pickLane(): Lane {
+    let best = this.lanes[0] as Lane;
+    let bestFree = best.ingestFreeBytes();
+    for (let i = 1; i < this.lanes.length; i++) {
+      const lane = this.lanes[i] as Lane;
+      const free = lane.ingestFreeBytes();
+      if (free > bestFree) {
+        best = lane;
+        bestFree = free;
+      }
+    }
+    return best;
+  }
+
+  whenWritable(): Promise<void> {
+    if (this.state !== 'running') return Promise.reject(new WkError('ERR_PIPELINE_STOPPED', 'pipeline is not running'));
+    this.writable ??= this.waitWritable().finally(() => {
+      this.writable = undefined;
+    });
+    return this.writable;
+  }
+
+  private async waitWritable(): Promise<void> {
+    const need = this.blockedBytes;
+    while (this.state === 'running') {
+      if (this.lanes.some((l) => l.canFit(need))) return;
+      await Promise.race(this.lanes.map((l) => l.waitForSpace(need, WRITABLE_WAIT_MS)));
+    }
+    throw new WkError('ERR_PIPELINE_STOPPED', 'pipeline stopped while the feed waited for space');
+  }
+
+  onResults(cb: OutcomeListener): void {
+    this.reporter.listen(cb);
+  }
+
+  private kick(lane: Lane): void {
+    if (lane.taskOutstanding || lane.resubmitTimer !== undefined || !lane.hasWork()) return;
+    const pool = this.pool;
+    if (pool === undefined || this.state === 'stopped') return;
+    lane.taskOutstanding = true;
+    this.stats_.drainTasks++;
+    const task: PipelineTask = { kind: 'drain', lane: lane.index, sequentialThroughId: lane.sequentialThroughId };
+    pool.run(task).then(
+      (reply: DrainReply) => this.onTaskDone(lane, reply),
+      (err: unknown) => this.onTaskFailed(lane, err),
+    );
+  }
+
+  private onTaskDone(lane: Lane, reply: DrainReply): void {
+    lane.taskOutstanding = false;
+    lane.crashStreak = 0;
+    this.sideband.accept(reply.side);
+    this.drainLane(lane);
+    this.kick(lane);
+    this.checkDrained();
+  }
+
+  onCacheWrites(cb: (writes: readonly CacheRow[]) => void): void {
+    this.sideband.onCacheWrites(cb);
+  }
+
+  enricherStats(): Record<string, number>[] {
+    return this.sideband.enricherStats();
+  }
+
+  private checkDrained(): void {
+    if (this.drainedWaiter !== undefined && this.isDrained()) this.drainedWaiter();
+  }
+
+  private onTaskFailed(lane: Lane, err: unknown): void {
+    lane.taskOutstanding = false;
+    if (this.state === 'stopped') return;
+    this.drainLane(lane);
+    const report = lane.recoverAfterCrash();
+    const { counters, logger } = this.opts;
+    this.stats_.retried += report.retried;
+    counters.inc('pipeline.retried', report.retried);
+    counters.inc('pipeline.worker_crashes');
+    logger.error({ err, lane: lane.index, retried: report.retried, deadLettered: report.deadLettered.length },
+      'pipeline worker task failed; lane recovered');
+    if (report.deadLettered.length > 0) {
+      this.stats_.deadLettered += report.deadLettered.length;
+      counters.inc('pipeline.dead_lettered', report.deadLettered.length);
+      this.deliver(report.deadLettered);
+    }
+    // A crash with nothing in flight (e.g. the worker file fails) backs off instead of spinning.
+    const delayMs = lane.crashStreak === 0 ? 0 : Math.min(MAX_RESUBMIT_DELAY_MS, 10 * 2 ** lane.crashStreak);
+    if (delayMs === 0) {
+      this.kick(lane);
+      this.checkDrained();
+      return;
+    }
+    lane.resubmitTimer = setTimeout(() => {
+      lane.resubmitTimer = undefined;
+      this.kick(lane);
+    }, delayMs);
+  }
+
+  private drainLane(lane: Lane): void {
+    const out: PipelineOutcome[] = [];
+    const duplicates = lane.drainResults(this.packr, out);
+    if (duplicates > 0) this.opts.counters.inc('pipeline.duplicates_discarded', duplicates);
+    this.deliver(out);
+  }
+
+  private async resultLoop(lane: Lane): Promise<void> {
+    while (this.state === 'running' || this.state === 'stopping') {
+      this.drainLane(lane);
+      await lane.waitForResults(RESULT_WAIT_MS);
+    }
+  }
+
+  private deliver(outcomes: PipelineOutcome[]): void {
+    if (outcomes.length === 0) return;
+    this.reporter.deliver(outcomes);
+    this.checkDrained();
+  }
+
+  private isDrained(): boolean {
+    return this.lanes.every((l) => l.inFlight === 0 && !l.taskOutstanding);
+  }
+
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    if (this.state === 'idle') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    await this.waitDrained(this.opts.drainTimeoutMs ?? 10_000);
+    this.state = 'stopped';
+    for (const lane of this.lanes) {
+      if (lane.resubmitTimer !== undefined) clearTimeout(lane.resubmitTimer);
+      lane.wakeResultWaiters();
+    }
+    await Promise.all(this.loops);
+    await this.pool?.destroy();
+  }
+
+  private async waitDrained(timeoutMs: number): Promise<void> {
+    if (this.isDrained()) return;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = new Promise<boolean>((resolve) => {
+      this.drainedWaiter = () => resolve(true);
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const ok = await drained;
+    clearTimeout(timer);
+    this.drainedWaiter = undefined;
+    if (!ok) {
+      const left = this.lanes.reduce((n, l) => n + l.inFlight, 0);
+      this.opts.logger.warn({ left, timeoutMs }, 'pipeline stop: entries still in flight after the drain timeout');
+    }
+  }
+
+  async runOne(body: Uint8Array, source: SourceKind): Promise<PipelineOutcome> {
+    const pool = this.requirePool();
+    const copy = new Uint8Array(body); // a private, transferable copy of the caller's bytes
+    const task: PipelineTask = { kind: 'normalise-one', body: copy, source, budgetMs: this.opts.config.enrichBudgetMs, receivedAtUs: epochUs() };
+    const reply = (await pool.run(task, { transferList: [copy.buffer] })) as NormaliseOneReply;
+    this.sideband.accept(reply.side);
+    return toOutcome(reply.result);
+  }
+
+  async reenrich(json: string): Promise<{ json: string; enriched: boolean }> {
+    const pool = this.requirePool();
+    const task: PipelineTask = { kind: 'reenrich', json, budgetMs: this.opts.config.enrichBudgetMs };
+    const reply = (await pool.run(task)) as ReenrichReply;
+    this.sideband.accept(reply.side);
+    return { json: reply.json, enriched: reply.enriched };
+  }
+
+  private requirePool(): Piscina {
+    if (this.pool === undefined || this.state !== 'running') throw new WkError('ERR_PIPELINE_STOPPED', 'pipeline is not running');
+    return this.pool;
+  }
+
+  /** /health component: running, workers alive, no lane stuck crashing with nothing in flight. */
+  health(): ComponentHealth {
+    if (this.state !== 'running') return { healthy: false, message: `pipeline ${this.state}` };
+    const threads = this.pool?.threads.length ?? 0;
+    const stuck = this.lanes.filter((l) => l.crashStreak >= UNHEALTHY_CRASH_STREAK).length;
+    if (threads === 0 || stuck > 0) return { healthy: false, message: `${threads} workers, ${stuck} lanes failing repeatedly` };
+    return { healthy: true, message: `${threads} workers, ${this.lanes.reduce((n, l) => n + l.inFlight, 0)} entries in flight` };
+  }
+
+  stats(): PipelineStats {
+    const pool = this.pool;
+    const runTime = pool?.histogram.runTime;
+    return {
+      lanes: this.lanes.length,
+      ingestRingBytes: this.ingestRingBytes,
+      resultRingBytes: this.resultRingBytes,
+      queueDepthEntries: this.lanes.reduce((n, l) => n + l.inFlight, 0),
+      queueDepthBytes: this.lanes.reduce((n, l) => n + l.ingestUsedBytes(), 0),
+      resultDepthBytes: this.lanes.reduce((n, l) => n + l.resultUsedBytes(), 0),
+      inFlight: this.lanes.reduce((n, l) => n + (l.taskOutstanding ? 1 : 0), 0),
+      threads: pool?.threads.length ?? 0,
+      workerUtilisation: pool?.utilization ?? 0,
+      taskRunTimeP50Ms: runTime?.p50 ?? 0,
+      taskRunTimeP99Ms: runTime?.p99 ?? 0,
+      ...this.stats_,
+    };
+  }
+}

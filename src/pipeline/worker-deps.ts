@@ -1,0 +1,24 @@
+// The one place a pipeline worker builds its outside dependencies: enrich/'s WorkerEnricher
+// (ESI client with rate limits and caching, shared SQLite name cache read-only + per-worker LRU).
+// It serves both the killmail fetch of short packages (always) and name enrichment (when
+// config.enrich). Rows it resolves go back to the main thread's single SQLite writer through
+// the task replies (`takePendingWrites`, see worker-runtime.ts).
+import type { WorkerEnricher } from '../core/ports.js';
+import { createWorkerEnricher } from '../enrich/worker-enricher.js';
+import type { FetchKillmail } from './normalise.js';
+import type { CacheRow, WorkerConfig } from './types.js';
+
+export interface WorkerDeps {
+  fetchKillmail?: FetchKillmail;
+  enricher?: WorkerEnricher & { takePendingWrites?(): CacheRow[] };
+}
+
+export function createWorkerDeps(config: WorkerConfig): WorkerDeps {
+  const enricher = createWorkerEnricher({
+    esiUrl: config.esiUrl,
+    userAgent: config.userAgent,
+    compatibilityDate: config.esiCompatibilityDate,
+    dbPath: config.db,
+  });
+  return { fetchKillmail: (id, hash) => enricher.fetchKillmail(id, hash), enricher };
+}

@@ -1,0 +1,193 @@
+// What a pipeline worker does with each Piscina task. Pure apart from the injected deps, so the
+// test fixtures wrap it with their own deps (test/fixtures/pipeline-*.worker.ts).
+//
+// Drain protocol (crash recovery depends on its order, see lane.ts): read entries from the lane's
+// ingest ring (READ cursor published), process them, and per entry in entry order: write the
+// result record, THEN commit the ingest TAIL past that entry. A crash therefore leaves every
+// entry without a committed TAIL in the ring; one whose result was written but not committed is
+// reprocessed and its duplicate result discarded by entry id on the main side.
+import { performance } from 'node:perf_hooks';
+import { threadId } from 'node:worker_threads';
+import { RingReader, RingWriter } from '../core/ring.js';
+import { decodeEntryHeader, entryBody, readEntryId, type EntryHeader } from './entry-header.js';
+import { isOlder, normalise, toKillRecord, type Normalised } from './normalise.js';
+import { isEntryRejected } from './reject.js';
+import { createResultPackr, failResult, killResult, type WireResult } from './result-codec.js';
+import type {
+  DrainReply, DrainTask, NormaliseOneReply, NormaliseOneTask, PipelineTask, PipelineWorkerData, ReenrichReply, ReenrichTask, Sideband,
+} from './types.js';
+import type { WorkerDeps } from './worker-deps.js';
+
+/** Entries read before awaiting their (possibly async) processing together. */
+const MAX_BATCH = 64;
+/** A drain task returns after this many entries or this much time so the pool stays fair. */
+const MAX_ENTRIES_PER_TASK = 256;
+const TASK_BUDGET_MS = 4;
+/**
+ * An idle worker lingers this long for the next entry before returning: under a steady feed the
+ * worker otherwise empties its ring every few entries and main pays a Piscina round trip per
+ * handful of entries (postTask dominated main-thread time; see bench/micro/pipeline/pipeline.bench.ts).
+ */
+const IDLE_LINGER_MS = 1;
+/** A full result ring: sleep this long per wait while main drains (workers may block). */
+const RESULT_SPACE_WAIT_MS = 50;
+/** Enricher stats ride on replies at most this often per worker. */
+const ENRICHER_STATS_EVERY_MS = 1000;
+
+interface WorkerLane {
+  ingest: RingReader;
+  result: RingWriter;
+}
+
+interface Pending {
+  result: WireResult | Promise<WireResult>;
+  end: number;
+}
+
+export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps): (task: PipelineTask) => Promise<unknown> {
+  const lanes: WorkerLane[] = data.lanes.map((l) => ({ ingest: new RingReader(l.ingest), result: new RingWriter(l.result) }));
+  const packr = createResultPackr();
+  const cfg = data.config;
+  const enricher = cfg.enrich ? deps.enricher : undefined;
+  const normaliseOpts = deps.fetchKillmail === undefined
+    ? { maxEntryBytes: cfg.maxEntryBytes }
+    : { maxEntryBytes: cfg.maxEntryBytes, fetchKillmail: deps.fetchKillmail };
+  let enrichErrors = 0;
+  let lastStatsMs = 0;
+
+  /** Drain what the enricher produced since the last reply (resets the error count). */
+  function sideband(): Sideband {
+    const side: Sideband = { threadId, enrichErrors };
+    enrichErrors = 0;
+    const writes = deps.enricher?.takePendingWrites?.();
+    if (writes !== undefined && writes.length > 0) side.cacheWrites = writes;
+    const now = performance.now();
+    if (deps.enricher !== undefined && now - lastStatsMs >= ENRICHER_STATS_EVERY_MS) {
+      lastStatsMs = now;
+      side.enricherStats = deps.enricher.stats();
+    }
+    return side;
+  }
+
+  function failure(h: EntryHeader, err: unknown): WireResult {
+    // Anything but a rejection is a bug: rethrow so the task fails and the lane's crash
+    // recovery retries then dead-letters the entry (STYLE §6: a worker error is an error).
+    if (!isEntryRejected(err)) throw err;
+    return failResult(h.entryId, h.seq, h.source, err.reason, err.message);
+  }
+
+  async function enrichKill(n: Normalised, budgetMs: number): Promise<boolean> {
+    if (enricher === undefined) return false;
+    try {
+      return await enricher.enrich(n.killmail, budgetMs);
+    } catch {
+      // The kill is still valid with ids only; main counts pipeline.enrich_errors.
+      enrichErrors++;
+      return false;
+    }
+  }
+
+  async function finishAsync(h: EntryHeader, pending: Normalised | Promise<Normalised>, budgetMs: number): Promise<WireResult> {
+    try {
+      const n = await pending;
+      return finish(h, n, await enrichKill(n, budgetMs));
+    } catch (err) {
+      return failure(h, err);
+    }
+  }
+
+  function finish(h: EntryHeader, n: Normalised, enriched: boolean): WireResult {
+    const kill = toKillRecord(n.killmail, { replace: n.replace, enriched, receivedAtUs: h.receivedAtUs });
+    return killResult(h.entryId, h.seq, h.source, isOlder(kill.killTimeMs, h.cutoffMs), kill);
+  }
+
+  function processEntry(h: EntryHeader, body: Uint8Array, budgetMs: number): WireResult | Promise<WireResult> {
+    let n: Normalised | Promise<Normalised>;
+    try {
+      n = normalise(body, normaliseOpts);
+    } catch (err) {
+      return failure(h, err);
+    }
+    if (n instanceof Promise || enricher !== undefined) return finishAsync(h, n, budgetMs);
+    return finish(h, n, false);
+  }
+
+  /** Write without publishing; drain() publishes once per batch, before committing the batch. */
+  function writeResult(lane: WorkerLane, r: WireResult): void {
+    let bytes: Uint8Array = packr.pack(r);
+    if (bytes.byteLength > lane.result.maxRecordBytes()) {
+      const message = `result of ${bytes.byteLength} bytes exceeds the result ring (${lane.result.capacity} bytes)`;
+      bytes = packr.pack({ entryId: r.entryId, seq: r.seq, source: r.source, reason: 'too_large', message });
+    }
+    while (!lane.result.tryWrite(bytes, undefined, false)) lane.result.waitForSpace(bytes.byteLength, RESULT_SPACE_WAIT_MS);
+  }
+
+  function readBatch(lane: WorkerLane, sequentialThroughId: number): Pending[] {
+    const out: Pending[] = [];
+    while (out.length < MAX_BATCH) {
+      const peeked = lane.ingest.peek();
+      if (peeked === undefined) break;
+      // A suspect entry (in flight during a crash) runs alone so a second crash names it.
+      const suspect = readEntryId(peeked) <= sequentialThroughId;
+      if (suspect && out.length > 0) break;
+      const record = lane.ingest.read() as Uint8Array;
+      const h = decodeEntryHeader(record);
+      out.push({ result: processEntry(h, entryBody(record), cfg.enrichBudgetMs), end: lane.ingest.position });
+      if (suspect) break;
+    }
+    return out;
+  }
+
+  async function drain(task: DrainTask): Promise<DrainReply> {
+    const lane = lanes[task.lane];
+    if (lane === undefined) throw new RangeError(`no lane ${task.lane}`);
+    lane.ingest.sync();
+    lane.result.sync();
+    const started = performance.now();
+    let processed = 0;
+    while (processed < MAX_ENTRIES_PER_TASK) {
+      let batch = readBatch(lane, task.sequentialThroughId);
+      // Idle: everything read is committed, so blocking on DATA_SIGNAL is allowed (STYLE §7).
+      if (batch.length === 0 && lane.ingest.waitForData(IDLE_LINGER_MS) !== 'timed-out') {
+        batch = readBatch(lane, task.sequentialThroughId);
+      }
+      if (batch.length === 0) break;
+      for (const p of batch) writeResult(lane, p.result instanceof Promise ? await p.result : p.result);
+      // Results first, then the commit: a crash in between re-runs the batch and main drops the
+      // duplicate results by entry id; the reverse order could lose entries.
+      lane.result.publish();
+      lane.ingest.commit((batch[batch.length - 1] as Pending).end);
+      processed += batch.length;
+      if (performance.now() - started > TASK_BUDGET_MS) break;
+    }
+    return { processed, side: sideband() };
+  }
+
+  async function reenrich(task: ReenrichTask): Promise<ReenrichReply> {
+    if (enricher === undefined) return { json: task.json, enriched: false, side: sideband() };
+    const n: Normalised = { killmail: JSON.parse(task.json) as Normalised['killmail'], replace: false };
+    const enriched = await enrichKill(n, task.budgetMs);
+    return { json: JSON.stringify(n.killmail), enriched, side: sideband() };
+  }
+
+  async function normaliseOne(task: NormaliseOneTask): Promise<NormaliseOneReply> {
+    const h: EntryHeader = { entryId: 0, seq: 0, receivedAtUs: task.receivedAtUs, cutoffMs: 0, source: task.source };
+    const result = await processEntry(h, task.body, task.budgetMs);
+    return { result, side: sideband() };
+  }
+
+  return async (task: PipelineTask): Promise<unknown> => {
+    switch (task.kind) {
+      case 'drain':
+        return drain(task);
+      case 'normalise-one':
+        return normaliseOne(task);
+      case 'reenrich':
+        return reenrich(task);
+      case 'ping':
+        return 'pong';
+      default:
+        throw new TypeError(`unknown pipeline task ${JSON.stringify(task)}`);
+    }
+  };
+}

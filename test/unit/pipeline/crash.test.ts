@@ -1,0 +1,76 @@
+// A worker crash loses no entry: in-flight entries are retried once, a repeat offender is
+// dead-lettered, later entries still complete (SPEC §3, STYLE §10 "a worker crashes mid-batch").
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bytes, r2z2Entry, zkbMeta } from '../../fixtures/pipeline-samples.js';
+import { CRASH_WORKER, entry, pushAll, seqsOf, startPipeline } from '../../fixtures/pipeline-harness.js';
+
+function shortPackage(id: number, hash: string): Uint8Array {
+  return bytes({ package: { killID: id, zkb: zkbMeta({ hash }) } });
+}
+
+describe('worker crashes', () => {
+  test('a worker killed mid-batch loses no entry and duplicates none', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-crash-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const h = await startPipeline(t, {}, CRASH_WORKER);
+    const N = 400;
+    const crashAt = new Set([50, 260]);
+    const entries = Array.from({ length: N }, (_, i) => {
+      const seq = i + 1;
+      const body = crashAt.has(seq) ? shortPackage(seq, `crash-once:${join(dir, String(seq))}`) : bytes(r2z2Entry(seq));
+      return entry(body, seq);
+    });
+    await pushAll(h.pipeline, entries);
+    await h.waitFor(N);
+    assert.deepEqual(seqsOf(h.outcomes), entries.map((e) => e.seq), 'every entry exactly once');
+    assert.ok(h.outcomes.every((o) => o.kind === 'kill'), 'the crash-once entries succeed on retry');
+    assert.equal(h.counters.get('pipeline.worker_crashes'), 2);
+    assert.ok(h.counters.get('pipeline.retried') >= 2, 'the crashing entries were retried');
+    assert.equal(h.counters.get('pipeline.dead_lettered'), 0);
+    assert.equal(h.pipeline.stats().threads, 2, 'piscina replaced the dead workers');
+    t.diagnostic(`retried ${h.counters.get('pipeline.retried')}, duplicates discarded ${h.counters.get('pipeline.duplicates_discarded')}`);
+  });
+
+  test('entries in flight on a slow fetch survive a crash of their worker', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-crash-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const h = await startPipeline(t, { workers: 1 }, CRASH_WORKER);
+    // One lane: the slow entries are read in the same batch as the crashing one.
+    const entries = [
+      entry(shortPackage(1, 'slow:50'), 1),
+      entry(shortPackage(2, 'slow:50'), 2),
+      entry(shortPackage(3, `crash-once:${join(dir, 'x')}`), 3),
+      entry(shortPackage(4, 'slow:50'), 4),
+      entry(bytes(r2z2Entry(5)), 5),
+    ];
+    await pushAll(h.pipeline, entries);
+    await h.waitFor(entries.length);
+    assert.deepEqual(seqsOf(h.outcomes), [1, 2, 3, 4, 5]);
+    assert.ok(h.outcomes.every((o) => o.kind === 'kill'));
+  });
+
+  test('a poison entry that crashes the worker twice is dead-lettered; later entries complete', async (t) => {
+    const h = await startPipeline(t, {}, CRASH_WORKER);
+    const N = 300;
+    const poisonSeq = 120;
+    const entries = Array.from({ length: N }, (_, i) => {
+      const seq = i + 1;
+      return entry(seq === poisonSeq ? shortPackage(seq, 'poison') : bytes(r2z2Entry(seq)), seq, 'redisq');
+    });
+    await pushAll(h.pipeline, entries);
+    await h.waitFor(N);
+    assert.deepEqual(seqsOf(h.outcomes), entries.map((e) => e.seq));
+    const dead = h.outcomes.filter((o) => o.kind === 'failed');
+    assert.equal(dead.length, 1);
+    assert.ok(dead[0]?.kind === 'failed' && dead[0].reason === 'dead_letter' && dead[0].seq === poisonSeq && dead[0].source === 'redisq');
+    assert.equal(h.counters.get('pipeline.dead_lettered'), 1);
+    assert.equal(h.counters.get('pipeline.failed.dead_letter'), 1);
+    assert.equal(h.counters.get('pipeline.worker_crashes'), 2, 'once in its batch, once alone, then dead-lettered');
+    assert.equal(h.counters.get('pipeline.parsed'), N - 1);
+    assert.equal(h.pipeline.stats().deadLettered, 1);
+  });
+});
