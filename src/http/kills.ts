@@ -1,0 +1,186 @@
+// Kill routes (SPEC §5). Every kill in a response is the stored canonical JSON text spliced into
+// the envelope: no JSON.parse or JSON.stringify of a kill per request (DESIGN "A stored kill
+// carries its canonical JSON text"); docs/PERFORMANCE.md "REST" has what that buys.
+import type { KillFetcher, KillReader } from '../core/ports.js';
+import { MS_PER_HOUR } from '../core/clock.js';
+import type { Counters, Logger } from '../telemetry/index.js';
+import { isoTimestamp, JSON_TYPE, respondData, respondError, send, type RequestCtx } from './respond.js';
+import { JsonBytes } from './json-bytes.js';
+import { streamChunks } from './stream.js';
+import type { ParamSpec, RouteInput, RouteSpec } from './route-spec.js';
+import { errorResponses, ref } from './openapi-schemas.js';
+
+export const MAX_SYSTEM_ID = 50_000_000;
+export const MAX_BULK_SYSTEMS = 100;
+/**
+ * Bulk answers that may hold more kills than this (systems x limit) are streamed one system at a
+ * time instead of built whole: at ~4 KB a kill, 5,000 kills is ~20 MB, while the contract's
+ * maximum (100 x 1,000) could be ~400 MB in one buffer.
+ */
+export const BULK_STREAM_ABOVE_KILLS = 5000;
+
+const SYSTEM_ID: ParamSpec = {
+  name: 'system_id', in: 'path', required: true, message: 'Invalid system ID format',
+  description: 'Solar system id (k-space 30000000..33000000, wormhole and abyssal ranges; 1..50,000,000 accepted)',
+  value: { type: 'integer', min: 1, max: MAX_SYSTEM_ID },
+};
+const KILLMAIL_ID: ParamSpec = {
+  name: 'killmail_id', in: 'path', required: true, message: 'Invalid killmail ID format',
+  description: 'Killmail id (positive integer up to 2^53 - 1)',
+  value: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
+};
+const LIMIT = { type: 'integer', min: 1, max: 1000, default: 50 } as const;
+const SINCE_HOURS = { type: 'integer', min: 1, max: 168, default: 24 } as const;
+const LIMIT_Q: ParamSpec = { name: 'limit', in: 'query', description: 'Most kills returned (per system)', value: LIMIT };
+const SINCE_Q: ParamSpec = { name: 'since_hours', in: 'query', description: 'Window: kills newer than this many hours', value: SINCE_HOURS };
+
+export interface KillRouteDeps {
+  reader: KillReader;
+  fetchKill?: KillFetcher | undefined;
+  logger: Logger;
+  counters: Counters;
+}
+
+function sinceMs(hours: number): number {
+  return Date.now() - hours * MS_PER_HOUR;
+}
+
+function systemKills(reader: KillReader, ctx: RequestCtx, input: RouteInput, cached: boolean): void {
+  const kills = reader.killsBySystem({ systemId: input.int('system_id'), sinceMs: sinceMs(input.int('since_hours')), limit: input.int('limit') });
+  const iso = isoTimestamp();
+  const body = new JsonBytes()
+    .raw('{"data":{"kills":')
+    .array(kills)
+    .raw(',"timestamp":"' + iso + '","cached":' + cached + '},"timestamp":"' + iso + '"}');
+  send(ctx, 200, JSON_TYPE, body.toBuffer());
+}
+
+function bulkKills(reader: KillReader, ctx: RequestCtx, input: RouteInput): void | Promise<void> {
+  const ids = [...new Set(input.ints('system_ids'))];
+  const limit = input.int('limit');
+  if (ids.length * limit > BULK_STREAM_ABOVE_KILLS) return streamBulk(reader, ctx, ids, sinceMs(input.int('since_hours')), limit);
+  const bySystem = reader.killsBySystems(ids, sinceMs(input.int('since_hours')), limit);
+  const body = new JsonBytes().raw('{"data":{"systems_kills":{');
+  ids.forEach((id, i) => body.raw((i > 0 ? ',"' : '"') + id + '":').array(bySystem.get(id) ?? []));
+  const iso = isoTimestamp();
+  send(ctx, 200, JSON_TYPE, body.raw('},"timestamp":"' + iso + '"},"timestamp":"' + iso + '"}').toBuffer());
+}
+
+/** The same bytes as bulkKills, produced one system per chunk as the client drains them. */
+function streamBulk(reader: KillReader, ctx: RequestCtx, ids: readonly number[], since: number, limit: number): Promise<void> {
+  const iso = isoTimestamp();
+  let i = -1;
+  return streamChunks(ctx, JSON_TYPE, () => {
+    i++;
+    if (i === 0) return Buffer.from('{"data":{"systems_kills":{');
+    if (i <= ids.length) {
+      const id = ids[i - 1]!;
+      const kills = reader.killsBySystem({ systemId: id, sinceMs: since, limit });
+      return new JsonBytes().raw((i > 1 ? ',"' : '"') + id + '":').array(kills).toBuffer();
+    }
+    if (i === ids.length + 1) return Buffer.from('},"timestamp":"' + iso + '"},"timestamp":"' + iso + '"}');
+    return undefined;
+  });
+}
+
+/**
+ * GET /killmail/{id}: the store first; else the fetcher (zKB API + ESI, enriched, neither stored
+ * nor broadcast). Concurrent requests for the same missing id share one fetch.
+ */
+function createKillmailHandler(deps: KillRouteDeps): (ctx: RequestCtx, input: RouteInput) => void | Promise<void> {
+  const inFlight = new Map<number, Promise<string | undefined>>();
+  const fetchShared = (id: number, fetchKill: KillFetcher): Promise<string | undefined> => {
+    let p = inFlight.get(id);
+    if (p) {
+      deps.counters.inc('http.killmail.fetch_joined');
+      return p;
+    }
+    deps.counters.inc('http.killmail.fetch_started');
+    p = fetchKill(id).finally(() => inFlight.delete(id));
+    inFlight.set(id, p);
+    return p;
+  };
+  return (ctx, input) => {
+    const id = input.int('killmail_id');
+    const stored = deps.reader.killById(id);
+    if (stored !== undefined) {
+      respondData(ctx, stored);
+      return undefined;
+    }
+    const fetchKill = deps.fetchKill;
+    if (!fetchKill) {
+      respondError(ctx, 404, 'not_found', 'Killmail not found', { killmail_id: id });
+      return undefined;
+    }
+    return fetchShared(id, fetchKill).then(
+      (text) => {
+        if (text === undefined) respondError(ctx, 404, 'not_found', 'Killmail not found', { killmail_id: id });
+        else respondData(ctx, text);
+      },
+      (err: unknown) => {
+        deps.logger.warn({ err, killmailId: id }, 'killmail fetch failed');
+        respondError(ctx, 503, 'unavailable', 'Killmail source unavailable', { killmail_id: id, reason: (err as Error)?.message ?? String(err) });
+      },
+    );
+  };
+}
+
+function countKills(reader: KillReader, ctx: RequestCtx, input: RouteInput): void {
+  const systemId = input.int('system_id');
+  const hours = input.int('since_hours');
+  const count = reader.countBySystem(systemId, sinceMs(hours));
+  respondData(ctx, '{"system_id":' + systemId + ',"count":' + count + ',"since_hours":' + hours + ',"timestamp":"' + isoTimestamp() + '"}');
+}
+
+const TAGS = ['kills'] as const;
+
+export function killRoutes(deps: KillRouteDeps): RouteSpec[] {
+  const { reader } = deps;
+  return [
+    {
+      method: 'GET', path: '/api/v1/kills/system/:system_id', operationId: 'getSystemKills', tags: TAGS,
+      summary: 'Recent kills in one system, newest first',
+      params: [SYSTEM_ID, SINCE_Q, LIMIT_Q],
+      responses: { 200: { description: 'Kills', schema: ref('SystemKillsEnvelope') }, ...errorResponses(400) },
+      handler: (ctx, input) => systemKills(reader, ctx, input, false),
+    },
+    {
+      method: 'POST', path: '/api/v1/kills/systems', operationId: 'getSystemsKills', tags: TAGS,
+      summary: 'Recent kills for up to 100 systems',
+      description: `Keys of systems_kills follow the request order. When systems x limit exceeds ${BULK_STREAM_ABOVE_KILLS} the ` +
+        'answer is streamed one system at a time (chunked transfer encoding) instead of built whole.',
+      body: {
+        description: 'Systems and window',
+        fields: [
+          { name: 'system_ids', required: true, message: 'Invalid system IDs', description: 'Systems (1..100 ids)',
+            value: { type: 'integer_list', min: 1, max: MAX_SYSTEM_ID, minItems: 1, maxItems: MAX_BULK_SYSTEMS } },
+          { name: 'since_hours', description: 'Window in hours', value: SINCE_HOURS },
+          { name: 'limit', description: 'Most kills per system', value: LIMIT },
+        ],
+      },
+      responses: { 200: { description: 'Kills per system', schema: ref('SystemsKillsEnvelope') }, ...errorResponses(400, 413, 415) },
+      handler: (ctx, input) => bulkKills(reader, ctx, input),
+    },
+    {
+      method: 'GET', path: '/api/v1/kills/cached/:system_id', operationId: 'getCachedSystemKills', tags: TAGS,
+      summary: 'Kills in one system from the local store only (cached: true)',
+      params: [SYSTEM_ID, SINCE_Q, LIMIT_Q],
+      responses: { 200: { description: 'Kills', schema: ref('SystemKillsEnvelope') }, ...errorResponses(400) },
+      handler: (ctx, input) => systemKills(reader, ctx, input, true),
+    },
+    {
+      method: 'GET', path: '/api/v1/killmail/:killmail_id', operationId: 'getKillmail', tags: TAGS,
+      summary: 'One killmail: from the store, else fetched from zKillboard + ESI and enriched (not stored)',
+      params: [KILLMAIL_ID],
+      responses: { 200: { description: 'The killmail', schema: ref('KillmailEnvelope') }, ...errorResponses(400, 404, 503) },
+      handler: createKillmailHandler(deps),
+    },
+    {
+      method: 'GET', path: '/api/v1/kills/count/:system_id', operationId: 'getSystemKillCount', tags: TAGS,
+      summary: 'Number of stored kills in one system within the window',
+      params: [SYSTEM_ID, SINCE_Q],
+      responses: { 200: { description: 'Count', schema: ref('KillCountEnvelope') }, ...errorResponses(400) },
+      handler: (ctx, input) => countKills(reader, ctx, input),
+    },
+  ];
+}
