@@ -1,0 +1,47 @@
+// Child process of bench/fanout/run.ts: the real fan-out hub (src/fanout) on a uWS app, a real
+// SQLite store (':memory:'), and the driver writing each batch to the store and then publishing it
+// on the bus, as app.ts does after the pipeline. Logs go nowhere (STYLE §11).
+import uWS from 'uWebSockets.js';
+import { testConfig } from '../../src/config/index.js';
+import type { BusKill } from '../../src/core/ports.js';
+import { createBus, createFanout } from '../../src/fanout/index.js';
+import { openStore } from '../../src/store/index.js';
+import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../src/telemetry/index.js';
+import { serveCommands, type DriverKill } from './driver.js';
+
+await initHistograms();
+const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent' });
+const counters = new Counters();
+const logger = silentLogger();
+const store = openStore({ path: ':memory:', retentionHours: 0, counters });
+const bus = createBus({ counters, logger });
+const publishLatency = new LatencyHistogram();
+const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: publishLatency });
+const app = uWS.App();
+fanout.attach(app);
+fanout.start();
+
+function publish(kills: DriverKill[]): void {
+  const records = kills.map((k) => ({
+    killmailId: k.killmailId,
+    systemId: k.systemId,
+    killTimeMs: Date.now(),
+    characterIds: k.characterIds,
+    victimCharacterId: k.characterIds[0] ?? 0,
+    totalValue: 1e7,
+    npc: false,
+    json: k.json,
+    replace: false,
+    enriched: true,
+    receivedAtUs: k.atUs,
+  }));
+  store.writer.writeBatch(records);
+  const busKills: BusKill[] = records.map((r) => ({ killmailId: r.killmailId, systemId: r.systemId, characterIds: r.characterIds, totalValue: r.totalValue, killTimeMs: r.killTimeMs, json: r.json, receivedAtUs: r.receivedAtUs }));
+  bus.publish(busKills);
+}
+
+app.listen('127.0.0.1', 0, (ls) => {
+  if (!ls) throw new Error('listen failed');
+  process.send?.({ type: 'listening', port: uWS.us_socket_local_port(ls) });
+});
+serveCommands(publish, () => fanout.stop(), () => ({ ws: fanout.stats(), counters: counters.snapshot(), publishLatencyUs: publishLatency.summary() }));

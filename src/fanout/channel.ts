@@ -1,0 +1,231 @@
+// The `killmails:lobby` and `killmails:all` channels: joins, leaves and client events (SPEC §6,
+// reference §3.2-3.3 with the fixes of §12.2 items 2, 3, 14, 15).
+import { push, reply, type HubContext } from './context.js';
+import type { InMessage } from './protocol.js';
+import { cancelPreload, startPreload } from './preload.js';
+import { sorted } from './subscriptions.js';
+import { FIREHOSE_TOPIC, LOBBY_TOPIC, newSubscriptionId, systemTopic, type LobbyChannel, type SocketState } from './state.js';
+import { checkTotal, isObject, parseIds, parseOptionalIds, parsePreload, type IdKind } from './validate.js';
+
+export function firehoseTopic(state: SocketState): string {
+  return `${state.vsn}:all`;
+}
+
+function addIds(ctx: HubContext, state: SocketState, lobby: LobbyChannel, kind: IdKind, ids: readonly number[]): number[] {
+  const added: number[] = [];
+  const ws = state.ws;
+  for (const id of ids) {
+    if (kind === 'system') {
+      if (lobby.systems.has(id)) continue;
+      lobby.systems.add(id);
+      ctx.registry.addSystem(state, id);
+      ws?.subscribe(systemTopic(state.vsn, id));
+    } else {
+      if (lobby.characters.has(id)) continue;
+      lobby.characters.add(id);
+      ctx.registry.addCharacter(state, id);
+    }
+    added.push(id);
+  }
+  return added;
+}
+
+function removeIds(ctx: HubContext, state: SocketState, lobby: LobbyChannel, kind: IdKind, ids: readonly number[]): number[] {
+  const removed: number[] = [];
+  const ws = state.ws;
+  for (const id of ids) {
+    if (kind === 'system') {
+      if (!lobby.systems.delete(id)) continue;
+      ctx.registry.removeSystem(state, id);
+      ws?.unsubscribe(systemTopic(state.vsn, id));
+    } else {
+      if (!lobby.characters.delete(id)) continue;
+      ctx.registry.removeCharacter(state, id);
+    }
+    removed.push(id);
+  }
+  return removed;
+}
+
+/** Leave a channel: drop its subscriptions and preload; `phx_close` tells the client (leave, rejoin). */
+export function closeChannel(ctx: HubContext, state: SocketState, topic: string, notify: boolean): void {
+  if (topic === LOBBY_TOPIC && state.lobby) {
+    const lobby = state.lobby;
+    cancelPreload(state);
+    if (state.ws) removeIds(ctx, state, lobby, 'system', [...lobby.systems]);
+    ctx.registry.removeLobby(state);
+    state.lobby = undefined;
+    if (notify) push(ctx, state, lobby.joinRef, LOBBY_TOPIC, 'phx_close', '{}');
+  } else if (topic === FIREHOSE_TOPIC && state.firehose) {
+    const joinRef = state.firehose.joinRef;
+    state.ws?.unsubscribe(firehoseTopic(state));
+    ctx.registry.firehose.delete(state);
+    state.firehose = undefined;
+    if (notify) push(ctx, state, joinRef, FIREHOSE_TOPIC, 'phx_close', '{}');
+  }
+}
+
+export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): void {
+  // Joining a joined topic closes the old channel first (Phoenix socket.ex).
+  closeChannel(ctx, state, LOBBY_TOPIC, true);
+  const p = msg.payload;
+  if (!isObject(p)) return reply(ctx, state, msg, 'error', { reason: 'invalid_payload: join payload must be a JSON object' });
+  const systems = parseOptionalIds(p, 'systems', 'system');
+  if (!systems.ok) return reply(ctx, state, msg, 'error', { reason: systems.reason });
+  const characters = parseOptionalIds(p, 'character_ids', 'character');
+  if (!characters.ok) return reply(ctx, state, msg, 'error', { reason: characters.reason });
+  const preload = parsePreload(p['preload']);
+  if (!preload.ok) return reply(ctx, state, msg, 'error', { reason: preload.reason });
+  const lobby: LobbyChannel = {
+    joinRef: msg.joinRef ?? msg.ref,
+    subscriptionId: newSubscriptionId(),
+    systems: new Set(),
+    characters: new Set(),
+    preload: preload.value,
+    preloadedIds: new Set(),
+    joinedAtMs: ctx.nowMs(),
+  };
+  state.lobby = lobby;
+  const addedSystems = addIds(ctx, state, lobby, 'system', systems.value ?? []);
+  const addedCharacters = addIds(ctx, state, lobby, 'character', characters.value ?? []);
+  ctx.counters.inc('ws.joins.lobby');
+  reply(ctx, state, msg, 'ok', {
+    subscription_id: lobby.subscriptionId,
+    subscribed_systems: sorted(lobby.systems),
+    subscribed_characters: sorted(lobby.characters),
+    status: 'connected',
+  });
+  startPreload(ctx, state, addedSystems, addedCharacters);
+}
+
+export function joinFirehose(ctx: HubContext, state: SocketState, msg: InMessage): void {
+  closeChannel(ctx, state, FIREHOSE_TOPIC, true);
+  if (msg.payload !== undefined && msg.payload !== null && !isObject(msg.payload)) {
+    return reply(ctx, state, msg, 'error', { reason: 'invalid_payload: join payload must be a JSON object' });
+  }
+  state.firehose = { joinRef: msg.joinRef ?? msg.ref, subscriptionId: newSubscriptionId(), joinedAtMs: ctx.nowMs() };
+  state.ws?.subscribe(firehoseTopic(state));
+  ctx.registry.firehose.add(state);
+  ctx.counters.inc('ws.joins.firehose');
+  reply(ctx, state, msg, 'ok', { subscription_id: state.firehose.subscriptionId, subscribed_systems: [], subscribed_characters: [], status: 'connected' });
+}
+
+type Outcome = { status: 'ok' | 'error'; response: Record<string, unknown>; preload?: [number[], number[]]; pushUpdate?: boolean };
+
+const err = (reason: string): Outcome => ({ status: 'error', response: { reason } });
+
+interface ListEvent {
+  kind: IdKind;
+  field: 'systems' | 'character_ids';
+  add: boolean;
+  nothing: string;
+}
+
+const LIST_EVENTS: Record<string, ListEvent> = {
+  subscribe_systems: { kind: 'system', field: 'systems', add: true, nothing: 'Already subscribed to all requested systems' },
+  unsubscribe_systems: { kind: 'system', field: 'systems', add: false, nothing: 'Not subscribed to any of the requested systems' },
+  subscribe_characters: { kind: 'character', field: 'character_ids', add: true, nothing: 'Already subscribed to all requested characters' },
+  unsubscribe_characters: { kind: 'character', field: 'character_ids', add: false, nothing: 'Not subscribed to any of the requested characters' },
+};
+
+function setOf(lobby: LobbyChannel, kind: IdKind): Set<number> {
+  return kind === 'system' ? lobby.systems : lobby.characters;
+}
+
+function listEvent(ctx: HubContext, state: SocketState, lobby: LobbyChannel, ev: ListEvent, payload: Record<string, unknown>): Outcome {
+  if (!(ev.field in payload)) return err(`invalid_payload: "${ev.field}" is required`);
+  const ids = parseIds(payload[ev.field], ev.kind);
+  if (!ids.ok) return err(ids.reason);
+  const set = setOf(lobby, ev.kind);
+  const changing = ids.value.filter((id) => set.has(id) !== ev.add);
+  if (changing.length === 0) return { status: 'ok', response: { message: ev.nothing } };
+  if (ev.add) {
+    const over = checkTotal(ev.kind, set.size, changing.length);
+    if (over) return err(over);
+    addIds(ctx, state, lobby, ev.kind, changing);
+  } else {
+    removeIds(ctx, state, lobby, ev.kind, changing);
+  }
+  const key = ev.kind === 'system' ? 'subscribed_systems' : 'subscribed_characters';
+  const out: Outcome = { status: 'ok', response: { [key]: sorted(set) } };
+  if (ev.add) out.preload = ev.kind === 'system' ? [changing, []] : [[], changing];
+  return out;
+}
+
+const UPDATE_FIELDS = [
+  ['add_systems', 'system'],
+  ['remove_systems', 'system'],
+  ['add_characters', 'character'],
+  ['remove_characters', 'character'],
+] as const;
+
+function updateSubscriptions(ctx: HubContext, state: SocketState, lobby: LobbyChannel, payload: Record<string, unknown>): Outcome {
+  const lists: number[][] = [];
+  for (const [field, kind] of UPDATE_FIELDS) {
+    const r = parseOptionalIds(payload, field, kind);
+    if (!r.ok) return err(r.reason);
+    lists.push(r.value ?? []);
+  }
+  const [addS = [], remS = [], addC = [], remC = []] = lists;
+  // Totals after the whole update, so a swap of N systems at the limit is allowed.
+  const newS = addS.filter((id) => !lobby.systems.has(id) && !remS.includes(id));
+  const goneS = remS.filter((id) => lobby.systems.has(id)).length;
+  const newC = addC.filter((id) => !lobby.characters.has(id) && !remC.includes(id));
+  const goneC = remC.filter((id) => lobby.characters.has(id)).length;
+  const over = checkTotal('system', lobby.systems.size - goneS, newS.length) ?? checkTotal('character', lobby.characters.size - goneC, newC.length);
+  if (over) return err(over);
+  removeIds(ctx, state, lobby, 'system', remS);
+  removeIds(ctx, state, lobby, 'character', remC);
+  const addedS = addIds(ctx, state, lobby, 'system', newS);
+  const addedC = addIds(ctx, state, lobby, 'character', newC);
+  return {
+    status: 'ok',
+    response: { subscribed_systems: sorted(lobby.systems), subscribed_characters: sorted(lobby.characters) },
+    preload: [addedS, addedC],
+    pushUpdate: true,
+  };
+}
+
+function getStatus(state: SocketState, subscriptionId: string, systems: Set<number>, characters: Set<number>): Outcome {
+  return {
+    status: 'ok',
+    response: {
+      subscription_id: subscriptionId,
+      subscribed_systems: sorted(systems),
+      subscribed_characters: sorted(characters),
+      connected_at: new Date(state.connectedAtMs).toISOString(),
+      user_id: state.userId,
+      preload_active: state.preload !== undefined,
+    },
+  };
+}
+
+function lobbyOutcome(ctx: HubContext, state: SocketState, lobby: LobbyChannel, msg: InMessage): Outcome {
+  if (msg.event === 'get_status') return getStatus(state, lobby.subscriptionId, lobby.systems, lobby.characters);
+  const list = LIST_EVENTS[msg.event];
+  if (!list && msg.event !== 'update_subscriptions') return err('unknown_event');
+  const p = msg.payload;
+  if (!isObject(p)) return err('invalid_payload: payload must be a JSON object');
+  return list ? listEvent(ctx, state, lobby, list, p) : updateSubscriptions(ctx, state, lobby, p);
+}
+
+/** A client event on a joined channel (not phx_join / phx_leave). */
+export function handleChannelEvent(ctx: HubContext, state: SocketState, msg: InMessage): void {
+  let outcome: Outcome;
+  if (msg.topic === LOBBY_TOPIC && state.lobby) {
+    outcome = lobbyOutcome(ctx, state, state.lobby, msg);
+  } else if (msg.topic === FIREHOSE_TOPIC && state.firehose) {
+    outcome = msg.event === 'get_status' ? getStatus(state, state.firehose.subscriptionId, new Set(), new Set()) : err('unknown_event');
+  } else {
+    throw new Error(`handleChannelEvent: topic ${msg.topic} is not joined`);
+  }
+  ctx.counters.inc(`ws.events.${outcome.status}`);
+  reply(ctx, state, msg, outcome.status, outcome.response);
+  const lobby = state.lobby;
+  if (!lobby || msg.topic !== LOBBY_TOPIC) return;
+  if (outcome.pushUpdate) {
+    const update = { subscribed_systems: sorted(lobby.systems), subscribed_characters: sorted(lobby.characters) };
+    push(ctx, state, lobby.joinRef, LOBBY_TOPIC, 'subscription_updated', JSON.stringify(update));
+  }
+  if (outcome.preload) startPreload(ctx, state, outcome.preload[0], outcome.preload[1]);
+}

@@ -1,0 +1,100 @@
+// Per-socket state, kept in the uWS socket's typed user data (STYLE §7: no ad-hoc props).
+import { randomBytes } from 'node:crypto';
+import type { WebSocket } from 'uWebSockets.js';
+import { epochUs } from '../core/clock.js';
+import type { Vsn } from './protocol.js';
+import type { PreloadOptions } from './validate.js';
+
+export const LOBBY_TOPIC = 'killmails:lobby';
+export const FIREHOSE_TOPIC = 'killmails:all';
+export const PHOENIX_TOPIC = 'phoenix';
+
+/** A joined `killmails:lobby` channel. `systems` mirrors the socket's uWS system topics. */
+export interface LobbyChannel {
+  joinRef: string | null;
+  subscriptionId: string;
+  systems: Set<number>;
+  characters: Set<number>;
+  preload: PreloadOptions;
+  /** Kill ids already preloaded on this channel: later subscribes do not send them again. */
+  preloadedIds: Set<number>;
+  joinedAtMs: number;
+}
+
+export interface FirehoseChannel {
+  joinRef: string | null;
+  subscriptionId: string;
+  joinedAtMs: number;
+}
+
+/** A socket's preload work: see preload.ts. */
+export interface PreloadHandle {
+  cancel(): void;
+}
+
+export type CloseReason =
+  | 'slow_consumer'
+  | 'too_large'
+  | 'idle_timeout'
+  | 'bad_frame'
+  | 'server_shutdown'
+  | 'client_close'
+  | 'abnormal';
+
+export interface SocketState {
+  readonly id: number;
+  /** Serializer in use; a V2 socket whose first frame is a V1 object switches to V1 (protocol.ts). */
+  vsn: Vsn;
+  readonly userId: string;
+  readonly clientIdentifier: string;
+  readonly connectedAtMs: number;
+  readonly remoteAddress: string;
+  /** Valid from open to close; undefined before and after. */
+  ws: WebSocket<SocketState> | undefined;
+  framesIn: number;
+  lobby: LobbyChannel | undefined;
+  firehose: FirehoseChannel | undefined;
+  /** Per-kill stamp: a socket that already got kill #n through one character match skips the others. */
+  killStamp: number;
+  /** uWS send buffer after our last send to this socket, bytes. */
+  bufferedBytes: number;
+  /** A send() came back 2 (dropped over maxBackpressure). */
+  sendDropped: boolean;
+  /** Set when the server ends the socket itself, so the close handler counts the right reason. */
+  closeReason: CloseReason | undefined;
+  preload: PreloadHandle | undefined;
+}
+
+let nextSocketId = 1;
+
+/** user_id as the original: `<identifier>_<unix µs>_<11 url-safe chars>` (reference §3.1). */
+export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddress: string, nowMs: number): SocketState {
+  const rand = randomBytes(9).toString('base64url').slice(0, 11);
+  const stamp = `${epochUs()}_${rand}`;
+  return {
+    id: nextSocketId++,
+    vsn,
+    userId: clientIdentifier === '' ? stamp : `${clientIdentifier}_${stamp}`,
+    clientIdentifier,
+    connectedAtMs: nowMs,
+    remoteAddress,
+    ws: undefined,
+    framesIn: 0,
+    lobby: undefined,
+    firehose: undefined,
+    killStamp: 0,
+    bufferedBytes: 0,
+    sendDropped: false,
+    closeReason: undefined,
+    preload: undefined,
+  };
+}
+
+/** 22 url-safe base64 characters, as the original's subscription ids. */
+export function newSubscriptionId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function systemTopic(vsn: Vsn, systemId: number): string {
+  return `${vsn}:sys:${systemId}`;
+}
