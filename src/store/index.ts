@@ -2,10 +2,11 @@
 // queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
 import type { ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
-import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type DbTuning } from './open.js';
+import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type Db, type DbTuning } from './open.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { createStoreWriter, type StoreWriter, type WriterStats } from './writer.js';
 import { createKillReader } from './reader.js';
+import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
 
@@ -63,6 +64,12 @@ export interface Store {
   /** Feed cursors, committed immediately (pass cursors to writeBatch to commit them with kills). */
   readonly cursors: CursorStore;
   readonly retention: Retention;
+  /**
+   * The writer connection itself, for the other main-thread writers of tables this schema
+   * creates (enrich's cache rows): sharing it keeps one writer on the file, so they never wait
+   * on each other's locks.
+   */
+  readonly connection: Db;
   /** Starts retention and the WAL checkpoint thread. */
   start(): void;
   /** Stops retention (finishing its current batch) and the checkpoint thread, then closes both connections. */
@@ -94,10 +101,13 @@ export function openStore(opts: StoreOptions): Store {
     ...(opts.counters !== undefined && { counters: opts.counters }),
     ...(opts.batchHistogram !== undefined && { batchHistogram: opts.batchHistogram }),
   };
-  const writer = createStoreWriter(opened.writer, writerOpts);
-  const reader = createKillReader(opened.reader);
+  const characters = createCharacterIndex();
+  loadCharacterIndex(opened.writer, characters);
+  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters });
+  const reader = createKillReader(opened.reader, characters);
   const retention = createRetention({
     db: opened.writer,
+    characters,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: tuning.busyTimeoutMs,
     lastWriteAtMs: writer.lastWriteAtMs,
@@ -124,6 +134,7 @@ export function openStore(opts: StoreOptions): Store {
     reader,
     cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
     retention,
+    connection: opened.writer,
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();

@@ -15,9 +15,8 @@ export interface Migration {
 // needs, and a large kill's JSON spills into overflow pages; retention and replace read
 // system/time/character_ids without walking those pages.
 //
-// character_ids (comma-separated) repeats the kill_characters keys of the row so that prune and
-// replace can delete index rows by exact primary key, instead of a second index on
-// kill_characters(killmail_id) that every insert would pay for.
+// character_ids (comma-separated) is the durable copy of the per-character index, which lives in
+// memory (character-index.ts explains why) and is rebuilt from this column at open.
 //
 // killmails_by_system_time has the rowid (killmail_id) as its implicit last key: scanning it
 // backwards yields ORDER BY kill_time_ms DESC, killmail_id DESC with no sort step, and it covers
@@ -42,12 +41,6 @@ CREATE TABLE killmails (
 CREATE INDEX killmails_by_system_time ON killmails (system_id, kill_time_ms);
 CREATE INDEX killmails_by_time ON killmails (kill_time_ms);
 
-CREATE TABLE kill_characters (
-  character_id INTEGER NOT NULL,
-  kill_time_ms INTEGER NOT NULL,
-  killmail_id  INTEGER NOT NULL,
-  PRIMARY KEY (character_id, kill_time_ms, killmail_id)
-) WITHOUT ROWID;
 
 CREATE TABLE system_counts (
   system_id INTEGER PRIMARY KEY,

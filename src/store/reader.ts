@@ -4,6 +4,7 @@
 import { statSync } from 'node:fs';
 import type { KillQuery, KillReader, StoreStats } from '../core/ports.js';
 import type { Db } from './open.js';
+import type { CharacterIndex } from './character-index.js';
 
 /** Splice stored JSON texts into one JSON array text (no parse, no re-serialise). */
 export function spliceJsonArray(texts: readonly string[]): string {
@@ -16,9 +17,6 @@ export function spliceJsonArray(texts: readonly string[]): string {
 const SQL = {
   bySystem: `SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
              ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`,
-  byCharacter: `SELECT k.json FROM kill_characters c JOIN killmails k ON k.killmail_id = c.killmail_id
-                WHERE c.character_id = ? AND c.kill_time_ms >= ?
-                ORDER BY c.kill_time_ms DESC, c.killmail_id DESC LIMIT ?`,
   byId: 'SELECT json FROM killmails WHERE killmail_id = ?',
   // Counted on the covering index, exact: ~1 µs for a typical system, 0.1-0.2 ms for one with
   // 5,000 kills in the window. Hour buckets would win only for such hot systems (6-15 µs) and
@@ -47,9 +45,8 @@ function fileBytes(path: string): number {
   }
 }
 
-export function createKillReader(db: Db): KillReader {
+export function createKillReader(db: Db, characters: CharacterIndex): KillReader {
   const bySystem = db.prepare<[number, number, number], string>(SQL.bySystem).pluck();
-  const byCharacter = db.prepare<[number, number, number], string>(SQL.byCharacter).pluck();
   const byId = db.prepare<[number], string>(SQL.byId).pluck();
   const count = db.prepare<[number, number], number>(SQL.count).pluck();
   const recent = db.prepare<[number, number], string>(SQL.recent).pluck();
@@ -74,8 +71,14 @@ export function createKillReader(db: Db): KillReader {
       return out;
     },
     killsByCharacter(characterId, sinceMs, limit) {
-      const n = safeLimit(limit);
-      return n === 0 ? [] : byCharacter.all(characterId, sinceMs, n);
+      // Ids from the in-memory index (character-index.ts), JSON by primary key. A kill pruned or
+      // not yet visible to this connection's snapshot is skipped.
+      const out: string[] = [];
+      for (const id of characters.query(characterId, sinceMs, safeLimit(limit))) {
+        const json = byId.get(id);
+        if (json !== undefined) out.push(json);
+      }
+      return out;
     },
     killById: (killmailId) => byId.get(killmailId),
     countBySystem: (systemId, sinceMs) => count.get(systemId, sinceMs) ?? 0,

@@ -21,12 +21,14 @@ import { statSync } from 'node:fs';
 import { MS_PER_HOUR } from '../core/clock.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import type { Db } from './open.js';
-import { createCharacterIndex } from './character-index.js';
+import type { CharacterIndex } from './character-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
 
 export interface RetentionOptions {
   /** The writer connection (deletes are writes). */
   db: Db;
+  /** The in-memory per-character index: pruned kills leave it after their batch commits. */
+  characters?: CharacterIndex;
   /** Kills with kill_time older than this are deleted; 0 disables pruning (the WAL watch still runs). */
   retentionHours: number;
   /** Most kills per prune transaction (default 500). */
@@ -84,7 +86,6 @@ export function createRetention(o: RetentionOptions): Retention {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('retention: batchSize must be a positive integer');
   if (!(retentionHours >= 0)) throw new RangeError('retention: retentionHours must be >= 0');
 
-  const chars = createCharacterIndex(db);
   const counts = createSystemCounts(db);
   const selectOld = db
     .prepare<[number, number], [number, number, number, string]>(
@@ -110,16 +111,15 @@ export function createRetention(o: RetentionOptions): Retention {
   // Running estimate of the cost of deleting one kill, µs; sizes the next batch.
   let usPerRow = 0;
 
-  const batchTx = db.transaction((cutoffMs: number, limit: number): number => {
+  const batchTx = db.transaction((cutoffMs: number, limit: number): [number, number, number, string][] => {
     const rows = selectOld.all(cutoffMs, limit);
     const deltas = new Map<number, number>();
-    for (const [killmailId, systemId, killTimeMs, charText] of rows) {
-      chars.remove(charText, killTimeMs, killmailId);
+    for (const [killmailId, systemId] of rows) {
       deleteKill.run(killmailId);
       addDelta(deltas, systemId, -1);
     }
     counts.apply(deltas);
-    return rows.length;
+    return rows;
   });
 
   function nextLimit(): number {
@@ -129,7 +129,9 @@ export function createRetention(o: RetentionOptions): Retention {
 
   function pruneBatch(cutoffMs: number, limit = batchSize): number {
     const t0 = performance.now();
-    const n = batchTx.immediate(cutoffMs, limit);
+    const rows = batchTx.immediate(cutoffMs, limit);
+    for (const [killmailId, , killTimeMs, charText] of rows) o.characters?.remove(charText, killTimeMs, killmailId);
+    const n = rows.length;
     const us = Math.round((performance.now() - t0) * 1000);
     if (us > s.maxBatchUs) s.maxBatchUs = us;
     if (n > 0) usPerRow = usPerRow === 0 ? us / n : 0.7 * usPerRow + 0.3 * (us / n);

@@ -8,7 +8,7 @@ import { WkError } from '../core/errors.js';
 import { monoUs } from '../core/clock.js';
 import type { Counters } from '../telemetry/index.js';
 import type { Db } from './open.js';
-import { createCharacterIndex, joinIds } from './character-index.js';
+import { createCharacterIndex, joinIds, type CharacterIndex } from './character-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
 
 /** stored: new kill. skipped: id already stored. replaced: stored copy updated. invalid: dead-lettered. */
@@ -51,6 +51,8 @@ export interface StoreWriter extends CursorStore {
 }
 
 export interface WriterOptions {
+  /** The in-memory per-character index (shared with the reader and retention). */
+  characters?: CharacterIndex;
   nowMs?: () => number;
   counters?: Counters;
   /** Records each batch's transaction time in µs (telemetry LatencyHistogram fits). */
@@ -98,6 +100,14 @@ function prepareStatements(db: Db) {
   };
 }
 
+interface IndexOp {
+  /** Ids to add; undefined: remove the ids of `text`. */
+  add: readonly number[] | undefined;
+  text: string;
+  killTimeMs: number;
+  killmailId: number;
+}
+
 /** Add one batch's outcomes to the running stats and the shared counters (once per batch, not per kill). */
 function tally(s: WriterStats, outcomes: readonly WriteOutcome[], c: Counters | undefined): void {
   let stored = 0, skipped = 0, replaced = 0, invalid = 0;
@@ -118,7 +128,10 @@ function tally(s: WriterStats, outcomes: readonly WriteOutcome[], c: Counters | 
 
 export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter {
   const nowMs = opts.nowMs ?? Date.now;
-  const chars = createCharacterIndex(db);
+  const chars = opts.characters ?? createCharacterIndex();
+  // Index changes are applied once the batch has committed, so a rolled-back batch leaves no
+  // phantom entries: [add?, characterIds or text, killTimeMs, killmailId] per change.
+  const indexOps: IndexOp[] = [];
   const counts = createSystemCounts(db);
   const st = prepareStatements(db);
 
@@ -136,7 +149,7 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     const info = st.insertKill.run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, r.npc ? 1 : 0,
       r.victimCharacterId, r.enriched ? 1 : 0, atMs, charText, r.json);
     if (info.changes === 0) return false;
-    chars.add(r.characterIds, r.killTimeMs, r.killmailId);
+    indexOps.push({ add: r.characterIds, text: '', killTimeMs: r.killTimeMs, killmailId: r.killmailId });
     addDelta(deltas, r.systemId, 1);
     return true;
   }
@@ -147,8 +160,8 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
       r.enriched ? 1 : 0, charText, r.json, r.killmailId);
     // A zKB relabel keeps time and participants: skip the index churn in that common case.
     if (oldTime !== r.killTimeMs || oldText !== charText) {
-      chars.remove(oldText, oldTime, r.killmailId);
-      chars.add(r.characterIds, r.killTimeMs, r.killmailId);
+      indexOps.push({ add: undefined, text: oldText, killTimeMs: oldTime, killmailId: r.killmailId });
+      indexOps.push({ add: r.characterIds, text: '', killTimeMs: r.killTimeMs, killmailId: r.killmailId });
     }
     if (oldSystem !== r.systemId) {
       addDelta(deltas, oldSystem, -1);
@@ -203,7 +216,13 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
       const t0 = monoUs();
       // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for an enrich worker's
       // cache write) rather than upgrading a read mid-transaction, which WAL refuses with BUSY.
+      indexOps.length = 0;
       const outcomes = guarded('writeBatch', () => batchTx.immediate(records, cursors));
+      for (const op of indexOps) {
+        if (op.add !== undefined) chars.add(op.add, op.killTimeMs, op.killmailId);
+        else chars.remove(op.text, op.killTimeMs, op.killmailId);
+      }
+      indexOps.length = 0;
       const us = monoUs() - t0;
       s.lastBatchUs = us;
       if (us > s.maxBatchUs) s.maxBatchUs = us;

@@ -12,7 +12,7 @@ const tmp = tempDir();
 after(tmp.cleanup);
 
 const TABLES = [
-  'killmails', 'kill_characters', 'system_counts', 'feed_cursors', 'dead_letters', 'esi_names',
+  'killmails', 'system_counts', 'feed_cursors', 'dead_letters', 'esi_names',
   'esi_unresolvable', 'sde_types', 'sde_groups', 'sde_systems', 'esi_http_cache',
 ];
 
