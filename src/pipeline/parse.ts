@@ -3,7 +3,8 @@
 //   RedisQ inline      {package: {killID, killmail, zkb}} or bare {killID, killmail, zkb}
 //   RedisQ short       {package: {killID, zkb}} (killmail fetched from ESI with zkb.hash)
 //   ESI killmail       {killmail_id, killmail_time, ...} with optional killmail_hash (replay, backfill)
-//   zKB API element    ESI fields + zkb; or only {killmail_id, zkb} (2018-2026 API), fetched like short
+//   zKB API element    ESI fields + zkb; or only {killmail_id, zkb} (2018-2026 API), fetched like short;
+//                      also the API's one-element list around it
 import { EntryRejected, isObject, missing, wrongType, type JsonObject } from './reject.js';
 
 export interface ParsedEntry {
@@ -42,6 +43,11 @@ export function parseEntry(body: Uint8Array, maxEntryBytes: number): ParsedEntry
 }
 
 export function classify(v: unknown): ParsedEntry {
+  // The zKB API answers a list: /api/killID/{id}/ is `[ {ESI fields + zkb} ]`.
+  if (Array.isArray(v)) {
+    if (v.length !== 1) throw new EntryRejected('shape', `zKB API list holds ${v.length} entries, expected 1`);
+    return classify(v[0]);
+  }
   if (!isObject(v)) throw new EntryRejected('shape', 'entry is not a JSON object');
   if ('package' in v) {
     const p = v['package'];

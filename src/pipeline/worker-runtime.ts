@@ -20,9 +20,15 @@ import type { WorkerDeps } from './worker-deps.js';
 
 /** Entries read before awaiting their (possibly async) processing together. */
 const MAX_BATCH = 64;
-/** A drain task returns after this many entries or this much time so the pool stays fair. */
-const MAX_ENTRIES_PER_TASK = 256;
-const TASK_BUDGET_MS = 4;
+/**
+ * A drain task returns after this many entries or this much time. Each lane has its own thread,
+ * so the bound is not for fairness between lanes but for the small tasks queued behind a drain
+ * (runOne, reenrich): they wait at most this long. Shorter budgets made the worker depend on the
+ * main thread to resubmit it, and the main thread is busy with store batches exactly when the
+ * rings are full: the workers then idled (see bench/ingest/run.ts).
+ */
+const MAX_ENTRIES_PER_TASK = 8192;
+const TASK_BUDGET_MS = 50;
 /**
  * An idle worker lingers this long for the next entry before returning: under a steady feed the
  * worker otherwise empties its ring every few entries and main pays a Piscina round trip per

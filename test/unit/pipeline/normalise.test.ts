@@ -52,6 +52,14 @@ describe('normalise: accepted shapes', () => {
     assert.equal(JSON.stringify(km).includes('"zkb"'), false);
   });
 
+  test('zKB API list of one element (GET /api/killID/{id}/) normalises like the element', () => {
+    const element = { ...esiKillmail(), zkb: zkbMeta() };
+    assert.deepEqual(sync(bytes([element])).killmail, sync(bytes(element)).killmail);
+    for (const list of [[], [element, element]]) {
+      assert.throws(() => normalise(bytes(list), { maxEntryBytes: MAX }), (err: { reason?: string }) => err.reason === 'shape');
+    }
+  });
+
   test('zKB API element (ESI fields + zkb)', () => {
     const km = sync(bytes({ ...esiKillmail(), zkb: zkbMeta({ npc: true, labels: undefined }) })).killmail;
     assert.equal(km.zkb?.npc, true);

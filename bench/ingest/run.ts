@@ -1,0 +1,138 @@
+// Ingest benchmark (`wkills bench ingest`): the real pipeline — rings, Piscina workers, the batch
+// writer on a SQLite file, the bus — driven at full speed by simulator-generated R2Z2 entries,
+// against a single-threaded baseline (bench/baselines/ingest-main-thread.ts) on the same entries
+// in the same run. Back-pressure is honoured: the driver waits for whenWritable() like a feed.
+//
+//   node --import tsx bench/ingest/run.ts [--kills 100000] [--workers 2] [--enrich off|warm] [--json]
+//
+// --enrich warm: the simulator (a child process, so it does not share the main thread) serves
+// ESI; a first pass over other kills with the same id pools fills the caches (reported as
+// "cold"), then the measured pass runs on warm caches.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApp, type App } from '../../src/app.js';
+import { testConfig } from '../../src/config/index.js';
+import { epochUs } from '../../src/core/clock.js';
+import type { Feed, IngestSink } from '../../src/core/ports.js';
+import { openStore } from '../../src/store/index.js';
+import { generateKill } from '../../src/sim/index.js';
+import { silentLogger } from '../../src/telemetry/index.js';
+import { runBaseline } from '../baselines/ingest-main-thread.js';
+import { machineInfo, printTable, startSimProcess, type SimProcess } from '../common.js';
+
+const { values: args } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '100000' },
+    workers: { type: 'string', default: '2' },
+    enrich: { type: 'string', default: 'off' },
+    seed: { type: 'string', default: '11' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const N = Number(args.kills);
+const encoder = new TextEncoder();
+
+function entries(count: number, firstIndex: number, seed: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  const now = Date.now();
+  for (let i = 0; i < count; i++) {
+    const k = generateKill(firstIndex + i, { seed, esiBaseUrl: 'http://127.0.0.1' }, now);
+    out.push(encoder.encode(JSON.stringify({ killmail_id: k.killmail_id, hash: k.hash, esi: k.esi, zkb: k.zkb, uploaded_at: Math.floor(now / 1000), sequence_id: firstIndex + i })));
+  }
+  return out;
+}
+
+/** A feed that pushes prepared entries as fast as the pipeline accepts them. */
+function driver(sink: IngestSink): Feed & { run(bodies: Uint8Array[]): Promise<void> } {
+  let acked = 0;
+  return {
+    name: 'bench',
+    async start() {},
+    async stop() {},
+    ack() {
+      acked++;
+    },
+    stats: () => ({ acked }),
+    async run(bodies) {
+      for (let i = 0; i < bodies.length; i++) {
+        const entry = { source: 'r2z2' as const, body: bodies[i] as Uint8Array, seq: i + 1, receivedAtUs: epochUs(), cutoffMs: 0 };
+        while (!sink.push(entry)) await sink.whenWritable();
+      }
+    },
+  };
+}
+
+async function until(pred: () => boolean): Promise<void> {
+  while (!pred()) await new Promise((r) => setTimeout(r, 2));
+}
+
+async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8Array[]) {
+  const done0 = doneCount(app);
+  let rssPeak = 0;
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const cpu0 = process.cpuUsage();
+  const t0 = process.hrtime.bigint();
+  await feed.run(bodies);
+  await until(() => doneCount(app) - done0 >= bodies.length);
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpu0);
+  return { seconds, killsPerSecond: Math.round(bodies.length / seconds), rssPeakMb: Math.round(rssPeak / 1048576), mainCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100) };
+}
+
+function doneCount(app: App): number {
+  const s = app.results.stats();
+  return (s.stored ?? 0) + (s.skipped ?? 0) + (s.replaced ?? 0) + (s.failed ?? 0) + (s.invalid ?? 0);
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-bench-ingest-'));
+  const seed = Number(args.seed);
+  let sim: SimProcess | undefined;
+  try {
+    const enrich = args.enrich === 'warm';
+    if (enrich) sim = await startSimProcess();
+    const bodies = entries(N, 1_000_000, seed);
+    const bytes = bodies.reduce((s, b) => s + b.byteLength, 0);
+    const config = testConfig({
+      source: 'none', db: process.env.BENCH_DB ?? join(dir, 'candidate.db'), workers: Number(args.workers), enrich, logLevel: 'silent',
+      statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: 0, ...(sim && { esiUrl: sim.url }),
+    });
+    let feed: ReturnType<typeof driver> | undefined;
+    const app = await createApp(config, { http: false, logger: silentLogger(), feed: (sink) => (feed = driver(sink)) });
+    await app.start();
+    let cold: Awaited<ReturnType<typeof measure>> | undefined;
+    if (enrich) cold = await measure(app, feed!, entries(Math.min(N, 20_000), 0, seed));
+    const esiBefore = sim ? await sim.esiRequests() : 0;
+    const result = await measure(app, feed!, bodies);
+    const esiCalls = sim ? (await sim.esiRequests()) - esiBefore : 0;
+    const status = app.status();
+    await app.stop();
+
+    openStore({ path: join(dir, 'baseline.db'), retentionHours: 0, checkpointThread: false }).close();
+    const base = runBaseline(join(dir, 'baseline.db'), bodies);
+    const baseRate = Math.round(base.kills / base.seconds);
+    const ingest = status.ingest as { ingest_to_stored_us: { p50: number; p99: number; max: number } };
+    const report = {
+      scenario: 'ingest', machine: machineInfo(), kills: N, mean_entry_bytes: Math.round(bytes / N), workers: Number(args.workers), enrich: args.enrich,
+      candidate: { ...result, ingest_to_stored_p50_ms: ingest.ingest_to_stored_us.p50 / 1000, ingest_to_stored_p99_ms: ingest.ingest_to_stored_us.p99 / 1000, pipeline: status.pipeline },
+      ...(cold && { cold_cache: { ...cold, esi_calls_per_kill_after_warmup: esiCalls / N } }),
+      baseline: { seconds: base.seconds, killsPerSecond: baseRate },
+      ratio: Math.round((result.killsPerSecond / baseRate) * 100) / 100,
+    };
+    printTable('ingest', [
+      { run: `pipeline (${args.workers} workers, enrich ${args.enrich})`, 'kills/s': result.killsPerSecond, 'p50 ms': report.candidate.ingest_to_stored_p50_ms, 'p99 ms': report.candidate.ingest_to_stored_p99_ms, 'RSS MB': result.rssPeakMb, 'main CPU %': result.mainCpuPct },
+      ...(cold ? [{ run: 'pipeline, cold ESI caches', 'kills/s': cold.killsPerSecond, 'p50 ms': '', 'p99 ms': '', 'RSS MB': cold.rssPeakMb, 'main CPU %': cold.mainCpuPct }] : []),
+      { run: 'baseline (main thread, INSERT per kill)', 'kills/s': baseRate, 'p50 ms': '', 'p99 ms': '', 'RSS MB': '', 'main CPU %': 100 },
+    ]);
+    process.stdout.write(`ratio ${report.ratio}x  (mean entry ${report.mean_entry_bytes} B, ${N} kills)\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

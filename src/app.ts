@@ -1,0 +1,175 @@
+// createApp(config): the one composition root (DESIGN). Stages meet only here:
+//   feed ──RawEntry──► pipeline (rings + workers) ──outcomes──► store writer ──stored──► bus ──► fan-out
+//   REST and WebSocket read the store through its read connection.
+// Start order follows the data backwards (consumers before producers); stop is the reverse, so
+// the rings drain into the store before the sockets close.
+import type { Config } from './config/index.js';
+import type { Feed, HealthCheck, KillFetcher } from './core/ports.js';
+import { createFeed, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
+import { createPipeline, type Pipeline } from './pipeline/index.js';
+import { openStore, type Store } from './store/index.js';
+import { createBus, createFanout, type Fanout } from './fanout/index.js';
+import { createHttpServer, type HttpServer } from './http/index.js';
+import { createCacheWriter, type CacheWrite } from './enrich/index.js';
+import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
+import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
+import { createResultSink, type ResultSink } from './app/results.js';
+import { createKillFetcher } from './app/kill-fetcher.js';
+
+export interface AppOptions {
+  logger?: Logger;
+  counters?: Counters;
+  /** Replace the configured feed (benchmarks drive the pipeline directly). */
+  feed?: (sink: Pipeline) => Feed | undefined;
+  /** Extra simulator options for --source sim (tests: rate 0 and manual publish). */
+  sim?: SimOptions;
+  /** Serve HTTP/WebSocket (default true); benches of the ingest path turn it off. */
+  http?: boolean;
+  /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
+  feedTuning?: Pick<CreateFeedDeps, 'r2z2' | 'redisq'>;
+}
+
+export interface App {
+  readonly config: Config;
+  readonly counters: Counters;
+  readonly logger: Logger;
+  readonly store: Store;
+  readonly pipeline: Pipeline;
+  readonly fanout: Fanout;
+  readonly sim: Simulator | undefined;
+  readonly feed: Feed | undefined;
+  readonly results: ResultSink;
+  /** Bound HTTP port after start() (0 when HTTP is off). */
+  port(): number;
+  status(): Record<string, Section>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createApp(baseConfig: Config, opts: AppOptions = {}): Promise<App> {
+  await initHistograms();
+  const logger = opts.logger ?? createLogger(baseConfig.logLevel);
+  const counters = opts.counters ?? new Counters();
+  const monitor = new ProcessMonitor();
+  const ingestLatency = new LatencyHistogram();
+  const broadcastLatency = new LatencyHistogram();
+
+  // The embedded simulator serves the feed, ESI and the zKB API: with --source sim nothing
+  // leaves the machine, so every outside URL points at it.
+  let sim: Simulator | undefined;
+  let config = baseConfig;
+  if (baseConfig.source === 'sim') {
+    sim = createSimulator(simOptionsFromConfig(baseConfig, opts.sim));
+    const { url } = await sim.start();
+    config = Object.freeze({ ...baseConfig, esiUrl: url, zkbUrl: url, r2z2Url: url });
+  }
+
+  const store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters });
+  const pipeline = createPipeline({ config, logger, counters });
+  const bus = createBus({ logger, counters });
+  const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
+
+  let feed: FeedHandle | Feed | undefined;
+  if (opts.feed) feed = opts.feed(pipeline);
+  else feed = createFeed(config, { sink: pipeline, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning });
+
+  // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
+  const cacheWriter = createCacheWriter(store.connection);
+  pipeline.onCacheWrites((writes) => {
+    try {
+      cacheWriter.apply(writes as CacheWrite[]);
+    } catch (err) {
+      counters.inc('enrich.cache_write_errors');
+      logger.warn({ err, rows: writes.length }, 'cache rows not saved; workers keep them in memory');
+    }
+  });
+
+  const results = createResultSink({ store, pipeline, bus, counters, logger, feed, latency: ingestLatency, enrich: config.enrich });
+  pipeline.onResults(results.onOutcomes);
+
+  const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
+  const health: Record<string, HealthCheck> = {
+    database: () => store.health(),
+    pipeline: () => pipeline.health(),
+    event_loop: () => {
+      const lag = monitor.snapshot().event_loop_lag_p99_ms;
+      return { healthy: lag < 1000, message: `event loop lag p99 ${lag} ms` };
+    },
+  };
+  const feedHealth = feed && 'health' in feed ? feed : undefined;
+  if (feedHealth) health.feed = () => feedHealth.health();
+  let http: HttpServer | undefined;
+  if (opts.http !== false) {
+    http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
+    fanout.attach(http.app);
+  }
+
+  const status = (): Record<string, Section> => ({
+    feed: { source: config.source, ...(feed?.stats() ?? {}) },
+    pipeline: { ...pipeline.stats() },
+    enrich: enrichSummary(pipeline.enricherStats(), counters),
+    ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
+    storage: { ...store.stats() },
+    websocket: { ...fanout.stats() },
+    ...(http && { api: { ...http.httpStats() } }),
+    process: { ...monitor.snapshot() },
+  });
+
+  let reporter: { stop(): void } | undefined;
+  let started = false;
+  return {
+    config,
+    counters,
+    logger,
+    store,
+    pipeline,
+    fanout,
+    sim,
+    feed,
+    results,
+    port: () => http?.port() ?? 0,
+    status,
+    async start() {
+      monitor.start();
+      store.start();
+      await pipeline.start();
+      fanout.start();
+      if (http) await http.start();
+      await feed?.start();
+      started = true;
+      reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, snapshot: status, onReport: () => monitor.resetLag() });
+      logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
+    },
+    async stop() {
+      reporter?.stop();
+      if (started) await feed?.stop();
+      await pipeline.stop();
+      results.stop();
+      fanout.stop();
+      http?.stop();
+      await sim?.stop();
+      await store.stop();
+      monitor.stop();
+      ingestLatency.destroy();
+      broadcastLatency.destroy();
+      logger.info('wanderer-kills stopped');
+    },
+  };
+}
+
+/** Cache hit rate and ESI activity over the workers' latest snapshots (SPEC §9). */
+function enrichSummary(perWorker: readonly Record<string, number>[], counters: Counters): Section {
+  const sum: Record<string, number> = {};
+  for (const w of perWorker) {
+    for (const [k, v] of Object.entries(w)) {
+      if (!k.includes('latency')) sum[k] = (sum[k] ?? 0) + v; // percentiles do not add up
+    }
+  }
+  const hits = sum['enrich.cache.hit'] ?? 0;
+  const total = hits + (sum['enrich.cache.miss'] ?? 0);
+  return {
+    cache_hit_rate: total === 0 ? null : Math.round((hits / total) * 10_000) / 10_000,
+    late_completed: counters.get('enrich.late_completed'),
+    ...sum,
+  };
+}

@@ -1,0 +1,42 @@
+// GET /api/v1/killmail/{id} for a kill the store does not hold (SPEC §5): the zKillboard API's
+// /api/killID/{id}/ (full body since 2026-06), normalised and enriched by a pipeline worker
+// through runOne — the same code path as the feeds, so the main thread still parses no
+// killmail. The result is returned, neither stored nor broadcast.
+import type { Config } from '../config/index.js';
+import { WkError } from '../core/errors.js';
+import type { KillFetcher } from '../core/ports.js';
+import type { Pipeline } from '../pipeline/index.js';
+import type { Counters } from '../telemetry/index.js';
+
+const FETCH_TIMEOUT_MS = 15_000;
+const EMPTY_ARRAY = /^\s*\[\s*\]\s*$/;
+
+export function createKillFetcher(deps: { config: Config; pipeline: Pipeline; counters: Counters }): KillFetcher {
+  const { config, pipeline, counters } = deps;
+  return async (killmailId) => {
+    counters.inc('zkb.requests');
+    const url = `${config.zkbUrl}/api/killID/${killmailId}/`;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: { 'User-Agent': config.userAgent, Accept: 'application/json' },
+        signal: AbortSignal.timeout(FETCH_TIMEOUT_MS),
+      });
+    } catch (err) {
+      counters.inc('zkb.errors');
+      throw new WkError('ERR_INGEST_TIMEOUT', `zKillboard API unreachable: ${(err as Error).message}`, { cause: err });
+    }
+    if (res.status === 404) return undefined;
+    if (!res.ok) {
+      counters.inc('zkb.errors');
+      throw new WkError('ERR_INGEST_HTTP_STATUS', `zKillboard API answered ${res.status}`);
+    }
+    const body = new Uint8Array(await res.arrayBuffer());
+    // `[]` is the API's "no such kill"; a short check, not a parse.
+    if (body.byteLength < 16 && EMPTY_ARRAY.test(Buffer.from(body).toString('latin1'))) return undefined;
+    const outcome = await pipeline.runOne(body, 'esi');
+    if (outcome.kind === 'kill') return outcome.kill.json;
+    counters.inc('zkb.errors');
+    throw new WkError('ERR_INGEST_HTTP_BODY', `zKillboard API entry rejected (${outcome.reason}): ${outcome.message}`);
+  };
+}

@@ -1,0 +1,99 @@
+// Pipeline outcomes → store → bus, and the feed's acknowledgements. Runs on the main thread once
+// per drained batch: one transaction per batch, no JSON parsed or built per kill (the worker
+// serialised the canonical killmail once), no per-kill logging.
+import { epochUs } from '../core/clock.js';
+import type { BusKill, Feed, KillBus, PipelineOutcome } from '../core/ports.js';
+import type { KillRecord } from '../core/killmail.js';
+import type { Pipeline } from '../pipeline/index.js';
+import type { Store } from '../store/index.js';
+import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
+import { createLateEnricher, type LateEnricher } from './late-enrich.js';
+
+export interface ResultSink {
+  onOutcomes(outcomes: PipelineOutcome[]): void;
+  stats(): Record<string, number>;
+  stop(): void;
+}
+
+export interface ResultSinkDeps {
+  store: Store;
+  pipeline: Pipeline;
+  bus: KillBus;
+  counters: Counters;
+  logger: Logger;
+  feed: Feed | undefined;
+  /** Receipt → committed latency per stored kill, µs. */
+  latency: LatencyHistogram;
+  /** Names are resolved (config.enrich): kills stored with ids only are completed later. */
+  enrich: boolean;
+}
+
+export function createResultSink(deps: ResultSinkDeps): ResultSink {
+  const { store, bus, counters, logger, feed, latency } = deps;
+  const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger });
+  const kills: KillRecord[] = [];
+  const older: boolean[] = [];
+  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, broadcast: 0 };
+
+  function count(name: keyof typeof totals, by = 1): void {
+    totals[name] += by;
+    counters.inc(`ingest.${name}`, by);
+  }
+
+  function onFailure(o: Extract<PipelineOutcome, { kind: 'failed' }>): void {
+    count('failed');
+    counters.inc(`ingest.failed.${o.reason}`);
+    if (o.reason === 'dead_letter') store.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message });
+  }
+
+  function onOutcomes(outcomes: PipelineOutcome[]): void {
+    kills.length = 0;
+    older.length = 0;
+    for (const o of outcomes) {
+      if (o.kind === 'kill') {
+        kills.push(o.kill);
+        older.push(o.older);
+      } else onFailure(o);
+    }
+    if (kills.length > 0 && !writeAndPublish()) return; // not acked: the feed resumes there after a restart
+    // One feed pushes into the rings (runOne bypasses them), so every outcome is the feed's.
+    if (feed) for (const o of outcomes) feed.ack(o.seq);
+  }
+
+  function writeAndPublish(): boolean {
+    let written;
+    try {
+      written = store.writer.writeBatch(kills);
+    } catch (err) {
+      count('store_errors');
+      logger.error({ err, kills: kills.length }, 'store write failed; batch not acknowledged');
+      return false;
+    }
+    const nowUs = epochUs();
+    const publish: BusKill[] = [];
+    for (let i = 0; i < kills.length; i++) {
+      const k = kills[i] as KillRecord;
+      const w = written[i];
+      if (w === 'stored') {
+        count('stored');
+        latency.recordUs(nowUs - k.receivedAtUs);
+        if (deps.enrich && !k.enriched) late.schedule(k.killmailId, k.json);
+        if (older[i]) count('older');
+        else publish.push(k);
+      } else if (w === 'skipped') count('skipped');
+      else if (w === 'replaced') count('replaced');
+      else count('invalid');
+    }
+    if (publish.length > 0) {
+      count('broadcast', publish.length);
+      bus.publish(publish);
+    }
+    return true;
+  }
+
+  return {
+    onOutcomes,
+    stats: () => ({ ...totals, ...late.stats() }),
+    stop: () => late.stop(),
+  };
+}

@@ -1,0 +1,57 @@
+// `wkills bench <ingest|fanout|rest|enrich|all>`: each scenario is a script under bench/ that
+// starts the real server (or pipeline) and its baseline in the same run and prints a table (and
+// JSON with --json) with the machine, Node version and git commit. Scenarios run one after
+// another, never together: they would share the two cores and skew each other.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { WkError } from '../core/errors.js';
+
+const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts' } as const;
+type Scenario = keyof typeof SCENARIOS;
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('bench: cannot find the repository root (package.json)');
+    dir = up;
+  }
+  return dir;
+}
+
+function runScript(root: string, script: string, args: readonly string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // The scenarios are TypeScript run through tsx (a dev dependency `make bench` installs), so
+    // a bench measures exactly the sources of the commit it reports.
+    const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], { cwd: root, stdio: 'inherit' });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}
+
+export function addBenchCommand(program: Command): void {
+  program
+    .command('bench')
+    .description('measure the real server against a plain baseline in the same run (see docs/PERFORMANCE.md)')
+    .argument('<scenario>', `${Object.keys(SCENARIOS).join(' | ')} | all`)
+    .argument('[args...]', 'passed to the scenario (e.g. --duration 10 --json); put them after --')
+    .allowUnknownOption(true)
+    .action(async (scenario: string, args: string[]) => {
+      const names: Scenario[] = scenario === 'all' ? (Object.keys(SCENARIOS) as Scenario[]) : [scenario as Scenario];
+      for (const name of names) {
+        if (!(name in SCENARIOS)) {
+          throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - bench scenario must be one of ${Object.keys(SCENARIOS).join(', ')}, all (got ${JSON.stringify(scenario)})`);
+        }
+      }
+      const root = repoRoot();
+      let failed = 0;
+      for (const name of names) {
+        const code = await runScript(root, SCENARIOS[name], args);
+        if (code !== 0) failed++;
+      }
+      if (failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,32 @@
+// `wkills db stats|vacuum` and `wkills sde import`: maintenance on the configured database.
+import Database from 'better-sqlite3';
+import type { Config } from '../config/index.js';
+import { WkError } from '../core/errors.js';
+import { importSde } from '../enrich/index.js';
+import { openStore } from '../store/index.js';
+
+export async function runSdeImport(config: Config, source: string): Promise<void> {
+  // Open through the store first so the file exists and carries the current schema.
+  const store = openStore({ path: config.db, retentionHours: config.retentionHours });
+  store.close();
+  const db = new Database(config.db);
+  try {
+    const result = await importSde(db, source);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    db.close();
+  }
+}
+
+export function runDb(config: Config, action: string): void {
+  if (action !== 'stats' && action !== 'vacuum') {
+    throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db action must be stats or vacuum (got ${JSON.stringify(action)})`);
+  }
+  const store = openStore({ path: config.db, retentionHours: config.retentionHours, checkpointThread: false });
+  try {
+    if (action === 'vacuum') store.vacuum();
+    process.stdout.write(`${JSON.stringify(store.report(), null, 2)}\n`);
+  } finally {
+    store.close();
+  }
+}

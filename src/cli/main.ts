@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// wkills: serve | sim | sde import | db (stats|vacuum) | bench (SPEC §11). Every command takes
+// the config flags of the schema (also WK_* variables and --config FILE); invalid configuration
+// fails at start with every problem listed and exit code 2.
+import { Command } from 'commander';
+import { hasCode } from '../core/errors.js';
+import { addConfigOptions, configFromOptions } from './options.js';
+import { runServe } from './serve.js';
+import { runSim, addSimOptions } from './sim.js';
+import { runSdeImport, runDb } from './db.js';
+import { addBenchCommand } from './bench.js';
+
+const program = new Command()
+  .name('wkills')
+  .description('wanderer-kills: real-time EVE Online killmail service')
+  .showHelpAfterError();
+
+addConfigOptions(program.command('serve').description('serve the live feed (or --source sim) over REST and WebSocket'))
+  .action((opts: Record<string, unknown>) => runServe(configFromOptions(opts)));
+
+addSimOptions(program.command('sim').description('run the simulator alone: R2Z2, RedisQ, ESI and zKB API on loopback'))
+  .action((opts: Record<string, unknown>) => runSim(opts));
+
+const sde = program.command('sde').description('EVE static data');
+addConfigOptions(sde.command('import').argument('<source>', 'folder, file or URL of fuzzwork invTypes.csv/invGroups.csv/mapSolarSystems.csv').description('load ship types, groups and systems into the database'))
+  .action((source: string, opts: Record<string, unknown>) => runSdeImport(configFromOptions(opts), source));
+
+addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum').description('inspect or compact the database'))
+  .action((action: string, opts: Record<string, unknown>) => runDb(configFromOptions(opts), action));
+
+addBenchCommand(program);
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (hasCode(err, 'ERR_CONFIG_INVALID')) {
+    process.stderr.write(`wkills: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`wkills: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
