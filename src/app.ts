@@ -42,6 +42,8 @@ export interface App {
   /** Bound HTTP port after start() (0 when HTTP is off). */
   port(): number;
   status(): Record<string, Section>;
+  /** Clear the latency histograms (benchmarks measuring one phase). */
+  resetLatency(): void;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -129,6 +131,10 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     results,
     port: () => http?.port() ?? 0,
     status,
+    resetLatency() {
+      ingestLatency.reset();
+      broadcastLatency.reset();
+    },
     async start() {
       monitor.start();
       store.start();

@@ -34,7 +34,7 @@ const TASK_BUDGET_MS = 50;
  * worker otherwise empties its ring every few entries and main pays a Piscina round trip per
  * handful of entries (postTask dominated main-thread time; see bench/micro/pipeline/pipeline.bench.ts).
  */
-const IDLE_LINGER_MS = 1;
+const IDLE_LINGER_MS = 10;
 /** A full result ring: sleep this long per wait while main drains (workers may block). */
 const RESULT_SPACE_WAIT_MS = 50;
 /** Enricher stats ride on replies at most this often per worker. */

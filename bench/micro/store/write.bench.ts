@@ -20,6 +20,10 @@ import { createStoreWriter } from '../../../src/store/writer.js';
 import { createRetention } from '../../../src/store/retention.js';
 import { openStore } from '../../../src/store/index.js';
 
+const BASELINE_CHARACTER_TABLE = `CREATE TABLE IF NOT EXISTS kill_characters (
+  character_id INTEGER NOT NULL, kill_time_ms INTEGER NOT NULL, killmail_id INTEGER NOT NULL,
+  PRIMARY KEY (character_id, kill_time_ms, killmail_id)) WITHOUT ROWID`;
+
 const SECONDS = Number(process.argv[2] ?? 3);
 const BATCH = 256;
 const JSON_BYTES = 2048;
@@ -85,6 +89,8 @@ async function main(): Promise<void> {
       const o = openDatabase(join(dir, 'baseline-same.db'), (db) => void migrate(db));
       const kill = o.writer.prepare(
         'INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, character_ids, json) VALUES (?,?,?,?,?,?,?,?,?,?)');
+      // The plain way to index characters: a SQLite table (ours is in memory, character-index.ts).
+      o.writer.exec(BASELINE_CHARACTER_TABLE);
       const ch = o.writer.prepare('INSERT OR IGNORE INTO kill_characters (character_id, kill_time_ms, killmail_id) VALUES (?,?,?)');
       const cnt = o.writer.prepare('INSERT INTO system_counts (system_id, kills) VALUES (?, 1) ON CONFLICT (system_id) DO UPDATE SET kills = kills + 1');
       rows.push(await race('baseline, same rows, autocommit each', (batch) => {
