@@ -104,7 +104,7 @@ async function main(): Promise<void> {
     const bytes = bodies.reduce((s, b) => s + b.byteLength, 0);
     const config = testConfig({
       source: 'none', db: process.env.BENCH_DB ?? join(dir, 'candidate.db'), workers: Number(args.workers), enrich, logLevel: 'silent',
-      statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: 0, ...(sim && { esiUrl: sim.url }),
+      statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: 0, ...(process.env.BENCH_BUDGET && { enrichBudgetMs: Number(process.env.BENCH_BUDGET) }), ...(sim && { esiUrl: sim.url }),
     });
     let feed: ReturnType<typeof driver> | undefined;
     const app = await createApp(config, { http: false, logger: silentLogger(), feed: (sink) => (feed = driver(sink)) });
@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     const ingest = status.ingest as { ingest_to_stored_us: { p50: number; p99: number; max: number } };
     const report = {
       scenario: 'ingest', machine: machineInfo(), kills: N, mean_entry_bytes: Math.round(bytes / N), workers: Number(args.workers), enrich: args.enrich,
-      candidate: { ...result, ingest_to_stored_p50_ms: ingest.ingest_to_stored_us.p50 / 1000, ingest_to_stored_p99_ms: ingest.ingest_to_stored_us.p99 / 1000, pipeline: status.pipeline },
+      candidate: { ...result, ingest_to_stored_p50_ms: ingest.ingest_to_stored_us.p50 / 1000, ingest_to_stored_p99_ms: ingest.ingest_to_stored_us.p99 / 1000, pipeline: status.pipeline, ...(enrich && { enrich: status.enrich, late: status.ingest }) },
       ...(cold && { cold_cache: { ...cold, esi_calls_per_kill_after_warmup: esiCalls / N } }),
       ...(paced && { paced }),
       baseline: { seconds: base.seconds, killsPerSecond: baseRate },
