@@ -68,6 +68,8 @@ export class PipelinePool {
   private blockedBytes = 0;
   private drainedWaiter: (() => void) | undefined;
   private loops: Promise<void>[] = [];
+  private busyMs = 0;
+  private busySinceMs = 0;
   private readonly stats_ = { received: 0, retried: 0, deadLettered: 0, drainTasks: 0 };
 
   constructor(private readonly opts: PipelineOptions) {
@@ -119,6 +121,7 @@ export class PipelinePool {
       throw new WkError('ERR_PIPELINE_WORKER_CRASH', `pipeline worker failed to start: ${(err as Error).message}`, { cause: err });
     }
     this.state = 'running';
+    this.busySinceMs = performance.now();
     this.loops = this.lanes.map((l) => this.resultLoop(l));
   }
 
@@ -195,6 +198,7 @@ export class PipelinePool {
   private onTaskDone(lane: Lane, reply: DrainReply): void {
     lane.taskOutstanding = false;
     lane.crashStreak = 0;
+    this.busyMs += reply.busyMs;
     this.sideband.accept(reply.side);
     this.drainLane(lane);
     this.kick(lane);
@@ -330,6 +334,19 @@ export class PipelinePool {
     return { healthy: true, message: `${threads} workers, ${this.lanes.reduce((n, l) => n + l.inFlight, 0)} entries in flight` };
   }
 
+  /**
+   * Share of the workers' time spent processing entries since the pool started, 0..1: busy time
+   * the drain tasks report over threads × elapsed. (Piscina's own `utilization` divides its
+   * millisecond mean run time by 1000, which makes it 1000 times too small, and counts the
+   * drain tasks' idle linger as work.)
+   */
+  private utilisation(): number {
+    const now = performance.now();
+    const capacityMs = (now - this.busySinceMs) * this.lanes.length;
+    const share = capacityMs > 0 ? Math.min(1, this.busyMs / capacityMs) : 0;
+    return Math.round(share * 1000) / 1000;
+  }
+
   stats(): PipelineStats {
     const pool = this.pool;
     const runTime = pool?.histogram.runTime;
@@ -342,10 +359,11 @@ export class PipelinePool {
       resultDepthBytes: this.lanes.reduce((n, l) => n + l.resultUsedBytes(), 0),
       inFlight: this.lanes.reduce((n, l) => n + (l.taskOutstanding ? 1 : 0), 0),
       threads: pool?.threads.length ?? 0,
-      workerUtilisation: pool?.utilization ?? 0,
+      workerUtilisation: this.utilisation(),
       taskRunTimeP50Ms: runTime?.p50 ?? 0,
       taskRunTimeP99Ms: runTime?.p99 ?? 0,
       ...this.stats_,
     };
   }
 }
+

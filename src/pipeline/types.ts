@@ -73,6 +73,8 @@ export interface Sideband {
 
 export interface DrainReply {
   processed: number;
+  /** Time the task spent working, ms: its run time less the idle linger waits. */
+  busyMs: number;
   side: Sideband;
 }
 

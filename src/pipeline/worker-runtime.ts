@@ -59,7 +59,8 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     ? { maxEntryBytes: cfg.maxEntryBytes }
     : { maxEntryBytes: cfg.maxEntryBytes, fetchKillmail: deps.fetchKillmail };
   let enrichErrors = 0;
-  let lastStatsMs = 0;
+  // performance.now() starts near 0 in a new worker: -Infinity makes the first reply carry stats.
+  let lastStatsMs = Number.NEGATIVE_INFINITY;
 
   /** Drain what the enricher produced since the last reply (resets the error count). */
   function sideband(): Sideband {
@@ -151,11 +152,15 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     lane.result.sync();
     const started = performance.now();
     let processed = 0;
+    let lingerMs = 0;
     while (processed < MAX_ENTRIES_PER_TASK) {
       let batch = readBatch(lane, task.sequentialThroughId);
       // Idle: everything read is committed, so blocking on DATA_SIGNAL is allowed (STYLE §7).
-      if (batch.length === 0 && lane.ingest.waitForData(IDLE_LINGER_MS) !== 'timed-out') {
-        batch = readBatch(lane, task.sequentialThroughId);
+      if (batch.length === 0) {
+        const waitStart = performance.now();
+        const woke = lane.ingest.waitForData(IDLE_LINGER_MS) !== 'timed-out';
+        lingerMs += performance.now() - waitStart;
+        if (woke) batch = readBatch(lane, task.sequentialThroughId);
       }
       if (batch.length === 0) break;
       for (const p of batch) writeResult(lane, p.result instanceof Promise ? await p.result : p.result);
@@ -166,7 +171,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
       processed += batch.length;
       if (performance.now() - started > TASK_BUDGET_MS) break;
     }
-    return { processed, side: sideband() };
+    return { processed, busyMs: performance.now() - started - lingerMs, side: sideband() };
   }
 
   async function reenrich(task: ReenrichTask): Promise<ReenrichReply> {
