@@ -71,6 +71,7 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
   async function run(job: Job): Promise<void> {
     try {
       const out = await deps.pipeline.reenrich(job.json);
+      if (stopped) return; // the store may already be closed: the kill keeps its stored copy
       if (out.enriched) {
         deps.store.writer.updateJson(job.killmailId, out.json, true);
         inc('late_completed');
@@ -78,18 +79,24 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
       }
       job.json = out.json; // keep what did resolve
     } catch (err) {
+      // A stopped pipeline, a worker crash or a store write failure: count it and retry later.
       inc('late_errors');
       deps.logger.debug({ err, killmailId: job.killmailId }, 'late enrichment attempt failed');
     }
-    retry(job);
+    if (!stopped) retry(job);
   }
 
   function retry(job: Job): void {
     job.attempt++;
     const delay = delays[job.attempt];
-    if (delay === undefined || stopped) {
+    if (delay === undefined) {
       // Store what resolved so far; the kill keeps ids for the rest.
-      deps.store.writer.updateJson(job.killmailId, job.json, false);
+      try {
+        deps.store.writer.updateJson(job.killmailId, job.json, false);
+      } catch (err) {
+        inc('late_errors');
+        deps.logger.warn({ err, killmailId: job.killmailId }, 'partial names not saved');
+      }
       inc('late_gave_up');
       return;
     }
