@@ -71,3 +71,25 @@ test('R2Z2 restart: kills published while the app is down are stored after a res
   await second.stop();
   assert.equal(db.cursor(R2Z2_CURSOR), String(sim.lastSequence));
 });
+
+test('R2Z2 sequence_updated: the stored copy is replaced (new zkb labels), not stored twice nor re-broadcast', async (t) => {
+  const sim = await startSim(t);
+  sim.publish(1);
+  const file = join(tempDir(t), 'wk.db');
+  const app = await startApp(t, r2z2Config(sim.url, file));
+  await feedPositioned(app);
+  sim.publish(3);
+  await waitFor(() => totals(app).stored >= 4, 15_000, () => `4 stored (${JSON.stringify(app.results.stats())})`);
+  const broadcastBefore = app.results.stats().broadcast ?? 0;
+
+  const db = openDbView(file);
+  defer(t, () => db.close());
+  const id = db.ids()[1] as number;
+  const updatedSeq = sim.republish(sim.lastSequence - 2, ['ganked']);
+  assert.ok(updatedSeq !== undefined, 'the simulator re-published the entry');
+  await waitFor(() => (app.results.stats().replaced ?? 0) >= 1, 10_000, () => `the replacement applied (${JSON.stringify(app.results.stats())})`);
+  assert.deepEqual(db.counts(), { total: 4, distinct: 4 });
+  const labels = (JSON.parse(db.row(id)!.json) as { zkb: { labels: string[] } }).zkb.labels;
+  assert.ok(labels.includes('ganked'), `the new label is stored: ${JSON.stringify(labels)}`);
+  assert.equal(app.results.stats().broadcast, broadcastBefore, 'a replacement is not broadcast again');
+});
