@@ -37,30 +37,46 @@ export interface FetchOptions {
 }
 
 export async function fetchBytes(url: string, opts: FetchOptions): Promise<FetchResult> {
-  const timeout = AbortSignal.timeout(opts.timeoutMs);
-  const signal = AbortSignal.any([opts.signal, timeout]);
-  let res: Response;
+  // One controller per request, tied to the feed's signal by a listener removed in `finally`:
+  // AbortSignal.any([feedSignal, timeout]) keeps a reference from the long-lived feed signal to
+  // every request's combined signal on Node 20 (~70 bytes a request that GC never frees).
+  const request = new AbortController();
+  let timedOut = false;
+  const onStop = (): void => request.abort();
+  const timer = setTimeout(() => {
+    timedOut = true;
+    request.abort();
+  }, opts.timeoutMs);
+  opts.signal.addEventListener('abort', onStop, { once: true });
+  if (opts.signal.aborted) request.abort();
+  const why = (): FetchFailReason | undefined => (opts.signal.aborted ? 'aborted' : timedOut ? 'timeout' : undefined);
   try {
-    // redirect 'follow': RedisQ's listen.php answers 302 to object.php (external-apis §1.2).
-    res = await fetch(url, {
-      method: 'GET',
-      headers: { 'user-agent': opts.userAgent, accept: 'application/json' },
-      redirect: 'follow',
-      signal,
-    });
-  } catch (err) {
-    return failure(abortReason(opts.signal, timeout) ?? 'network', 0, undefined, describe(err));
+    let res: Response;
+    try {
+      // redirect 'follow': RedisQ's listen.php answers 302 to object.php (external-apis §1.2).
+      res = await fetch(url, {
+        method: 'GET',
+        headers: { 'user-agent': opts.userAgent, accept: 'application/json' },
+        redirect: 'follow',
+        signal: request.signal,
+      });
+    } catch (err) {
+      return failure(why() ?? 'network', 0, undefined, describe(err));
+    }
+    if (res.status < 200 || res.status > 299) {
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+      // Cancel the body so undici can reuse or close the socket instead of waiting for GC.
+      await res.body?.cancel().catch((err: unknown) => err);
+      return failure(statusReason(res.status), res.status, retryAfterMs, `HTTP ${res.status}`);
+    }
+    return await readBody(res, opts, request.signal, why);
+  } finally {
+    clearTimeout(timer);
+    opts.signal.removeEventListener('abort', onStop);
   }
-  if (res.status < 200 || res.status > 299) {
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
-    // Cancel the body so undici can reuse or close the socket instead of waiting for GC.
-    await res.body?.cancel().catch((err: unknown) => err);
-    return failure(statusReason(res.status), res.status, retryAfterMs, `HTTP ${res.status}`);
-  }
-  return readBody(res, opts, signal, timeout);
 }
 
-async function readBody(res: Response, opts: FetchOptions, signal: AbortSignal, timeout: AbortSignal): Promise<FetchResult> {
+async function readBody(res: Response, opts: FetchOptions, signal: AbortSignal, why: () => FetchFailReason | undefined): Promise<FetchResult> {
   const declared = declaredLength(res.headers);
   if (declared !== undefined && declared > opts.maxBytes) {
     await res.body?.cancel().catch((err: unknown) => err);
@@ -85,7 +101,7 @@ async function readBody(res: Response, opts: FetchOptions, signal: AbortSignal, 
   } catch (err) {
     // undici errors the body stream ("terminated") when the socket closes before the declared
     // length or the last chunk arrived: that is a truncated body, never a usable one.
-    if (signal.aborted) return failure(abortReason(opts.signal, timeout) ?? 'timeout', res.status, undefined, describe(err));
+    if (signal.aborted) return failure(why() ?? 'timeout', res.status, undefined, describe(err));
     return failure('truncated', res.status, undefined, describe(err));
   }
   if (declared !== undefined && total !== declared) {
@@ -131,12 +147,6 @@ export function parseRetryAfter(value: string | null, nowMs: number): number | u
   const at = Date.parse(v);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - nowMs);
-}
-
-function abortReason(stop: AbortSignal, timeout: AbortSignal): FetchFailReason | undefined {
-  if (stop.aborted) return 'aborted';
-  if (timeout.aborted) return 'timeout';
-  return undefined;
 }
 
 function failure(reason: FetchFailReason, status: number, retryAfterMs: number | undefined, message: string): FetchResult {
