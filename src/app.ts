@@ -66,14 +66,25 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     config = Object.freeze({ ...baseConfig, esiUrl: url, zkbUrl: url, r2z2Url: url });
   }
 
-  const store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters });
+  let store: Store;
+  try {
+    store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters });
+  } catch (err) {
+    await sim?.stop(); // a bad --db path must not leave the simulator listening
+    throw err;
+  }
   const pipeline = createPipeline({ config, logger, counters });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
 
   let feed: FeedHandle | Feed | undefined;
   if (opts.feed) feed = opts.feed(pipeline);
-  else feed = createFeed(config, { sink: pipeline, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning });
+  else {
+    // The R2Z2 cursor is persisted by the result sink, once per store batch and only after the
+    // kills it covers are committed ('external'), not with one write per acknowledged entry.
+    const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
+    feed = createFeed(config, { sink: pipeline, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+  }
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -107,7 +118,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   }
 
   const status = (): Record<string, Section> => ({
-    feed: { source: config.source, ...(feed?.stats() ?? {}) },
+    feed: { ...(feed?.stats() ?? {}), source: config.source },
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
     ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
@@ -118,7 +129,24 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   });
 
   let reporter: { stop(): void } | undefined;
-  let started = false;
+  let feedStarted = false;
+  let stopping: Promise<void> | undefined;
+
+  async function stop(): Promise<void> {
+    reporter?.stop();
+    if (feedStarted) await feed?.stop();
+    await pipeline.stop();
+    results.stop();
+    fanout.stop();
+    http?.stop();
+    await sim?.stop();
+    await store.stop();
+    monitor.stop();
+    ingestLatency.destroy();
+    broadcastLatency.destroy();
+    logger.info('wanderer-kills stopped');
+  }
+
   return {
     config,
     counters,
@@ -136,30 +164,23 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       broadcastLatency.reset();
     },
     async start() {
-      monitor.start();
-      store.start();
-      await pipeline.start();
-      fanout.start();
-      if (http) await http.start();
-      await feed?.start();
-      started = true;
+      try {
+        monitor.start();
+        store.start();
+        await pipeline.start();
+        fanout.start();
+        if (http) await http.start();
+        await feed?.start();
+        feedStarted = true;
+      } catch (err) {
+        // A port in use or workers that fail to load: release what did start, then report it.
+        await (stopping ??= stop()).catch((stopErr: unknown) => logger.error({ err: stopErr }, 'cleanup after a failed start failed'));
+        throw err;
+      }
       reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, snapshot: status, onReport: () => monitor.resetLag() });
       logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
     },
-    async stop() {
-      reporter?.stop();
-      if (started) await feed?.stop();
-      await pipeline.stop();
-      results.stop();
-      fanout.stop();
-      http?.stop();
-      await sim?.stop();
-      await store.stop();
-      monitor.stop();
-      ingestLatency.destroy();
-      broadcastLatency.destroy();
-      logger.info('wanderer-kills stopped');
-    },
+    stop: () => (stopping ??= stop()),
   };
 }
 

@@ -3,6 +3,9 @@
 // the worker caches have the names. Attempts are spaced out (the first lookups are still in
 // flight when the kill is stored) and bounded, and the queue is capped so an ESI outage cannot
 // grow memory without limit: what overflows is counted, and the kill keeps its ids.
+//
+// One FIFO per attempt: every job in it waited the same delay, so each FIFO is in due order by
+// construction and the next due job is at the head of one of them.
 import type { Pipeline } from '../pipeline/index.js';
 import type { Store } from '../store/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
@@ -19,15 +22,20 @@ interface Job {
 }
 
 export interface LateEnricher {
+  /** Queue the stored copy of a kill for completion; replaces any job for the same kill. */
   schedule(killmailId: number, json: string): void;
+  /** Forget the kill (its stored copy was replaced by a complete one). */
+  cancel(killmailId: number): void;
   stats(): Record<string, number>;
   stop(): void;
 }
 
 export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[] }): LateEnricher {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
-  const queue: Job[] = []; // ordered by dueAtMs: every job is appended with a delay ≥ its predecessors'
-  const retries: Job[] = [];
+  const fifos: Job[][] = delays.map(() => []);
+  // The current job of each kill: a job that is no longer current (its kill was replaced or
+  // cancelled) is skipped, and one in flight does not write its result.
+  const current = new Map<number, Job>();
   let running = 0;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -38,27 +46,33 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
     deps.counters.inc(`enrich.${name}`);
   }
 
-  function arm(): void {
-    if (stopped || timer !== undefined) return;
-    const next = Math.min(queue[0]?.dueAtMs ?? Infinity, ...retries.map((j) => j.dueAtMs));
-    if (next === Infinity) return;
-    timer = setTimeout(tick, Math.max(0, next - Date.now()));
-    timer.unref();
+  /** The FIFO whose head is due first (stale heads dropped on the way). */
+  function nextFifo(): Job[] | undefined {
+    let best: Job[] | undefined;
+    for (const fifo of fifos) {
+      while (fifo[0] !== undefined && current.get(fifo[0].killmailId) !== fifo[0]) fifo.shift();
+      const head = fifo[0];
+      if (head !== undefined && (best?.[0] === undefined || head.dueAtMs < best[0].dueAtMs)) best = fifo;
+    }
+    return best;
   }
 
-  function take(now: number): Job | undefined {
-    const r = retries.findIndex((j) => j.dueAtMs <= now);
-    if (r >= 0) return retries.splice(r, 1)[0];
-    if (queue[0] !== undefined && queue[0].dueAtMs <= now) return queue.shift();
-    return undefined;
+  function arm(): void {
+    if (stopped || timer !== undefined) return;
+    const head = nextFifo()?.[0];
+    if (head === undefined) return;
+    timer = setTimeout(tick, Math.max(0, head.dueAtMs - Date.now()));
+    timer.unref();
   }
 
   function tick(): void {
     timer = undefined;
     const now = Date.now();
     while (running < MAX_CONCURRENT) {
-      const job = take(now);
-      if (job === undefined) break;
+      const fifo = nextFifo();
+      const job = fifo?.[0];
+      if (fifo === undefined || job === undefined || job.dueAtMs > now) break;
+      fifo.shift();
       running++;
       void run(job).finally(() => {
         running--;
@@ -71,8 +85,9 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
   async function run(job: Job): Promise<void> {
     try {
       const out = await deps.pipeline.reenrich(job.json);
-      if (stopped) return; // the store may already be closed: the kill keeps its stored copy
+      if (stopped || current.get(job.killmailId) !== job) return; // store closed, or a newer copy
       if (out.enriched) {
+        current.delete(job.killmailId);
         deps.store.writer.updateJson(job.killmailId, out.json, true);
         inc('late_completed');
         return;
@@ -83,13 +98,15 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
       inc('late_errors');
       deps.logger.debug({ err, killmailId: job.killmailId }, 'late enrichment attempt failed');
     }
-    if (!stopped) retry(job);
+    if (!stopped && current.get(job.killmailId) === job) retry(job);
   }
 
   function retry(job: Job): void {
     job.attempt++;
     const delay = delays[job.attempt];
-    if (delay === undefined) {
+    const fifo = fifos[job.attempt];
+    if (delay === undefined || fifo === undefined) {
+      current.delete(job.killmailId);
       // Store what resolved so far; the kill keeps ids for the rest.
       try {
         deps.store.writer.updateJson(job.killmailId, job.json, false);
@@ -101,21 +118,27 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
       return;
     }
     job.dueAtMs = Date.now() + delay;
-    retries.push(job);
+    fifo.push(job);
   }
 
   return {
     schedule(killmailId, json) {
-      if (stopped) return;
-      if (queue.length + retries.length >= MAX_QUEUED) {
+      const first = fifos[0];
+      if (stopped || first === undefined) return;
+      if (!current.has(killmailId) && current.size >= MAX_QUEUED) {
         inc('late_dropped');
         return;
       }
       inc('late_queued');
-      queue.push({ killmailId, json, attempt: 0, dueAtMs: Date.now() + (delays[0] ?? 0) });
+      const job: Job = { killmailId, json, attempt: 0, dueAtMs: Date.now() + (delays[0] ?? 0) };
+      current.set(killmailId, job);
+      first.push(job);
       arm();
     },
-    stats: () => ({ ...totals, late_pending: queue.length + retries.length, late_running: running }),
+    cancel(killmailId) {
+      current.delete(killmailId);
+    },
+    stats: () => ({ ...totals, late_pending: current.size - running, late_running: running }),
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

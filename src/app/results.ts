@@ -9,6 +9,11 @@ import type { Store } from '../store/index.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { createLateEnricher, type LateEnricher } from './late-enrich.js';
 
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+/** Outcomes held while the store is failing; ~5 s of a saturated pipeline, minutes of live traffic. */
+const MAX_BACKLOG = 100_000;
+
 export interface ResultSink {
   onOutcomes(outcomes: PipelineOutcome[]): void;
   stats(): Record<string, number>;
@@ -33,7 +38,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger });
   const kills: KillRecord[] = [];
   const older: boolean[] = [];
-  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, broadcast: 0 };
+  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, dropped_store_unavailable: 0, broadcast: 0 };
 
   function count(name: keyof typeof totals, by = 1): void {
     totals[name] += by;
@@ -43,7 +48,13 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   function onFailure(o: Extract<PipelineOutcome, { kind: 'failed' }>): void {
     count('failed');
     counters.inc(`ingest.failed.${o.reason}`);
-    if (o.reason === 'dead_letter') store.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message });
+    if (o.reason !== 'dead_letter') return;
+    try {
+      store.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message });
+    } catch (err) {
+      count('store_errors');
+      logger.error({ err, seq: o.seq }, 'dead letter not saved');
+    }
   }
 
   // Outcomes arrive per lane drain; they are gathered until the end of this event-loop turn and
@@ -63,9 +74,15 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
     }
   }
 
+  // While the store refuses writes (disk full, I/O error), outcomes wait here unacknowledged and
+  // a timer retries with back-off; nothing is dropped until the backlog passes MAX_BACKLOG, and
+  // what is dropped then was never acknowledged, so the feed fetches it again after a restart.
+  let retryTimer: NodeJS.Timeout | undefined;
+  let retryDelayMs = RETRY_MIN_MS;
+
   function flush(): void {
     flushScheduled = false;
-    if (pending.length === 0) return;
+    if (pending.length === 0 || retryTimer !== undefined) return;
     const outcomes = pending.splice(0, pending.length);
     kills.length = 0;
     older.length = 0;
@@ -73,11 +90,46 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       if (o.kind === 'kill') {
         kills.push(o.kill);
         older.push(o.older);
-      } else onFailure(o);
+      }
     }
-    if (kills.length > 0 && !writeAndPublish()) return; // not acked: the feed resumes there after a restart
+    if (kills.length > 0 && !writeAndPublish()) {
+      requeue(outcomes);
+      return;
+    }
+    retryDelayMs = RETRY_MIN_MS;
+    for (const o of outcomes) if (o.kind === 'failed') onFailure(o);
+    if (feed === undefined) return;
     // One feed pushes into the rings (runOne bypasses them), so every outcome is the feed's.
-    if (feed) for (const o of outcomes) feed.ack(o.seq);
+    for (const o of outcomes) feed.ack(o.seq);
+    persistCursor(feed);
+  }
+
+  function requeue(outcomes: PipelineOutcome[]): void {
+    pending.unshift(...outcomes);
+    if (pending.length > MAX_BACKLOG) {
+      const dropped = pending.length - MAX_BACKLOG;
+      pending.length = MAX_BACKLOG; // the newest go: the oldest keep the cursor honest
+      count('dropped_store_unavailable', dropped);
+    }
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      flush();
+    }, retryDelayMs);
+    retryTimer.unref();
+    retryDelayMs = Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+  }
+
+  /** One cursor write per flush, after the kills it covers were committed. */
+  function persistCursor(f: Feed): void {
+    const cursor = f.pendingCursor?.();
+    if (cursor === undefined) return;
+    try {
+      store.cursors.setCursor(cursor.name, cursor.value);
+    } catch (err) {
+      // The kills are stored; an old cursor only means refetching (and skipping) them after a restart.
+      count('store_errors');
+      logger.error({ err, cursor }, 'cursor not saved');
+    }
   }
 
   function writeAndPublish(): boolean {
@@ -86,7 +138,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       written = store.writer.writeBatch(kills);
     } catch (err) {
       count('store_errors');
-      logger.error({ err, kills: kills.length }, 'store write failed; batch not acknowledged');
+      logger.error({ err, kills: kills.length, retryInMs: retryDelayMs }, 'store write failed; batch kept for a retry, not acknowledged');
       return false;
     }
     const nowUs = epochUs();
@@ -100,8 +152,12 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
         if (deps.enrich && !k.enriched) late.schedule(k.killmailId, k.json);
         if (older[i]) count('older');
         else publish.push(k);
+      } else if (w === 'replaced') {
+        count('replaced');
+        // The new copy supersedes any completion queued for the old one.
+        if (deps.enrich && !k.enriched) late.schedule(k.killmailId, k.json);
+        else late.cancel(k.killmailId);
       } else if (w === 'skipped') count('skipped');
-      else if (w === 'replaced') count('replaced');
       else count('invalid');
     }
     if (publish.length > 0) {
@@ -115,7 +171,10 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
     onOutcomes,
     stats: () => ({ ...totals, ...late.stats() }),
     stop() {
-      flush();
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      retryTimer = undefined;
+      flush(); // a last attempt; what still fails stays unacknowledged for the next start
+      if (feed !== undefined && retryTimer === undefined) persistCursor(feed);
       late.stop();
     },
   };

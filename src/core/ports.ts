@@ -38,6 +38,11 @@ export interface Feed {
   stop(): Promise<void>;
   /** Called by app.ts when an entry pushed with `seq` reached a terminal outcome. */
   ack(seq: number): void;
+  /**
+   * The cursor to persist once the acknowledged entries are committed, when it moved since the
+   * last call (feeds that keep a cursor); app.ts writes it once per store batch.
+   */
+  pendingCursor?(): { name: string; value: string } | undefined;
   stats(): Record<string, number | string | boolean | null>;
 }
 

@@ -68,3 +68,19 @@ test('stop() ends the queue: nothing runs or writes afterwards', async () => {
   s.late.schedule(8, '{}');
   assert.equal(s.late.stats().late_queued, 1, 'schedule after stop is ignored');
 });
+
+test('a newer copy replaces the queued one, and cancel() forgets the kill: a stale result is never written', async () => {
+  const s = setup([{ json: '{"killmail_id":7,"from":"reenrich"}', enriched: true }]);
+  s.late.schedule(7, '{"killmail_id":7,"v":1}');
+  s.late.schedule(7, '{"killmail_id":7,"v":2}');
+  await until(() => s.counters.get('enrich.late_completed') === 1);
+  assert.equal(s.calls(), 1, 'only the current job ran');
+  assert.equal(s.late.stats().late_pending, 0);
+
+  s.late.schedule(7, '{"killmail_id":7,"v":3}');
+  s.late.cancel(7);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(s.calls(), 1, 'a cancelled job does not run');
+  s.late.stop();
+  s.store.close();
+});
