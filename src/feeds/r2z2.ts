@@ -14,6 +14,9 @@ import { createRateLimiter, type RateLimiter } from './rate-limit.js';
 import { Backoff, delay } from './timing.js';
 import { SequenceWatermark, type CursorMode } from './watermark.js';
 
+/** How far ahead of sequence.json our position may be before it is treated as another feed's. */
+const CURSOR_AHEAD_SLACK = 1000;
+
 export const R2Z2_CURSOR = 'r2z2';
 const SEQUENCE_MAX_BYTES = 4096;
 
@@ -258,6 +261,17 @@ class R2Z2Feed implements FeedHandle {
   private async checkGap(signal: AbortSignal): Promise<'skipped' | FailedFetch | undefined> {
     const tip = await this.fetchTip(signal);
     if (typeof tip !== 'number') return tip;
+    // sequence.json trails the real tip by up to ~51 (external-apis §2.1); far below our position
+    // means the cursor belongs to another feed (an upstream reset, a changed URL, the simulator's
+    // cursor in the same file): waiting would stall forever while looking healthy.
+    if (tip + CURSOR_AHEAD_SLACK < this.seq) {
+      this.tally.inc('cursor_ahead');
+      this.deps.logger.warn({ cursor: this.seq - 1, tip }, 'r2z2 cursor is ahead of the feed; restarting at the sequence.json tip');
+      this.mark.rewind(tip - 1);
+      this.seq = tip;
+      this.missesOnSeq = 0;
+      return 'skipped';
+    }
     if (tip <= this.seq) return undefined;
     let failure: FailedFetch | undefined;
     const next = await findOldestAvailable(this.seq + 1, tip, async (k) => {

@@ -27,6 +27,16 @@ export class SequenceWatermark {
     this.persisted = value;
   }
 
+  /**
+   * Jump back to `value` (the stored cursor was ahead of the feed, e.g. after an upstream reset):
+   * nothing is pending at that point, and the new position is persisted like any move.
+   */
+  rewind(value: number): void {
+    this.pending.clear();
+    this.mark = value;
+    if (this.mode === 'direct') this.flush();
+  }
+
   get value(): number {
     return this.mark;
   }

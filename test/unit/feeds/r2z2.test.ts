@@ -289,6 +289,22 @@ describe('r2z2 feed', () => {
     assert.equal(cursors.getCursor('r2z2'), '179', 'the skipped range is behind the watermark');
   });
 
+  test('a stored cursor far ahead of sequence.json (another feed\'s) restarts at the tip instead of stalling', async (t) => {
+    const f = await new FakeR2Z2().start(t);
+    f.add(100, 103);
+    f.tip = 100;
+    const cursors = new MemoryCursors();
+    cursors.setCursor('r2z2', '95000000');
+    const sink = new RecordingSink();
+    const { feed, counters } = startFeed(t, f, sink, { idleWaitMs: 10, gapTries: 2, cursorMode: 'external' }, cursors);
+    await feed.start();
+    await until(() => sink.entries.length === 4, 'entries 100..103 after the rewind');
+    assert.deepEqual(seqs(sink), [100, 101, 102, 103]);
+    assert.equal(counters.get('feed.r2z2.cursor_ahead'), 1);
+    for (const e of sink.entries) feed.ack(e.seq);
+    assert.deepEqual(feed.pendingCursor(), { name: 'r2z2', value: '103' }, 'the rewound position is persisted like any move');
+  });
+
   test('a single unpublished sequence (the tip of sequence.json never written) skips only that one', async (t) => {
     const f = await new FakeR2Z2().start(t);
     f.tip = 99;
