@@ -7,6 +7,8 @@
 // - sent directly to sockets that match one of its characters but do not subscribe to its system
 //   (they would already get it from the topic). A per-kill stamp on the socket skips a socket that
 //   several of the kill's characters match, so each kill reaches each lobby client exactly once;
+// - noted on each receiving socket whose preload is still running, so the preload does not send
+//   it again (preload.ts);
 // - published once to `<vsn>:all` for `killmails:all` (firehose) channels.
 // `kill_count_update` goes to the system topics at most once per second per system (trailing
 // edge: the last count of a burst is always sent).
@@ -57,6 +59,7 @@ export class Broadcaster {
         if (app.numSubscribers(topic) > 0) app.publish(topic, lobbyFrame(vsn), false, false);
       }
       sent += systemSubs.size;
+      for (const state of systemSubs) state.preload?.noteLive(kill.killmailId);
       this.checkAll(systemSubs, frameBytes);
     }
     sent += this.deliverToCharacters(kill, lobbyFrame);
@@ -86,6 +89,7 @@ export class Broadcaster {
         if (state.killStamp === stamp) continue;
         state.killStamp = stamp;
         if (state.lobby?.systems.has(kill.systemId)) continue;
+        state.preload?.noteLive(kill.killmailId);
         if (sendFrame(this.ctx, state, lobbyFrame(state.vsn))) sent++;
       }
     }

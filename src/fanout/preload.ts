@@ -7,8 +7,14 @@
 // subscribe that adds systems or characters queues a job; jobs of one socket run in order.
 //
 // Ordering: live kills are not held back while a preload runs. They go out as they arrive with
-// `preload: false`, so a client may see live kills between preload batches; a kill stored after
-// the preload read its system is never in the preload (the read is a snapshot).
+// `preload: false`, so a client may see live kills between preload batches. A source is read on a
+// later tick, not at join time, so it may return a kill already sent live: the broadcaster notes
+// each live kill it sends to a preloading socket (noteLive) and take() skips it (SPEC §6 exactly
+// once). The store writes a kill and publishes it in the same tick, so a read never sees a kill
+// that is still to be sent live.
+//
+// Unsubscribing stops the preload of that source: fill() skips sources no longer subscribed, and
+// sendBatch() drops read kills that no longer match the channel's systems or characters.
 import { MS_PER_HOUR } from '../core/clock.js';
 import { push, type HubContext } from './context.js';
 import { killmailUpdatePayload } from './protocol.js';
@@ -23,9 +29,14 @@ const PAUSE_BUFFER_SHARE = 0.25;
 const PAUSE_MS = 50;
 const KILL_ID = /"killmail_id":(\d+)/;
 const SYSTEM_ID = /"system_id":(\d+)/;
+/** Victim and attacker character ids: the only `character_id` keys of a canonical killmail. */
+const CHARACTER_ID = /"character_id":(\d+)/g;
 
 interface Pending {
+  killId: number;
   systemId: number;
+  /** The character source that read it; 0 when a system source did. */
+  characterId: number;
   json: string;
 }
 
@@ -68,6 +79,11 @@ class PreloadRunner implements PreloadHandle {
   enqueue(job: Job): void {
     this.jobs.push(job);
     if (this.jobs.length === 1) this.schedule(0);
+  }
+
+  /** A live kill just sent to this socket: a later read must not send it again. */
+  noteLive(killId: number): void {
+    if (this.lobby.preloadedIds.size < MAX_PRELOADED_IDS) this.lobby.preloadedIds.add(killId);
   }
 
   cancel(): void {
@@ -113,15 +129,19 @@ class PreloadRunner implements PreloadHandle {
     let reads = 0;
     while (job.pending.length < job.opts.batchSize && job.next < sources && reads < READS_PER_TICK) {
       const i = job.next++;
-      reads++;
       const isSystem = i < job.systems.length;
       const id = isSystem ? (job.systems[i] as number) : (job.characters[i - job.systems.length] as number);
+      if (!(isSystem ? this.lobby.systems : this.lobby.characters).has(id)) {
+        this.ctx.counters.inc('ws.preload.skipped_unsubscribed');
+        continue;
+      }
+      reads++;
       try {
         const limit = job.opts.limitPerSystem;
         const kills = isSystem
           ? this.ctx.reader.killsBySystem({ systemId: id, sinceMs: job.sinceMs, limit })
           : this.ctx.reader.killsByCharacter(id, job.sinceMs, limit);
-        for (const json of kills) this.take(job, json, isSystem ? id : firstInt(SYSTEM_ID, json));
+        for (const json of kills) this.take(job, json, isSystem ? id : firstInt(SYSTEM_ID, json), isSystem ? 0 : id);
       } catch (err) {
         this.ctx.counters.inc('ws.preload.read_errors');
         this.ctx.logger.warn({ err, id, isSystem }, 'preload read failed; reported in preload_complete.errors');
@@ -130,18 +150,30 @@ class PreloadRunner implements PreloadHandle {
     }
   }
 
-  private take(job: Job, json: string, systemId: number): void {
+  private take(job: Job, json: string, systemId: number, characterId: number): void {
     const killId = firstInt(KILL_ID, json);
     if (killId !== 0) {
       if (this.lobby.preloadedIds.has(killId)) return;
       if (this.lobby.preloadedIds.size < MAX_PRELOADED_IDS) this.lobby.preloadedIds.add(killId);
     }
-    job.pending.push({ systemId, json });
+    job.pending.push({ killId, systemId, characterId, json });
+  }
+
+  /** Whether a read kill still matches the channel; one that does not is forgotten, so a resubscribe preloads it. */
+  private stillMatches(k: Pending): boolean {
+    const { systems, characters } = this.lobby;
+    if (systems.has(k.systemId) || characters.has(k.characterId)) return true;
+    if (characters.size > 0) {
+      for (const m of k.json.matchAll(CHARACTER_ID)) if (characters.has(Number(m[1]))) return true;
+    }
+    this.lobby.preloadedIds.delete(k.killId);
+    this.ctx.counters.inc('ws.preload.dropped_unsubscribed');
+    return false;
   }
 
   /** One batch: up to batchSize kills, one `killmail_update` per system in it. */
   private sendBatch(job: Job): number {
-    const batch = job.pending.splice(0, job.opts.batchSize);
+    const batch = job.pending.splice(0, job.opts.batchSize).filter((k) => this.stillMatches(k));
     if (batch.length === 0) return 0;
     const bySystem = new Map<number, string[]>();
     for (const k of batch) {

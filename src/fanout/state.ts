@@ -29,6 +29,8 @@ export interface FirehoseChannel {
 
 /** A socket's preload work: see preload.ts. */
 export interface PreloadHandle {
+  /** Called for each live kill sent to the socket while its preload runs, so the preload skips it. */
+  noteLive(killId: number): void;
   cancel(): void;
 }
 
