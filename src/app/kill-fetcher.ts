@@ -9,11 +9,45 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { Counters } from '../telemetry/index.js';
 
 const FETCH_TIMEOUT_MS = 15_000;
+// Every unknown id is an outbound zKillboard request: bounded so that clients cannot make this
+// server break zKillboard's rate rules (and get its IP banned) or fill the worker pool's queue.
+const MAX_IN_FLIGHT = 4;
+const MAX_WAITING = 32;
 const EMPTY_ARRAY = /^\s*\[\s*\]\s*$/;
 
 export function createKillFetcher(deps: { config: Config; pipeline: Pipeline; counters: Counters }): KillFetcher {
   const { config, pipeline, counters } = deps;
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+
+  async function slot(): Promise<void> {
+    if (inFlight < MAX_IN_FLIGHT) {
+      inFlight++;
+      return;
+    }
+    if (waiting.length >= MAX_WAITING) {
+      counters.inc('zkb.busy');
+      throw new WkError('ERR_INGEST_HTTP_STATUS', `zKillboard lookups busy (${MAX_IN_FLIGHT} in flight, ${MAX_WAITING} waiting)`);
+    }
+    await new Promise<void>((resolve) => waiting.push(resolve)); // the slot is handed over in release()
+  }
+
+  function release(): void {
+    const next = waiting.shift();
+    if (next) next();
+    else inFlight--;
+  }
+
   return async (killmailId) => {
+    await slot();
+    try {
+      return await fetchOne(killmailId);
+    } finally {
+      release();
+    }
+  };
+
+  async function fetchOne(killmailId: number): Promise<string | undefined> {
     counters.inc('zkb.requests');
     const url = `${config.zkbUrl}/api/killID/${killmailId}/`;
     let res: Response;
@@ -38,5 +72,5 @@ export function createKillFetcher(deps: { config: Config; pipeline: Pipeline; co
     if (outcome.kind === 'kill') return outcome.kill.json;
     counters.inc('zkb.errors');
     throw new WkError('ERR_INGEST_HTTP_BODY', `zKillboard API entry rejected (${outcome.reason}): ${outcome.message}`);
-  };
+  }
 }

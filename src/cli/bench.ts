@@ -1,4 +1,4 @@
-// `wkills bench <ingest|fanout|rest|enrich|all>`: each scenario is a script under bench/ that
+// `wkills bench <ingest|fanout|rest|all>`: each scenario is a script under bench/ that
 // starts the real server (or pipeline) and its baseline in the same run and prints a table (and
 // JSON with --json) with the machine, Node version and git commit. Scenarios run one after
 // another, never together: they would share the two cores and skew each other.
@@ -42,7 +42,7 @@ export function addBenchCommand(program: Command): void {
     .action(async (scenario: string, args: string[]) => {
       const names: Scenario[] = scenario === 'all' ? (Object.keys(SCENARIOS) as Scenario[]) : [scenario as Scenario];
       for (const name of names) {
-        if (!(name in SCENARIOS)) {
+        if (!Object.hasOwn(SCENARIOS, name)) {
           throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - bench scenario must be one of ${Object.keys(SCENARIOS).join(', ')}, all (got ${JSON.stringify(scenario)})`);
         }
       }

@@ -18,7 +18,7 @@ export type Db = Database.Database;
 export const MEMORY_PATH = ':memory:';
 
 export interface DbTuning {
-  /** How long a connection waits for another connection's lock (enrich workers write the ESI cache). */
+  /** How long a connection waits for another connection's lock (the checkpoint thread, `wkills sde import`, a second process). */
   busyTimeoutMs: number;
   /** Page cache per connection, KiB. */
   cacheKiB: number;
@@ -110,8 +110,8 @@ export function openDatabase(path: string, migrate: (db: Db) => void, tuning: Db
     close() {
       if (reader !== writer && reader.open) reader.close();
       if (!writer.open) return;
-      // The last connection to close checkpoints and deletes the WAL anyway; when enrich workers
-      // still hold connections, TRUNCATE here keeps a clean shutdown from leaving a large -wal.
+      // The last connection to close checkpoints and deletes the WAL anyway; when pipeline workers
+      // still hold their read connections, TRUNCATE here keeps a clean shutdown from leaving a large -wal.
       if (!memory) writer.pragma('wal_checkpoint(TRUNCATE)');
       writer.close();
     },

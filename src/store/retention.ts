@@ -1,12 +1,11 @@
 // Retention (SPEC §4: "pruned in small batches without blocking the event loop") and the WAL
 // watch, both on a timer on the main thread next to the writer.
 //
-// Pruning: each batch is its own short IMMEDIATE transaction deleting the oldest kills (with
-// their kill_characters rows and system_counts), then the loop yields with setImmediate so
+// Pruning: each batch is its own short IMMEDIATE transaction deleting the oldest kills (and
+// their system_counts; the in-memory character index drops them after the commit), then the loop yields with setImmediate so
 // sockets, timers and the ingest writer run between batches. A backlog (first start after a
 // long stop, or a lowered retention) drains as many small transactions. A kill costs ~20-40 µs
-// to delete (2 KiB row, two killmails indexes, ~10 random character-index rows; see
-// bench/micro/store/write.bench.ts), so a fixed 500-row batch would hold the loop 10-20 ms:
+// to delete (2 KiB row, two killmails indexes; see bench/micro/store/write.bench.ts), so a fixed 500-row batch would hold the loop 10-20 ms:
 // the batch is sized from the measured cost per row to take about targetBatchMs, between
 // min(batchSize, 25) and batchSize rows.
 //

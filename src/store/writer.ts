@@ -214,8 +214,8 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     writeBatch(records, cursors) {
       if (records.length === 0 && (cursors === undefined || cursors.length === 0)) return [];
       const t0 = monoUs();
-      // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for an enrich worker's
-      // cache write) rather than upgrading a read mid-transaction, which WAL refuses with BUSY.
+      // IMMEDIATE: take the write lock at BEGIN (waiting up to busy_timeout for another process,
+      // e.g. `wkills sde import`) rather than upgrading a read mid-transaction, which WAL refuses with BUSY.
       indexOps.length = 0;
       const outcomes = guarded('writeBatch', () => batchTx.immediate(records, cursors));
       for (const op of indexOps) {
