@@ -70,9 +70,12 @@ export class EsiGate {
   async acquire(group: EsiRouteGroup): Promise<void> {
     const st = this.state(group);
     if (st.active >= this.opts.maxConcurrencyPerRoute) {
+      // release() hands its slot straight to us (`active` unchanged): freeing it and letting us
+      // take it later would let an acquire() that runs before our wake-up take it as well.
       await new Promise<void>((resolve) => st.waiters.push(resolve));
+    } else {
+      st.active++;
     }
-    st.active++;
     for (;;) {
       if (this.closed) return;
       const waitMs = this.waitMs(st);
@@ -84,9 +87,9 @@ export class EsiGate {
 
   release(group: EsiRouteGroup): void {
     const st = this.state(group);
-    st.active--;
     const next = st.waiters.shift();
-    if (next !== undefined) next();
+    if (next !== undefined) next(); // the slot passes to the waiter
+    else st.active--;
   }
 
   /** Reads the limit headers of any response, including errors. */
@@ -119,7 +122,12 @@ export class EsiGate {
       s.resolve();
     }
     this.sleeps.clear();
-    for (const st of this.groups.values()) for (const w of st.waiters.splice(0)) w();
+    for (const st of this.groups.values()) {
+      // Each woken waiter holds a slot it will release, like a waiter woken by release().
+      const woken = st.waiters.splice(0);
+      st.active += woken.length;
+      for (const w of woken) w();
+    }
   }
 
   /** Cancellable sleep used by the client's back-off too, so close() never waits for a timer. */

@@ -110,7 +110,9 @@ export class Resolver {
       if (name !== undefined) p.alliance_name = name;
       if (ticker !== undefined) p.alliance_ticker = ticker;
     }
-    if (name === undefined) missing?.names.add(id);
+    // The entity route answers name and ticker: the names batch is only for a missing name
+    // whose ticker is known, so no org costs two requests.
+    if (name === undefined && ticker !== undefined) missing?.names.add(id);
     if (ticker === undefined) missing?.jobs.set(`${ns[0] ?? ''}${id}`, () => this.lookupOrg(ns, id));
     return name !== undefined && ticker !== undefined;
   }
@@ -163,11 +165,8 @@ export class Resolver {
   }
 
   private onUnresolvableName(id: number): void {
-    // The names route does not say which category the id was: mark it for all three readers.
-    const until = this.cache.now() + UNRESOLVABLE_TTL_MS;
-    this.cache.markUnresolvable('character', id, until);
-    this.cache.markUnresolvable('corporation', id, until);
-    this.cache.markUnresolvable('alliance', id, until);
+    // The names route does not say which category the id was: one row, read by all three.
+    this.cache.markEntityUnresolvable(id, this.cache.now() + UNRESOLVABLE_TTL_MS);
   }
 
   private mergeEntity(ns: 'character' | 'corporation' | 'alliance', id: number, name: string | undefined, ticker: string | undefined): void {

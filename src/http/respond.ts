@@ -50,6 +50,12 @@ export class RequestCtx {
   done = false;
   /** The response was completely handed to uWS (end written). */
   finished = false;
+  /**
+   * Set by a handler that keeps the response open past its synchronous return (streaming, SSE):
+   * the router then does not answer 500 for it. Not implied by watchAbort(), which readBody
+   * also calls for every request body.
+   */
+  keepOpen = false;
   private abortWatched = false;
   private abortListeners: (() => void)[] | undefined;
 

@@ -224,8 +224,9 @@ function run(ctx: RequestCtx, spec: RouteSpec, input: RouteInput, logger: Logger
   }
   if (result === undefined) {
     // A handler that neither responded nor kept the response open would make uWS abort the
-    // process ("returning from a request handler without responding"): answer 500 instead.
-    if (!ctx.done && !ctx.watching) internalError(ctx, spec, new Error('handler returned without responding'), logger);
+    // process ("returning from a request handler without responding"), or with a body (whose
+    // reader already attached onAborted) leave the client hanging: answer 500 instead.
+    if (!ctx.done && !ctx.keepOpen) internalError(ctx, spec, new Error('handler returned without responding'), logger);
     return;
   }
   // Attached before control returns to uWS, so no abort can be missed; continuations after

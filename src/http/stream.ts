@@ -6,9 +6,9 @@ import { statusLine, writeCommonHeaders, type RequestCtx } from './respond.js';
 
 /**
  * `next()` returns the next chunk, or undefined at the end; it is called only while the client
- * is connected and the previous chunk was accepted. A throw from `next` closes the connection
- * (the status line is already out, so no error envelope can follow) and is rethrown to the caller's
- * promise.
+ * is connected and the previous chunk was accepted. A throw from `next` rejects the returned
+ * promise (the router logs it), is recorded as a 500 rather than a client abort, and closes the
+ * connection: the status line is already out, so no error envelope can follow.
  */
 export function streamChunks(ctx: RequestCtx, contentType: string, next: () => Uint8Array | undefined): Promise<void> {
   if (ctx.aborted || ctx.done) {
@@ -16,9 +16,13 @@ export function streamChunks(ctx: RequestCtx, contentType: string, next: () => U
     return Promise.resolve();
   }
   ctx.done = true;
+  ctx.keepOpen = true;
   const res = ctx.res;
   return new Promise((resolve, reject) => {
-    ctx.watchAbort(() => resolve());
+    let failed = false;
+    ctx.watchAbort(() => {
+      if (!failed) resolve();
+    });
     // Writes as many chunks as the socket takes; true when finished (or failed).
     const pump = (): boolean => {
       try {
@@ -38,8 +42,14 @@ export function streamChunks(ctx: RequestCtx, contentType: string, next: () => U
           }
         }
       } catch (err) {
-        res.close();
+        // res.close() runs onAborted synchronously: reject first, or its resolve() would settle
+        // the promise and the router would never log the error; record the 500 and mark the
+        // outcome finished first, or onAborted would count a client abort.
+        failed = true;
+        ctx.finished = true;
+        ctx.recorder.record(500, monoUs() - ctx.startUs);
         reject(err as Error);
+        res.close();
         return true;
       }
     };

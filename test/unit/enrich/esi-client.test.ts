@@ -1,5 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { Counters } from '../../../src/telemetry/counters.js';
 import { createEsiClient, type EsiClient, type EsiClientOptions } from '../../../src/enrich/esi-client.js';
 import { parseBucketLimit } from '../../../src/enrich/esi-gate.js';
@@ -214,6 +215,55 @@ describe('esi client', () => {
     };
     await Promise.all(Array.from({ length: 6 }, (_, i) => client.get('types', `/universe/types/${i}/`, isNamed)));
     assert.equal(peak, 2);
+  });
+
+  test('a complete-length 200 whose JSON is cut short is retried, within maxAttempts', async (t) => {
+    const { esi, client, counters } = await setup(t, { maxAttempts: 3 });
+    let cutLeft = 1;
+    esi.override = (req, res) => {
+      if (req.path.includes('/always/') || cutLeft-- > 0) {
+        const cut = '{"name": "cut sh';
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(cut) });
+        res.end(cut);
+        return true;
+      }
+      return respondJson(res, 200, { name: 'whole' });
+    };
+    const r = await client.get('types', '/universe/types/7/', isNamed);
+    assert.equal(r.ok && (r.body as { name: string }).name, 'whole');
+    assert.equal(esi.seen.length, 2);
+    assert.equal(counters.get('esi.retry.truncated'), 1);
+    const never = await client.get('types', '/universe/types/always/', isNamed);
+    assert.equal(!never.ok && never.reason, 'truncated');
+    assert.equal(!never.ok && never.code, 'ERR_ESI_BODY');
+    assert.equal(esi.seen.length, 2 + 3, 'bounded: three attempts in all');
+    assert.equal(counters.get('esi.failed.truncated'), 1);
+  });
+
+  test('requests leave nothing attached to the client-lifetime stop signal', async (t) => {
+    const { client } = await setup(t);
+    for (let i = 0; i < 20; i++) assert.equal((await client.get('types', `/universe/types/${i}/`, isNamed)).ok, true);
+    const stop = (client as unknown as { stop: AbortController }).stop.signal;
+    assert.equal(getEventListeners(stop, 'abort').length, 0);
+    // Node 20 keeps AbortSignal.any() dependants in this internal set and never prunes it.
+    const dependants = Object.getOwnPropertySymbols(stop).find((k) => String(k) === 'Symbol(kDependantSignals)');
+    const set = dependants === undefined ? undefined : (stop as unknown as Record<symbol, Set<unknown> | undefined>)[dependants];
+    assert.equal(set?.size ?? 0, 0);
+  });
+
+  test('close() during a request ends it as aborted, not timeout', async (t) => {
+    const { esi, client } = await setup(t, { timeoutMs: 5000 });
+    let arrived!: () => void;
+    const sent = new Promise<void>((resolve) => (arrived = resolve));
+    esi.override = () => {
+      arrived();
+      return true; // never answers
+    };
+    const pending = client.get('types', '/universe/types/9/', isNamed);
+    await sent;
+    client.close();
+    const r = await pending;
+    assert.equal(!r.ok && r.reason, 'aborted');
   });
 
   test('404 is a not_found result, not retried, not counted as a failure', async (t) => {
