@@ -25,6 +25,8 @@ export interface AppOptions {
   sim?: SimOptions;
   /** Serve HTTP/WebSocket (default true); benches of the ingest path turn it off. */
   http?: boolean;
+  /** Delays before re-pushing an entry whose killmail ESI would not serve (tests shorten them). */
+  fetchRetryDelaysMs?: readonly number[];
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
   feedTuning?: Pick<CreateFeedDeps, 'r2z2' | 'redisq'>;
 }
@@ -97,7 +99,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     }
   });
 
-  const results = createResultSink({ store, pipeline, bus, counters, logger, feed, latency: ingestLatency, enrich: config.enrich });
+  const results = createResultSink({ store, pipeline, bus, counters, logger, feed, latency: ingestLatency, enrich: config.enrich, cutoffSeconds: config.cutoffSeconds,
+    ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
+  });
   pipeline.onResults(results.onOutcomes);
 
   const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });

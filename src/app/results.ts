@@ -8,6 +8,7 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { Store } from '../store/index.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { createLateEnricher, type LateEnricher } from './late-enrich.js';
+import { createFetchRetry } from './fetch-retry.js';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -31,11 +32,19 @@ export interface ResultSinkDeps {
   latency: LatencyHistogram;
   /** Names are resolved (config.enrich): kills stored with ids only are completed later. */
   enrich: boolean;
+  /** For entries re-pushed after an ESI fetch failure (they get the live cutoff again). */
+  cutoffSeconds: number;
+  /** Delays between those re-pushes (tests shorten them). */
+  fetchRetryDelaysMs?: readonly number[];
 }
 
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
   const { store, bus, counters, logger, feed, latency } = deps;
   const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger });
+  const retry = createFetchRetry({
+    sink: deps.pipeline, store, counters, logger, cutoffSeconds: deps.cutoffSeconds,
+    ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
+  });
   const kills: KillRecord[] = [];
   const older: boolean[] = [];
   const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, dropped_store_unavailable: 0, broadcast: 0 };
@@ -46,6 +55,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   }
 
   function onFailure(o: Extract<PipelineOutcome, { kind: 'failed' }>): void {
+    if (retry.offer(o)) return; // another try later: not a failure yet
     count('failed');
     counters.inc(`ingest.failed.${o.reason}`);
     if (o.reason !== 'dead_letter') return;
@@ -97,10 +107,13 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       return;
     }
     retryDelayMs = RETRY_MIN_MS;
-    for (const o of outcomes) if (o.kind === 'failed') onFailure(o);
+    for (const o of outcomes) {
+      if (o.kind === 'failed') onFailure(o);
+      else if (o.seq < 0) retry.settled(o.seq);
+    }
     if (feed === undefined) return;
-    // One feed pushes into the rings (runOne bypasses them), so every outcome is the feed's.
-    for (const o of outcomes) feed.ack(o.seq);
+    // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
+    for (const o of outcomes) if (o.seq > 0) feed.ack(o.seq);
     persistCursor(feed);
   }
 
@@ -169,13 +182,14 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
 
   return {
     onOutcomes,
-    stats: () => ({ ...totals, ...late.stats() }),
+    stats: () => ({ ...totals, ...late.stats(), ...retry.stats() }),
     stop() {
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       retryTimer = undefined;
       flush(); // a last attempt; what still fails stays unacknowledged for the next start
       if (feed !== undefined && retryTimer === undefined) persistCursor(feed);
       late.stop();
+      retry.stop();
     },
   };
 }

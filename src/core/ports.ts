@@ -59,7 +59,7 @@ export type FailReason =
 
 export type PipelineOutcome =
   | { kind: 'kill'; kill: KillRecord; older: boolean; seq: number; source: SourceKind }
-  | { kind: 'failed'; reason: FailReason; message: string; seq: number; source: SourceKind };
+  | { kind: 'failed'; reason: FailReason; message: string; seq: number; source: SourceKind; body?: Uint8Array };
 
 // ---------------------------------------------------------------- store (read side)
 

@@ -29,6 +29,8 @@ export interface FailResult {
   source: number;
   reason: FailReason;
   message: string;
+  /** The entry, for failures worth another try (esi_fetch); written inline, off the shared structure. */
+  body?: Uint8Array;
 }
 
 export type WireResult = KillResult | FailResult;
@@ -70,5 +72,8 @@ export function isKillResult(r: WireResult): r is KillResult {
 export function toOutcome(r: WireResult): PipelineOutcome {
   const source = sourceKind(r.source);
   if (isKillResult(r)) return { kind: 'kill', kill: r.kill, older: r.older, seq: r.seq, source };
-  return { kind: 'failed', reason: r.reason, message: r.message, seq: r.seq, source };
+  const failed: PipelineOutcome = { kind: 'failed', reason: r.reason, message: r.message, seq: r.seq, source };
+  // msgpackr hands binary back as a view of the decode buffer, which the next record reuses: copy.
+  if (r.body !== undefined) failed.body = new Uint8Array(r.body);
+  return failed;
 }

@@ -76,11 +76,15 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     return side;
   }
 
-  function failure(h: EntryHeader, err: unknown): WireResult {
+  function failure(h: EntryHeader, err: unknown, body?: Uint8Array): WireResult {
     // Anything but a rejection is a bug: rethrow so the task fails and the lane's crash
     // recovery retries then dead-letters the entry (STYLE §6: a worker error is an error).
     if (!isEntryRejected(err)) throw err;
-    return failResult(h.entryId, h.seq, h.source, err.reason, err.message);
+    const r = failResult(h.entryId, h.seq, h.source, err.reason, err.message);
+    // A package whose killmail could not be fetched is still good data: its (small) body goes
+    // back so the main thread can try it again later instead of losing the kill.
+    if (err.reason === 'esi_fetch' && body !== undefined) r.body = body.slice();
+    return r;
   }
 
   async function enrichKill(n: Normalised, budgetMs: number): Promise<boolean> {
@@ -94,12 +98,12 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     }
   }
 
-  async function finishAsync(h: EntryHeader, pending: Normalised | Promise<Normalised>, budgetMs: number): Promise<WireResult> {
+  async function finishAsync(h: EntryHeader, body: Uint8Array, pending: Normalised | Promise<Normalised>, budgetMs: number): Promise<WireResult> {
     try {
       const n = await pending;
       return finish(h, n, await enrichKill(n, budgetMs));
     } catch (err) {
-      return failure(h, err);
+      return failure(h, err, body);
     }
   }
 
@@ -115,7 +119,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     } catch (err) {
       return failure(h, err);
     }
-    if (n instanceof Promise || enricher !== undefined) return finishAsync(h, n, budgetMs);
+    if (n instanceof Promise || enricher !== undefined) return finishAsync(h, body, n, budgetMs);
     return finish(h, n, false);
   }
 
