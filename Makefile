@@ -26,8 +26,11 @@ lint: typecheck
 start: build
 	$(NODE) dist/src/cli/main.js serve
 
-# The same product fed by the built-in simulator: no network needed.
+# The same product fed by the built-in simulator: no network needed. The simulator is
+# deterministic (the same kills every run), so each demo starts from an empty database: kills
+# already stored would otherwise be skipped as duplicates and nothing would be broadcast.
 demo: build
+	rm -f ./data/demo.db ./data/demo.db-wal ./data/demo.db-shm
 	$(NODE) dist/src/cli/main.js serve --source sim --sim-rate 5 --db ./data/demo.db
 
 test: install typecheck
