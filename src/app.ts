@@ -99,7 +99,11 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     }
   });
 
-  const results = createResultSink({ store, pipeline, bus, counters, logger, feed, latency: ingestLatency, enrich: config.enrich, cutoffSeconds: config.cutoffSeconds,
+  const results = createResultSink({
+    store, pipeline, bus, counters, logger, feed,
+    latency: ingestLatency,
+    enrich: config.enrich,
+    cutoffSeconds: config.cutoffSeconds,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
   });
   pipeline.onResults(results.onOutcomes);
