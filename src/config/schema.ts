@@ -38,7 +38,6 @@ export const SCHEMA = {
   statusIntervalSeconds: { type: 'int', default: 300, min: 0, max: 86_400, doc: 'status report period; 0 disables' },
   enrich: { type: 'bool', default: true, doc: 'resolve names through ESI' },
   enrichBudgetMs: { type: 'int', default: 2000, min: 0, max: 60_000, doc: 'longest a kill waits for names before it is stored with ids' },
-  sdeAutoload: { type: 'bool', default: true, doc: 'reserved: load bundled static data at start when present' },
   simRate: { type: 'number', default: 1, min: 0, max: 1_000_000, doc: 'simulator kills per second (--source sim)' },
   simSeed: { type: 'int', default: 1, min: 0, max: 2_147_483_647, doc: 'simulator seed' },
   simReplay: { type: 'string', default: '', allowEmpty: true, doc: 'simulator: replay ESI killmails from this folder' },
