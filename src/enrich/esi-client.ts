@@ -5,6 +5,7 @@ import type { ErrorCode } from '../core/errors.js';
 import { Counters } from '../telemetry/counters.js';
 import { LatencyHistogram, type LatencySummary } from '../telemetry/histogram.js';
 import { EsiGate, ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-gate.js';
+import { SharedLimits } from './esi-shared-limits.js';
 import { HttpCache, type HttpCacheStore } from './http-cache.js';
 
 export type EsiFailReason =
@@ -43,6 +44,8 @@ export interface EsiClientOptions {
   /** Optional persistence of ETag/Expires rows (esi_http_cache). */
   httpCacheStore?: HttpCacheStore;
   maxHttpCacheEntries?: number;
+  /** createSharedLimits() buffer shared by every client of the process (limits are per IP). */
+  sharedLimits?: SharedArrayBuffer;
 }
 
 /** Returns false when a 2xx body does not have the expected shape (→ `wrong_shape`). */
@@ -101,6 +104,7 @@ class Client implements EsiClient {
       maxConcurrencyPerRoute: opts.maxConcurrencyPerRoute,
       errorLimitLowWater: opts.errorLimitLowWater ?? 10,
       now: this.now,
+      ...(opts.sharedLimits !== undefined ? { shared: new SharedLimits(opts.sharedLimits) } : {}),
     });
     this.cache = new HttpCache(opts.maxHttpCacheEntries ?? 5000, opts.httpCacheStore);
     this.headers = {

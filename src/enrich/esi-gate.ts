@@ -7,6 +7,10 @@
 // requests so the rest last the window) and, after a 420/429, holds every later request until the
 // announced time: a request is never sent before that instant (checked again after every sleep,
 // because a 420 can arrive while we wait).
+// With a SharedLimits (esi-shared-limits.ts) the gate also publishes what it learns and waits for
+// the max of its own and the shared state, so every worker thread of the process keeps to the one
+// per-IP budget; without one it only uses its own state.
+import type { SharedLimits } from './esi-shared-limits.js';
 
 export type EsiRouteGroup =
   | 'names'
@@ -37,9 +41,12 @@ export interface EsiGateOptions {
   /** Hold new requests until the reset once `X-ESI-Error-Limit-Remain` is at or below this. */
   errorLimitLowWater: number;
   now: () => number;
+  /** Limits shared with the other worker threads of the process (same clock: Date.now). */
+  shared?: SharedLimits;
 }
 
 interface GroupState {
+  group: EsiRouteGroup;
   active: number;
   waiters: (() => void)[];
   /** 429 Retry-After: no request of this group before this instant (epoch ms). */
@@ -76,9 +83,16 @@ export class EsiGate {
     } else {
       st.active++;
     }
+    // A shared pacing slot is claimed once, only after every pause has passed: claimed earlier,
+    // slots would lapse during a long pause and the requests behind it would burst.
+    let reservedMs = -1;
     for (;;) {
       if (this.closed) return;
-      const waitMs = this.waitMs(st);
+      let waitMs = this.waitMs(st, reservedMs);
+      if (waitMs <= 0 && reservedMs < 0) {
+        reservedMs = this.claimSharedSlot(group);
+        waitMs = this.waitMs(st, reservedMs);
+      }
       if (waitMs <= 0) break;
       await this.sleep(waitMs);
     }
@@ -108,6 +122,7 @@ export class EsiGate {
       st.pausedUntilMs = Math.max(st.pausedUntilMs, now + (retryAfterMs(headers, now) ?? DEFAULT_RETRY_AFTER_MS));
     }
     this.readBucket(st, headers);
+    if (this.opts.shared !== undefined) this.publish(group, status, headers, now);
   }
 
   snapshot(): GateSnapshot {
@@ -145,13 +160,52 @@ export class EsiGate {
     });
   }
 
-  private waitMs(st: GroupState): number {
+  private waitMs(st: GroupState, reservedMs: number): number {
     const now = this.opts.now();
-    let until = Math.max(this.pausedUntilMs, st.pausedUntilMs, st.nextSlotMs);
+    let until = Math.max(this.pausedUntilMs, st.pausedUntilMs, st.nextSlotMs, reservedMs);
     if (this.errorRemain <= this.opts.errorLimitLowWater && this.errorResetAtMs > now) {
       until = Math.max(until, this.errorResetAtMs);
     }
+    const shared = this.opts.shared;
+    if (shared !== undefined) {
+      until = Math.max(until, shared.globalPauseUntil(), shared.groupPauseUntil(st.group));
+      const err = shared.errorLimit();
+      if (err !== undefined && err.remain <= this.opts.errorLimitLowWater && err.resetAtMs > now) {
+        until = Math.max(until, err.resetAtMs);
+      }
+    }
     return until - now;
+  }
+
+  /** Writes what a response said into the shared state (mirrors the local updates above). */
+  private publish(group: EsiRouteGroup, status: number, headers: Headers, now: number): void {
+    const shared = this.opts.shared as SharedLimits;
+    const remain = intHeader(headers, 'x-esi-error-limit-remain');
+    const resetS = intHeader(headers, 'x-esi-error-limit-reset');
+    if (remain !== undefined && resetS !== undefined) {
+      shared.noteErrorLimit(remain, now + resetS * 1000);
+      // Nearly spent: a monotonic pause, so a late response with a higher remain cannot lift it.
+      if (remain <= this.opts.errorLimitLowWater) shared.pauseAllUntil(now + resetS * 1000);
+    }
+    if (status === 420) shared.pauseAllUntil(this.pausedUntilMs);
+    if (status === 429) shared.pauseGroupUntil(group, this.state(group).pausedUntilMs);
+    const remaining = intHeader(headers, 'x-ratelimit-remaining');
+    const limit = parseBucketLimit(headers.get('x-ratelimit-limit'));
+    if (remaining !== undefined && limit !== undefined) shared.noteBucket(group, remaining, limit.tokens, limit.windowMs, now);
+  }
+
+  /**
+   * With shared state and a bucket nearly empty process-wide, reserves this request's place in the
+   * group's shared pacing (one slot per interval across all threads); -1 = not pacing. Without
+   * shared state, pacing stays the local nextSlotMs.
+   */
+  private claimSharedSlot(group: EsiRouteGroup): number {
+    const shared = this.opts.shared;
+    if (shared === undefined) return -1;
+    const now = this.opts.now();
+    const b = shared.bucket(group, now);
+    const interval = b === undefined ? 0 : paceIntervalMs(b.remaining, b.tokens, b.windowMs);
+    return interval > 0 ? shared.claimPaceSlot(group, now, interval) : -1;
   }
 
   private readBucket(st: GroupState, headers: Headers): void {
@@ -160,18 +214,23 @@ export class EsiGate {
     if (remaining === undefined || limit === undefined) return;
     // Spread what is left over the window at the bucket's sustainable rate instead of bursting
     // into a 429; above the threshold requests go at full speed.
-    st.paceIntervalMs = remaining <= limit.tokens * PACE_BELOW_SHARE ? (limit.windowMs * TOKENS_PER_REQUEST) / limit.tokens : 0;
+    st.paceIntervalMs = paceIntervalMs(remaining, limit.tokens, limit.windowMs);
     if (st.paceIntervalMs === 0) st.nextSlotMs = 0;
   }
 
   private state(group: EsiRouteGroup): GroupState {
     let st = this.groups.get(group);
     if (st === undefined) {
-      st = { active: 0, waiters: [], pausedUntilMs: 0, nextSlotMs: 0, paceIntervalMs: 0 };
+      st = { group, active: 0, waiters: [], pausedUntilMs: 0, nextSlotMs: 0, paceIntervalMs: 0 };
       this.groups.set(group, st);
     }
     return st;
   }
+}
+
+/** Pacing step when few tokens are left (bucket sustainable rate), else 0 (full speed). */
+function paceIntervalMs(remaining: number, tokens: number, windowMs: number): number {
+  return remaining <= tokens * PACE_BELOW_SHARE ? (windowMs * TOKENS_PER_REQUEST) / tokens : 0;
 }
 
 function intHeader(headers: Headers, name: string): number | undefined {

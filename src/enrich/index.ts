@@ -4,6 +4,11 @@
 /** The one ESI client: rate limits, conditional requests, retries. See esi-client.ts. */
 export { createEsiClient, type EsiClient, type EsiClientOptions, type EsiResult, type EsiFailReason, type ShapeCheck } from './esi-client.js';
 export type { EsiRouteGroup } from './esi-gate.js';
+/**
+ * `createSharedLimits()`: one SharedArrayBuffer per process for the ESI limit state (error limit,
+ * 420/429 pauses, bucket pacing) that every client given it as `sharedLimits` shares.
+ */
+export { createSharedLimits, SharedLimits } from './esi-shared-limits.js';
 export type { HttpCacheRow, HttpCacheStore } from './http-cache.js';
 /**
  * `createWorkerEnricher(opts)` implements core/ports.ts WorkerEnricher inside a worker (or on the

@@ -26,6 +26,8 @@ export interface WorkerEnricherOptions {
   backoffBaseMs?: number;
   maxAttempts?: number;
   now?: () => number;
+  /** createSharedLimits() buffer: the ESI limit state shared with the other workers. */
+  sharedLimits?: SharedArrayBuffer;
 }
 
 export type EnricherWithWrites = WorkerEnricher & {
@@ -52,6 +54,7 @@ export function createWorkerEnricher(opts: WorkerEnricherOptions): EnricherWithW
     ...(opts.backoffBaseMs !== undefined ? { backoffBaseMs: opts.backoffBaseMs } : {}),
     ...(opts.maxAttempts !== undefined ? { maxAttempts: opts.maxAttempts } : {}),
     ...(opts.now !== undefined ? { now: opts.now } : {}),
+    ...(opts.sharedLimits !== undefined ? { sharedLimits: opts.sharedLimits } : {}),
   });
   return new Enricher(client, cache, new Resolver(client, cache, counters), counters, opts.killmailCacheEntries ?? 2000);
 }

@@ -6,4 +6,4 @@ import { createWorkerHandler } from './worker-runtime.js';
 
 const data = workerData as PipelineWorkerData;
 
-export default createWorkerHandler(data, createWorkerDeps(data.config));
+export default createWorkerHandler(data, createWorkerDeps(data.config, data.esiLimits));

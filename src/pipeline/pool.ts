@@ -6,6 +6,7 @@ import { epochUs } from '../core/clock.js';
 import { WkError } from '../core/errors.js';
 import type { ComponentHealth, PipelineOutcome, RawEntry, SourceKind } from '../core/ports.js';
 import { nextPowerOfTwo, ringRecordBytes } from '../core/ring.js';
+import { createSharedLimits } from '../enrich/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { ENTRY_HEADER_BYTES } from './entry-header.js';
 import { Lane } from './lane.js';
@@ -97,6 +98,7 @@ export class PipelinePool {
         userAgent: config.userAgent,
         db: config.db,
       },
+      esiLimits: createSharedLimits(),
     };
     this.pool = new Piscina({
       filename: this.opts.workerFile ?? defaultWorkerFile(),

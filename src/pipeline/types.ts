@@ -23,6 +23,8 @@ export interface LaneBuffers {
 export interface PipelineWorkerData {
   lanes: LaneBuffers[];
   config: WorkerConfig;
+  /** enrich's createSharedLimits() buffer: ESI limits are per IP, so all workers share one state. */
+  esiLimits?: SharedArrayBuffer;
 }
 
 /** Drain lane `lane`; entries with id <= sequentialThroughId are processed one at a time. */

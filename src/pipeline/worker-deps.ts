@@ -13,12 +13,14 @@ export interface WorkerDeps {
   enricher?: WorkerEnricher & { takePendingWrites?(): CacheRow[] };
 }
 
-export function createWorkerDeps(config: WorkerConfig): WorkerDeps {
+/** `esiLimits`: the pool's shared ESI limit state, so one worker's 420 pauses every worker. */
+export function createWorkerDeps(config: WorkerConfig, esiLimits?: SharedArrayBuffer): WorkerDeps {
   const enricher = createWorkerEnricher({
     esiUrl: config.esiUrl,
     userAgent: config.userAgent,
     compatibilityDate: config.esiCompatibilityDate,
     dbPath: config.db,
+    ...(esiLimits !== undefined ? { sharedLimits: esiLimits } : {}),
   });
   return { fetchKillmail: (id, hash) => enricher.fetchKillmail(id, hash), enricher };
 }
