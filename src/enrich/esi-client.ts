@@ -1,6 +1,7 @@
 // The one ESI client, used by pipeline workers and the main thread alike (global fetch).
 // Every expected failure comes back as a result with a reason, never a throw, so callers can
 // count it and leave the kill with ids (SPEC §3.2, "bad input is data").
+import { setMaxListeners } from 'node:events';
 import type { ErrorCode } from '../core/errors.js';
 import { Counters } from '../telemetry/counters.js';
 import { LatencyHistogram, type LatencySummary } from '../telemetry/histogram.js';
@@ -91,7 +92,9 @@ class Client implements EsiClient {
   private readonly now: () => number;
   private readonly gate: EsiGate;
   private readonly cache: HttpCache;
-  private readonly stop = new AbortController();
+  // Every request in flight listens on this signal (removed when it settles): many may be in
+  // flight at once, which is not the leak Node's 10-listener warning guards against.
+  private readonly stop = noListenerCap(new AbortController());
   private readonly histograms = new Map<EsiRouteGroup, LatencyHistogram>();
   private readonly base: string;
   private readonly headers: Record<string, string>;
@@ -299,4 +302,9 @@ function describe(err: unknown): string {
     return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
   }
   return String(err);
+}
+
+function noListenerCap(c: AbortController): AbortController {
+  setMaxListeners(0, c.signal);
+  return c;
 }

@@ -10,6 +10,7 @@
 // With a SharedLimits (esi-shared-limits.ts) the gate also publishes what it learns and waits for
 // the max of its own and the shared state, so every worker thread of the process keeps to the one
 // per-IP budget; without one it only uses its own state.
+import { parseRetryAfterMs } from '../core/http-headers.js';
 import type { SharedLimits } from './esi-shared-limits.js';
 
 export type EsiRouteGroup =
@@ -241,12 +242,7 @@ function intHeader(headers: Headers, name: string): number | undefined {
 
 /** Retry-After as delta seconds or an HTTP date, in ms from `nowMs`. */
 export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
-  const raw = headers.get('retry-after');
-  if (raw === null) return undefined;
-  const v = raw.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+  return parseRetryAfterMs(headers.get('retry-after'), nowMs);
 }
 
 const WINDOW_UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };

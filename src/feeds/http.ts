@@ -2,6 +2,7 @@
 // never parses JSON (the main thread never parses killmails, DESIGN "The shape"), and turns
 // every expected failure into a result with a reason instead of a throw, so the poll loops
 // can count it and carry on (SPEC §2 "bad input is data").
+import { parseRetryAfterMs } from '../core/http-headers.js';
 
 /** Why a GET did not produce a body. Used as the counter suffix: `feed.<name>.error.<reason>`. */
 export type FetchFailReason =
@@ -139,15 +140,8 @@ export function statusReason(status: number): FetchFailReason {
   return 'http_other';
 }
 
-/** Retry-After as delta seconds or an HTTP date → ms from `nowMs`; undefined when absent or invalid. */
-export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
-  if (value === null) return undefined;
-  const v = value.trim();
-  if (/^\d+$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  if (Number.isNaN(at)) return undefined;
-  return Math.max(0, at - nowMs);
-}
+/** Retry-After → ms from `nowMs` (kept under this name for the feed's callers and tests). */
+export const parseRetryAfter = parseRetryAfterMs;
 
 function failure(reason: FetchFailReason, status: number, retryAfterMs: number | undefined, message: string): FetchResult {
   return { ok: false, reason, status, retryAfterMs, message };
