@@ -117,9 +117,11 @@ export class Broadcaster {
       this.sendCount(systemId);
       return;
     }
+    // Timers run on libuv's loop clock, which can be a millisecond behind Date.now(): the
+    // callback goes through noteCount again, so an early wake waits out the rest.
     const timer = setTimeout(() => {
       this.countTimers.delete(systemId);
-      this.sendCount(systemId);
+      this.noteCount(systemId);
     }, waitMs);
     this.countTimers.set(systemId, timer);
   }
