@@ -24,3 +24,5 @@ export { streamChunks } from './stream.js';
 export { errorResponses, ref } from './openapi-schemas.js';
 export type { ValueSpec } from './validate.js';
 export type { HttpStats, RouteStats } from './metrics.js';
+/** /status and /metrics (JSON and Prometheus) over the app's status sections. */
+export { statusRoutes, prometheusText, type StatusDeps, type StatusSections } from './status.js';

@@ -1,0 +1,116 @@
+// /status and /metrics (SPEC §9): the running stages' own numbers, never placeholders. /status is
+// the original's `{metrics, summary, timestamp}`; /metrics is the same sections as JSON, or the
+// Prometheus text exposition with ?format=prometheus or `Accept: text/plain`.
+import { isoTimestamp, respondJson, send, type RequestCtx } from './respond.js';
+import type { RouteInput, RouteSpec } from './route-spec.js';
+
+export type StatusSections = Record<string, Record<string, unknown>>;
+
+export interface StatusDeps {
+  sections: () => StatusSections;
+  /** Monotonic request counter (all routes), for the requests-per-minute rate. */
+  requestsTotal: () => number;
+}
+
+const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+const RATE_WINDOW_MS = 60_000;
+
+/** Requests per minute over the last minute, from samples of the running total taken on reads. */
+class RequestRate {
+  private readonly samples: [number, number][];
+  constructor(private readonly total: () => number) {
+    this.samples = [[Date.now(), total()]]; // the first read rates the time since start
+  }
+
+  perMinute(nowMs: number): number {
+    const total = this.total();
+    this.samples.push([nowMs, total]);
+    while (this.samples.length > 1 && (this.samples[1] as [number, number])[0] <= nowMs - RATE_WINDOW_MS) this.samples.shift();
+    const [t0, n0] = this.samples[0] as [number, number];
+    const spanMs = Math.max(nowMs - t0, 1000);
+    return Math.round(((total - n0) * RATE_WINDOW_MS) / spanMs);
+  }
+}
+
+function num(v: unknown): number {
+  return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+}
+
+function summary(s: StatusSections, requestsPerMinute: number): Record<string, unknown> {
+  const process = s.process ?? {};
+  const feed = s.feed ?? {};
+  return {
+    api_requests_per_minute: requestsPerMinute,
+    active_subscriptions: num(s.websocket?.activeSubscriptions),
+    websocket_connections: num(s.websocket?.activeConnections),
+    killmails_stored: num(s.storage?.killmails),
+    cache_hit_rate: s.enrich?.cache_hit_rate ?? null,
+    memory_usage_mb: num(process.rss_mb),
+    uptime_hours: Math.round((num(process.uptime_seconds) / 3600) * 100) / 100,
+    processing_lag_seconds: typeof feed.lastEntryAgeMs === 'number' ? Math.round(feed.lastEntryAgeMs / 1000) : null,
+  };
+}
+
+/** `wkills_<section>_<key>` gauges for every numeric leaf; `{p50, p95, p99, ...}` objects become summaries. */
+export function prometheusText(s: StatusSections): string {
+  const out: string[] = [];
+  const name = (parts: string[]): string => 'wkills_' + parts.join('_').replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_');
+  const walk = (parts: string[], v: unknown): void => {
+    if (typeof v === 'number' && Number.isFinite(v)) {
+      out.push(`# TYPE ${name(parts)} gauge`, `${name(parts)} ${v}`);
+    } else if (typeof v === 'boolean') {
+      out.push(`# TYPE ${name(parts)} gauge`, `${name(parts)} ${v ? 1 : 0}`);
+    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
+      const o = v as Record<string, unknown>;
+      if (typeof o.p50 === 'number' && typeof o.count === 'number') {
+        const n = name(parts);
+        out.push(`# TYPE ${n} summary`);
+        for (const [q, key] of [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99'], ['0.999', 'p999']] as const) {
+          if (typeof o[key] === 'number') out.push(`${n}{quantile="${q}"} ${o[key] as number}`);
+        }
+        out.push(`${n}_count ${o.count}`);
+        return;
+      }
+      for (const [k, child] of Object.entries(o)) walk([...parts, k], child);
+    }
+  };
+  for (const [section, values] of Object.entries(s)) walk([section], values);
+  return out.join('\n') + '\n';
+}
+
+function wantsPrometheus(input: RouteInput): boolean {
+  const format = input.optional('format');
+  if (format === 'prometheus') return true;
+  if (format === 'json') return false;
+  const accept = input.header('accept');
+  return accept.includes('text/plain') && !accept.includes('application/json');
+}
+
+export function statusRoutes(deps: StatusDeps): RouteSpec[] {
+  const rate = new RequestRate(deps.requestsTotal);
+  const OPS = ['operations'];
+  return [
+    {
+      method: 'GET', path: '/status', operationId: 'status', tags: OPS,
+      summary: 'Feed, pipeline, storage, WebSocket, API, cache, memory and latency figures with a summary',
+      responses: { 200: { description: '{metrics, summary, timestamp}', schema: { type: 'object', required: ['metrics', 'summary', 'timestamp'] } } },
+      handler: (ctx: RequestCtx) => {
+        const metrics = deps.sections();
+        respondJson(ctx, 200, JSON.stringify({ metrics, summary: summary(metrics, rate.perMinute(Date.now())), timestamp: isoTimestamp() }));
+      },
+    },
+    {
+      method: 'GET', path: '/metrics', operationId: 'metrics', tags: OPS, headers: ['accept'],
+      summary: 'The same figures as JSON, or Prometheus text (?format=prometheus or Accept: text/plain)',
+      params: [{ name: 'format', in: 'query', description: 'json (default) or prometheus', value: { type: 'string', maxLength: 16, enum: ['json', 'prometheus'] } }],
+      responses: {
+        200: { description: 'Metrics (JSON, or Prometheus text exposition)', schema: { type: 'object' } },
+      },
+      handler: (ctx: RequestCtx, input: RouteInput) => {
+        const metrics = deps.sections();
+        if (wantsPrometheus(input)) send(ctx, 200, PROMETHEUS_TYPE, prometheusText(metrics));
+        else respondJson(ctx, 200, JSON.stringify({ ...metrics, timestamp: isoTimestamp() }));
+      },
+    },
+  ];
+}
