@@ -9,7 +9,7 @@ import { createFeed, type CreateFeedDeps, type FeedHandle } from './feeds/index.
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
-import { createHttpServer, statusRoutes, type HttpServer } from './http/index.js';
+import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
@@ -136,7 +136,10 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     process: { ...monitor.snapshot() },
   });
 
-  if (http) for (const r of statusRoutes({ sections: status, requestsTotal: () => counters.get('http.requests') })) http.route(r);
+  if (http) {
+    for (const r of statusRoutes({ sections: status, requestsTotal: () => counters.get('http.requests') })) http.route(r);
+    http.route(dashboardRoute());
+  }
 
   let reporter: { stop(): void } | undefined;
   let feedStarted = false;

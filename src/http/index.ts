@@ -26,3 +26,5 @@ export type { ValueSpec } from './validate.js';
 export type { HttpStats, RouteStats } from './metrics.js';
 /** /status and /metrics (JSON and Prometheus) over the app's status sections. */
 export { statusRoutes, prometheusText, type StatusDeps, type StatusSections } from './status.js';
+/** The live dashboard page at `/` (polls /status). */
+export { dashboardRoute } from './dashboard.js';

@@ -39,3 +39,15 @@ test('/status, /metrics and /metrics?format=prometheus report what the app did',
   assert.equal(bad.status, 400);
   assert.equal(((await bad.json()) as { code: string }).code, 'validation_error');
 });
+
+test('/ serves the live dashboard page, which reads /status', async (t) => {
+  const app = await startApp(t, { source: 'none', db: ':memory:' }, { http: true });
+  const res = await fetch(`http://127.0.0.1:${app.port()}/`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+  const html = await res.text();
+  assert.match(html, /<title>wanderer-kills<\/title>/);
+  assert.match(html, /fetch\('\/status'/);
+  const head = await fetch(`http://127.0.0.1:${app.port()}/`, { method: 'HEAD' });
+  assert.equal(head.status, 200);
+});
