@@ -118,7 +118,10 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   }
 
   function requeue(outcomes: PipelineOutcome[]): void {
-    pending.unshift(...outcomes);
+    // Back in front of what arrived meanwhile (a loop, not a spread: the backlog can be 100k long).
+    const later = pending.splice(0, pending.length);
+    for (const o of outcomes) pending.push(o);
+    for (const o of later) pending.push(o);
     if (pending.length > MAX_BACKLOG) {
       const dropped = pending.length - MAX_BACKLOG;
       pending.length = MAX_BACKLOG; // the newest go: the oldest keep the cursor honest
