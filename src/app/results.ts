@@ -89,11 +89,18 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   // what is dropped then was never acknowledged, so the feed fetches it again after a restart.
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelayMs = RETRY_MIN_MS;
+  let stopped = false;
 
   function flush(): void {
     flushScheduled = false;
-    if (pending.length === 0 || retryTimer !== undefined) return;
-    const outcomes = pending.splice(0, pending.length);
+    if (stopped || pending.length === 0 || retryTimer !== undefined) return;
+    // At most MAX_PENDING per transaction: a backlog after a store outage drains in event-loop
+    // sized steps instead of one transaction that would hold the loop for seconds.
+    const outcomes = pending.splice(0, Math.min(pending.length, MAX_PENDING));
+    if (pending.length > 0 && !flushScheduled) {
+      flushScheduled = true;
+      setImmediate(flush);
+    }
     kills.length = 0;
     older.length = 0;
     for (const o of outcomes) {
@@ -189,8 +196,12 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
     stop() {
       if (retryTimer !== undefined) clearTimeout(retryTimer);
       retryTimer = undefined;
-      flush(); // a last attempt; what still fails stays unacknowledged for the next start
-      if (feed !== undefined && retryTimer === undefined) persistCursor(feed);
+      // A last attempt; what still fails stays unacknowledged for the next start.
+      while (pending.length > 0 && retryTimer === undefined) flush();
+      if (retryTimer !== undefined) clearTimeout(retryTimer);
+      else if (feed !== undefined) persistCursor(feed);
+      retryTimer = undefined;
+      stopped = true; // the store closes next: nothing may write after this
       late.stop();
       retry.stop();
     },
