@@ -9,8 +9,15 @@ import type { CursorUpdate } from './common.js';
 export type CursorMode = 'direct' | 'external';
 
 export class SequenceWatermark {
-  /** Pushed, not yet acked. Pushes ascend, so insertion order is ascending: first = minimum. */
+  /** Pushed, not yet acked. */
   private readonly pending = new Set<number>();
+  /**
+   * The pushed sequences in push order (ascending), from `head` on; acked ones are skipped lazily.
+   * The first pending sequence is found in amortised O(1): a Set's first value is not — V8 walks
+   * past deleted slots until it rehashes, O(backlog) per ack after a store outage.
+   */
+  private order: number[] = [];
+  private head = 0;
   private mark = -1;
   private persisted: number | undefined;
 
@@ -33,6 +40,8 @@ export class SequenceWatermark {
    */
   rewind(value: number): void {
     this.pending.clear();
+    this.order = [];
+    this.head = 0;
     this.mark = value;
     if (this.mode === 'direct') this.flush();
   }
@@ -47,6 +56,7 @@ export class SequenceWatermark {
 
   pushed(seq: number): void {
     this.pending.add(seq);
+    this.order.push(seq);
   }
 
   /** An entry that was never handed over (the feed stopped while the sink was full). */
@@ -66,8 +76,13 @@ export class SequenceWatermark {
    * sequence below it was pushed (then pending or acked) or deliberately skipped (a gap).
    */
   advance(nextSeq: number): void {
-    const first = this.pending.values().next();
-    const w = first.done ? nextSeq - 1 : first.value - 1;
+    while (this.head < this.order.length && !this.pending.has(this.order[this.head] as number)) this.head++;
+    if (this.head > 1024 && this.head * 2 > this.order.length) {
+      this.order = this.order.slice(this.head);
+      this.head = 0;
+    }
+    const first = this.order[this.head];
+    const w = first === undefined ? nextSeq - 1 : first - 1;
     if (w <= this.mark) return;
     this.mark = w;
     if (this.mode === 'direct') this.flush();
