@@ -4,7 +4,7 @@
 // Start order follows the data backwards (consumers before producers); stop is the reverse, so
 // the rings drain into the store before the sockets close.
 import type { Config } from './config/index.js';
-import type { Feed, HealthCheck, KillFetcher } from './core/ports.js';
+import type { Feed, HealthCheck, IngestSink, KillFetcher } from './core/ports.js';
 import { createFeed, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
@@ -20,13 +20,15 @@ export interface AppOptions {
   logger?: Logger;
   counters?: Counters;
   /** Replace the configured feed (benchmarks drive the pipeline directly). */
-  feed?: (sink: Pipeline) => Feed | undefined;
+  feed?: (sink: IngestSink) => Feed | undefined;
   /** Extra simulator options for --source sim (tests: rate 0 and manual publish). */
   sim?: SimOptions;
   /** Serve HTTP/WebSocket (default true); benches of the ingest path turn it off. */
   http?: boolean;
   /** Delays before re-pushing an entry whose killmail ESI would not serve (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Store backlog that pauses the feed while writes fail (tests lower it). */
+  pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
   feedTuning?: Pick<CreateFeedDeps, 'r2z2' | 'redisq'>;
 }
@@ -79,15 +81,6 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
 
-  let feed: FeedHandle | Feed | undefined;
-  if (opts.feed) feed = opts.feed(pipeline);
-  else {
-    // The R2Z2 cursor is persisted by the result sink, once per store batch and only after the
-    // kills it covers are committed ('external'), not with one write per acknowledged entry.
-    const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
-    feed = createFeed(config, { sink: pipeline, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
-  }
-
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
   pipeline.onCacheWrites((writes) => {
@@ -99,14 +92,27 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     }
   });
 
+  let feed: FeedHandle | Feed | undefined;
   const results = createResultSink({
-    store, pipeline, bus, counters, logger, feed,
+    store, pipeline, bus, counters, logger,
+    feed: () => feed,
     latency: ingestLatency,
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
+    ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });
   pipeline.onResults(results.onOutcomes);
+
+  // The feed pushes through the result sink's gate: paused while the store holds a backlog.
+  const feedSink = results.gate(pipeline);
+  if (opts.feed) feed = opts.feed(feedSink);
+  else {
+    // The R2Z2 cursor is persisted by the result sink, once per store batch and only after the
+    // kills it covers are committed ('external'), not with one write per acknowledged entry.
+    const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
+    feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+  }
 
   const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
   const health: Record<string, HealthCheck> = {

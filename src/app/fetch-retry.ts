@@ -56,7 +56,7 @@ export function createFetchRetry(deps: { sink: IngestSink; store: Store; counter
     const cutoffMs = deps.cutoffSeconds > 0 ? Date.now() - deps.cutoffSeconds * 1000 : 0;
     const entry = { source: o.source, body: o.body as Uint8Array, seq: -id, receivedAtUs: epochUs(), cutoffMs };
     while (!deps.sink.push(entry)) {
-      if (stopped) return;
+      if (stopped) throw new Error('stopped before the entry could be pushed'); // → dead letter
       await deps.sink.whenWritable();
     }
   }

@@ -138,7 +138,8 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
     cancel(killmailId) {
       current.delete(killmailId);
     },
-    stats: () => ({ ...totals, late_pending: current.size - running, late_running: running }),
+    // A running job whose kill was replaced is no longer in `current`: count the waiting ones.
+    stats: () => ({ ...totals, late_pending: fifos.reduce((n, f) => n + f.filter((j) => current.get(j.killmailId) === j).length, 0), late_running: running }),
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

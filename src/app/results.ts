@@ -2,7 +2,7 @@
 // per drained batch: one transaction per batch, no JSON parsed or built per kill (the worker
 // serialised the canonical killmail once), no per-kill logging.
 import { epochUs } from '../core/clock.js';
-import type { BusKill, Feed, KillBus, PipelineOutcome } from '../core/ports.js';
+import type { BusKill, Feed, IngestSink, KillBus, PipelineOutcome } from '../core/ports.js';
 import type { KillRecord } from '../core/killmail.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { Store } from '../store/index.js';
@@ -12,11 +12,19 @@ import { createFetchRetry } from './fetch-retry.js';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
-/** Outcomes held while the store is failing; ~5 s of a saturated pipeline, minutes of live traffic. */
-const MAX_BACKLOG = 100_000;
+/**
+ * Outcomes held before the feed is paused (a store that refuses writes): the feed waits in
+ * whenWritable() like on a full ring, so the backlog stops near this size and nothing is dropped.
+ */
+const PAUSE_FEED_AT = 20_000;
 
 export interface ResultSink {
   onOutcomes(outcomes: PipelineOutcome[]): void;
+  /**
+   * The sink the feed pushes into: the pipeline's, paused while the store holds back a large
+   * backlog (a write failure), so the feed waits instead of the backlog growing.
+   */
+  gate(sink: IngestSink): IngestSink;
   stats(): Record<string, number>;
   stop(): void;
 }
@@ -27,7 +35,8 @@ export interface ResultSinkDeps {
   bus: KillBus;
   counters: Counters;
   logger: Logger;
-  feed: Feed | undefined;
+  /** The feed whose entries are acknowledged (created after the sink: it pushes through gate()). */
+  feed: () => Feed | undefined;
   /** Receipt → committed latency per stored kill, µs. */
   latency: LatencyHistogram;
   /** Names are resolved (config.enrich): kills stored with ids only are completed later. */
@@ -36,10 +45,13 @@ export interface ResultSinkDeps {
   cutoffSeconds: number;
   /** Delays between those re-pushes (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
+  pauseFeedAt?: number;
 }
 
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
-  const { store, bus, counters, logger, feed, latency } = deps;
+  const { store, bus, counters, logger, latency } = deps;
+  const pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
   const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger });
   const retry = createFetchRetry({
     sink: deps.pipeline, store, counters, logger, cutoffSeconds: deps.cutoffSeconds,
@@ -47,7 +59,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   });
   const kills: KillRecord[] = [];
   const older: boolean[] = [];
-  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, dropped_store_unavailable: 0, broadcast: 0 };
+  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, feed_pauses: 0, broadcast: 0 };
 
   function count(name: keyof typeof totals, by = 1): void {
     totals[name] += by;
@@ -85,8 +97,8 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   }
 
   // While the store refuses writes (disk full, I/O error), outcomes wait here unacknowledged and
-  // a timer retries with back-off; nothing is dropped until the backlog passes MAX_BACKLOG, and
-  // what is dropped then was never acknowledged, so the feed fetches it again after a restart.
+  // a timer retries with back-off; past PAUSE_FEED_AT the feed is paused (gate()), so nothing
+  // is dropped and memory stays bounded by that plus what the rings hold.
   let retryTimer: NodeJS.Timeout | undefined;
   let retryDelayMs = RETRY_MIN_MS;
   let stopped = false;
@@ -114,10 +126,12 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       return;
     }
     retryDelayMs = RETRY_MIN_MS;
+    if (pending.length < pauseAt / 2) resumeFeed();
     for (const o of outcomes) {
       if (o.kind === 'failed') onFailure(o);
       else if (o.seq < 0) retry.settled(o.seq);
     }
+    const feed = deps.feed();
     if (feed === undefined) return;
     // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
     for (const o of outcomes) if (o.seq > 0) feed.ack(o.seq);
@@ -125,21 +139,42 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   }
 
   function requeue(outcomes: PipelineOutcome[]): void {
-    // Back in front of what arrived meanwhile (a loop, not a spread: the backlog can be 100k long).
+    // Back in front of what arrived meanwhile (a loop, not a spread: the backlog can be long).
     const later = pending.splice(0, pending.length);
     for (const o of outcomes) pending.push(o);
     for (const o of later) pending.push(o);
-    if (pending.length > MAX_BACKLOG) {
-      const dropped = pending.length - MAX_BACKLOG;
-      pending.length = MAX_BACKLOG; // the newest go: the oldest keep the cursor honest
-      count('dropped_store_unavailable', dropped);
-    }
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
       flush();
     }, retryDelayMs);
     retryTimer.unref();
     retryDelayMs = Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+  }
+
+  let resumed: Promise<void> | undefined;
+  let resume: (() => void) | undefined;
+
+  function resumeFeed(): void {
+    resume?.();
+    resume = undefined;
+    resumed = undefined;
+  }
+
+  function gate(sink: IngestSink): IngestSink {
+    return {
+      push(entry) {
+        if (pending.length >= pauseAt && !stopped) {
+          if (resumed === undefined) {
+            count('feed_pauses');
+            logger.warn({ backlog: pending.length }, 'store backlog: feed paused until it drains');
+            resumed = new Promise<void>((r) => (resume = r));
+          }
+          return false;
+        }
+        return sink.push(entry);
+      },
+      whenWritable: () => (resumed ?? sink.whenWritable()),
+    };
   }
 
   /** One cursor write per flush, after the kills it covers were committed. */
@@ -192,6 +227,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
 
   return {
     onOutcomes,
+    gate,
     stats: () => ({ ...totals, ...late.stats(), ...retry.stats() }),
     stop() {
       if (retryTimer !== undefined) clearTimeout(retryTimer);
@@ -199,9 +235,13 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       // A last attempt; what still fails stays unacknowledged for the next start.
       while (pending.length > 0 && retryTimer === undefined) flush();
       if (retryTimer !== undefined) clearTimeout(retryTimer);
-      else if (feed !== undefined) persistCursor(feed);
+      else {
+        const feed = deps.feed();
+        if (feed !== undefined) persistCursor(feed);
+      }
       retryTimer = undefined;
       stopped = true; // the store closes next: nothing may write after this
+      resumeFeed();
       late.stop();
       retry.stop();
     },

@@ -44,6 +44,7 @@ const SLOT_COUNT = GROUP_BASE + SLOTS_PER_GROUP * ESI_ROUTE_GROUPS.length;
 
 const REMAIN_BITS = 20n;
 const REMAIN_MAX = (1n << REMAIN_BITS) - 1n;
+const MAX_EPOCH_MS = (1n << 43n) - 1n;
 const BUCKET_FIELD_BITS = 21n;
 const BUCKET_FIELD_MAX = (1n << BUCKET_FIELD_BITS) - 1n;
 /** Reset headers are whole seconds: two responses of one window may disagree by up to this. */
@@ -96,7 +97,7 @@ export class SharedLimits {
    * cannot raise it again.
    */
   noteErrorLimit(remain: number, resetAtMs: number): void {
-    const reset = BigInt(Math.max(0, Math.ceil(resetAtMs)));
+    const reset = epochMs(resetAtMs);
     const rem = BigInt(Math.max(0, Math.floor(remain)));
     for (;;) {
       const old = Atomics.load(this.slots, SLOT_ERROR_LIMIT);
@@ -133,7 +134,7 @@ export class SharedLimits {
     const windowS = BigInt(Math.min(Number(BUCKET_FIELD_MAX), Math.max(1, Math.ceil(windowMs / 1000))));
     const limit = clampField(tokens);
     const rem = clampField(Math.min(remaining, tokens));
-    Atomics.store(this.slots, groupSlot(group, G_UPDATED_AT), BigInt(Math.floor(nowMs)));
+    Atomics.store(this.slots, groupSlot(group, G_UPDATED_AT), epochMs(nowMs));
     Atomics.store(this.slots, groupSlot(group, G_BUCKET), (windowS << (2n * BUCKET_FIELD_BITS)) | (limit << BUCKET_FIELD_BITS) | rem);
   }
 
@@ -155,7 +156,7 @@ export class SharedLimits {
    */
   claimPaceSlot(group: EsiRouteGroup, nowMs: number, intervalMs: number): number {
     const slot = groupSlot(group, G_NEXT_SLOT);
-    const now = BigInt(Math.floor(nowMs));
+    const now = epochMs(nowMs);
     const step = BigInt(Math.max(0, Math.ceil(intervalMs)));
     for (;;) {
       const old = Atomics.load(this.slots, slot);
@@ -166,7 +167,7 @@ export class SharedLimits {
 
   /** slot = max(slot, untilMs), atomically. */
   private raise(index: number, untilMs: number): void {
-    const next = BigInt(Math.ceil(untilMs));
+    const next = epochMs(untilMs);
     for (;;) {
       const old = Atomics.load(this.slots, index);
       if (old >= next || Atomics.compareExchange(this.slots, index, old, next) === old) return;
@@ -186,4 +187,14 @@ function pack(remain: bigint, resetAtMs: bigint): bigint {
 
 function clampField(n: number): bigint {
   return BigInt(Math.min(Number(BUCKET_FIELD_MAX), Math.max(0, Math.floor(n))));
+}
+
+/**
+ * An epoch-ms time as a slot value: clamped to 0..2^43-1 (year 2248) so that it fits the packed
+ * ERROR_LIMIT word; a header absurd enough to parse as Infinity or NaN must not throw here.
+ */
+function epochMs(v: number): bigint {
+  if (Number.isNaN(v) || v <= 0) return 0n;
+  if (v >= Number(MAX_EPOCH_MS)) return MAX_EPOCH_MS; // Infinity too
+  return BigInt(Math.ceil(v));
 }

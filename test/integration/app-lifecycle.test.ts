@@ -10,31 +10,34 @@ import { createApp } from '../../src/app.js';
 import { testConfig } from '../../src/config/index.js';
 import { R2Z2_CURSOR } from '../../src/feeds/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
-import { defer, feedPositioned, openDbView, startApp, startSim, tempDir, totals, waitFor } from '../fixtures/ingest-harness.js';
+import { defer, feedPositioned, openDbView, served, startApp, startSim, tempDir, totals, waitFor } from '../fixtures/ingest-harness.js';
 
 test('a store that refuses writes: kills wait unacknowledged, then are all stored once it recovers', async (t) => {
   const sim = await startSim(t);
   sim.publish(1);
   const file = join(tempDir(t), 'wk.db');
-  const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: file });
+  const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: file }, { pauseFeedAt: 8 });
   await feedPositioned(app);
   await waitFor(() => totals(app).stored >= 1, 10_000, () => 'the first kill stored');
   const cursorBefore = app.store.cursors.getCursor(R2Z2_CURSOR);
 
   // query_only makes every write on the writer connection fail with SQLITE_READONLY.
   app.store.connection.pragma('query_only = 1');
-  sim.publish(20);
+  sim.publish(40);
   await waitFor(() => (app.results.stats().store_errors ?? 0) >= 2, 10_000, () => `write failures (${JSON.stringify(app.results.stats())})`);
   assert.equal(totals(app).stored, 1, 'nothing stored while the store refuses writes');
   assert.equal(app.store.cursors.getCursor(R2Z2_CURSOR), cursorBefore, 'the cursor stays at the last committed kill');
   assert.equal(app.store.health().healthy, false, '/health reports the database');
+  // Past the backlog threshold the feed is paused: it stops fetching instead of piling up kills.
+  await waitFor(() => (app.results.stats().feed_pauses ?? 0) >= 1, 10_000, () => `feed paused (${JSON.stringify(app.results.stats())})`);
+  const fetchedWhilePaused = served(sim, 'r2z2.entry');
+  assert.ok(fetchedWhilePaused < 41, `the feed stopped short of the 40 published kills (${fetchedWhilePaused} fetched)`);
 
   app.store.connection.pragma('query_only = 0');
-  await waitFor(() => totals(app).stored >= 21, 15_000, () => `recovered (${JSON.stringify(app.results.stats())})`);
+  await waitFor(() => totals(app).stored >= 41, 15_000, () => `recovered (${JSON.stringify(app.results.stats())})`);
   const db = openDbView(file);
   defer(t, () => db.close());
-  assert.deepEqual(db.counts(), { total: 21, distinct: 21 });
-  assert.equal(app.results.stats().dropped_store_unavailable, 0);
+  assert.deepEqual(db.counts(), { total: 41, distinct: 41 });
   await waitFor(() => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence), 5_000, () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`);
 });
 

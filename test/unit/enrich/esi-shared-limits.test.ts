@@ -160,3 +160,14 @@ describe('SharedLimits slots', () => {
     assert.throws(() => new SharedLimits(new SharedArrayBuffer(createSharedLimits().byteLength)), /layout/);
   });
 });
+
+test('absurd header values (Infinity, NaN, past 2^43 ms) are clamped, never thrown', () => {
+  const l = new SharedLimits(createSharedLimits());
+  l.noteErrorLimit(5, Infinity);
+  assert.equal(l.errorLimit()?.resetAtMs, 2 ** 43 - 1);
+  l.noteErrorLimit(5, Number.NaN);
+  l.pauseAllUntil(1e300);
+  assert.equal(l.globalPauseUntil(), 2 ** 43 - 1);
+  l.pauseGroupUntil('types', Infinity);
+  assert.equal(l.groupPauseUntil('types'), 2 ** 43 - 1);
+});
