@@ -39,7 +39,8 @@ export interface PipelineStats {
   queueDepthEntries: number;
   queueDepthBytes: number;
   resultDepthBytes: number;
-  inFlight: number;
+  /** Lanes with a drain task submitted and not yet returned (entries in flight: queueDepthEntries). */
+  drainTasksOutstanding: number;
   threads: number;
   workerUtilisation: number;
   taskRunTimeP50Ms: number;
@@ -359,7 +360,7 @@ export class PipelinePool {
       queueDepthEntries: this.lanes.reduce((n, l) => n + l.inFlight, 0),
       queueDepthBytes: this.lanes.reduce((n, l) => n + l.ingestUsedBytes(), 0),
       resultDepthBytes: this.lanes.reduce((n, l) => n + l.resultUsedBytes(), 0),
-      inFlight: this.lanes.reduce((n, l) => n + (l.taskOutstanding ? 1 : 0), 0),
+      drainTasksOutstanding: this.lanes.reduce((n, l) => n + (l.taskOutstanding ? 1 : 0), 0),
       threads: pool?.threads.length ?? 0,
       workerUtilisation: this.utilisation(),
       taskRunTimeP50Ms: runTime?.p50 ?? 0,
