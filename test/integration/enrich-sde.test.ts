@@ -2,13 +2,11 @@
 // ESI that knows nothing: ship and system names must come from the imported tables.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Counters } from '../../src/telemetry/counters.js';
 import { createWorkerEnricher, importSde } from '../../src/enrich/index.js';
-import { CACHE_TABLES_DDL, respondJson, sharedFixtures, startFakeEsi } from '../unit/enrich/helpers.js';
+import { cacheDbFile, respondJson, sharedFixtures, startFakeEsi } from '../unit/enrich/helpers.js';
 import { toCanonical, type EsiBody } from '../unit/enrich/canonical.js';
 
 const fixtures = sharedFixtures();
@@ -16,13 +14,7 @@ const skip = fixtures === undefined ? '../shared/fixtures is absent: SDE fixture
 
 test('sde import of the fuzzwork fixtures names the real fixture killmails with no ESI help', { skip }, async (t) => {
   const root = fixtures as string;
-  const dir = mkdtempSync(join(tmpdir(), 'wk-sde-it-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const dbPath = join(dir, 'kills.db');
-  const db = new Database(dbPath);
-  db.pragma('journal_mode = WAL');
-  db.exec(CACHE_TABLES_DDL);
-  t.after(() => db.close());
+  const { db, dbPath } = cacheDbFile(t);
 
   const r = await importSde(db, join(root, 'sde/fuzzwork'));
   assert.equal(r.types, 550, 'published ship types (category 6)');

@@ -4,7 +4,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
+import Database from 'better-sqlite3';
 import { fileURLToPath } from 'node:url';
 import type { CanonicalKillmail } from '../../../src/core/killmail.js';
 
@@ -150,4 +155,28 @@ export function makeKill(killmailId: number, attackers = 3): CanonicalKillmail {
     })),
     attacker_count: attackers,
   };
+}
+
+/** A WAL SQLite file in a temp folder with the cache tables, closed and removed after the test. */
+export function cacheDbFile(t: TestContext): { db: Database.Database; dbPath: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-enrich-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dbPath = join(dir, 'kills.db');
+  const db = new Database(dbPath);
+  db.pragma('journal_mode = WAL');
+  db.exec(CACHE_TABLES_DDL);
+  t.after(() => db.close());
+  return { db, dbPath };
+}
+
+/** The fake ESI's corporation and alliance names and tickers, on a victim or attacker. */
+export function assertOrgNames(p: { corporation_id?: number; corporation_name?: string; corporation_ticker?: string; alliance_id?: number; alliance_name?: string; alliance_ticker?: string }): void {
+  if (p.corporation_id !== undefined) {
+    assert.equal(p.corporation_name, nameOf(p.corporation_id).name);
+    assert.equal(p.corporation_ticker, tickerOf(p.corporation_id));
+  }
+  if (p.alliance_id !== undefined) {
+    assert.equal(p.alliance_name, nameOf(p.alliance_id).name);
+    assert.equal(p.alliance_ticker, tickerOf(p.alliance_id));
+  }
 }

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Counters } from '../../../src/telemetry/counters.js';
 import { createWorkerEnricher, type EnricherWithWrites } from '../../../src/enrich/index.js';
 import type { CanonicalKillmail } from '../../../src/core/killmail.js';
-import { makeKill, nameOf, startFakeEsi, tickerOf, type FakeEsi, type SeenRequest } from './helpers.js';
+import { assertOrgNames, makeKill, startFakeEsi, type FakeEsi, type SeenRequest } from './helpers.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 
@@ -41,14 +41,7 @@ describe('resolver', () => {
     for (const p of [kill.victim, ...kill.attackers]) {
       if (p.corporation_id !== undefined) orgs.add(p.corporation_id);
       if (p.alliance_id !== undefined) orgs.add(p.alliance_id);
-      if (p.corporation_id !== undefined) {
-        assert.equal(p.corporation_name, nameOf(p.corporation_id).name);
-        assert.equal(p.corporation_ticker, tickerOf(p.corporation_id));
-      }
-      if (p.alliance_id !== undefined) {
-        assert.equal(p.alliance_name, nameOf(p.alliance_id).name);
-        assert.equal(p.alliance_ticker, tickerOf(p.alliance_id));
-      }
+      assertOrgNames(p);
     }
     assert.ok(orgs.size >= 4);
     for (const id of orgs) {

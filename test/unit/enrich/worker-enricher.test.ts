@@ -9,7 +9,7 @@ import { Counters } from '../../../src/telemetry/counters.js';
 import { hasCode } from '../../../src/core/errors.js';
 import { createCacheWriter, createWorkerEnricher, type EnricherWithWrites } from '../../../src/enrich/index.js';
 import type { CanonicalKillmail } from '../../../src/core/killmail.js';
-import { CACHE_TABLES_DDL, makeKill, nameOf, respondJson, startFakeEsi, tickerOf, type FakeEsi } from './helpers.js';
+import { assertOrgNames, cacheDbFile, makeKill, nameOf, respondJson, startFakeEsi, type FakeEsi } from './helpers.js';
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 
@@ -42,14 +42,7 @@ function assertFullyNamed(kill: CanonicalKillmail): void {
   assert.equal(v.ship_group_name, 'Group 25');
   for (const p of [v, ...kill.attackers]) {
     if (p.character_id !== undefined) assert.equal(p.character_name, nameOf(p.character_id).name);
-    if (p.corporation_id !== undefined) {
-      assert.equal(p.corporation_name, nameOf(p.corporation_id).name);
-      assert.equal(p.corporation_ticker, tickerOf(p.corporation_id));
-    }
-    if (p.alliance_id !== undefined) {
-      assert.equal(p.alliance_name, nameOf(p.alliance_id).name);
-      assert.equal(p.alliance_ticker, tickerOf(p.alliance_id));
-    }
+    assertOrgNames(p);
     if (p.ship_type_id !== undefined) assert.equal(p.ship_name, `Ship ${p.ship_type_id}`);
   }
 }
@@ -169,13 +162,7 @@ describe('worker enricher', () => {
   });
 
   test('rows resolved in a worker, applied by the main-thread writer, serve another worker with no ESI call', async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), 'wk-enrich-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    const dbPath = join(dir, 'kills.db');
-    const db = new Database(dbPath);
-    db.pragma('journal_mode = WAL');
-    db.exec(CACHE_TABLES_DDL);
-    t.after(() => db.close());
+    const { db, dbPath } = cacheDbFile(t);
     const first = await setup(t, { dbPath });
     assert.equal(await first.enricher.enrich(makeKill(10, 4), 2000), true);
     const writes = first.enricher.takePendingWrites();
