@@ -99,6 +99,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     latency: ingestLatency,
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
+    retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });

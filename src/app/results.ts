@@ -47,6 +47,8 @@ export interface ResultSinkDeps {
   fetchRetryDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
+  /** Kills older than this are counted `expired` and not stored (retention would prune them); 0 keeps all. */
+  retentionHours?: number;
 }
 
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
@@ -59,7 +61,8 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   });
   const kills: KillRecord[] = [];
   const older: boolean[] = [];
-  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, feed_pauses: 0, broadcast: 0 };
+  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, expired: 0, failed: 0, invalid: 0, store_errors: 0, feed_pauses: 0, broadcast: 0 };
+  const retentionMs = (deps.retentionHours ?? 0) * 3_600_000;
 
   function count(name: keyof typeof totals, by = 1): void {
     totals[name] += by;
@@ -115,8 +118,14 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
     }
     kills.length = 0;
     older.length = 0;
+    // Past retention (history, a long outage): storing would only feed the next prune.
+    const expireBefore = retentionMs > 0 ? Date.now() - retentionMs : -Infinity;
     for (const o of outcomes) {
       if (o.kind === 'kill') {
+        if (o.kill.killTimeMs < expireBefore) {
+          count('expired');
+          continue;
+        }
         kills.push(o.kill);
         older.push(o.older);
       }

@@ -15,7 +15,11 @@ export function addSimOptions(cmd: Command): Command {
     .addOption(new Option('--redisq-shape <shape>', 'RedisQ packages').choices(['inline', 'short', 'mixed']).default('inline'))
     .option('--bad-every <n>', 'every Nth entry is bad (malformed, missing field, wrong type, oversized)')
     .option('--huge-every <n>', 'every Nth kill has 1000+ attackers')
-    .option('--faults <file>', 'JSON file with an array of fault specs (see src/sim/faults.ts)');
+    .option('--faults <file>', 'JSON file with an array of fault specs (see src/sim/faults.ts)')
+    .option('--history-days <n>', 'days of archived kills before today, served by /history/… and ESI')
+    .option('--history-kills-per-day <n>', 'kills per archived day (default 50)')
+    .option('--no-history-raw', 'answer 404 to /history/raw/… (clients must use the id → hash files and ESI)')
+    .option('--ephemeral-entries <n>', 'entries kept in /ephemeral/ (older ones 404, as past R2Z2\'s window)');
 }
 
 function int(name: string, v: unknown): number {
@@ -43,6 +47,10 @@ export async function runSim(opts: Record<string, unknown>): Promise<void> {
     ...(typeof opts.replay === 'string' && { replayDir: opts.replay, restamp: opts.restamp === true }),
     ...(opts.badEvery !== undefined && { badEvery: int('bad-every', opts.badEvery) }),
     ...(opts.hugeEvery !== undefined && { hugeEvery: int('huge-every', opts.hugeEvery) }),
+    ...(opts.historyDays !== undefined && { historyDays: int('history-days', opts.historyDays) }),
+    ...(opts.historyKillsPerDay !== undefined && { historyKillsPerDay: int('history-kills-per-day', opts.historyKillsPerDay) }),
+    ...(opts.historyRaw === false && { historyRaw: false }),
+    ...(opts.ephemeralEntries !== undefined && { maxEntries: Math.max(1, int('ephemeral-entries', opts.ephemeralEntries)) }),
   });
   const { url } = await sim.start();
   process.stdout.write(`simulator listening on ${url}\n  R2Z2 ${url}/ephemeral/sequence.json\n  RedisQ ${url}/listen.php\n  ESI ${url}\n  zKB API ${url}/api/\n`);

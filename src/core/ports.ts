@@ -32,6 +32,14 @@ export interface CursorStore {
   setCursor(name: string, value: string): void;
 }
 
+/** Backfill progress (store's backfill_progress table) and the dedupe check before an ESI call. */
+export interface BackfillProgressStore {
+  get(job: string, unit: string): { position: number; done: boolean } | undefined;
+  set(job: string, unit: string, position: number, done: boolean): void;
+  /** The killmail id is already stored. */
+  hasKill(killmailId: number): boolean;
+}
+
 export interface Feed {
   readonly name: string;
   start(): Promise<void>;

@@ -11,6 +11,9 @@ export type { CursorUpdate, FeedDeps, FeedHandle } from './common.js';
 export { createR2Z2Feed, R2Z2_CURSOR, type R2Z2Options } from './r2z2.js';
 export { createRedisQFeed, generateQueueId, isNullPackage, REDISQ_QUEUE_CURSOR, type CircuitState, type RedisQOptions } from './redisq.js';
 export type { CursorMode } from './watermark.js';
+export { BackfillFeed, createBackfillFeed, type BackfillOptions, type BackfillResult, type UnitError } from './backfill.js';
+export { daysBetween, fileUnits, historyDayUnit, openFile, type BackfillUnit, type HistoryHttp } from './backfill-source.js';
+export { JsonItemScanner, type ScannedItem, type Layout } from './backfill-scan.js';
 
 type R2Z2Tuning = Partial<Omit<R2Z2Options, keyof FeedDeps | 'baseUrl' | 'userAgent' | 'cutoffSeconds'>>;
 type RedisQTuning = Partial<Omit<RedisQOptions, keyof FeedDeps | 'url' | 'queueId' | 'ttwSeconds' | 'userAgent' | 'cutoffSeconds'>>;

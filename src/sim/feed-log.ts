@@ -24,6 +24,8 @@ export interface FeedLogOptions {
   badEvery: number;
   maxEntries: number;
   cacheBytes: number;
+  /** Entries that left the ephemeral window still kept for /history and ESI (default 2,000,000). */
+  historyMaxEntries?: number;
 }
 
 const OVERSIZED_ATTACKERS = 6000;
@@ -32,6 +34,9 @@ export class FeedLog {
   private readonly entries = new Map<number, EntryMeta>();
   private readonly byId = new Map<number, EntryMeta>();
   private readonly archive: EntryMeta[] = [];
+  /** Entries past the ephemeral window: gone from /ephemeral, still in /history and on ESI. */
+  private readonly expired: EntryMeta[] = [];
+  private expiredHead = 0;
   private readonly cache = new Map<string, Buffer>();
   private cachedBytes = 0;
   private nextRef = 0;
@@ -105,7 +110,24 @@ export class FeedLog {
     while (this.entries.size > this.opts.maxEntries) {
       const [oldest, gone] = this.entries.entries().next().value as [number, EntryMeta];
       this.entries.delete(oldest);
-      if (this.byId.get(gone.killmailId) === gone) this.byId.delete(gone.killmailId);
+      this.retire(gone);
+    }
+  }
+
+  /**
+   * An entry leaves the ephemeral window but, as on zKillboard, stays in the day files and on
+   * ESI; only past historyMaxEntries is it forgotten (bounds a long high-rate run's memory).
+   */
+  private retire(gone: EntryMeta): void {
+    this.expired.push(gone);
+    const cap = this.opts.historyMaxEntries ?? 2_000_000;
+    while (this.expired.length - this.expiredHead > cap) {
+      const old = this.expired[this.expiredHead++] as EntryMeta;
+      if (this.byId.get(old.killmailId) === old) this.byId.delete(old.killmailId);
+    }
+    if (this.expiredHead > 65_536 && this.expiredHead * 2 > this.expired.length) {
+      this.expired.splice(0, this.expiredHead);
+      this.expiredHead = 0;
     }
   }
 
@@ -137,9 +159,10 @@ export class FeedLog {
     return this.byId.get(id);
   }
 
-  /** Archived and live entries, oldest first. */
+  /** Archived, expired and live entries, oldest first. */
   *all(): IterableIterator<EntryMeta> {
     yield* this.archive;
+    for (let i = this.expiredHead; i < this.expired.length; i++) yield this.expired[i] as EntryMeta;
     yield* this.entries.values();
   }
 

@@ -4,9 +4,13 @@
 import type { Config } from '../config/index.js';
 import type { SimOptions } from './options.js';
 
-export function simOptionsFromConfig(cfg: Pick<Config, 'simRate' | 'simSeed' | 'simReplay'>, extra: SimOptions = {}): SimOptions {
+export function simOptionsFromConfig(
+  cfg: Pick<Config, 'simRate' | 'simSeed' | 'simReplay'> & Partial<Pick<Config, 'simHistoryDays' | 'simHistoryKillsPerDay'>>,
+  extra: SimOptions = {},
+): SimOptions {
   const replay = cfg.simReplay !== '' ? { replayDir: cfg.simReplay, restamp: true } : {};
+  const history = { historyDays: cfg.simHistoryDays ?? 0, historyKillsPerDay: cfg.simHistoryKillsPerDay ?? 50 };
   // An embedded replay is restamped by default: the service's 1 h cutoff would otherwise count
   // every real (old) fixture as `older` and broadcast nothing.
-  return { seed: cfg.simSeed, rate: cfg.simRate, ...replay, ...extra };
+  return { seed: cfg.simSeed, rate: cfg.simRate, ...history, ...replay, ...extra };
 }

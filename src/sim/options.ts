@@ -30,6 +30,10 @@ export interface SimOptions {
   /** Days of archived kills before the start, served by /history and ESI (generator only). */
   historyDays?: number;
   historyKillsPerDay?: number;
+  /** Serve `/history/raw/YYYYMMDD.json` (default true); false leaves only id → hash files. */
+  historyRaw?: boolean;
+  /** Entries past the ephemeral window still kept for /history and ESI (default 2,000,000). */
+  historyMaxEntries?: number;
   /** Live entries kept; older sequence numbers 404 like expired ephemeral files. */
   maxEntries?: number;
   /** Bytes of built bodies kept in memory (they are rebuilt identically when evicted). */

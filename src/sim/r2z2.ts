@@ -12,6 +12,10 @@ export interface R2z2Context {
   /** How far `sequence.json` trails the newest entry (the real one lags up to ~51). */
   sequenceLag: number;
   startSequence: number;
+  /** Serve `/history/raw/…` (false: 404, so clients take the id → hash + ESI path). */
+  historyRaw: boolean;
+  /** Bodies of finished days (immutable, like the real files): day → bytes, at most two kept. */
+  dayCache: Map<string, Buffer>;
 }
 
 export function sequence(ctx: R2z2Context): SimResponse {
@@ -53,12 +57,27 @@ export function history(ctx: R2z2Context, day: string): SimResponse {
   return json(200, body, HISTORY_CACHE);
 }
 
-export function historyRaw(ctx: R2z2Context, day: string): SimResponse {
+export function historyRaw(ctx: R2z2Context, day: string, nowMs: number = Date.now()): SimResponse {
+  if (!ctx.historyRaw) return notFound('raw history not served');
+  const range = dayRange(day);
+  const finished = range !== undefined && range[1] <= nowMs;
+  const hit = finished ? ctx.dayCache.get(day) : undefined;
+  if (hit) return raw(200, hit, HISTORY_CACHE);
   const entries = historyEntries(ctx.log, day);
   if (!entries) return notFound('no such day');
-  // Spliced from the cached ESI bytes rather than re-serialising every kill into one object.
-  const parts = entries.map((m) => `"${m.killmailId}":${ctx.log.esiBytes(m).toString()}`);
-  return raw(200, `{${parts.join(',')}}`, HISTORY_CACHE);
+  // Spliced from the ESI bytes rather than re-serialising every kill into one object; built as
+  // Buffers (a day of tens of thousands of kills is ~100 MB, past V8's comfortable string sizes).
+  const parts: Buffer[] = [Buffer.from('{')];
+  entries.forEach((m, i) => {
+    parts.push(Buffer.from(`${i === 0 ? '' : ','}"${m.killmailId}":`), ctx.log.esiBytes(m));
+  });
+  parts.push(Buffer.from('}'));
+  const body = Buffer.concat(parts);
+  if (finished) {
+    ctx.dayCache.set(day, body);
+    for (const k of ctx.dayCache.keys()) if (ctx.dayCache.size > 2) ctx.dayCache.delete(k);
+  }
+  return raw(200, body, HISTORY_CACHE);
 }
 
 export function historyTotals(ctx: R2z2Context): SimResponse {

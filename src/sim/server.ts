@@ -57,7 +57,10 @@ class SimServer implements Simulator {
       source = this.replay;
     } else source = createGeneratedSource(this.gen);
 
-    this.log = new FeedLog(source, { startSequence, badEvery: opts.badEvery ?? 0, maxEntries: opts.maxEntries ?? 200_000, cacheBytes: opts.cacheBytes ?? 64 * 1024 * 1024 });
+    this.log = new FeedLog(source, {
+      startSequence, badEvery: opts.badEvery ?? 0, maxEntries: opts.maxEntries ?? 200_000, cacheBytes: opts.cacheBytes ?? 64 * 1024 * 1024,
+      ...(opts.historyMaxEntries !== undefined && { historyMaxEntries: opts.historyMaxEntries }),
+    });
     this.log.addArchive(opts.historyDays ?? 0, opts.historyKillsPerDay ?? 50, Date.now());
     this.redisq = new RedisQ(this.log, opts.redisqShape ?? 'mixed');
     this.esi = new SimEsi(this.log, this.book, {
@@ -67,7 +70,7 @@ class SimServer implements Simulator {
       killmailBucketWindowSeconds: opts.killmailBucketWindowSeconds ?? 900,
     });
     this.faults = new FaultInjector(seed, opts.faults ?? []);
-    this.r2z2Ctx = { log: this.log, sequenceLag: opts.sequenceLag ?? 0, startSequence };
+    this.r2z2Ctx = { log: this.log, sequenceLag: opts.sequenceLag ?? 0, startSequence, historyRaw: opts.historyRaw ?? true, dayCache: new Map() };
   }
 
   get published(): number {

@@ -1,6 +1,6 @@
 // Storage stage (SPEC §4): SQLite in WAL mode, one batch writer, a read connection with prepared
 // queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
-import type { ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
+import type { BackfillProgressStore, ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type Db, type DbTuning } from './open.js';
 import { migrate, schemaVersion } from './migrations.js';
@@ -9,6 +9,7 @@ import { createKillReader } from './reader.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+import { createProgressStore } from './progress.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
@@ -63,6 +64,8 @@ export interface Store {
   readonly reader: KillReader;
   /** Feed cursors, committed immediately (pass cursors to writeBatch to commit them with kills). */
   readonly cursors: CursorStore;
+  /** Backfill progress per job and unit, and the stored-id check backfill dedupes with. */
+  readonly backfill: BackfillProgressStore;
   readonly retention: Retention;
   /**
    * The writer connection itself, for the other main-thread writers of tables this schema
@@ -133,6 +136,7 @@ export function openStore(opts: StoreOptions): Store {
     writer,
     reader,
     cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    backfill: createProgressStore(opened.writer, opts.nowMs),
     retention,
     connection: opened.writer,
     start() {

@@ -105,7 +105,23 @@ CREATE TABLE esi_http_cache (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'core tables and caches', sql: V1_CORE + V1_CACHES }];
+// Backfill progress per job (history source or file) and unit (a day, a file of a folder):
+// `position` entries of the unit are committed; `done` once all are (store/progress.ts).
+const V3_BACKFILL = `
+CREATE TABLE backfill_progress (
+  job           TEXT    NOT NULL,
+  unit          TEXT    NOT NULL,
+  position      INTEGER NOT NULL DEFAULT 0,
+  done          INTEGER NOT NULL DEFAULT 0,
+  updated_at_ms INTEGER NOT NULL,
+  PRIMARY KEY (job, unit)
+) WITHOUT ROWID;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core tables and caches', sql: V1_CORE + V1_CACHES },
+  { version: 3, name: 'backfill progress', sql: V3_BACKFILL },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 

@@ -3,8 +3,10 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(level: string, name = 'wkills'): Logger {
-  return pino({ name, level, base: { pid: process.pid } });
+/** `fd` 2 sends the lines to stderr (commands whose stdout is their result, e.g. backfill). */
+export function createLogger(level: string, name = 'wkills', fd: 1 | 2 = 1): Logger {
+  const opts = { name, level, base: { pid: process.pid } };
+  return fd === 1 ? pino(opts) : pino(opts, pino.destination(2));
 }
 
 export function silentLogger(): Logger {

@@ -1,0 +1,277 @@
+// History through the live path: a feed that reads units (local files, zKillboard day files)
+// and pushes one entry per kill into the same sink as R2Z2, so the same rings, workers,
+// enrichment, store and dedupe apply. Used by `wkills backfill` and by the live gap repair.
+//
+// Progress: entries get consecutive sequence numbers; the ack watermark (watermark.ts) says how
+// many entries of the current unit are committed, persisted per (job, unit) at most every
+// PERSIST_EVERY_MS and when the unit ends. A restart skips finished units and the committed
+// prefix of the open one; the rest is deduped by the store (`skipped`), so no kill is stored twice.
+import type { BackfillProgressStore } from '../core/ports.js';
+import { epochUs } from '../core/clock.js';
+import { ageMs, cutoffAt, pushEntry, Tally, type CursorUpdate, type FeedDeps, type FeedHandle } from './common.js';
+import { JsonItemScanner, type ScannedItem } from './backfill-scan.js';
+import { UnitUnavailable, type BackfillUnit, type EntryKind } from './backfill-source.js';
+import { createRateLimiter, type RateLimiter } from './rate-limit.js';
+import { Backoff, delay } from './timing.js';
+import { SequenceWatermark } from './watermark.js';
+
+const PERSIST_EVERY_MS = 500;
+
+export interface BackfillOptions extends Omit<FeedDeps, 'cursors'> {
+  /** Progress key of the whole run (e.g. `history:<url>`, `file:<path>`). */
+  job: string;
+  units: readonly BackfillUnit[];
+  progress: BackfillProgressStore;
+  cutoffSeconds: number;
+  maxEntryBytes: number;
+  /** Counter prefix and stats name: `backfill` or `gap_repair`. */
+  name?: string;
+  /** Most entries pushed per second; 0 = as fast as the pipeline takes them. */
+  maxRate?: number;
+  /** id → hash entries (each an ESI call in a worker) in the pipeline at once. */
+  fetchConcurrency?: number;
+  /** First sequence number (gap repair uses a range apart from R2Z2's). */
+  seqBase?: number;
+  /** Attempts per unit on network/HTTP errors before it is reported failed. */
+  maxAttempts?: number;
+  errorBackoffMs?: number;
+  maxErrorBackoffMs?: number;
+}
+
+export interface UnitError {
+  unit: string;
+  message: string;
+}
+
+export interface BackfillResult {
+  unitsDone: number;
+  unitsSkipped: number;
+  errors: UnitError[];
+}
+
+type State = 'new' | 'running' | 'draining' | 'backoff' | 'finished' | 'stopped' | 'crashed';
+
+export class BackfillFeed implements FeedHandle {
+  readonly name: string;
+  private readonly tally: Tally;
+  private readonly mark: SequenceWatermark;
+  private readonly limiter: RateLimiter | undefined;
+  private readonly abort = new AbortController();
+  private state: State = 'new';
+  private nextSeq: number;
+  private unitBase = 0;
+  private unit = '';
+  private unitOpen = false;
+  /** Entries of the current unit read so far (pushed, known or skipped). */
+  private readUpTo = 0;
+  private lastPersistMs = 0;
+  private loop: Promise<BackfillResult> | undefined;
+  private waiters: (() => void)[] = [];
+  private lastEntryAtMs: number | undefined;
+  readonly result: BackfillResult = { unitsDone: 0, unitsSkipped: 0, errors: [] };
+
+  constructor(private readonly o: BackfillOptions) {
+    this.name = o.name ?? 'backfill';
+    this.tally = new Tally(`feed.${this.name}`, o.counters);
+    this.nextSeq = o.seqBase ?? 1;
+    const noCursor = { getCursor: () => undefined, setCursor: () => undefined };
+    this.mark = new SequenceWatermark(this.name, noCursor, 'external', () => undefined);
+    this.limiter = o.maxRate !== undefined && o.maxRate > 0 ? createRateLimiter(o.maxRate) : undefined;
+  }
+
+  async start(): Promise<void> {
+    this.loop ??= this.run().catch((err: unknown) => {
+      this.tally.inc('crash');
+      this.o.logger.error({ err }, `${this.name} crashed`);
+      this.state = 'crashed';
+      this.result.errors.push({ unit: this.unit, message: (err as Error).message });
+      return this.result;
+    });
+  }
+
+  /** Resolves when every unit was read and its entries acknowledged (or the feed stopped). */
+  done(): Promise<BackfillResult> {
+    return this.loop ?? Promise.resolve(this.result);
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.wake();
+    await this.loop;
+    if (this.state !== 'finished' && this.state !== 'crashed') this.state = 'stopped';
+    this.persist(false);
+  }
+
+  ack(seq: number): void {
+    if (!this.mark.acked(seq, this.nextSeq)) return void this.tally.inc('ack_unknown');
+    this.tally.inc('acked');
+    if (Date.now() - this.lastPersistMs >= PERSIST_EVERY_MS) this.persist(false);
+    this.wake();
+  }
+
+  pendingCursor(): CursorUpdate | undefined {
+    return undefined; // progress is kept per unit in the backfill_progress table instead
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private until(check: () => boolean): Promise<void> {
+    if (check() || this.abort.signal.aborted) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const again = (): void => (check() || this.abort.signal.aborted ? resolve() : void this.waiters.push(again));
+      this.waiters.push(again);
+    });
+  }
+
+  private async run(): Promise<BackfillResult> {
+    this.state = 'running';
+    for (const unit of this.o.units) {
+      if (this.abort.signal.aborted) break;
+      const saved = this.o.progress.get(this.o.job, unit.name);
+      if (saved?.done) {
+        this.result.unitsSkipped++;
+        this.tally.inc('units_skipped');
+        continue;
+      }
+      await this.runUnit(unit, saved?.position ?? 0);
+    }
+    if (!this.abort.signal.aborted) this.state = 'finished';
+    return this.result;
+  }
+
+  /** One unit: read (retrying transient failures from where it got to), then wait for its acks. */
+  private async runUnit(unit: BackfillUnit, position: number): Promise<void> {
+    this.unit = unit.name;
+    this.unitOpen = true;
+    this.unitBase = this.nextSeq;
+    this.mark.restore(this.unitBase + position - 1);
+    this.readUpTo = position;
+    const backoff = new Backoff(this.o.errorBackoffMs ?? 1000, this.o.maxErrorBackoffMs ?? 60_000);
+    const attempts = this.o.maxAttempts ?? 8;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // A retry starts after what the failed attempt already pushed (the same bytes, in order).
+        await this.readUnit(unit, this.readUpTo);
+        break;
+      } catch (err) {
+        if (this.abort.signal.aborted) return;
+        // A local file reads the same way twice: a bad one is reported, not retried. A remote one
+        // cut mid-body (a proxy, a reset) is fetched again and read on from where it stopped.
+        const fatal = unit.remote !== true;
+        const message = (err as Error).message;
+        if (fatal || attempt >= attempts || (err instanceof UnitUnavailable && err.reason === 'missing')) {
+          this.tally.inc(err instanceof UnitUnavailable && err.reason === 'missing' ? 'units_missing' : 'units_failed');
+          this.result.errors.push({ unit: unit.name, message });
+          await this.drain();
+          return;
+        }
+        const waitMs = err instanceof UnitUnavailable && err.retryAfterMs !== undefined ? err.retryAfterMs : backoff.next();
+        this.tally.inc('unit_retries');
+        this.o.logger.warn({ unit: unit.name, attempt, waitMs, err: message }, `${this.name}: unit failed, retrying`);
+        this.state = 'backoff';
+        await delay(waitMs, this.abort.signal);
+        this.state = 'running';
+      }
+    }
+    await this.drain();
+    if (this.abort.signal.aborted) return;
+    this.unitOpen = false; // a later persist() must not turn `done` back into a position
+    this.o.progress.set(this.o.job, unit.name, this.readUpTo, true);
+    this.result.unitsDone++;
+    this.tally.inc('units_done');
+  }
+
+  private async drain(): Promise<void> {
+    this.state = 'draining';
+    await this.until(() => this.mark.pendingCount === 0);
+    this.persist(false);
+    this.state = 'running';
+  }
+
+  /** Reads the unit, pushing entries from index `from` on. */
+  private async readUnit(unit: BackfillUnit, from: number): Promise<void> {
+    const opened = await unit.open(this.abort.signal);
+    const scanner = new JsonItemScanner(this.o.maxEntryBytes);
+    let index = 0;
+    const take = async (items: Iterable<ScannedItem>): Promise<boolean> => {
+      for (const item of items) {
+        if (index++ < from) continue;
+        if (!(await this.offer(item, opened.kind, this.unitBase + index - 1))) return false;
+        this.readUpTo = index;
+      }
+      return true;
+    };
+    for await (const chunk of opened.chunks) {
+      this.tally.inc('bytes', (chunk as Buffer).length);
+      if (!(await take(scanner.push(chunk as Buffer)))) return;
+    }
+    await take(scanner.end());
+  }
+
+  /** One entry: skipped when known or too large, else pushed. False when the feed stopped. */
+  private async offer(item: ScannedItem, kind: EntryKind, seq: number): Promise<boolean> {
+    this.tally.inc('entries');
+    this.nextSeq = seq + 1;
+    if (item.tooLarge) {
+      this.tally.inc('too_large');
+      this.mark.advance(this.nextSeq);
+      return true;
+    }
+    if (item.key !== undefined && this.o.progress.hasKill(Number(item.key))) {
+      this.tally.inc('known'); // already stored: no pipeline work, no ESI call
+      this.mark.advance(this.nextSeq);
+      return true;
+    }
+    const signal = this.abort.signal;
+    if (kind === 'hash') {
+      const cap = this.o.fetchConcurrency ?? 8;
+      await this.until(() => this.mark.pendingCount < cap);
+    }
+    if (this.limiter && !(await this.limiter.take(signal))) return false;
+    if (signal.aborted) return false;
+    const body = kind === 'hash' ? Buffer.from(`{"killmail_id":${item.key ?? '0'},"zkb":{"hash":${Buffer.from(item.body).toString('latin1')}}}`) : item.body;
+    this.mark.pushed(seq);
+    const entry = { source: 'backfill' as const, seq, body, receivedAtUs: epochUs(), cutoffMs: cutoffAt(this.o.cutoffSeconds) };
+    if (!(await pushEntry(this.o.sink, entry, signal, () => this.tally.inc('backpressure_waits')))) {
+      this.mark.withdrawn(seq);
+      return false;
+    }
+    this.tally.inc(kind === 'hash' ? 'pushed_fetch' : 'pushed');
+    this.lastEntryAtMs = Date.now();
+    return true;
+  }
+
+  private persist(done: boolean): void {
+    const position = this.mark.value - this.unitBase + 1;
+    if (!this.unitOpen || position < 0) return;
+    try {
+      this.o.progress.set(this.o.job, this.unit, position, done);
+      this.lastPersistMs = Date.now();
+    } catch (err) {
+      this.tally.inc('progress_write_errors'); // a lost write only means re-reading (and skipping) more
+      this.o.logger.warn({ err }, `${this.name}: progress not saved`);
+    }
+  }
+
+  health() {
+    const healthy = this.state !== 'crashed';
+    return { healthy, message: `${this.name} ${this.state}${this.unit ? ` at ${this.unit}` : ''}` };
+  }
+
+  stats(): Record<string, number | string | boolean | null> {
+    const out: Record<string, number | string | boolean | null> = {
+      source: this.name, state: this.state, unit: this.unit, pending: this.mark.pendingCount,
+      units_total: this.o.units.length, lastEntryAgeMs: ageMs(this.lastEntryAtMs),
+    };
+    for (const [k, v] of this.tally.entries()) out[k] = v;
+    return out;
+  }
+}
+
+export function createBackfillFeed(opts: BackfillOptions): BackfillFeed {
+  return new BackfillFeed(opts);
+}
