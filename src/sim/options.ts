@@ -39,6 +39,8 @@ export interface SimOptions {
   /** Bytes of built bodies kept in memory (they are rebuilt identically when evicted). */
   cacheBytes?: number;
   faults?: readonly FaultSpec[];
+  /** Called for every answered request (tests check request timing against Retry-After). */
+  onRequest?: (r: { route: string; status: number; atMs: number; headers: Readonly<Record<string, string>> }) => void;
 }
 
 export interface SimStats {

@@ -200,6 +200,7 @@ class SimServer implements Simulator {
     else if (plan.fault?.kind === 'redirect') r = { status: plan.fault.status ?? 307, headers: { location: u.pathname + u.search }, body: '' };
     else r = await this.dispatch(family, req, u, body, ac.signal);
     this.count(route, String(r.status));
+    this.opts.onRequest?.({ route, status: r.status, atMs: Date.now(), headers: r.headers });
     if (ac.signal.aborted) return; // the client left while the request was held
     await writeResponse(res, r, plan.fault);
   }
@@ -215,7 +216,10 @@ class SimServer implements Simulator {
   private statusFault(family: Family, route: string, f: FaultSpec): SimResponse {
     const status = f.status ?? 503;
     const retryAfter = f.retryAfterSeconds ?? (status === 429 ? 1 : undefined);
-    const r = json(status, { error: `simulated ${status}` }, retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {});
+    const headers: Record<string, string> = retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : {};
+    // A 420 is ESI's spent error limit: it says so in the error-limit headers, as ESI does.
+    if (status === 420) Object.assign(headers, { 'x-esi-error-limit-remain': '0', 'x-esi-error-limit-reset': String(retryAfter ?? 60) });
+    const r = json(status, { error: `simulated ${status}` }, headers);
     if (family !== 'esi') return r;
     // Injected ESI errors spend the same budgets as real ones do.
     return route === 'esi.killmail' ? this.esi.finishKillmail(r, Date.now()) : this.esi.finishErrorLimited(r, Date.now());
