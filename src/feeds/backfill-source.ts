@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import unbzip2 from 'unbzip2-stream';
 import { WkError } from '../core/errors.js';
@@ -50,9 +50,23 @@ export async function openFile(path: string): Promise<AsyncIterable<Buffer>> {
     await fh.close();
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK });
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return raw.pipe(createGunzip({ chunkSize: 256 * 1024 }));
-  if (magic.toString('latin1') === 'BZh') return raw.pipe(unbzip2() as NodeJS.ReadWriteStream) as unknown as AsyncIterable<Buffer>;
+  if (magic[0] === 0x1f && magic[1] === 0x8b) return chain(raw, createGunzip({ chunkSize: 256 * 1024 }));
+  if (magic.toString('latin1') === 'BZh') return chain(raw, unbzip2() as NodeJS.ReadWriteStream);
   return raw;
+}
+
+/**
+ * raw → decompressor → a PassThrough to iterate (unbzip2-stream is a classic stream, not
+ * async-iterable). `pipe` does not forward errors: a read or decompression error is passed on
+ * by hand, so the reader sees it instead of waiting forever.
+ */
+function chain(raw: NodeJS.ReadableStream, decompress: NodeJS.ReadWriteStream): AsyncIterable<Buffer> {
+  const out = new PassThrough({ highWaterMark: CHUNK });
+  const fail = (err: Error): void => void out.destroy(err);
+  raw.on('error', fail);
+  decompress.on('error', fail);
+  raw.pipe(decompress).pipe(out);
+  return out;
 }
 
 /** Units for `--file PATH`: the file, or every file of the folder (recursively, in name order). */
