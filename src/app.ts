@@ -79,7 +79,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   }
   const pipeline = createPipeline({ config, logger, counters });
   const bus = createBus({ logger, counters });
-  const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
+  const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency, resume: store.resume });
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -100,6 +100,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
     retentionHours: config.retentionHours,
+    onEnriched: (id: number, json: string) => fanout.enriched(id, json),
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });

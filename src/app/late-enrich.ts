@@ -30,7 +30,11 @@ export interface LateEnricher {
   stop(): void;
 }
 
-export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[] }): LateEnricher {
+export function createLateEnricher(deps: {
+  pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[];
+  /** The completed copy was stored (fan-out pushes it to clients that asked for updates). */
+  onCompleted?: (killmailId: number, json: string) => void;
+}): LateEnricher {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
   const fifos: Job[][] = delays.map(() => []);
   // The current job of each kill: a job that is no longer current (its kill was replaced or
@@ -90,6 +94,7 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
         current.delete(job.killmailId);
         deps.store.writer.updateJson(job.killmailId, out.json, true);
         inc('late_completed');
+        deps.onCompleted?.(job.killmailId, out.json);
         return;
       }
       job.json = out.json; // keep what did resolve

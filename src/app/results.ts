@@ -47,6 +47,8 @@ export interface ResultSinkDeps {
   fetchRetryDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
+  /** A kill's names were completed after it was stored (late enrichment). */
+  onEnriched?: (killmailId: number, json: string) => void;
   /** Kills older than this are counted `expired` and not stored (retention would prune them); 0 keeps all. */
   retentionHours?: number;
 }
@@ -54,7 +56,7 @@ export interface ResultSinkDeps {
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
   const { store, bus, counters, logger, latency } = deps;
   const pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
-  const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger });
+  const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger, ...(deps.onEnriched && { onCompleted: deps.onEnriched }) });
   const retry = createFetchRetry({
     sink: deps.pipeline, store, counters, logger, cutoffSeconds: deps.cutoffSeconds,
     ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),

@@ -32,6 +32,26 @@ export interface CursorStore {
   setCursor(name: string, value: string): void;
 }
 
+/** A stored kill's routing columns in storage order (WebSocket resume, `since`). */
+export interface StoredKillRef {
+  killmailId: number;
+  storedAtMs: number;
+  systemId: number;
+  killTimeMs: number;
+  /** Victim and attacker character ids, comma-separated. */
+  characterIds: string;
+}
+
+/** Kills in the order they were stored, for clients that resume after a disconnect. */
+export interface ResumeReader {
+  /** When the kill was stored (epoch ms), undefined when it is not stored. */
+  storedAt(killmailId: number): number | undefined;
+  /** Up to `limit` kills stored after the point (afterMs, afterId), in (stored_at, id) order. */
+  storedAfter(afterMs: number, afterId: number, limit: number): StoredKillRef[];
+  /** The canonical JSON of a stored kill. */
+  json(killmailId: number): string | undefined;
+}
+
 /** Backfill progress (store's backfill_progress table) and the dedupe check before an ESI call. */
 export interface BackfillProgressStore {
   get(job: string, unit: string): { position: number; done: boolean } | undefined;

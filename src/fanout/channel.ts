@@ -3,6 +3,7 @@
 import { push, reply, type HubContext } from './context.js';
 import type { InMessage } from './protocol.js';
 import { cancelPreload, startPreload } from './preload.js';
+import { parseSince, startResume, type ResumePoint } from './resume.js';
 import { sorted } from './subscriptions.js';
 import { FIREHOSE_TOPIC, LOBBY_TOPIC, newSubscriptionId, systemTopic, type LobbyChannel, type SocketState } from './state.js';
 import { checkTotal, isObject, parseIds, parseOptionalIds, parsePreload, type IdKind } from './validate.js';
@@ -52,6 +53,8 @@ export function closeChannel(ctx: HubContext, state: SocketState, topic: string,
   if (topic === LOBBY_TOPIC && state.lobby) {
     const lobby = state.lobby;
     cancelPreload(state);
+    state.resume?.cancel();
+    state.resume = undefined;
     if (state.ws) removeIds(ctx, state, lobby, 'system', [...lobby.systems]);
     ctx.registry.removeLobby(state);
     state.lobby = undefined;
@@ -76,6 +79,10 @@ export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): 
   if (!characters.ok) return reply(ctx, state, msg, 'error', { reason: characters.reason });
   const preload = parsePreload(p['preload']);
   if (!preload.ok) return reply(ctx, state, msg, 'error', { reason: preload.reason });
+  const since = parseSince(ctx, p['since']);
+  if (!since.ok) return reply(ctx, state, msg, 'error', { reason: since.reason });
+  const updates = p['updates'];
+  if (updates !== undefined && typeof updates !== 'boolean') return reply(ctx, state, msg, 'error', { reason: 'invalid_payload: "updates" must be true or false' });
   const lobby: LobbyChannel = {
     joinRef: msg.joinRef ?? msg.ref,
     subscriptionId: newSubscriptionId(),
@@ -84,8 +91,10 @@ export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): 
     preload: preload.value,
     preloadedIds: new Set(),
     joinedAtMs: ctx.nowMs(),
+    ...(updates === true && { updates: true }),
   };
   state.lobby = lobby;
+  if (since.value !== undefined) return joinResumed(ctx, state, msg, lobby, [systems.value ?? [], characters.value ?? []], since.value);
   const addedSystems = addIds(ctx, state, lobby, 'system', systems.value ?? []);
   const addedCharacters = addIds(ctx, state, lobby, 'character', characters.value ?? []);
   ctx.counters.inc('ws.joins.lobby');
@@ -96,6 +105,25 @@ export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): 
     status: 'connected',
   });
   startPreload(ctx, state, addedSystems, addedCharacters);
+}
+
+/**
+ * Join with `since`: reply now, replay what was stored after the point, and subscribe only once
+ * the replay has caught up (resume.ts); the replay takes the place of the join's preload.
+ */
+function joinResumed(ctx: HubContext, state: SocketState, msg: InMessage, lobby: LobbyChannel, ids: [number[], number[]], point: ResumePoint): void {
+  const [systems, characters] = ids;
+  ctx.counters.inc('ws.joins.lobby');
+  reply(ctx, state, msg, 'ok', {
+    subscription_id: lobby.subscriptionId,
+    subscribed_systems: sorted(new Set(systems)),
+    subscribed_characters: sorted(new Set(characters)),
+    status: 'connected',
+  });
+  startResume(ctx, state, systems, characters, point, () => {
+    addIds(ctx, state, lobby, 'system', systems);
+    addIds(ctx, state, lobby, 'character', characters);
+  });
 }
 
 export function joinFirehose(ctx: HubContext, state: SocketState, msg: InMessage): void {

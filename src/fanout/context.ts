@@ -2,7 +2,7 @@
 // registry, and the only functions that write to sockets (so drops and slow consumers are
 // counted in one place).
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import type { KillReader } from '../core/ports.js';
+import type { KillReader, ResumeReader } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { encodeMessage, encodeReply, type InMessage, type ReplyStatus } from './protocol.js';
@@ -19,6 +19,8 @@ export interface HubContext {
   readonly logger: Logger;
   readonly counters: Counters;
   readonly reader: KillReader;
+  /** Storage-order reads for `since` (absent: resume is refused with a reason). */
+  readonly resume?: ResumeReader | undefined;
   readonly registry: SubscriptionRegistry;
   readonly nowMs: () => number;
   /** Set by attach(). */

@@ -2,7 +2,7 @@
 // and routing, close accounting, and the bus listener (SPEC §6).
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
-import type { KillBus, KillReader, WsStats } from '../core/ports.js';
+import type { KillBus, KillReader, ResumeReader, WsStats } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
@@ -10,6 +10,7 @@ import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './cha
 import { CLOSE_GOING_AWAY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
+import { deliverEnriched } from './enriched.js';
 import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.js';
 import { createSocketState, FIREHOSE_TOPIC, LOBBY_TOPIC, PHOENIX_TOPIC, type CloseReason, type SocketState } from './state.js';
 import { sanitizeIdentifier } from './validate.js';
@@ -25,6 +26,8 @@ export interface FanoutOptions {
   /** Receives ingest → publish latency per kill, µs. */
   latency?: LatencySink;
   nowMs?: () => number;
+  /** Storage-order reads for the `since` join param (resume.ts). */
+  resume?: ResumeReader;
 }
 
 export interface SubscriptionStats {
@@ -42,6 +45,8 @@ export interface Fanout {
   stats(): WsStats;
   subscriptionStats(): SubscriptionStats;
   subscriptions(): WsSubscriptionInfo[];
+  /** A stored kill's names were completed late: `killmail_enriched` to channels with `updates: true`. */
+  enriched(killmailId: number, json: string): void;
 }
 
 /** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0 (external-apis.md §5.1). */
@@ -191,6 +196,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     logger: opts.logger,
     counters: opts.counters,
     reader: opts.reader,
+    resume: opts.resume,
     registry: new SubscriptionRegistry(),
     nowMs: opts.nowMs ?? Date.now,
     app: undefined,
@@ -235,5 +241,6 @@ export function createFanout(opts: FanoutOptions): Fanout {
       firehose_subscriptions: ctx.registry.firehose.size,
     }),
     subscriptions: () => ctx.registry.list(),
+    enriched: (killmailId, json) => void deliverEnriched(ctx, killmailId, json),
   };
 }

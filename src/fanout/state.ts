@@ -19,6 +19,8 @@ export interface LobbyChannel {
   /** Kill ids already preloaded on this channel: later subscribes do not send them again. */
   preloadedIds: Set<number>;
   joinedAtMs: number;
+  /** Join param `updates: true`: late name completions arrive as `killmail_enriched`. */
+  updates?: boolean;
 }
 
 export interface FirehoseChannel {
@@ -65,6 +67,8 @@ export interface SocketState {
   /** Set when the server ends the socket itself, so the close handler counts the right reason. */
   closeReason: CloseReason | undefined;
   preload: PreloadHandle | undefined;
+  /** A `since` replay still catching up (resume.ts); the channel goes live when it ends. */
+  resume?: PreloadHandle | undefined;
 }
 
 let nextSocketId = 1;

@@ -1,6 +1,6 @@
 // Storage stage (SPEC §4): SQLite in WAL mode, one batch writer, a read connection with prepared
 // queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
-import type { BackfillProgressStore, ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
+import type { BackfillProgressStore, ComponentHealth, CursorStore, KillReader, ResumeReader, StoreStats } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type Db, type DbTuning } from './open.js';
 import { migrate, schemaVersion } from './migrations.js';
@@ -10,6 +10,7 @@ import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
 import { createProgressStore } from './progress.js';
+import { createResumeReader } from './resume-reader.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
@@ -66,6 +67,8 @@ export interface Store {
   readonly cursors: CursorStore;
   /** Backfill progress per job and unit, and the stored-id check backfill dedupes with. */
   readonly backfill: BackfillProgressStore;
+  /** Kills in storage order on the read connection (WebSocket `since`). */
+  readonly resume: ResumeReader;
   readonly retention: Retention;
   /**
    * The writer connection itself, for the other main-thread writers of tables this schema
@@ -137,6 +140,7 @@ export function openStore(opts: StoreOptions): Store {
     reader,
     cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
     backfill: createProgressStore(opened.writer, opts.nowMs),
+    resume: createResumeReader(opened.reader),
     retention,
     connection: opened.writer,
     start() {

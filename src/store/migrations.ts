@@ -107,7 +107,11 @@ CREATE TABLE esi_http_cache (
 
 // Backfill progress per job (history source or file) and unit (a day, a file of a folder):
 // `position` entries of the unit are committed; `done` once all are (store/progress.ts).
+// killmails_by_stored: WebSocket resume (`since`) reads kills in storage order after a point;
+// the rowid as implicit last key orders ties by killmail_id with no sort (store/resume-reader.ts).
 const V3_BACKFILL = `
+CREATE INDEX killmails_by_stored ON killmails (stored_at_ms);
+
 CREATE TABLE backfill_progress (
   job           TEXT    NOT NULL,
   unit          TEXT    NOT NULL,
