@@ -37,7 +37,7 @@ test('a client away for 20 s rejoins with since and gets every kill of the gap o
     }
   });
   const completes: Array<{ resumed?: boolean; total_kills: number }> = [];
-  channel.on('preload_complete', (p: { resumed?: boolean; total_kills: number }) => completes.push(p));
+  channel.on('preload_complete', (p: { resumed?: boolean; total_kills: number }) => void completes.push(p));
   socket.connect();
   channel.join();
   await waitFor(() => got.length >= 40, 20_000, 'live kills in the first session');
