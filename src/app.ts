@@ -30,7 +30,7 @@ export interface AppOptions {
   /** Store backlog that pauses the feed while writes fail (tests lower it). */
   pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
-  feedTuning?: Pick<CreateFeedDeps, 'r2z2' | 'redisq'>;
+  feedTuning?: Pick<CreateFeedDeps, 'r2z2' | 'redisq' | 'gapRepair'>;
 }
 
 export interface App {
@@ -113,7 +113,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     // The R2Z2 cursor is persisted by the result sink, once per store batch and only after the
     // kills it covers are committed ('external'), not with one write per acknowledged entry.
     const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
-    feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+    const history = { progress: store.backfill, newestKillTimeMs: () => newestKillTimeMs(store) };
+    feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2, history });
   }
 
   const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
@@ -203,6 +204,14 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     },
     stop: () => (stopping ??= stop()),
   };
+}
+
+/** Kill time of the newest stored kill, where an R2Z2 gap repair starts (feeds/gap-repair.ts). */
+function newestKillTimeMs(store: Store): number | undefined {
+  const json = store.reader.recentKills(0, 1)[0];
+  const m = json === undefined ? null : /"kill_time":"([^"]+)"/.exec(json);
+  const t = m ? Date.parse(m[1] ?? '') : NaN;
+  return Number.isNaN(t) ? undefined : t;
 }
 
 /** Cache hit rate and ESI activity over the workers' latest snapshots (SPEC §9). */

@@ -79,6 +79,11 @@ export class BackfillFeed implements FeedHandle {
     this.limiter = o.maxRate !== undefined && o.maxRate > 0 ? createRateLimiter(o.maxRate) : undefined;
   }
 
+  /** The sequence number the next entry would get (a following feed starts after it). */
+  get nextSequence(): number {
+    return this.nextSeq;
+  }
+
   async start(): Promise<void> {
     this.loop ??= this.run().catch((err: unknown) => {
       this.tally.inc('crash');

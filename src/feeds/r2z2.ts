@@ -39,6 +39,8 @@ export interface R2Z2Options extends FeedDeps {
   gapTries?: number;
   /** 'direct': setCursor on every watermark move; 'external': the caller drains pendingCursor(). */
   cursorMode?: CursorMode;
+  /** Sequences [fromSeq, toSeq] left the ephemeral window unread (gap-repair.ts fetches them from /history). */
+  onGap?: (gap: { fromSeq: number; toSeq: number }) => void;
 }
 
 type FailedFetch = Extract<FetchResult, { ok: false }>;
@@ -50,7 +52,7 @@ export function createR2Z2Feed(opts: R2Z2Options): FeedHandle {
 
 class R2Z2Feed implements FeedHandle {
   readonly name = 'r2z2';
-  private readonly o: Required<Omit<R2Z2Options, keyof FeedDeps>>;
+  private readonly o: Required<Omit<R2Z2Options, keyof FeedDeps | 'onGap'>>;
   private readonly tally: Tally;
   private readonly limiter: RateLimiter;
   private readonly errorBackoff: Backoff;
@@ -240,8 +242,7 @@ class R2Z2Feed implements FeedHandle {
    * own consumer does. Every gapTries-th 404 in a row on the same N, read sequence.json: if it is
    * already past N, N left the ephemeral window (or was never written), so count a gap and move
    * to the oldest sequence still published. Checking only then keeps idle polling at one request
-   * per idleWaitMs. Repairing the skipped range from /history/YYYYMMDD.json is not implemented
-   * yet; the log line carries the range for a manual backfill.
+   * per idleWaitMs. The skipped range goes to onGap (the gap repair reads it from /history).
    */
   private async onMissing(signal: AbortSignal): Promise<void> {
     this.tally.inc('not_found');
@@ -291,6 +292,7 @@ class R2Z2Feed implements FeedHandle {
     this.tally.inc('gap');
     this.tally.inc('gap_seqs', lost);
     this.deps.logger.warn({ from: this.seq, to: next - 1, lost }, 'r2z2 gap: sequences no longer published, skipped');
+    this.deps.onGap?.({ fromSeq: this.seq, toSeq: next - 1 });
     this.seq = next;
     this.missesOnSeq = 0;
     this.mark.advance(this.seq);
