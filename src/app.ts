@@ -100,7 +100,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
     retentionHours: config.retentionHours,
-    onEnriched: (id: number, json: string) => fanout.enriched(id, json),
+    onEnriched: (id: number, json: string, storedAtMs: number) => fanout.enriched(id, json, storedAtMs),
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });

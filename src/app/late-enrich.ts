@@ -19,6 +19,8 @@ interface Job {
   json: string;
   attempt: number;
   dueAtMs: number;
+  /** When the kill was stored (and broadcast with ids). */
+  storedAtMs: number;
 }
 
 export interface LateEnricher {
@@ -33,7 +35,7 @@ export interface LateEnricher {
 export function createLateEnricher(deps: {
   pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[];
   /** The completed copy was stored (fan-out pushes it to clients that asked for updates). */
-  onCompleted?: (killmailId: number, json: string) => void;
+  onCompleted?: (killmailId: number, json: string, storedAtMs: number) => void;
 }): LateEnricher {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
   const fifos: Job[][] = delays.map(() => []);
@@ -94,7 +96,7 @@ export function createLateEnricher(deps: {
         current.delete(job.killmailId);
         deps.store.writer.updateJson(job.killmailId, out.json, true);
         inc('late_completed');
-        deps.onCompleted?.(job.killmailId, out.json);
+        deps.onCompleted?.(job.killmailId, out.json, job.storedAtMs);
         return;
       }
       job.json = out.json; // keep what did resolve
@@ -135,7 +137,8 @@ export function createLateEnricher(deps: {
         return;
       }
       inc('late_queued');
-      const job: Job = { killmailId, json, attempt: 0, dueAtMs: Date.now() + (delays[0] ?? 0) };
+      const now = Date.now();
+      const job: Job = { killmailId, json, attempt: 0, dueAtMs: now + (delays[0] ?? 0), storedAtMs: now };
       current.set(killmailId, job);
       first.push(job);
       arm();

@@ -48,7 +48,7 @@ export interface ResultSinkDeps {
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
   /** A kill's names were completed after it was stored (late enrichment). */
-  onEnriched?: (killmailId: number, json: string) => void;
+  onEnriched?: (killmailId: number, json: string, storedAtMs: number) => void;
   /** Kills older than this are counted `expired` and not stored (retention would prune them); 0 keeps all. */
   retentionHours?: number;
 }

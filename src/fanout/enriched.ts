@@ -9,17 +9,19 @@ const SYSTEM_ID = /"system_id":(\d+)/;
 const CHARACTER_ID = /"character_id":(\d+)/g;
 const KILL_TIME = /"kill_time":"([^"]+)"/;
 
-export function deliverEnriched(ctx: HubContext, killmailId: number, json: string): number {
+/** Channels joined after `storedAtMs` never got the kill's first copy: they get no update either. */
+export function deliverEnriched(ctx: HubContext, killmailId: number, json: string, storedAtMs: number): number {
   const systemId = Number(SYSTEM_ID.exec(json)?.[1] ?? 0);
   // A kill past the cutoff was never broadcast, so there is nothing to update on the clients.
   const cutoffMs = ctx.config.cutoffSeconds * 1000;
   const killTime = Date.parse(KILL_TIME.exec(json)?.[1] ?? '');
   if (cutoffMs > 0 && Number.isFinite(killTime) && killTime < ctx.nowMs() - cutoffMs) return 0;
   const targets = new Set<SocketState>();
-  for (const s of ctx.registry.bySystem.get(systemId) ?? []) if (s.lobby?.updates === true) targets.add(s);
+  const wants = (s: SocketState): boolean => s.lobby?.updates === true && s.lobby.joinedAtMs <= storedAtMs;
+  for (const s of ctx.registry.bySystem.get(systemId) ?? []) if (wants(s)) targets.add(s);
   if (ctx.registry.byCharacter.size > 0) {
     for (const m of json.matchAll(CHARACTER_ID)) {
-      for (const s of ctx.registry.byCharacter.get(Number(m[1])) ?? []) if (s.lobby?.updates === true) targets.add(s);
+      for (const s of ctx.registry.byCharacter.get(Number(m[1])) ?? []) if (wants(s)) targets.add(s);
     }
   }
   if (targets.size === 0) return 0;

@@ -46,7 +46,7 @@ export interface Fanout {
   subscriptionStats(): SubscriptionStats;
   subscriptions(): WsSubscriptionInfo[];
   /** A stored kill's names were completed late: `killmail_enriched` to channels with `updates: true`. */
-  enriched(killmailId: number, json: string): void;
+  enriched(killmailId: number, json: string, storedAtMs: number): void;
 }
 
 /** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0 (external-apis.md §5.1). */
@@ -241,6 +241,6 @@ export function createFanout(opts: FanoutOptions): Fanout {
       firehose_subscriptions: ctx.registry.firehose.size,
     }),
     subscriptions: () => ctx.registry.list(),
-    enriched: (killmailId, json) => void deliverEnriched(ctx, killmailId, json),
+    enriched: (killmailId, json, storedAtMs) => void deliverEnriched(ctx, killmailId, json, storedAtMs),
   };
 }
