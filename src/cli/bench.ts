@@ -1,4 +1,4 @@
-// `wkills bench <ingest|fanout|rest|all>`: each scenario is a script under bench/ that
+// `wkills bench <ingest|fanout|rest|backfill|all>`: each scenario is a script under bench/ that
 // starts the real server (or pipeline) and its baseline in the same run and prints a table (and
 // JSON with --json) with the machine, Node version and git commit. Scenarios run one after
 // another, never together: they would share the two cores and skew each other.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { WkError } from '../core/errors.js';
 
-const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts' } as const;
+const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', backfill: 'bench/backfill/run.ts' } as const;
 type Scenario = keyof typeof SCENARIOS;
 
 function repoRoot(): string {

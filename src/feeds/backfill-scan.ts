@@ -39,7 +39,10 @@ export class JsonItemScanner {
   private sniff: Buffer[] = [];
   private sniffBytes = 0;
   private itemDepth = 0;
+  /** Outer container depth: 1 inside the array or keyed object, 0 between documents. */
   private depth = 0;
+  /** Bracket nesting inside the open object entry (0: none open). */
+  private nest = 0;
   private inStr = false;
   private esc = false;
   private line = 1;
@@ -79,7 +82,7 @@ export class JsonItemScanner {
       if (this.sniffBytes === 0 || Buffer.concat(this.sniff).every(isSpace)) return;
       yield* this.scan(this.detect());
     }
-    if (this.start >= 0 || this.inStr || this.discarding) {
+    if (this.start >= 0 || this.inStr || this.discarding || this.nest > 0) {
       throw formatError(`input ends inside the entry starting at line ${this.startLine} (truncated file?)`);
     }
     if (this.layout !== 'docs' && !this.closed) {
@@ -102,6 +105,12 @@ export class JsonItemScanner {
   private *scan(buf: Buffer): Generator<ScannedItem> {
     const n = buf.length;
     let i = 0;
+    if (this.nest > 0) {
+      // An object entry continues from the last chunk.
+      i = this.inItem(buf, 0);
+      if (i < 0) return this.carry(buf);
+      yield this.finish(buf, i);
+    }
     while (i < n) {
       const c = buf[i] as number;
       if (this.inStr) {
@@ -112,19 +121,63 @@ export class JsonItemScanner {
         }
         continue;
       }
+      if ((c === OPEN_OBJ || c === OPEN_ARR) && this.depth === this.itemDepth && this.start < 0) {
+        if (this.layout === 'keyed' && this.expectKey) throw formatError(`line ${this.line}: expected a "killmail id" key`);
+        this.begin(i);
+        this.nest = 1;
+        const end = this.inItem(buf, i + 1);
+        if (end < 0) return this.carry(buf);
+        yield this.finish(buf, end);
+        i = end;
+        continue;
+      }
       if (c === QUOTE) this.openString(i);
-      else if (c === OPEN_OBJ || c === OPEN_ARR) this.open(i);
-      else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
-        const item = this.close(buf, i);
-        if (item) yield item;
-      } else if (c === NL) this.line++;
+      else if (c === OPEN_OBJ || c === OPEN_ARR) this.openContainer();
+      else if (c === CLOSE_OBJ || c === CLOSE_ARR) this.closeContainer(c);
+      else if (c === NL) this.line++;
       else if (c === COLON && this.depth === this.itemDepth) this.expectKey = false;
-      else if (c !== COMMA && !isSpace(c) && this.depth <= this.itemDepth && this.start < 0) {
+      else if (c !== COMMA && !isSpace(c) && this.start < 0) {
         throw formatError(`line ${this.line}: unexpected "${String.fromCharCode(c)}" between entries`);
       }
       i++;
     }
     this.carry(buf);
+  }
+
+  /**
+   * The hot loop: inside an object entry only strings and bracket nesting matter. Locals instead
+   * of fields keep it a tight byte loop. Returns the index after the entry's closing bracket, or
+   * -1 when the chunk ends first (the state is kept for the next chunk).
+   */
+  private inItem(buf: Buffer, from: number): number {
+    let nest = this.nest;
+    let inStr = this.inStr;
+    let esc = this.esc;
+    let lines = 0;
+    const n = buf.length;
+    for (let i = from; i < n; i++) {
+      const c = buf[i] as number;
+      if (inStr) {
+        if (esc) esc = false;
+        else if (c === BACKSLASH) esc = true;
+        else if (c === QUOTE) inStr = false;
+      } else if (c === QUOTE) inStr = true;
+      else if (c === OPEN_OBJ || c === OPEN_ARR) nest++;
+      else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
+        if (--nest === 0) {
+          this.nest = 0;
+          this.inStr = false;
+          this.esc = false;
+          this.line += lines;
+          return i + 1;
+        }
+      } else if (c === NL) lines++;
+    }
+    this.nest = nest;
+    this.inStr = inStr;
+    this.esc = esc;
+    this.line += lines;
+    return -1;
   }
 
   /** Index after the closing quote (inStr cleared), or n when the string goes on. */
@@ -163,22 +216,17 @@ export class JsonItemScanner {
     return this.start >= 0 ? this.finish(buf, end) : undefined;
   }
 
-  private open(i: number): void {
-    if (this.depth === this.itemDepth && this.start < 0) {
-      if (this.layout === 'keyed' && this.expectKey) throw formatError(`line ${this.line}: expected a "killmail id" key`);
-      this.begin(i);
-    } else if (this.depth === 0 && this.layout !== 'docs') {
-      if (this.closed) throw formatError(`line ${this.line}: more data after the end of the ${this.layout}`);
-    }
+  /** `[` or `{` outside entries: the outer array or keyed object. */
+  private openContainer(): void {
+    if (this.layout === 'docs' || this.depth > 0) throw formatError(`line ${this.line}: unexpected nesting between entries`);
+    if (this.closed) throw formatError(`line ${this.line}: more data after the end of the ${this.layout}`);
     this.depth++;
   }
 
-  private close(buf: Buffer, i: number): ScannedItem | undefined {
+  private closeContainer(c: number): void {
+    if (this.depth === 0) throw formatError(`line ${this.line}: unbalanced "${String.fromCharCode(c)}"`);
     this.depth--;
-    if (this.depth < 0) throw formatError(`line ${this.line}: unbalanced "${String.fromCharCode(buf[i] as number)}"`);
-    if (this.depth === this.itemDepth && this.start >= 0) return this.finish(buf, i + 1);
-    if (this.depth === 0 && this.layout !== 'docs') this.closed = true;
-    return undefined;
+    this.closed = true;
   }
 
   private begin(i: number): void {

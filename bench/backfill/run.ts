@@ -1,0 +1,115 @@
+// `wkills bench backfill`: a day of raw history (the `/history/raw/YYYYMMDD.json` layout, made by
+// the simulator's generator) loaded from a local file by the real command, `wkills backfill
+// --file`, in its own process (kills/s from its report, wall time, peak RSS), against the plain
+// baseline in the same run: read the whole file, JSON.parse it, one autocommit INSERT per kill.
+// Both write a fresh SQLite file with the same schema.
+//   node --import tsx bench/backfill/run.ts [--kills 40000] [--workers 2] [--json]
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import { generateKill } from '../../src/sim/index.js';
+import { openStore } from '../../src/store/index.js';
+import { machineInfo, printTable } from '../common.js';
+
+const { values } = parseArgs({ options: { kills: { type: 'string', default: '40000' }, workers: { type: 'string', default: '2' }, json: { type: 'boolean', default: false } } });
+const KILLS = Number(values.kills);
+const MONTH_KILLS = 1_200_000;
+
+async function writeDay(path: string, n: number): Promise<number> {
+  const out = createWriteStream(path);
+  const end = Date.now() - 3_600_000;
+  const write = async (s: string): Promise<void> => {
+    if (!out.write(s)) await new Promise<void>((r) => out.once('drain', () => r()));
+  };
+  await write('{');
+  for (let i = 0; i < n; i++) {
+    const k = generateKill(i, { seed: 11 }, end - Math.floor(((n - i) * 20 * 3_600_000) / n));
+    await write(`${i === 0 ? '' : ','}"${k.killmail_id}":${JSON.stringify(k.esi)}`);
+  }
+  await write('}');
+  await new Promise<void>((r) => out.end(() => r()));
+  return statSync(path).size;
+}
+
+function fresh(path: string): void {
+  openStore({ path, retentionHours: 0, checkpointThread: false }).close();
+}
+
+interface EsiParty { character_id?: number }
+interface Esi { killmail_id: number; killmail_time: string; solar_system_id: number; victim: EsiParty; attackers: EsiParty[] }
+
+function baseline(file: string, db: string): { kills: number; seconds: number; rssMb: number } {
+  fresh(db);
+  const started = process.hrtime.bigint();
+  const day = JSON.parse(readFileSync(file, 'utf8')) as Record<string, Esi>;
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  const conn = new Database(db);
+  conn.pragma('journal_mode = WAL');
+  conn.pragma('synchronous = NORMAL');
+  const insert = conn.prepare(
+    `INSERT OR IGNORE INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id,
+       enriched, stored_at_ms, character_ids, json) VALUES (?, ?, ?, 0, 0, ?, 0, ?, ?, ?)`,
+  );
+  let kills = 0;
+  for (const km of Object.values(day)) {
+    const chars = new Set<number>();
+    if (km.victim.character_id) chars.add(km.victim.character_id);
+    for (const a of km.attackers) if (a.character_id) chars.add(a.character_id);
+    insert.run(km.killmail_id, km.solar_system_id, Date.parse(km.killmail_time), km.victim.character_id ?? 0, Date.now(), [...chars].join(','), JSON.stringify(km));
+    kills++;
+  }
+  conn.close();
+  return { kills, seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMb };
+}
+
+function candidate(file: string, db: string, workers: string): Promise<{ report: Record<string, number>; wallS: number; peakRssMb: number; peakAnonMb: number }> {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'backfill', '--file', file, '--db', db, '--enrich', 'false',
+    '--workers', workers, '--retention-hours', '0', '--log-level', 'warn', '--progress', 'none', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  let peakRss = 0;
+  let peakAnon = 0;
+  const timer = setInterval(() => {
+    try {
+      const s = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      peakRss = Math.max(peakRss, Number(/VmRSS:\s+(\d+)/.exec(s)?.[1] ?? 0));
+      peakAnon = Math.max(peakAnon, Number(/RssAnon:\s+(\d+)/.exec(s)?.[1] ?? 0));
+    } catch {
+      /* exited */
+    }
+  }, 100);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      clearInterval(timer);
+      if (code !== 0) return reject(new Error(`backfill exited ${code}`));
+      resolve({ report: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>, wallS: (Date.now() - t0) / 1000, peakRssMb: peakRss / 1024, peakAnonMb: peakAnon / 1024 });
+    });
+  });
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'wk-bench-backfill-'));
+try {
+  const file = join(dir, 'day.json');
+  const bytes = await writeDay(file, KILLS);
+  const cand = await candidate(file, join(dir, 'candidate.db'), values.workers);
+  const base = baseline(file, join(dir, 'baseline.db'));
+  const candRate = cand.report.kills_per_s ?? 0;
+  const baseRate = Math.round(base.kills / base.seconds);
+  const rows = [
+    { run: 'wkills backfill --file', kills: cand.report.stored ?? 0, 'kills/s': candRate, 'wall s (incl. start)': cand.wallS.toFixed(1), 'peak RSS MB': cand.peakRssMb.toFixed(0), 'peak anon MB': cand.peakAnonMb.toFixed(0) },
+    { run: 'baseline (read all, JSON.parse, INSERT per kill)', kills: base.kills, 'kills/s': baseRate, 'wall s (incl. start)': base.seconds.toFixed(1), 'peak RSS MB': base.rssMb.toFixed(0), 'peak anon MB': '' },
+    { run: 'ratio', 'kills/s': `${(candRate / baseRate).toFixed(2)}x` },
+  ];
+  const summary = { file_mb: Math.round(bytes / 2 ** 20), month_estimate_s: Math.round(MONTH_KILLS / candRate), ratio: candRate / baseRate };
+  if (values.json) process.stdout.write(`${JSON.stringify({ machine: machineInfo(), rows, summary })}\n`);
+  else {
+    printTable(`backfill: a day of raw history (${KILLS} kills, ${summary.file_mb} MB)`, rows);
+    process.stdout.write(`a month (${MONTH_KILLS} kills) at this rate: ${summary.month_estimate_s} s\n`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
