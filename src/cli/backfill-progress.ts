@@ -17,6 +17,7 @@ interface Figures {
   esi: number;
   units: number;
   unit: string;
+  bytes: number;
 }
 
 /** ESI requests the workers made (their latest stats, ≤ 1 s old). */
@@ -38,10 +39,15 @@ function figures(app: App): Figures {
     esi: esiCalls(app),
     units: Number(f.units_done ?? 0) + Number(f.units_skipped ?? 0),
     unit: String(f.unit ?? ''),
+    bytes: Number(f.source_bytes_read ?? 0),
   };
 }
 
-export function startProgress(mode: string, app: App, units: number): ProgressView {
+/**
+ * `totalBytes` (local files: their sizes) makes the bar and ETA follow the bytes read; without it
+ * (day files over HTTP) they follow the units.
+ */
+export function startProgress(mode: string, app: App, units: number, totalBytes?: number): ProgressView {
   const resolved = mode === 'auto' ? (process.stderr.isTTY ? 'bar' : 'log') : mode;
   if (resolved === 'none') return { stop: () => undefined };
   const t0 = Date.now();
@@ -54,22 +60,25 @@ export function startProgress(mode: string, app: App, units: number): ProgressVi
     timer.unref();
     return { stop: () => clearInterval(timer) };
   }
-  // The bar counts units (days, files); kills/s and the ETA come from the kills handled so far.
+  const byBytes = totalBytes !== undefined && totalBytes > 0;
+  const MB = 2 ** 20;
+  const of = byBytes ? '{value}/{total} MB' : '{value}/{total} units';
   const bar = new cliProgress.SingleBar(
-    { format: 'backfill [{bar}] {value}/{total} units | {kills} kills, {rate} kills/s | ETA {eta_formatted} | ESI {esi} | errors {errors} | {unit}', hideCursor: true, stream: process.stderr },
+    { format: `backfill [{bar}] ${of} | {kills} kills, {rate} kills/s | ETA {eta_formatted} | ESI {esi} | errors {errors} | {unit}`, hideCursor: true, stream: process.stderr, etaBuffer: 20 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(units, 0, { kills: 0, rate: 0, esi: 0, errors: 0, unit: '' });
+  const value = (x: Figures): number => (byBytes ? Math.round(x.bytes / MB) : x.units);
+  bar.start(byBytes ? Math.max(1, Math.round(totalBytes / MB)) : units, 0, { kills: 0, rate: 0, esi: 0, errors: 0, unit: '' });
   const timer = setInterval(() => {
     const x = figures(app);
     const s = (Date.now() - t0) / 1000;
-    bar.update(x.units, { kills: x.handled, rate: Math.round(x.handled / s), esi: x.esi, errors: x.errors, unit: x.unit });
+    bar.update(value(x), { kills: x.handled, rate: Math.round(x.handled / s), esi: x.esi, errors: x.errors, unit: x.unit });
   }, TICK_MS);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      bar.update(figures(app).units);
+      bar.update(value(figures(app)));
       bar.stop();
     },
   };

@@ -100,7 +100,9 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   await app.start();
-  const view: ProgressView = startProgress(String(opts.progress ?? 'auto'), app, plan.units.length);
+  const sizes = plan.units.map((u) => u.size);
+  const totalBytes = sizes.every((b) => b !== undefined) ? sizes.reduce((a: number, b) => a + (b ?? 0), 0) : undefined;
+  const view: ProgressView = startProgress(String(opts.progress ?? 'auto'), app, plan.units.length, totalBytes);
   const result = await (feed as BackfillFeed).done();
   await settle(app);
   await app.stop();

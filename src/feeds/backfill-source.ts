@@ -17,6 +17,8 @@ export type EntryKind = 'mail' | 'hash';
 export interface OpenedUnit {
   kind: EntryKind;
   chunks: AsyncIterable<Buffer>;
+  /** Bytes of the source read so far (compressed bytes for a compressed file): progress and ETA. */
+  bytesRead?: () => number;
 }
 
 /** A failed open: `missing` (404: not published), `blocked` (403/429), `error` (5xx, network). */
@@ -35,6 +37,8 @@ export interface BackfillUnit {
   readonly name: string;
   /** Fetched over the network: failures are retried (a local file reads the same way twice). */
   readonly remote?: boolean;
+  /** Size in bytes when known before reading (local files). */
+  readonly size?: number;
   open(signal: AbortSignal): Promise<OpenedUnit>;
 }
 
@@ -42,6 +46,10 @@ const CHUNK = 1024 * 1024;
 
 /** A local file as a stream of decompressed bytes, gzip and bzip2 told apart by their magic bytes. */
 export async function openFile(path: string): Promise<AsyncIterable<Buffer>> {
+  return (await openFileCounted(path)).chunks;
+}
+
+async function openFileCounted(path: string): Promise<{ chunks: AsyncIterable<Buffer>; bytesRead: () => number }> {
   const fh = await open(path, 'r');
   const magic = Buffer.alloc(3);
   try {
@@ -50,9 +58,10 @@ export async function openFile(path: string): Promise<AsyncIterable<Buffer>> {
     await fh.close();
   }
   const raw = createReadStream(path, { highWaterMark: CHUNK });
-  if (magic[0] === 0x1f && magic[1] === 0x8b) return chain(raw, createGunzip({ chunkSize: 256 * 1024 }));
-  if (magic.toString('latin1') === 'BZh') return chain(raw, unbzip2() as NodeJS.ReadWriteStream);
-  return raw;
+  const bytesRead = (): number => raw.bytesRead;
+  if (magic[0] === 0x1f && magic[1] === 0x8b) return { chunks: chain(raw, createGunzip({ chunkSize: 256 * 1024 })), bytesRead };
+  if (magic.toString('latin1') === 'BZh') return { chunks: chain(raw, unbzip2() as NodeJS.ReadWriteStream), bytesRead };
+  return { chunks: raw, bytesRead };
 }
 
 /**
@@ -79,7 +88,8 @@ export async function fileUnits(path: string): Promise<BackfillUnit[]> {
     throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - --file: cannot read ${abs}: ${(err as Error).message}`);
   }
   const files = info.isDirectory() ? await listFiles(abs) : [abs];
-  return files.map((file) => ({ name: file, open: async () => ({ kind: 'mail' as const, chunks: await openFile(file) }) }));
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  return files.map((file, i) => ({ name: file, size: sizes[i] ?? 0, open: async () => ({ kind: 'mail' as const, ...(await openFileCounted(file)) }) }));
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -120,7 +120,7 @@ export class GapRepair {
       const feed = new BackfillFeed({
         job: range.job, units, progress: this.o.progress, sink: this.o.sink, logger: this.o.logger, counters: this.o.counters,
         cutoffSeconds: this.o.cutoffSeconds, maxEntryBytes: this.o.maxEntryBytes, name: 'gap_repair',
-        maxRate: this.o.rate, fetchConcurrency: this.o.fetchConcurrency, seqBase: this.nextSeq,
+        maxRate: this.o.rate, fetchConcurrency: this.o.fetchConcurrency, seqBase: this.nextSeq, checkKnown: true,
       });
       this.current = feed;
       await feed.start();
