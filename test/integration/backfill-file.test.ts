@@ -84,6 +84,20 @@ test('a truncated file: a clear error naming the line, every kill before it stor
   assert.match(missing.stderr(), /--file: cannot read .*nope\.jsonl/);
 });
 
+test('kills older than --retention-hours are counted expired and not stored; 0 keeps them', { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  const old = Date.now() - 10 * 86_400_000;
+  const kills = Array.from({ length: 20 }, (_, i) => generateKill(600 + i, { seed: 3, startKillmailId: BASE_ID }, i < 5 ? old : Date.now() - 3_600_000));
+  const file = join(dir, 'mixed.jsonl');
+  writeFileSync(file, kills.map((k) => JSON.stringify(k.esi)).join('\n'));
+  const kept = spawnCli(t, [...args(join(dir, 'a.db'), file), '--retention-hours', '168']);
+  assert.equal((await kept.exited).code, 0, kept.stderr());
+  assert.deepEqual([report(kept).stored, report(kept).expired], [15, 5]);
+  const all = spawnCli(t, [...args(join(dir, 'b.db'), file), '--retention-hours', '0']);
+  assert.equal((await all.exited).code, 0, all.stderr());
+  assert.deepEqual([report(all).stored, report(all).expired], [20, 0]);
+});
+
 /** A JSON-lines file of `mb` MiB: one template kill with consecutive ids. */
 async function bigFile(path: string, mb: number): Promise<number> {
   const tpl = (mails(500, 1)[0] as { text: string }).text;
