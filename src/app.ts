@@ -13,8 +13,7 @@ import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from 
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
-import { createResultSink, type ResultSink } from './ingest/results.js';
-import { createKillFetcher } from './ingest/kill-fetcher.js';
+import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -94,11 +93,12 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let feed: FeedHandle | Feed | undefined;
   const results = createResultSink({
-    store, pipeline, bus, counters, logger,
+    writer: store.writer, cursors: store.cursors, pipeline, bus, counters, logger,
     feed: () => feed,
     latency: ingestLatency,
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
+    retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });

@@ -61,6 +61,32 @@ export type PipelineOutcome =
   | { kind: 'kill'; kill: KillRecord; older: boolean; seq: number; source: SourceKind }
   | { kind: 'failed'; reason: FailReason; message: string; seq: number; source: SourceKind; body?: Uint8Array };
 
+// ---------------------------------------------------------------- ingest → store / pipeline
+
+/** The writer's answer per record: new, already stored, stored copy replaced, or dead-lettered. */
+export type KillWriteOutcome = 'stored' | 'skipped' | 'replaced' | 'invalid';
+
+export interface DeadLetter {
+  source: string;
+  reason: string;
+  message: string;
+  body?: Uint8Array | string;
+}
+
+/** The store's single writer as the ingest stage uses it (implemented by src/store/writer.ts). */
+export interface KillWriter {
+  /** One transaction; the answers are index-aligned with `records`. */
+  writeBatch(records: readonly KillRecord[]): readonly KillWriteOutcome[];
+  /** Replace a stored kill's JSON (late name completion); false when it is no longer stored. */
+  updateJson(killmailId: number, json: string, enriched: boolean): boolean;
+  deadLetter(entry: DeadLetter): void;
+}
+
+/** Late name completion of a stored canonical JSON (implemented by the pipeline's worker pool). */
+export interface Reenricher {
+  reenrich(json: string): Promise<{ json: string; enriched: boolean }>;
+}
+
 // ---------------------------------------------------------------- store (read side)
 
 export interface KillQuery {
