@@ -5,7 +5,7 @@
 // the rings drain into the store before the sockets close.
 import type { Config } from './config/index.js';
 import type { Feed, HealthCheck, IngestSink, KillFetcher } from './core/ports.js';
-import { createFeed, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
+import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
@@ -76,6 +76,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await sim?.stop(); // a bad --db path must not leave the simulator listening
     throw err;
   }
+  // A restarted --source sim numbers its feed after the stored cursor, where the reader resumes.
+  const simCursor = Number(store.cursors.getCursor(R2Z2_CURSOR) ?? Number.NaN);
+  if (sim !== undefined && Number.isSafeInteger(simCursor)) sim.resumeAfter(simCursor);
   const pipeline = createPipeline({ config, logger, counters });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
