@@ -117,7 +117,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
   }
 
-  const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
+  const killFetcher = createKillFetcher({ config, pipeline, counters, logger });
+  const fetchKill: KillFetcher = killFetcher.fetch;
   const health: Record<string, HealthCheck> = {
     database: () => store.health(),
     pipeline: () => pipeline.health(),
@@ -142,6 +143,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     ...(http && { api: { ...http.httpStats() } }),
+    upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
   });
 
@@ -161,6 +163,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     results.stop();
     fanout.stop();
     http?.stop();
+    await killFetcher.close();
     await sim?.stop();
     await store.stop();
     monitor.stop();

@@ -48,6 +48,14 @@ export const SCHEMA = {
   wsMaxPayloadBytes: { type: 'int', default: 128 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest inbound WebSocket frame' },
   sseMaxConnections: { type: 'int', default: 100, min: 1, max: 100_000, doc: 'SSE connections in total' },
   sseMaxPerIp: { type: 'int', default: 10, min: 1, max: 100_000, doc: 'SSE connections per client IP' },
+  zkbMaxPerSecond: { type: 'int', default: 5, min: 1, max: 10, doc: 'zKB API requests per second, all lookups together (zKillboard allows about 10)' },
+  zkbMaxInFlight: { type: 'int', default: 4, min: 1, max: 64, doc: 'zKB API lookups running at once' },
+  zkbMaxWaiting: { type: 'int', default: 32, min: 0, max: 10_000, doc: 'zKB API lookups queued before new ones get 503 at once' },
+  zkbMissCacheEntries: { type: 'int', default: 10_000, min: 0, max: 10_000_000, doc: 'ids remembered as unknown to zKB (negative cache; 0 disables)' },
+  zkbMissCacheMaxSeconds: { type: 'int', default: 3600, min: 0, max: 86_400, doc: "longest a miss is remembered (zKB's max-age is honoured up to this)" },
+  zkbMaxPauseSeconds: { type: 'int', default: 86_400, min: 1, max: 604_800, doc: "longest pause of all zKB lookups a 429's Retry-After may impose" },
+  upstreamPerIpPerMinute: { type: 'int', default: 30, min: 0, max: 1_000_000, doc: 'requests per client IP per minute that may reach an upstream (zKB); 0 disables' },
+  upstreamPerIpBurst: { type: 'int', default: 10, min: 1, max: 1_000_000, doc: 'burst of such requests a client IP may make at once' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

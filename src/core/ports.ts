@@ -157,8 +157,17 @@ export interface ComponentHealth {
 /** Each stage reports its own health; /health combines them (SPEC §9). */
 export type HealthCheck = () => ComponentHealth;
 
-/** Fetch one killmail that is not in the store (zKB API + ESI), enriched, not stored nor broadcast. */
-export type KillFetcher = (killmailId: number) => Promise<string | undefined>;
+/** Why a fetch found no kill (zKB does not know the id, or ESI has no body for it): the 404's details. */
+export interface KillMiss {
+  missing: string;
+}
+
+/**
+ * Fetch one killmail that is not in the store (zKB API + ESI), enriched, not stored nor broadcast.
+ * Resolves the canonical JSON, or a miss (undefined: unknown, no reason given); rejects when the
+ * upstream is unavailable, paused or busy.
+ */
+export type KillFetcher = (killmailId: number) => Promise<string | KillMiss | undefined>;
 
 export interface WsStats {
   activeConnections: number;
