@@ -48,6 +48,9 @@ export const SCHEMA = {
   wsMaxPayloadBytes: { type: 'int', default: 128 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest inbound WebSocket frame' },
   sseMaxConnections: { type: 'int', default: 100, min: 1, max: 100_000, doc: 'SSE connections in total' },
   sseMaxPerIp: { type: 'int', default: 10, min: 1, max: 100_000, doc: 'SSE connections per client IP' },
+  wsReplyListMax: { type: 'int', default: 1000, min: 10, max: 50_000, doc: 'ids per list in WebSocket replies; longer lists are paged with get_subscriptions' },
+  wsEventsPerSecond: { type: 'number', default: 20, min: 0.1, max: 100_000, doc: 'inbound WebSocket frames per second per socket (sustained) before it is closed 1008' },
+  wsEventBurst: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'inbound WebSocket frames a socket may send at once (token bucket size)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;
