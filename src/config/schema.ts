@@ -64,6 +64,9 @@ export const SCHEMA = {
   webhookRetryMs: { type: 'string', default: '60000,300000,900000,3600000', doc: 'webhook retry delays, ms, comma-separated; after the last one a delivery is dropped' },
   webhookTimeoutMs: { type: 'int', default: 10_000, min: 100, max: 120_000, doc: 'webhook request timeout' },
   webhookMaxPerHost: { type: 'int', default: 4, min: 1, max: 1000, doc: 'concurrent webhook POSTs per receiver host' },
+  wsReplyListMax: { type: 'int', default: 1000, min: 10, max: 50_000, doc: 'ids per list in WebSocket replies; longer lists are paged with get_subscriptions' },
+  wsEventsPerSecond: { type: 'number', default: 20, min: 0.1, max: 100_000, doc: 'inbound WebSocket frames per second per socket (sustained) before it is closed 1008' },
+  wsEventBurst: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'inbound WebSocket frames a socket may send at once (token bucket size)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;
