@@ -109,7 +109,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });
-  pipeline.onResults(results.onOutcomes);
+  pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
   // The feed pushes through the result sink's gate: paused while the store holds a backlog.
   const feedSink = results.gate(pipeline);

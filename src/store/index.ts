@@ -116,7 +116,7 @@ export function openStore(opts: StoreOptions): Store {
     characters,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: tuning.busyTimeoutMs,
-    lastWriteAtMs: writer.lastWriteAtMs,
+    lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
     ...(opts.retentionBatchSize !== undefined && { batchSize: opts.retentionBatchSize }),
@@ -138,7 +138,7 @@ export function openStore(opts: StoreOptions): Store {
     path: opened.path,
     writer,
     reader,
-    cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    cursors: { getCursor: (name) => writer.getCursor(name), setCursor: (name, value) => writer.setCursor(name, value) },
     retention,
     connection: opened.writer,
     webhooks: createWebhookStore(opened.writer),
