@@ -2,10 +2,10 @@
 // registry, and the only functions that write to sockets (so drops and slow consumers are
 // counted in one place).
 import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
-import type { KillReader, ResumeReader } from '../core/ports.js';
+import type { KillReader, StoredOrderReader } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
-import { encodeMessage, encodeReply, type InMessage, type ReplyStatus } from './protocol.js';
+import { encodeMessage, encodeReply, type InMessage, type Ref, type ReplyStatus } from './protocol.js';
 import type { SubscriptionRegistry } from './subscriptions.js';
 import type { CloseReason, SocketState } from './state.js';
 
@@ -20,7 +20,7 @@ export interface HubContext {
   readonly counters: Counters;
   readonly reader: KillReader;
   /** Storage-order reads for `since` (absent: resume is refused with a reason). */
-  readonly resume?: ResumeReader | undefined;
+  readonly storedOrder?: StoredOrderReader | undefined;
   readonly registry: SubscriptionRegistry;
   readonly nowMs: () => number;
   /** Set by attach(). */
@@ -77,6 +77,6 @@ export function reply(ctx: HubContext, state: SocketState, msg: InMessage, statu
 }
 
 /** A channel push `[join_ref, null, topic, event, payload]`: the client drops it after a rejoin. */
-export function push(ctx: HubContext, state: SocketState, joinRef: string | null, topic: string, event: string, payloadJson: string): void {
+export function push(ctx: HubContext, state: SocketState, joinRef: Ref, topic: string, event: string, payloadJson: string): void {
   sendFrame(ctx, state, encodeMessage(state.vsn, joinRef, null, topic, event, payloadJson));
 }

@@ -21,7 +21,12 @@ export function deliverEnriched(ctx: HubContext, killmailId: number, json: strin
   for (const s of ctx.registry.bySystem.get(systemId) ?? []) if (wants(s)) targets.add(s);
   if (ctx.registry.byCharacter.size > 0) {
     for (const m of json.matchAll(CHARACTER_ID)) {
-      for (const s of ctx.registry.byCharacter.get(Number(m[1])) ?? []) if (wants(s)) targets.add(s);
+      const subs = ctx.registry.byCharacter.get(Number(m[1]));
+      if (subs === undefined) continue;
+      // One subscriber is kept as the socket itself, several as a Set (subscriptions.ts).
+      if (subs instanceof Set) {
+        for (const s of subs) if (wants(s)) targets.add(s);
+      } else if (wants(subs)) targets.add(subs);
     }
   }
   if (targets.size === 0) return 0;

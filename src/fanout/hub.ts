@@ -2,12 +2,13 @@
 // and routing, close accounting, and the bus listener (SPEC §6).
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
-import type { KillBus, KillReader, ResumeReader, WsStats } from '../core/ports.js';
+import type { KillBus, KillReader, StoredOrderReader, WsStats } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
-import { CLOSE_GOING_AWAY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { TokenBucket } from './budget.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
 import { deliverEnriched } from './enriched.js';
@@ -27,7 +28,7 @@ export interface FanoutOptions {
   latency?: LatencySink;
   nowMs?: () => number;
   /** Storage-order reads for the `since` join param (resume.ts). */
-  resume?: ResumeReader;
+  storedOrder?: StoredOrderReader;
 }
 
 export interface SubscriptionStats {
@@ -105,6 +106,11 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc('ws.bad_frame.too_large');
     return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
   }
+  if (state.budget && !state.budget.take(performance.now())) {
+    ctx.counters.inc('ws.rate_limited');
+    const c = ctx.config;
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: more than ${c.wsEventsPerSecond} frames/s (burst ${c.wsEventBurst})`);
+  }
   const decoded = isBinary ? decodeBinary(new Uint8Array(message), state.vsn) : decodeText(Buffer.from(message).toString('utf8'));
   if (!decoded.ok) {
     ctx.counters.inc(`ws.bad_frame.${decoded.reason}`);
@@ -180,6 +186,7 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
     open: (ws) => {
       const state = ws.getUserData();
       state.ws = ws;
+      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, performance.now());
       ctx.registry.sockets.add(state);
       ctx.registry.connectionsTotal++;
       ctx.counters.inc('ws.connections_opened');
@@ -196,7 +203,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     logger: opts.logger,
     counters: opts.counters,
     reader: opts.reader,
-    resume: opts.resume,
+    storedOrder: opts.storedOrder,
     registry: new SubscriptionRegistry(),
     nowMs: opts.nowMs ?? Date.now,
     app: undefined,

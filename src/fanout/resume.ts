@@ -30,7 +30,7 @@ export interface ResumePoint {
 export function parseSince(ctx: HubContext, value: unknown): Checked<ResumePoint | undefined> {
   if (value === undefined || value === null) return { ok: true, value: undefined };
   const bad = (why: string): Checked<ResumePoint | undefined> => ({ ok: false, reason: `invalid_since: ${why}` });
-  const resume = ctx.resume;
+  const resume = ctx.storedOrder;
   if (resume === undefined) return bad('resume is not available on this server');
   const oldest = ctx.nowMs() - MAX_SINCE_MS;
   const isId = (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) || (typeof value === 'string' && /^\d{1,16}$/.test(value));
@@ -89,7 +89,7 @@ class ResumeRunner implements PreloadHandle {
     }
     let rows: StoredKillRef[];
     try {
-      rows = this.ctx.resume?.storedAfter(this.point.afterMs, this.point.afterId, PAGE) ?? [];
+      rows = this.ctx.storedOrder?.storedAfter(this.point.afterMs, this.point.afterId, PAGE) ?? [];
     } catch (err) {
       this.ctx.counters.inc('ws.resume.read_errors');
       this.ctx.logger.warn({ err }, 'resume read failed; the channel goes live without the rest of its replay');
@@ -134,7 +134,7 @@ class ResumeRunner implements PreloadHandle {
     };
     for (const r of rows) {
       if (!this.matches(r, cutoffMs)) continue;
-      const json = this.ctx.resume?.json(r.killmailId);
+      const json = this.ctx.storedOrder?.json(r.killmailId);
       if (json === undefined) continue; // pruned between the two reads
       if (r.systemId !== systemId || jsons.length >= this.lobby.preload.batchSize) flush();
       systemId = r.systemId;

@@ -1,6 +1,6 @@
 // Storage stage (SPEC §4): SQLite in WAL mode, one batch writer, a read connection with prepared
 // queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
-import type { BackfillProgressStore, ComponentHealth, CursorStore, KillReader, ResumeReader, StoreStats } from '../core/ports.js';
+import type { BackfillProgressStore, ComponentHealth, CursorStore, KillReader, StoredOrderReader, StoreStats } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type Db, type DbTuning } from './open.js';
 import { migrate, schemaVersion } from './migrations.js';
@@ -9,13 +9,15 @@ import { createKillReader } from './reader.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+import { createResumeReader, createWebhookStore } from './push.js';
+import type { ResumeReader, WebhookStore } from '../core/ports.js';
 import { createProgressStore } from './progress.js';
-import { createResumeReader } from './resume-reader.js';
+import { createStoredOrderReader } from './stored-order.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
 export { SCHEMA_VERSION } from './migrations.js';
-export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats } from './writer.js';
+export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
 
@@ -68,7 +70,7 @@ export interface Store {
   /** Backfill progress per job and unit, and the stored-id check backfill dedupes with. */
   readonly backfill: BackfillProgressStore;
   /** Kills in storage order on the read connection (WebSocket `since`). */
-  readonly resume: ResumeReader;
+  readonly storedOrder: StoredOrderReader;
   readonly retention: Retention;
   /**
    * The writer connection itself, for the other main-thread writers of tables this schema
@@ -76,6 +78,10 @@ export interface Store {
    * on each other's locks.
    */
   readonly connection: Db;
+  /** Webhook subscriptions and outbox, on the writer connection (enqueue inside writer.onStored). */
+  readonly webhooks: WebhookStore;
+  /** SSE Last-Event-ID resume, on the read connection. */
+  readonly resume: ResumeReader;
   /** Starts retention and the WAL checkpoint thread. */
   start(): void;
   /** Stops retention (finishing its current batch) and the checkpoint thread, then closes both connections. */
@@ -116,7 +122,7 @@ export function openStore(opts: StoreOptions): Store {
     characters,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: tuning.busyTimeoutMs,
-    lastWriteAtMs: writer.lastWriteAtMs,
+    lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
     ...(opts.retentionBatchSize !== undefined && { batchSize: opts.retentionBatchSize }),
@@ -138,11 +144,13 @@ export function openStore(opts: StoreOptions): Store {
     path: opened.path,
     writer,
     reader,
-    cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    cursors: { getCursor: (name) => writer.getCursor(name), setCursor: (name, value) => writer.setCursor(name, value) },
     backfill: createProgressStore(opened.writer, opts.nowMs),
-    resume: createResumeReader(opened.reader),
+    storedOrder: createStoredOrderReader(opened.reader),
     retention,
     connection: opened.writer,
+    webhooks: createWebhookStore(opened.writer),
+    resume: createResumeReader(opened.reader),
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();

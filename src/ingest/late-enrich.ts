@@ -6,8 +6,7 @@
 //
 // One FIFO per attempt: every job in it waited the same delay, so each FIFO is in due order by
 // construction and the next due job is at the head of one of them.
-import type { Pipeline } from '../pipeline/index.js';
-import type { Store } from '../store/index.js';
+import type { KillWriter, Reenricher } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
 const RETRY_DELAYS_MS = [3_000, 15_000, 60_000, 300_000];
@@ -33,7 +32,7 @@ export interface LateEnricher {
 }
 
 export function createLateEnricher(deps: {
-  pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[];
+  pipeline: Reenricher; store: { readonly writer: KillWriter }; counters: Counters; logger: Logger; delaysMs?: readonly number[];
   /** The completed copy was stored (fan-out pushes it to clients that asked for updates). */
   onCompleted?: (killmailId: number, json: string, storedAtMs: number) => void;
 }): LateEnricher {

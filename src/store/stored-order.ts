@@ -1,10 +1,10 @@
 // Storage-order reads for WebSocket resume (`since`): the kills stored after a point, paged by
 // (stored_at_ms, killmail_id) on the killmails_by_stored index. Routing columns first, JSON only
 // for the kills a client matches, so a page of other systems' kills never reads their JSON.
-import type { ResumeReader, StoredKillRef } from '../core/ports.js';
+import type { StoredKillRef, StoredOrderReader } from '../core/ports.js';
 import type { Db } from './open.js';
 
-export function createResumeReader(db: Db): ResumeReader {
+export function createStoredOrderReader(db: Db): StoredOrderReader {
   const storedAt = db.prepare<[number], number>('SELECT stored_at_ms FROM killmails WHERE killmail_id = ?').pluck();
   const after = db.prepare<[number, number, number, number], StoredKillRef>(
     `SELECT killmail_id AS killmailId, stored_at_ms AS storedAtMs, system_id AS systemId, kill_time_ms AS killTimeMs,
