@@ -9,7 +9,7 @@ import { defer, openDbView, spawnCli, startSim, tempDir } from '../fixtures/inge
 
 const PER_DAY = 300;
 // In-flight requests sent before the client read the limit answer may land just after it.
-const IN_FLIGHT_SLACK_MS = 500;
+const IN_FLIGHT_SLACK_MS = 800;
 
 interface Seen { status: number; atMs: number; waitMs: number }
 
@@ -19,7 +19,7 @@ test('id → hash backfill honours 420 and 429 pauses and stores every kill once
     historyDays: 1, historyKillsPerDay: PER_DAY, historyRaw: false,
     // 60 fetches per 3 s window: the day takes several windows, each ending in 429s.
     killmailBucketTokens: 120, killmailBucketWindowSeconds: 3,
-    faults: [{ route: 'esi', kind: 'status', status: 420, retryAfterSeconds: 2, count: 1 }],
+    faults: [{ route: 'esi', kind: 'status', status: 420, retryAfterSeconds: 3, count: 1 }],
     onRequest: ({ route, status, atMs, headers }) => {
       if (route !== 'esi.killmail') return;
       const s = Number(headers['x-esi-error-limit-reset'] ?? headers['retry-after'] ?? 0);
