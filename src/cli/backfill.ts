@@ -71,17 +71,17 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
   const plan = await planBackfill(config, opts);
   // No live feed, no HTTP: this process only writes history into the file.
   const cfg: Config = Object.freeze({ ...config, source: 'none' as const });
-  let app: App | undefined;
   let feed: BackfillFeed | undefined;
+  // The feed is built inside createApp, before `app` exists; it reads progress only once started.
   const progress: BackfillProgressStore = {
-    get: (job, unit) => (app as App).store.backfill.get(job, unit),
-    set: (job, unit, position, done) => (app as App).store.backfill.set(job, unit, position, done),
-    hasKill: (id) => (app as App).store.backfill.hasKill(id),
+    get: (job, unit) => app.store.backfill.get(job, unit),
+    set: (job, unit, position, done) => app.store.backfill.set(job, unit, position, done),
+    hasKill: (id) => app.store.backfill.hasKill(id),
   };
   // Logs go to stderr: stdout carries the report (--json for scripts).
   const logger = createLogger(config.logLevel, 'wkills-backfill', 2);
   const counters = new Counters();
-  app = await createApp(cfg, {
+  const app: App = await createApp(cfg, {
     http: false,
     logger,
     counters,
@@ -102,7 +102,7 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
   await app.start();
   const sizes = plan.units.map((u) => u.size);
   const totalBytes = sizes.every((b) => b !== undefined) ? sizes.reduce((a: number, b) => a + (b ?? 0), 0) : undefined;
-  const view: ProgressView = startProgress(String(opts.progress ?? 'auto'), app, plan.units.length, totalBytes);
+  const view: ProgressView = startProgress(typeof opts.progress === 'string' ? opts.progress : 'auto', app, plan.units.length, totalBytes);
   const result = await (feed as BackfillFeed).done();
   await settle(app);
   await app.stop();

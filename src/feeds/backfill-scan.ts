@@ -108,7 +108,10 @@ export class JsonItemScanner {
     if (this.nest > 0) {
       // An object entry continues from the last chunk.
       i = this.inItem(buf, 0);
-      if (i < 0) return this.carry(buf);
+      if (i < 0) {
+        this.carry(buf);
+        return;
+      }
       yield this.finish(buf, i);
     }
     while (i < n) {
@@ -126,7 +129,10 @@ export class JsonItemScanner {
         this.begin(i);
         this.nest = 1;
         const end = this.inItem(buf, i + 1);
-        if (end < 0) return this.carry(buf);
+        if (end < 0) {
+          this.carry(buf);
+          return;
+        }
         yield this.finish(buf, end);
         i = end;
         continue;

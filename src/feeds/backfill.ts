@@ -113,7 +113,10 @@ export class BackfillFeed implements FeedHandle {
   }
 
   ack(seq: number): void {
-    if (!this.mark.acked(seq, this.nextSeq)) return void this.tally.inc('ack_unknown');
+    if (!this.mark.acked(seq, this.nextSeq)) {
+      this.tally.inc('ack_unknown');
+      return;
+    }
     this.tally.inc('acked');
     if (Date.now() - this.lastPersistMs >= PERSIST_EVERY_MS) this.persist(false);
     this.wake();
@@ -219,8 +222,8 @@ export class BackfillFeed implements FeedHandle {
       return true;
     };
     for await (const chunk of opened.chunks) {
-      this.tally.inc('bytes', (chunk as Buffer).length);
-      if (!(await take(scanner.push(chunk as Buffer)))) return;
+      this.tally.inc('bytes', chunk.length);
+      if (!(await take(scanner.push(chunk)))) return;
     }
     await take(scanner.end());
   }

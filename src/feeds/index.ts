@@ -79,11 +79,12 @@ function withRepair(
   config: Config, deps: CreateFeedDeps, baseUrl: string,
   make: (onGap: { onGap?: (g: { fromSeq: number; toSeq: number }) => void }) => FeedHandle,
 ): FeedHandle {
-  if (!config.gapRepair || deps.history === undefined) return make({});
+  const history = deps.history;
+  if (!config.gapRepair || history === undefined) return make({});
   const repair = new GapRepair({
     sink: deps.sink, cursors: deps.cursors, logger: deps.logger, counters: deps.counters,
     baseUrl, userAgent: config.userAgent, cutoffSeconds: config.cutoffSeconds, maxEntryBytes: config.maxEntryBytes,
-    progress: deps.history.progress, newestKillTimeMs: deps.history.newestKillTimeMs,
+    progress: history.progress, newestKillTimeMs: () => history.newestKillTimeMs(),
     rate: config.gapRepairRate, fetchConcurrency: config.backfillConcurrency,
     ...deps.gapRepair,
   });

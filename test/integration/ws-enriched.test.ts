@@ -40,7 +40,9 @@ test('updates: true delivers the late-completed copy as killmail_enriched, once;
   socket2.connect();
   const b2 = socket2.channel('killmails:lobby', { systems, preload: { enabled: false } });
   b2.on('killmail_update', (p: { killmails: Km[] }) => void seen.plain.push(...p.killmails.map((k) => k.killmail_id)));
-  b2.on('killmail_enriched', () => void seen.plainEnriched++);
+  b2.on('killmail_enriched', () => {
+    seen.plainEnriched++;
+  });
   await joined(a);
   await joined(b2);
 
