@@ -75,3 +75,29 @@ test('a simulated day of 30,000 kills backfills exactly; kill -9 mid-day and the
   assert.equal(report(third).units_skipped, 1);
   assert.equal(report(third).stored, 0);
 });
+
+test('day files cut mid-body, 503 and 429 from the history routes: retried, resumed where they broke, every kill once', { timeout: 180_000 }, async (t) => {
+  const sim = await startSim(t, {
+    historyDays: 1, historyKillsPerDay: 2000,
+    faults: [
+      { route: 'r2z2', kind: 'status', status: 503, count: 1 },
+      { route: 'r2z2', kind: 'status', status: 429, retryAfterSeconds: 1, count: 1 },
+      { route: 'r2z2', kind: 'truncate', count: 2 },
+    ],
+  });
+  const day = yesterday();
+  const file = join(tempDir(t), 'wk.db');
+  const cli = spawnCli(t, backfillArgs(sim.url, file, day.iso));
+  const { code } = await cli.exited;
+  assert.equal(code, 0, cli.stderr());
+  assert.equal(report(cli).failed, 0);
+  const s = sim.stats();
+  assert.equal(s.faultsApplied.truncate, 2, 'both truncations were served');
+  assert.ok((s.routeStatuses['r2z2.history_raw']?.['200'] ?? 0) >= 3, JSON.stringify(s.routeStatuses));
+  sim.setFaults([]);
+  const expected = Object.keys((await (await fetch(`${sim.url}/history/${day.compact}.json`)).json()) as Record<string, string>).map(Number).sort((a, b) => a - b);
+  const view = openDbView(file);
+  defer(t, () => view.close());
+  assert.deepEqual(view.ids(), expected);
+  assert.deepEqual(view.counts(), { total: 2000, distinct: 2000 });
+});
