@@ -228,12 +228,16 @@ export class BackfillFeed implements FeedHandle {
     await take(scanner.end());
   }
 
-  /** One entry: skipped when known or too large, else pushed. False when the feed stopped. */
+  /**
+   * One entry: skipped when known or too large, else pushed. False when the feed stopped. The
+   * watermark may pass `seq` only once it was skipped or pushed: an entry the stop caught before
+   * its push must be read again after a restart, so nextSeq moves only then.
+   */
   private async offer(item: ScannedItem, kind: EntryKind, seq: number): Promise<boolean> {
     this.tally.inc('entries');
-    this.nextSeq = seq + 1;
     if (item.tooLarge) {
       this.tally.inc('too_large');
+      this.nextSeq = seq + 1;
       this.mark.advance(this.nextSeq);
       return true;
     }
@@ -241,6 +245,7 @@ export class BackfillFeed implements FeedHandle {
     // is cheaper than a lookup per entry (a profile of a raw day put it at 5 % of the main thread).
     if (item.key !== undefined && (kind === 'hash' || this.o.checkKnown === true) && this.o.progress.hasKill(Number(item.key))) {
       this.tally.inc('known'); // already stored: no pipeline work, no ESI call
+      this.nextSeq = seq + 1;
       this.mark.advance(this.nextSeq);
       return true;
     }
@@ -258,6 +263,7 @@ export class BackfillFeed implements FeedHandle {
       this.mark.withdrawn(seq);
       return false;
     }
+    this.nextSeq = seq + 1;
     this.tally.inc(kind === 'hash' ? 'pushed_fetch' : 'pushed');
     this.lastEntryAtMs = Date.now();
     return true;

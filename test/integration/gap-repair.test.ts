@@ -41,3 +41,34 @@ for (const raw of [true, false]) {
     assert.equal(view.cursor(GAP_REPAIR_CURSOR), '[]', 'nothing left to repair');
   });
 }
+
+test('a server stopped in the middle of a gap repair finishes it after the restart', { timeout: 180_000 }, async (t) => {
+  const sim = await startSim(t, { maxEntries: WINDOW });
+  sim.publish(1);
+  const file = join(tempDir(t), 'wk.db');
+  // 25 kills/s: the 300-kill gap takes ~12 s, long enough to stop the server in the middle.
+  const config = { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, zkbUrl: sim.url, db: file, gapRepairRate: 25 };
+  const first = await startApp(t, config);
+  await feedPositioned(first);
+  sim.publish(49);
+  await waitFor(() => totals(first).stored >= 50, 20_000, () => '50 stored');
+  await first.stop();
+  sim.publish(400);
+
+  const second = await startApp(t, config);
+  await waitFor(() => Number(second.status().feed?.gap_repair_gaps ?? 0) === 1 && totals(second).stored >= 200, 60_000, () => `the repair under way (${JSON.stringify(second.status().feed)})`);
+  assert.ok(totals(second).stored < 400, 'stopped before the repair finished');
+  await second.stop();
+  const saved = openDbView(file);
+  assert.notEqual(saved.cursor(GAP_REPAIR_CURSOR), '[]', 'the unfinished repair is saved');
+  saved.close();
+
+  const third = await startApp(t, config);
+  await waitFor(() => Number(third.status().feed?.gap_repair_repaired ?? 0) === 1, 60_000, () => `the repair resumed and finished (${JSON.stringify(third.status().feed)})`);
+  assert.equal(third.status().feed?.gap_repair_resumed, 1);
+  await third.stop();
+  const view = openDbView(file);
+  defer(t, () => view.close());
+  assert.deepEqual(view.ids(), generatedIds(450), 'stored set == published set');
+  assert.equal(view.cursor(GAP_REPAIR_CURSOR), '[]');
+});
