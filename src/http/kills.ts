@@ -3,14 +3,13 @@
 // carries its canonical JSON text"); docs/PERFORMANCE.md "REST" has what that buys.
 import type { KillFetcher, KillReader } from '../core/ports.js';
 import { MS_PER_HOUR } from '../core/clock.js';
+import { MAX_SYSTEM_ID } from '../core/limits.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { isoTimestamp, JSON_TYPE, respondData, respondError, send, type RequestCtx } from './respond.js';
 import { JsonBytes } from './json-bytes.js';
 import { streamChunks } from './stream.js';
 import type { ParamSpec, RouteInput, RouteSpec } from './route-spec.js';
 import { errorResponses, ref } from './openapi-schemas.js';
-
-export const MAX_SYSTEM_ID = 50_000_000;
 export const MAX_BULK_SYSTEMS = 100;
 /**
  * Bulk answers that may hold more kills than this (systems x limit) are streamed one system at a
