@@ -21,6 +21,7 @@ const IDLE_TIMEOUT_MS = 2 ** 31 - 1;
 const MAX_RESUBMIT_DELAY_MS = 1000;
 /** Consecutive task failures with no entry in flight before /health reports the pool unhealthy. */
 const UNHEALTHY_CRASH_STREAK = 3;
+const PISCINA_ATOMICS = 'async';
 
 export interface PipelineOptions {
   config: Config;
@@ -107,6 +108,11 @@ export class PipelinePool {
       maxThreads: config.workers,
       idleTimeout: IDLE_TIMEOUT_MS,
       maxQueue: MAX_QUEUED_TASKS,
+      // Not Piscina's default 'sync': that parks an idle worker in Atomics.wait, freezing its event
+      // loop, and the enricher's lookups outlive the budget on purpose (they fill the caches for
+      // late completion). On a quiet feed they would stall until the next task; 'async' waits
+      // with Atomics.waitAsync and keeps the loop running (test/integration/ingest-quiet-feed).
+      atomics: PISCINA_ATOMICS,
       workerData,
     });
     // Worker errors not tied to a task (e.g. a replacement worker failing to load) arrive here;
