@@ -14,7 +14,8 @@ import { isOlder, normalise, toKillRecord, type Normalised } from './normalise.j
 import { isEntryRejected } from './reject.js';
 import { createResultPackr, failResult, killResult, type WireResult } from './result-codec.js';
 import type {
-  DrainReply, DrainTask, NormaliseOneReply, NormaliseOneTask, PipelineTask, PipelineWorkerData, ReenrichReply, ReenrichTask, Sideband,
+  DrainReply, DrainTask, NormaliseOneReply, NormaliseOneTask, PipelineTask, PipelineWorkerData, ReenrichReply, ReenrichTask, ReplyTo, Sideband,
+  TaskKind, TaskOf, TaskReplies,
 } from './types.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -50,7 +51,10 @@ interface Pending {
   end: number;
 }
 
-export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps): (task: PipelineTask) => Promise<unknown> {
+/** One handler per task kind, each answering that kind's reply (types.ts TaskReplies). */
+type Handlers = { [K in TaskKind]: (task: TaskOf<K>) => Promise<TaskReplies[K]> };
+
+export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps): (task: PipelineTask) => Promise<ReplyTo<PipelineTask>> {
   const lanes: WorkerLane[] = data.lanes.map((l) => ({ ingest: new RingReader(l.ingest), result: new RingWriter(l.result) }));
   const packr = createResultPackr();
   const cfg = data.config;
@@ -191,18 +195,16 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     return { result, side: sideband() };
   }
 
-  return async (task: PipelineTask): Promise<unknown> => {
-    switch (task.kind) {
-      case 'drain':
-        return drain(task);
-      case 'normalise-one':
-        return normaliseOne(task);
-      case 'reenrich':
-        return reenrich(task);
-      case 'ping':
-        return 'pong';
-      default:
-        throw new TypeError(`unknown pipeline task ${JSON.stringify(task)}`);
-    }
+  const handlers: Handlers = {
+    drain,
+    'normalise-one': normaliseOne,
+    reenrich,
+    ping: () => Promise.resolve('pong'),
+  };
+
+  return async (task: PipelineTask): Promise<ReplyTo<PipelineTask>> => {
+    const handler = handlers[task.kind] as ((t: PipelineTask) => Promise<ReplyTo<PipelineTask>>) | undefined;
+    if (handler === undefined) throw new TypeError(`unknown pipeline task ${JSON.stringify(task)}`);
+    return handler(task);
   };
 }
