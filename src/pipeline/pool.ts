@@ -12,7 +12,7 @@ import { Lane } from './lane.js';
 import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
 import { createResultPackr, failResult, toOutcome } from './result-codec.js';
 import type { CacheWrite } from '../core/cache-rows.js';
-import type { DrainReply, PipelineTask, PipelineWorkerData, ReplyTo } from './types.js';
+import { isSidebandMessage, type DrainReply, type PipelineTask, type PipelineWorkerData, type ReplyTo } from './types.js';
 
 const RESULT_WAIT_MS = 250;
 const WRITABLE_WAIT_MS = 100;
@@ -131,6 +131,10 @@ export class PipelinePool {
     });
     // Worker errors not tied to a task (e.g. a replacement worker failing to load) arrive here;
     // without a listener they would be an uncaught exception on the main thread.
+    // Cache rows a worker posts outside a task (worker-runtime.ts postWhenSettled).
+    this.pool.on('message', (m: unknown) => {
+      if (isSidebandMessage(m)) this.sideband.accept(m.side);
+    });
     this.pool.on('error', (err: unknown) => {
       this.opts.counters.inc('pipeline.pool_errors');
       this.opts.logger.error({ err }, 'pipeline worker pool error');

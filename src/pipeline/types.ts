@@ -66,6 +66,20 @@ export interface Sideband {
   enricherStats?: Record<string, number>;
 }
 
+/**
+ * Posted by a worker outside any task (parentPort → Piscina's 'message' event): the cache rows of
+ * lookups that outlived their kill's enrich budget, so they reach the shared SQLite cache, and so
+ * the other workers, on a quiet feed too instead of waiting for this worker's next task.
+ */
+export interface SidebandMessage {
+  kind: 'sideband';
+  side: Sideband;
+}
+
+export function isSidebandMessage(m: unknown): m is SidebandMessage {
+  return typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'sideband';
+}
+
 export interface DrainReply {
   processed: number;
   /** Time the task spent working, ms: its run time less the idle linger waits. */

@@ -91,10 +91,27 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     return r;
   }
 
+  // Lookups that outlive a kill's budget keep filling this worker's caches; once they settle their
+  // rows are posted to main at once (not with the next task's reply, which a quiet feed may not
+  // send for minutes), so late completion finds the names whichever worker it runs on.
+  let postingLateWrites = false;
+  function postWhenSettled(): void {
+    const settled = deps.enricher?.lookupsSettled;
+    if (postingLateWrites || deps.post === undefined || settled === undefined) return;
+    postingLateWrites = true;
+    void settled.call(deps.enricher).then(() => {
+      postingLateWrites = false;
+      const writes = deps.enricher?.takePendingWrites?.();
+      if (writes !== undefined && writes.length > 0) deps.post?.({ kind: 'sideband', side: { threadId, enrichErrors: 0, cacheWrites: writes } });
+    });
+  }
+
   async function enrichKill(n: Normalised, budgetMs: number): Promise<boolean> {
     if (enricher === undefined) return false;
     try {
-      return await enricher.enrich(n.killmail, budgetMs);
+      const complete = await enricher.enrich(n.killmail, budgetMs);
+      if (!complete) postWhenSettled();
+      return complete;
     } catch {
       // The kill is still valid with ids only; main counts pipeline.enrich_errors.
       enrichErrors++;

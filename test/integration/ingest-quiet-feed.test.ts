@@ -6,6 +6,7 @@
 // wakes the worker. Real pipeline workers, the simulator's ESI over loopback HTTP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { CacheWrite } from '../../src/core/cache-rows.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { entry, startPipeline } from '../fixtures/pipeline-harness.js';
 import { defer, waitFor } from '../fixtures/ingest-harness.js';
@@ -46,4 +47,30 @@ test('a slow ESI answer after the budget still completes the kill\'s names with 
   const km = JSON.parse(late.json) as { solar_system_name?: string; region_id?: number };
   assert.equal(typeof km.solar_system_name, 'string');
   assert.equal(typeof km.region_id, 'number');
+});
+
+test('the rows those late lookups resolved reach the main thread without a task, for every worker to read', async (t) => {
+  const sim = createSimulator({ rate: 0, seed: 6 });
+  await sim.start();
+  defer(t, () => sim.stop());
+  sim.publish(1);
+  const body = new Uint8Array(await (await fetch(`${sim.url}/ephemeral/${sim.lastSequence}.json`)).arrayBuffer());
+
+  // Two workers: late completion may run on the one that did not look the names up, and it reads
+  // them from the shared SQLite cache, which only the main thread writes.
+  const h = await startPipeline(t, { workers: 2, enrich: true, enrichBudgetMs: 100, esiUrl: sim.url, db: ':memory:' });
+  const rows: CacheWrite[] = [];
+  h.pipeline.onCacheWrites((w) => rows.push(...w));
+  sim.setFaults([{ route: 'esi', kind: 'latency', latencyMs: LATENCY_MS }]);
+  assert.equal(h.pipeline.push(entry(body, 1)), true);
+  await h.waitFor(1, 10_000);
+  const first = h.outcomes[0];
+  assert.equal(first?.kind === 'kill' && first.kill.enriched, false, 'stored with ids');
+  const systemId = first?.kind === 'kill' ? first.kill.systemId : 0;
+
+  // No entry, no re-enrich: the system row (complete only once its constellation gave the region)
+  // arrives all the same.
+  await waitFor(() => rows.some((r) => r.table === 'sde_systems' && r.row.system_id === systemId), 3 * LATENCY_MS + 5_000,
+    () => `the system's cache row on the main thread (${rows.length} rows: ${[...new Set(rows.map((r) => r.table))].join(', ')})`);
+  assert.ok(rows.some((r) => r.table === 'esi_names' && r.row.category === 'character'), 'the names batch too');
 });
