@@ -125,7 +125,8 @@ class Sink implements ResultSink {
     this.backoff.clear();
     this.moveTo('stopping');
     // A last attempt; what still fails stays unacknowledged for the next start.
-    while (this.backlog.length > 0 && this.flush());
+    let written = true;
+    while (this.backlog.length > 0 && written) written = this.flush();
     if (this.backlog.length === 0) {
       const feed = this.deps.feed();
       if (feed !== undefined) this.persistCursor(feed);
