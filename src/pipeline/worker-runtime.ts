@@ -96,10 +96,10 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
   // send for minutes), so late completion finds the names whichever worker it runs on.
   let postingLateWrites = false;
   function postWhenSettled(): void {
-    const settled = deps.enricher?.lookupsSettled;
-    if (postingLateWrites || deps.post === undefined || settled === undefined) return;
+    const e = deps.enricher;
+    if (postingLateWrites || deps.post === undefined || e?.lookupsSettled === undefined) return;
     postingLateWrites = true;
-    void settled.call(deps.enricher).then(() => {
+    void e.lookupsSettled().then(() => {
       postingLateWrites = false;
       const writes = deps.enricher?.takePendingWrites?.();
       if (writes !== undefined && writes.length > 0) deps.post?.({ kind: 'sideband', side: { threadId, enrichErrors: 0, cacheWrites: writes } });
