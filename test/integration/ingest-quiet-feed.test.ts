@@ -21,6 +21,8 @@ test('a slow ESI answer after the budget still completes the kill\'s names with 
   const body = new Uint8Array(await (await fetch(`${sim.url}/ephemeral/${sim.lastSequence}.json`)).arrayBuffer());
 
   const h = await startPipeline(t, { workers: 1, enrich: true, enrichBudgetMs: 100, esiUrl: sim.url, db: ':memory:' });
+  const rows: CacheWrite[] = [];
+  h.pipeline.onCacheWrites((w) => rows.push(...w));
   sim.setFaults([{ route: 'esi', kind: 'latency', latencyMs: LATENCY_MS }]);
   assert.equal(h.pipeline.push(entry(body, 1)), true);
   await h.waitFor(1, 10_000);
@@ -32,10 +34,10 @@ test('a slow ESI answer after the budget still completes the kill\'s names with 
   // Silence from here: no entry, no re-enrich. The worker itself must read the slow answers and
   // send the lookups that depend on them.
   const requests = (route: string): number => sim.stats().requests[route] ?? 0;
-  await waitFor(() => requests('esi.constellations') >= 1 && requests('esi.groups') >= 1, 3 * LATENCY_MS + 5_000,
+  await waitFor(() => requests('esi.constellations') >= 1 && requests('esi.groups') >= 1, 3 * LATENCY_MS + 15_000,
     () => `the follow-up lookups sent by the idle worker (${JSON.stringify(sim.stats().requests)})`);
-  // Their answers (counted when sent) land in the worker's caches.
-  await new Promise((r) => setTimeout(r, 500));
+  // The worker posts its rows once every lookup settled: from then on its caches hold the names.
+  await waitFor(() => rows.some((r) => r.table === 'sde_systems'), 15_000, () => `the settled lookups' rows (${rows.length})`);
 
   // The names are all in the worker's caches now: completing the stored copy asks ESI nothing.
   sim.setFaults([]);
@@ -70,7 +72,7 @@ test('the rows those late lookups resolved reach the main thread without a task,
 
   // No entry, no re-enrich: the system row (complete only once its constellation gave the region)
   // arrives all the same.
-  await waitFor(() => rows.some((r) => r.table === 'sde_systems' && r.row.system_id === systemId), 3 * LATENCY_MS + 5_000,
+  await waitFor(() => rows.some((r) => r.table === 'sde_systems' && r.row.system_id === systemId), 3 * LATENCY_MS + 15_000,
     () => `the system's cache row on the main thread (${rows.length} rows: ${[...new Set(rows.map((r) => r.table))].join(', ')})`);
   assert.ok(rows.some((r) => r.table === 'esi_names' && r.row.category === 'character'), 'the names batch too');
 });
