@@ -166,6 +166,7 @@ class R2Z2Feed implements FeedHandle {
       const tip = await this.fetchTip(signal);
       if (typeof tip === 'number') {
         this.deps.logger.info({ sequence: tip }, 'r2z2 starting at sequence.json tip');
+        this.mark.startAt(tip - 1);
         return tip;
       }
       if (tip.reason === 'aborted') return undefined;
