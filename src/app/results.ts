@@ -45,6 +45,8 @@ export interface ResultSinkDeps {
   cutoffSeconds: number;
   /** Delays between those re-pushes (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching a feed entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
 }
@@ -56,6 +58,8 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   const retry = createFetchRetry({
     sink: deps.pipeline, store, counters, logger, cutoffSeconds: deps.cutoffSeconds,
     ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
+    feed: deps.feed,
+    ...(deps.refetchDelaysMs !== undefined && { refetchDelaysMs: deps.refetchDelaysMs }),
   });
   const kills: KillRecord[] = [];
   const older: boolean[] = [];
@@ -129,12 +133,13 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
     if (pending.length < pauseAt / 2) resumeFeed();
     for (const o of outcomes) {
       if (o.kind === 'failed') onFailure(o);
-      else if (o.seq < 0) retry.settled(o.seq);
+      else if (o.seq !== 0) retry.settled(o.seq);
     }
     const feed = deps.feed();
     if (feed === undefined) return;
     // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
-    for (const o of outcomes) if (o.seq > 0) feed.ack(o.seq);
+    // An entry waiting for a refetch is not acknowledged: the cursor stays before it.
+    for (const o of outcomes) if (o.seq > 0 && !retry.holds(o.seq)) feed.ack(o.seq);
     persistCursor(feed);
   }
 

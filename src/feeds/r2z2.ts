@@ -122,6 +122,13 @@ class R2Z2Feed implements FeedHandle {
     return this.mark.take();
   }
 
+  /** R2Z2 files are immutable: a second GET of a body that did not parse usually gets it whole. */
+  async refetch(seq: number): Promise<{ ok: true; body: Uint8Array } | { ok: false; message: string }> {
+    this.tally.inc('refetches');
+    const res = await this.get(`/ephemeral/${seq}.json`, this.o.maxEntryBytes, this.abort.signal);
+    return res.ok ? { ok: true, body: res.body } : { ok: false, message: `${res.reason}: ${res.message}` };
+  }
+
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     if (this.seq < 0) {
