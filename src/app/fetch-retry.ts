@@ -67,8 +67,10 @@ export function createFetchRetry(deps: FetchRetryDeps): FetchRetry {
 
   function deadLetter(o: Failed, counter: keyof typeof totals): void {
     inc(counter);
+    // The feed position lets `wkills db dead-letters retry` fetch an R2Z2 entry again.
+    const message = o.seq > 0 ? `${o.message} (${o.source} seq ${o.seq})` : o.message;
     try {
-      deps.store.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message, ...(o.body !== undefined && { body: o.body }) });
+      deps.store.writer.deadLetter({ source: o.source, reason: o.reason, message, ...(o.body !== undefined && { body: o.body }) });
     } catch (err) {
       deps.logger.error({ err }, 'dead letter not saved');
     }
