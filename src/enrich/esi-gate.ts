@@ -10,7 +10,7 @@
 // With a SharedLimits (esi-shared-limits.ts) the gate also publishes what it learns and waits for
 // the max of its own and the shared state, so every worker thread of the process keeps to the one
 // per-IP budget; without one it only uses its own state.
-import { parseRetryAfterMs } from '../core/http-headers.js';
+import { parseRetryAfterMs } from '../net/headers.js';
 import type { SharedLimits } from './esi-shared-limits.js';
 
 export type EsiRouteGroup =
