@@ -9,9 +9,8 @@
 // Either way, once the schedule (net/policies.ts) is spent the entry is dead-lettered with its
 // body (kept in SQLite; `wkills db dead-letters retry` replays them).
 import { epochUs } from '../core/clock.js';
-import type { Feed, IngestSink, PipelineOutcome, RawEntry } from '../core/ports.js';
+import type { Feed, IngestSink, KillWriter, PipelineOutcome, RawEntry } from '../core/ports.js';
 import { POLICIES, schedule } from '../net/index.js';
-import type { Store } from '../store/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
 const RETRY_DELAYS_MS = schedule(POLICIES.esiFetchRetry);
@@ -39,7 +38,7 @@ interface Held {
 
 export interface FetchRetryDeps {
   sink: IngestSink;
-  store: Store;
+  store: { readonly writer: KillWriter };
   counters: Counters;
   logger: Logger;
   cutoffSeconds: number;
