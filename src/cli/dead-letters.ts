@@ -17,7 +17,10 @@ const REFETCH_TIMEOUT_MS = 15_000;
 const REPLAYABLE: ReadonlySet<string> = new Set<SourceKind>(['r2z2', 'redisq', 'esi', 'backfill']);
 
 export async function runDeadLetters(config: Config, what: string | undefined): Promise<void> {
-  if (what === 'list') return list(config);
+  if (what === 'list') {
+    list(config);
+    return;
+  }
   if (what === 'retry') return retry(config);
   throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db dead-letters needs list or retry (got ${JSON.stringify(what ?? '')})`);
 }

@@ -29,7 +29,7 @@ function recordFetches(t: T): Sent[] {
   const byRequest = new WeakMap<object, Sent>();
   const onCreate = (m: unknown): void => {
     const { request } = m as { request: { origin: string; path: string } };
-    const rec: Sent = { url: String(request.origin) + request.path, sentAtMs: Date.now(), status: 0, doneAtMs: 0, headers: undefined };
+    const rec: Sent = { url: request.origin + request.path, sentAtMs: Date.now(), status: 0, doneAtMs: 0, headers: undefined };
     sent.push(rec);
     byRequest.set(request, rec);
   };
