@@ -28,6 +28,8 @@ export interface AppOptions {
   http?: boolean;
   /** Delays before re-pushing an entry whose killmail ESI would not serve (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching an R2Z2 entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Store backlog that pauses the feed while writes fail (tests lower it). */
   pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
@@ -109,6 +111,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
+    ...(opts.refetchDelaysMs !== undefined && { refetchDelaysMs: opts.refetchDelaysMs }),
   });
   pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
