@@ -21,8 +21,11 @@ after(async () => {
   await app.stop();
 });
 
-function sseStats(a: App): Record<string, number> {
-  return a.status().sse as Record<string, number>;
+type SseStats = Record<'connections' | 'client_ips' | 'indexed_systems' | 'indexed_characters' | 'indexed_wildcard' | 'closed_client_close'
+  | 'closed_slow_reader' | 'refused_total_limit' | 'resumed_kills', number>;
+
+function sseStats(a: App): SseStats {
+  return a.status().sse as SseStats;
 }
 
 test('per-IP limit → 429 and total limit → 503, in the error envelope; a freed slot is reusable', async () => {
