@@ -25,6 +25,8 @@ export interface SubState extends Matchable {
   /** Untried rows waiting (a full batch goes out before the window ends). */
   fresh: number;
   nextDueMs: number;
+  /** After a failed POST nothing is sent to it before this (epoch ms): the retry delay. */
+  holdUntilMs: number;
 }
 
 export interface DeliveryDeps {
@@ -79,13 +81,17 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     totals.posts_ok++;
     totals.kills_delivered += ids.length;
     counters.inc('webhooks.kills_delivered', ids.length);
+    s.holdUntilMs = 0;
     if (s.row.consecutiveFailures > 0) setState(s, s.row.enabled, 0);
   }
 
   function failed(s: SubState, rows: readonly OutboxRow[], error: string): void {
     totals.posts_failed++;
     counters.inc('webhooks.posts_failed');
+    reschedule(rows);
     const failures = s.row.consecutiveFailures + 1;
+    const delays = d.retryDelaysMs;
+    s.holdUntilMs = d.nowMs() + (delays[Math.min(failures, delays.length) - 1] ?? 0);
     const disable = s.row.enabled && failures >= DISABLE_AFTER_FAILURES;
     setState(s, s.row.enabled && !disable, failures);
     if (disable) {
@@ -93,6 +99,10 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       counters.inc('webhooks.disabled');
       d.logger.warn({ subscription: s.row.id, host: s.host, failures, error }, 'webhook subscription disabled after consecutive failures');
     }
+  }
+
+  /** One more failed attempt for each row: its next retry, or dropped after the last. */
+  function reschedule(rows: readonly OutboxRow[]): void {
     const now = d.nowMs();
     const byAttempts = new Map<number, number[]>();
     for (const r of rows) {
@@ -116,7 +126,8 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     return `{"type":"killmail_update","system_id":${systemId},"kills":[${kills.join(',')}],"timestamp":"${new Date(d.nowMs()).toISOString()}"}`;
   }
 
-  async function send(s: SubState, systemId: number, group: readonly OutboxRow[]): Promise<void> {
+  /** POST one system's kills; false when the receiver failed (the rows are rescheduled). */
+  async function send(s: SubState, systemId: number, group: readonly OutboxRow[]): Promise<boolean> {
     const kills: string[] = [];
     const rows: OutboxRow[] = [];
     const missing: number[] = [];
@@ -132,7 +143,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       store.delivered(missing);
       totals.kills_missing += missing.length;
     }
-    if (rows.length === 0) return;
+    if (rows.length === 0) return true;
     const text = body(systemId, kills);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -151,19 +162,27 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     }
     if (error === '') succeeded(s, rows.map((r) => r.id));
     else failed(s, rows, error);
+    return error === '';
   }
 
-  async function cycle(s: SubState, now: number, full: boolean): Promise<void> {
-    const rows = store.due(s.row.id, now, full, BATCH_MAX);
+  async function cycle(s: SubState, now: number): Promise<void> {
+    // Once anything is due, every untried row goes too: the batch window is the oldest row's.
+    const rows = store.due(s.row.id, now, true, BATCH_MAX);
     const bySystem = new Map<number, OutboxRow[]>();
     for (const r of rows) {
       const list = bySystem.get(r.systemId);
       if (list) list.push(r);
       else bySystem.set(r.systemId, [r]);
     }
-    for (const [systemId, group] of bySystem) {
+    const groups = [...bySystem];
+    for (let i = 0; i < groups.length; i++) {
       if (stopped || !s.row.enabled) break;
-      await send(s, systemId, group);
+      const [systemId, group] = groups[i]!;
+      if (await send(s, systemId, group)) continue;
+      // The receiver is failing: the rest of this cycle waits for the same retry instead of
+      // being sent now, so one bad moment counts as one failure, not one per system.
+      reschedule(groups.slice(i + 1).flatMap(([, g]) => g));
+      break;
     }
   }
 
@@ -171,7 +190,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     s.busy = true;
     inFlight++;
     hostBusy.set(s.host, (hostBusy.get(s.host) ?? 0) + 1);
-    const p = cycle(s, now, s.fresh >= BATCH_MAX)
+    const p = cycle(s, now)
       .catch((err: unknown) => d.logger.error({ err, subscription: s.row.id }, 'webhook delivery cycle failed'))
       .finally(() => {
         s.busy = false;
@@ -193,7 +212,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     const now = d.nowMs();
     for (const s of d.subs.values()) {
       if (inFlight >= GLOBAL_MAX_IN_FLIGHT) break;
-      if (s.busy || !s.row.enabled || (s.fresh < BATCH_MAX && s.nextDueMs > now)) continue;
+      if (s.busy || !s.row.enabled || s.holdUntilMs > now || (s.fresh < BATCH_MAX && s.nextDueMs > now)) continue;
       if ((hostBusy.get(s.host) ?? 0) >= d.maxPerHost) continue;
       launch(s, now);
     }

@@ -75,7 +75,7 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   });
 
   function add(row: WebhookRow): SubState {
-    const s: SubState = { row, matchStamp: 0, host: new URL(row.callbackUrl).host, busy: false, fresh: 0, nextDueMs: Infinity };
+    const s: SubState = { row, matchStamp: 0, host: new URL(row.callbackUrl).host, busy: false, fresh: 0, nextDueMs: Infinity, holdUntilMs: 0 };
     subs.set(row.id, s);
     index.add(s, row.systemIds, row.characterIds);
     return s;
@@ -144,6 +144,7 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
       store.setState(id, true, 0, now);
       store.reschedule(id, now);
       s.row = { ...s.row, enabled: true, consecutiveFailures: 0, updatedAtMs: now };
+      s.holdUntilMs = 0;
       delivery.resync(s);
       delivery.kick();
       return true;
