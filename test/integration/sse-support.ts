@@ -23,6 +23,8 @@ export async function startSimApp(overrides: Partial<Record<ConfigKey, unknown>>
   });
   const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 } });
   await app.start();
+  // The R2Z2 reader starts at the tip it reads first: kills published before that read are skipped.
+  await waitFor(() => Number(app.feed?.stats().requests ?? 0) >= 2, 10_000, 'the feed reading the simulator');
   return app;
 }
 
