@@ -1,6 +1,6 @@
 // `wkills bench sse|webhooks` (docs/PERFORMANCE.md "SSE and webhooks").
-//   sse:      N SSE clients (raw HTTP streams from --loaders processes, each filtering 10 systems
-//             of a 100-system pool) while the driver publishes --rate kills/s for --seconds into
+//   sse:      N SSE clients (raw HTTP streams from --loaders processes, each filtering 1-20
+//             systems of a 1,000-system pool, as the WebSocket bench's clients) while the driver publishes --rate kills/s for --seconds into
 //             the real store + bus + SSE hub; ingest → client latency p50/p99, deliveries against
 //             the expected count, server CPU and RSS; then the WebSocket fan-out bench
 //             (bench/fanout/run.ts) with the same clients, rate and duration, in the same run.
@@ -31,10 +31,14 @@ const POOL = Array.from({ length: 100 }, (_, i) => 30_000_001 + i);
 
 async function runSse(): Promise<void> {
   const n = Number(a.clients);
-  const random = rng(42);
+  // The WebSocket bench's clients exactly (bench/fanout/run.ts assignClients): 1-20 systems each
+  // of a 1,000-system pool, same seed, so the two figures compare the same deliveries.
+  const random = rng(7);
+  const pool = Array.from({ length: 1000 }, (_, i) => 30_000_001 + i);
   const clients = Array.from({ length: n }, () => {
+    const k = 1 + Math.floor(random() * 20);
     const s = new Set<number>();
-    while (s.size < 10) s.add(POOL[Math.floor(random() * POOL.length)]!);
+    while (s.size < k) s.add(pool[Math.floor(random() * pool.length)]!);
     return [...s];
   });
   const server = child(here('./serve-sse.ts'));
@@ -43,7 +47,7 @@ async function runSse(): Promise<void> {
   const share = Math.ceil(n / loaders.length);
   await Promise.all(loaders.map((l, i) => ask(l, { type: 'connect', port, clients: clients.slice(i * share, (i + 1) * share) }, 'connected')));
   const driven = await ask<{ systems: number[]; before: { cpuUserUs: number; cpuSystemUs: number }; after: { cpuUserUs: number; cpuSystemUs: number; rssBytes: number } }>(
-    server, { type: 'drive', rate: Number(a.rate), seconds: Number(a.seconds), pool: POOL, firstId: 1 }, 'driven');
+    server, { type: 'drive', rate: Number(a.rate), seconds: Number(a.seconds), pool, firstId: 1 }, 'driven');
   await new Promise((r) => setTimeout(r, 1500));
   const reports = await Promise.all(loaders.map((l) => ask<{ received: number; latencies: number[] }>(l, { type: 'report' }, 'report')));
   const bySystem = new Map<number, number>();
