@@ -62,6 +62,8 @@ export interface ResultSinkDeps {
   retentionHours: number;
   /** Delays between those re-pushes (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching a feed entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
 }
@@ -93,6 +95,8 @@ class Sink implements ResultSink {
     this.retry = createFetchRetry({
       sink: deps.pipeline, store, counters: deps.counters, logger: deps.logger, cutoffSeconds: deps.cutoffSeconds,
       ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
+      feed: deps.feed,
+      ...(deps.refetchDelaysMs !== undefined && { refetchDelaysMs: deps.refetchDelaysMs }),
     });
   }
 
@@ -194,12 +198,13 @@ class Sink implements ResultSink {
     if (batch.expired > 0) this.count('expired', batch.expired);
     for (const o of batch.outcomes) {
       if (o.kind === 'failed') this.onFailure(o);
-      else if (o.seq < 0) this.retry.settled(o.seq);
+      else if (o.seq !== 0) this.retry.settled(o.seq);
     }
     const feed = this.deps.feed();
     if (feed === undefined) return;
     // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
-    for (const o of batch.outcomes) if (o.seq > 0) feed.ack(o.seq);
+    // An entry waiting for a refetch is not acknowledged: the cursor stays before it.
+    for (const o of batch.outcomes) if (o.seq > 0 && !this.retry.holds(o.seq)) feed.ack(o.seq);
     this.persistCursor(feed);
   }
 

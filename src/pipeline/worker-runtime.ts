@@ -86,8 +86,9 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     if (!isEntryRejected(err)) throw err;
     const r = failResult(h.entryId, h.seq, h.source, err.reason, err.message);
     // A package whose killmail could not be fetched is still good data: its (small) body goes
-    // back so the main thread can try it again later instead of losing the kill.
-    if (err.reason === 'esi_fetch' && body !== undefined) r.body = body.slice();
+    // back so the main thread can try it again later instead of losing the kill. A body that is
+    // not JSON goes back too: the main thread refetches it (R2Z2) or dead-letters it with it.
+    if ((err.reason === 'esi_fetch' || err.reason === 'json') && body !== undefined) r.body = body.slice();
     return r;
   }
 
@@ -138,7 +139,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     try {
       n = normalise(body, normaliseOpts);
     } catch (err) {
-      return failure(h, err);
+      return failure(h, err, body);
     }
     if (n instanceof Promise || enricher !== undefined) return finishAsync(h, body, n, budgetMs);
     return finish(h, n, false);
