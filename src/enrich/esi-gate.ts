@@ -13,21 +13,9 @@
 import { parseRetryAfterMs } from '../net/headers.js';
 import { ConcurrencyLimiter } from '../net/limiter.js';
 import type { SharedLimits } from './esi-shared-limits.js';
+import type { EsiRouteGroup } from './esi-routes.js';
 
-export type EsiRouteGroup =
-  | 'names'
-  | 'types'
-  | 'groups'
-  | 'systems'
-  | 'constellations'
-  | 'corporations'
-  | 'alliances'
-  | 'characters'
-  | 'killmails';
-
-export const ESI_ROUTE_GROUPS: readonly EsiRouteGroup[] = [
-  'names', 'types', 'groups', 'systems', 'constellations', 'corporations', 'alliances', 'characters', 'killmails',
-];
+export { ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-routes.js';
 
 /** Cost of one successful request in bucket tokens (2xx = 2, external-apis §4.3). */
 const TOKENS_PER_REQUEST = 2;

@@ -12,9 +12,8 @@ import { putBack, takeBatch, type Batch, type FailedOutcome } from './batch.js';
 import { createFetchRetry, type FetchRetry } from './fetch-retry.js';
 import { createLateEnricher, type LateEnricher } from './late-enrich.js';
 import { transition, type SinkState } from './sink-state.js';
+import { Backoff, FeedLatch } from './waits.js';
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
 /**
  * Outcomes held before the feed is paused (a store that refuses writes): the feed waits in
  * whenWritable() like on a full ring, so the backlog stops near this size and nothing is dropped.
@@ -76,55 +75,6 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   return new Sink(deps);
 }
 
-/** The store retry timer with exponential back-off. */
-class Backoff {
-  private timer: NodeJS.Timeout | undefined;
-  delayMs = RETRY_MIN_MS;
-
-  get armed(): boolean {
-    return this.timer !== undefined;
-  }
-
-  arm(fn: () => void): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      fn();
-    }, this.delayMs);
-    this.timer.unref();
-    this.delayMs = Math.min(RETRY_MAX_MS, this.delayMs * 2);
-  }
-
-  /** A write succeeded: the next failure starts from the shortest delay again. */
-  reset(): void {
-    this.delayMs = RETRY_MIN_MS;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-}
-
-/** What the feed awaits while the sink is paused; opened when the backlog has drained. */
-class FeedLatch {
-  private waiting: { promise: Promise<void>; open: () => void } | undefined;
-
-  close(): void {
-    let open = (): void => {};
-    const promise = new Promise<void>((r) => (open = r));
-    this.waiting = { promise, open };
-  }
-
-  open(): void {
-    this.waiting?.open();
-    this.waiting = undefined;
-  }
-
-  wait(): Promise<void> | undefined {
-    return this.waiting?.promise;
-  }
-}
-
 class Sink implements ResultSink {
   private current: SinkState = 'running';
   private readonly backlog: PipelineOutcome[] = [];
@@ -179,7 +129,8 @@ class Sink implements ResultSink {
     this.backoff.clear();
     this.moveTo('stopping');
     // A last attempt; what still fails stays unacknowledged for the next start.
-    while (this.backlog.length > 0 && this.flush());
+    let written = true;
+    while (this.backlog.length > 0 && written) written = this.flush();
     if (this.backlog.length === 0) {
       const feed = this.deps.feed();
       if (feed !== undefined) this.persistCursor(feed);
