@@ -9,8 +9,8 @@ import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from '.
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
-import { createSseHub } from './fanout/index.js';
-import { sseRoutes } from './http/index.js';
+import { createSseHub, createWebhooks } from './fanout/index.js';
+import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, createSharedLimits } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
@@ -89,6 +89,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
   const sseLatency = new LatencyHistogram();
   const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
+  // Matched kills enter the webhook outbox inside the transaction that stores them.
+  const webhooks = createWebhooks({ config, logger, counters, store: store.webhooks });
+  store.writer.onStored((records, outcomes) => webhooks.onStored(records, outcomes));
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -142,6 +145,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
     fanout.attach(http.app);
     for (const r of sseRoutes(sse)) http.route(r);
+    const subscriptionDeps = { webhooks, wsSubscriptions: () => fanout.subscriptions(), sseConnections: () => sse.stats().connections ?? 0, apiToken: config.apiToken };
+    for (const r of subscriptionRoutes(subscriptionDeps)) http.route(r);
   }
 
   const status = (): Record<string, Section> => ({
@@ -152,6 +157,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
+    webhooks: { ...webhooks.stats() },
     ...(http && { api: { ...http.httpStats() } }),
     upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
@@ -173,6 +179,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     results.stop();
     fanout.stop();
     sse.stop();
+    await webhooks.stop();
     http?.stop();
     await killFetcher.close();
     await sim?.stop();
@@ -208,6 +215,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await pipeline.start();
         fanout.start();
         sse.start();
+        webhooks.start();
         if (http) await http.start();
         await feed?.start();
         feedStarted = true;
@@ -217,6 +225,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         throw err;
       }
       reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, snapshot: status, onReport: () => monitor.resetLag() });
+      if (http && config.apiToken === '' && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+        logger.warn({ host: config.host }, 'webhook subscriptions can be created and deleted without a token on a non-loopback address: set --api-token (WK_API_TOKEN)');
+      }
       logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
     },
     stop: () => (stopping ??= stop()),
