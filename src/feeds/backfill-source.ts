@@ -9,7 +9,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import unbzip2 from 'unbzip2-stream';
 import { WkError } from '../core/errors.js';
-import { parseRetryAfterMs } from '../core/http-headers.js';
+import { parseRetryAfterMs } from '../net/index.js';
 
 /** How an entry's bytes become a pipeline entry: pushed as is, or an id → hash to fetch from ESI. */
 export type EntryKind = 'mail' | 'hash';

@@ -11,8 +11,7 @@ import { epochUs } from '../core/clock.js';
 import { ageMs, cutoffAt, pushEntry, Tally, type CursorUpdate, type FeedDeps, type FeedHandle } from './common.js';
 import { JsonItemScanner, type ScannedItem } from './backfill-scan.js';
 import { UnitUnavailable, type BackfillUnit, type EntryKind } from './backfill-source.js';
-import { createRateLimiter, type RateLimiter } from './rate-limit.js';
-import { Backoff, delay } from './timing.js';
+import { Backoff, createRateLimiter, delay, type RateLimiter } from '../net/index.js';
 import { SequenceWatermark } from './watermark.js';
 
 const PERSIST_EVERY_MS = 500;
@@ -163,7 +162,7 @@ export class BackfillFeed implements FeedHandle {
     this.unitBase = this.nextSeq;
     this.mark.restore(this.unitBase + position - 1);
     this.readUpTo = position;
-    const backoff = new Backoff(this.o.errorBackoffMs ?? 1000, this.o.maxErrorBackoffMs ?? 60_000);
+    const backoff = new Backoff({ firstMs: this.o.errorBackoffMs ?? 1000, factor: 2, maxMs: this.o.maxErrorBackoffMs ?? 60_000, jitter: 0, maxAttempts: Infinity });
     const attempts = this.o.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       try {

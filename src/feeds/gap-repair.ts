@@ -12,7 +12,7 @@ import type { CursorUpdate, FeedDeps, FeedHandle } from './common.js';
 import { Tally } from './common.js';
 import { BackfillFeed } from './backfill.js';
 import { daysBetween, historyDayUnit } from './backfill-source.js';
-import { delay } from './timing.js';
+import { delay } from '../net/index.js';
 
 /** Repair entries are numbered from here, far above any R2Z2 sequence, so acks find their feed. */
 export const GAP_REPAIR_SEQ_BASE = 2 ** 50;
