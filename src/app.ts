@@ -13,8 +13,8 @@ import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from 
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
-import { createResultSink, type ResultSink } from './app/results.js';
-import { createKillFetcher } from './app/kill-fetcher.js';
+import { createResultSink, type ResultSink } from './ingest/results.js';
+import { createKillFetcher } from './ingest/kill-fetcher.js';
 
 export interface AppOptions {
   logger?: Logger;

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_ESI_BODY'
   | 'ERR_ESI_TIMEOUT'
   | 'ERR_ESI_RATE_LIMITED'
+  | 'ERR_SDE_IMPORT'
   | 'ERR_STORE_WRITE'
   | 'ERR_HTTP_BAD_REQUEST';
 

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { epochUs } from '../core/clock.js';
-import type { Vsn } from './protocol.js';
+import type { Ref, Vsn } from './protocol.js';
 import type { PreloadOptions } from './validate.js';
 
 export const LOBBY_TOPIC = 'killmails:lobby';
@@ -11,7 +11,7 @@ export const PHOENIX_TOPIC = 'phoenix';
 
 /** A joined `killmails:lobby` channel. `systems` mirrors the socket's uWS system topics. */
 export interface LobbyChannel {
-  joinRef: string | null;
+  joinRef: Ref;
   subscriptionId: string;
   systems: Set<number>;
   characters: Set<number>;
@@ -22,7 +22,7 @@ export interface LobbyChannel {
 }
 
 export interface FirehoseChannel {
-  joinRef: string | null;
+  joinRef: Ref;
   subscriptionId: string;
   joinedAtMs: number;
 }
