@@ -15,6 +15,7 @@ import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator 
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
 import { createResultSink, type ResultSink } from './ingest/results.js';
 import { createKillFetcher } from './ingest/kill-fetcher.js';
+import type { Cluster } from './cluster/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -41,8 +42,11 @@ export interface App {
   readonly pipeline: Pipeline;
   readonly fanout: Fanout;
   readonly sim: Simulator | undefined;
+  /** The feed while this node reads one (in a cluster: only while it leads). */
   readonly feed: Feed | undefined;
   readonly results: ResultSink;
+  /** Cluster mode (--nats-url): this node's role, lease and stream position. */
+  readonly cluster: Cluster | undefined;
   /** Bound HTTP port after start() (0 when HTTP is off). */
   port(): number;
   status(): Record<string, Section>;
@@ -93,6 +97,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   });
 
   let feed: FeedHandle | Feed | undefined;
+  let cluster: Cluster | undefined;
   const results = createResultSink({
     store, pipeline, bus, counters, logger,
     feed: () => feed,
@@ -101,20 +106,37 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     cutoffSeconds: config.cutoffSeconds,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
+    ...(config.natsUrl !== '' && {
+      replicate: (items, cursor) => cluster?.onCommitted(items, cursor),
+      replicateNames: (id, json, enriched) => cluster?.onNamesCompleted(id, json, enriched),
+    }),
   });
   pipeline.onResults(results.onOutcomes);
 
   // The feed pushes through the result sink's gate: paused while the store holds a backlog.
   const feedSink = results.gate(pipeline);
-  if (opts.feed) feed = opts.feed(feedSink);
-  else {
+  const makeFeed = (): FeedHandle | Feed | undefined => {
+    if (opts.feed) return opts.feed(feedSink);
     // The R2Z2 cursor is persisted by the result sink, once per store batch and only after the
     // kills it covers are committed ('external'), not with one write per acknowledged entry.
     const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
-    feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+    return createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+  };
+  // In a cluster only the leader reads the feed: it is created when this node takes the lease.
+  if (config.natsUrl === '') feed = makeFeed();
+  else {
+    try {
+      cluster = await startClusterModule(config, { store, bus, logger, makeFeed, setFeed: (f) => (feed = f), getFeed: () => feed });
+    } catch (err) {
+      await pipeline.stop();
+      await sim?.stop();
+      await store.stop();
+      throw err;
+    }
   }
 
-  const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
+  // Only the leader talks to zKillboard and ESI: an edge answers unknown ids with a 404.
+  const fetchKill: KillFetcher = cluster?.role === 'edge' ? () => Promise.resolve(undefined) : createKillFetcher({ config, pipeline, counters });
   const health: Record<string, HealthCheck> = {
     database: () => store.health(),
     pipeline: () => pipeline.health(),
@@ -123,16 +145,21 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       return { healthy: lag < 1000, message: `event loop lag p99 ${lag} ms` };
     },
   };
-  const feedHealth = feed && 'health' in feed ? feed : undefined;
-  if (feedHealth) health.feed = () => feedHealth.health();
+  if (feed && 'health' in feed) {
+    health.feed = () => (feed && 'health' in feed ? feed.health() : { healthy: true, message: 'not the leader' });
+  }
+  const clusterHealth = cluster;
+  if (clusterHealth) health.cluster = () => clusterHealth.health();
   let http: HttpServer | undefined;
   if (opts.http !== false) {
     http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
-    fanout.attach(http.app);
+    // A cluster's ingest nodes hold no client sockets: clients go to edges (docs/DEPLOYMENT.md).
+    if (cluster?.role !== 'ingest') fanout.attach(http.app);
   }
 
   const status = (): Record<string, Section> => ({
     feed: { ...(feed?.stats() ?? {}), source: config.source },
+    ...(cluster && { cluster: cluster.stats() }),
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
     ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
@@ -153,7 +180,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   async function stop(): Promise<void> {
     reporter?.stop();
-    if (feedStarted) await feed?.stop();
+    if (cluster) await cluster.stop(); // stops the feed when leading, after publishing what is committed
+    else if (feedStarted) await feed?.stop();
     await pipeline.stop();
     results.stop();
     fanout.stop();
@@ -174,8 +202,11 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     pipeline,
     fanout,
     sim,
-    feed,
+    get feed() {
+      return feed;
+    },
     results,
+    cluster,
     port: () => http?.port() ?? 0,
     status,
     resetLatency() {
@@ -189,7 +220,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await pipeline.start();
         fanout.start();
         if (http) await http.start();
-        await feed?.start();
+        if (cluster) await cluster.start();
+        else await feed?.start();
         feedStarted = true;
       } catch (err) {
         // A port in use or workers that fail to load: release what did start, then report it.
@@ -218,4 +250,44 @@ function enrichSummary(perWorker: readonly Record<string, number>[], counters: C
     late_completed: counters.get('enrich.late_completed'),
     ...sum,
   };
+}
+
+interface ClusterWiring {
+  store: Store;
+  bus: ReturnType<typeof createBus>;
+  logger: Logger;
+  makeFeed(): FeedHandle | Feed | undefined;
+  setFeed(feed: FeedHandle | Feed | undefined): void;
+  getFeed(): FeedHandle | Feed | undefined;
+}
+
+/** Loaded only with --nats-url: the NATS client stays out of single-process mode entirely. */
+async function startClusterModule(config: Config, w: ClusterWiring): Promise<Cluster> {
+  const { createCluster, defaultNodeId } = await import('./cluster/index.js');
+  return createCluster({
+    options: {
+      natsUrl: config.natsUrl,
+      role: config.role as 'all' | 'ingest' | 'edge',
+      nodeId: config.nodeId || defaultNodeId(config.port),
+      stream: config.clusterStream,
+      leaseMs: config.clusterLeaseMs,
+      maxLag: config.clusterMaxLag,
+      maxAgeMs: config.retentionHours * 3_600_000,
+      maxBytes: config.clusterStreamMaxBytes,
+    },
+    logger: w.logger,
+    store: w.store.writer,
+    cursors: w.store.cursors,
+    bus: w.bus,
+    async startIngest() {
+      const feed = w.makeFeed();
+      w.setFeed(feed);
+      await feed?.start();
+    },
+    async stopIngest() {
+      const feed = w.getFeed();
+      w.setFeed(undefined);
+      await feed?.stop();
+    },
+  });
 }

@@ -54,6 +54,16 @@ export function messageId(m: ReplicatedKill): string {
   return `${m.record.killmailId}.${m.kind}.${digest}`;
 }
 
-export function subjectFor(prefix: string, systemId: number): string {
-  return `${prefix}.${systemId}`;
+/** Kills by system (consumers may filter by system); name completions on one subject of their own. */
+export function subjectFor(prefix: string, m: ReplicatedKill): string {
+  return m.kind === 'names' ? `${prefix}.names` : `${prefix}.${m.record.systemId}`;
+}
+
+/** A name completion carries only what the edge updates: the kill's id and its new text. */
+export function namesChange(killmailId: number, json: string, enriched: boolean): ReplicatedKill {
+  return {
+    kind: 'names',
+    older: true,
+    record: { killmailId, systemId: 0, killTimeMs: 0, characterIds: [], victimCharacterId: 0, totalValue: 0, npc: false, json, replace: false, enriched, receivedAtUs: 0 },
+  };
 }

@@ -2,7 +2,6 @@
 // it reads the feed and publishes each committed change to the KILLS stream; every node applies
 // the stream to its own SQLite window and serves clients from it. Loaded only when a NATS URL is
 // configured (app.ts imports this module dynamically), so single-process mode pays nothing.
-import type { KillRecord } from '../core/killmail.js';
 import type { ComponentHealth, CursorStore, KillBus } from '../core/ports.js';
 import type { Logger } from '../telemetry/index.js';
 import { openClusterNats, type ClusterNats } from './nats.js';
@@ -10,7 +9,7 @@ import { createLeaderLease, type LeaderLease } from './lease.js';
 import { createKillPublisher, publishedCursors, type KillPublisher } from './publisher.js';
 import { createReplicaSink, type ReplicaSink, type ReplicaStore } from './replica.js';
 import { createEdgeConsumer, type EdgeConsumer } from './edge.js';
-import type { ReplicatedKill } from './codec.js';
+import { namesChange, type ReplicatedKill } from './codec.js';
 
 export type ClusterRole = 'all' | 'ingest' | 'edge';
 export type { ReplicaStore } from './replica.js';
@@ -51,7 +50,7 @@ export interface Cluster {
   /** Leader: a committed ingest batch (stored or already-stored kills, replacements) and its cursor. */
   onCommitted(items: ReplicatedKill[], cursor?: { name: string; value: string }): void;
   /** Leader: names completed later for a stored kill. */
-  onNamesCompleted(record: KillRecord): void;
+  onNamesCompleted(killmailId: number, json: string, enriched: boolean): void;
   /** Resolves once everything committed so far is in the stream (tests, graceful stop). */
   drain(timeoutMs: number): Promise<boolean>;
   health(): ComponentHealth;
@@ -59,6 +58,7 @@ export interface Cluster {
 }
 
 export { type ReplicatedKill } from './codec.js';
+export { defaultNodeId } from './nats.js';
 
 export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   const { options: o, logger } = deps;
@@ -138,8 +138,8 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
     onCommitted(items, cursor) {
       publisher?.enqueue({ items, cursor });
     },
-    onNamesCompleted(record) {
-      publisher?.enqueue({ items: [{ kind: 'names', record, older: true }] });
+    onNamesCompleted(killmailId, json, enriched) {
+      publisher?.enqueue({ items: [namesChange(killmailId, json, enriched)] });
     },
     drain: (timeoutMs) => publisher?.drain(timeoutMs) ?? Promise.resolve(true),
     health() {

@@ -48,7 +48,7 @@ export function createKillPublisher(js: JetStreamClient, state: KV, subjectPrefi
     // concurrently lets one batch cost one round trip instead of one per kill.
     const acks = await Promise.all(
       batch.items.map((item) =>
-        js.publish(subjectFor(subjectPrefix, item.record.systemId), encodeReplicated(item), { msgID: messageId(item) }),
+        js.publish(subjectFor(subjectPrefix, item), encodeReplicated(item), { msgID: messageId(item) }),
       ),
     );
     for (const ack of acks) {

@@ -48,6 +48,13 @@ export const SCHEMA = {
   wsMaxPayloadBytes: { type: 'int', default: 128 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest inbound WebSocket frame' },
   sseMaxConnections: { type: 'int', default: 100, min: 1, max: 100_000, doc: 'SSE connections in total' },
   sseMaxPerIp: { type: 'int', default: 10, min: 1, max: 100_000, doc: 'SSE connections per client IP' },
+  natsUrl: { type: 'string', default: '', allowEmpty: true, doc: 'NATS server URL(s), comma-separated: run as one node of a cluster (empty: one process)' },
+  role: { type: 'enum', default: 'all', values: ['all', 'ingest', 'edge'], doc: 'cluster role: all (leader candidate, serves clients), ingest (leader candidate, no push channels), edge (serves clients from the stream)' },
+  nodeId: { type: 'string', default: '', allowEmpty: true, doc: 'cluster node id (empty: host:port:pid)' },
+  clusterStream: { type: 'string', default: 'KILLS', doc: 'JetStream stream of stored kills (its KV buckets are named after it)' },
+  clusterLeaseMs: { type: 'int', default: 5000, min: 1000, max: 60_000, doc: 'leader lease TTL: a standby takes over this long after the leader stops renewing' },
+  clusterMaxLag: { type: 'int', default: 1000, min: 1, max: 100_000_000, doc: 'stream messages an edge may stay behind for 5 s and still report healthy' },
+  clusterStreamMaxBytes: { type: 'int', default: 4 * 1024 ** 3, min: 1024 * 1024, max: 1024 ** 4, doc: 'size limit of the kill stream, bytes (its age limit is --retention-hours)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -30,7 +30,17 @@ export interface LateEnricher {
   stop(): void;
 }
 
-export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[] }): LateEnricher {
+export interface LateEnricherDeps {
+  pipeline: Pipeline;
+  store: Store;
+  counters: Counters;
+  logger: Logger;
+  delaysMs?: readonly number[];
+  /** After a completed (or final partial) copy is saved: the cluster leader publishes it. */
+  onSaved?: (killmailId: number, json: string, enriched: boolean) => void;
+}
+
+export function createLateEnricher(deps: LateEnricherDeps): LateEnricher {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
   const fifos: Job[][] = delays.map(() => []);
   // The current job of each kill: a job that is no longer current (its kill was replaced or
@@ -89,6 +99,7 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
       if (out.enriched) {
         current.delete(job.killmailId);
         deps.store.writer.updateJson(job.killmailId, out.json, true);
+        deps.onSaved?.(job.killmailId, out.json, true);
         inc('late_completed');
         return;
       }
@@ -110,6 +121,7 @@ export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; cou
       // Store what resolved so far; the kill keeps ids for the rest.
       try {
         deps.store.writer.updateJson(job.killmailId, job.json, false);
+        deps.onSaved?.(job.killmailId, job.json, false);
       } catch (err) {
         inc('late_errors');
         deps.logger.warn({ err, killmailId: job.killmailId }, 'partial names not saved');

@@ -47,12 +47,26 @@ export interface ResultSinkDeps {
   fetchRetryDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
+  /**
+   * Cluster leader: every committed kill (stored, or already stored when a new leader re-reads
+   * the feed) with the cursor it completes, after the commit. Undefined in single-process mode.
+   */
+  replicate?: (items: ReplicatedChange[], cursor: { name: string; value: string } | undefined) => void;
+  /** Cluster leader: a stored copy completed with names later. */
+  replicateNames?: (killmailId: number, json: string, enriched: boolean) => void;
+}
+
+/** A committed change as the cluster publishes it. */
+export interface ReplicatedChange {
+  kind: 'kill' | 'replace';
+  record: KillRecord;
+  older: boolean;
 }
 
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
   const { store, bus, counters, logger, latency } = deps;
   const pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
-  const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger });
+  const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger, ...(deps.replicateNames && { onSaved: deps.replicateNames }) });
   const retry = createFetchRetry({
     sink: deps.pipeline, store, counters, logger, cutoffSeconds: deps.cutoffSeconds,
     ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
@@ -132,10 +146,22 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       else if (o.seq < 0) retry.settled(o.seq);
     }
     const feed = deps.feed();
-    if (feed === undefined) return;
+    if (feed === undefined) {
+      replicate(undefined);
+      return;
+    }
     // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
     for (const o of outcomes) if (o.seq > 0) feed.ack(o.seq);
-    persistCursor(feed);
+    replicate(persistCursor(feed));
+  }
+
+  // Built only in cluster mode: what this flush committed, in commit order.
+  let replicated: ReplicatedChange[] = [];
+  function replicate(cursor: { name: string; value: string } | undefined): void {
+    if (deps.replicate === undefined || (replicated.length === 0 && cursor === undefined)) return;
+    const items = replicated;
+    replicated = [];
+    deps.replicate(items, cursor);
   }
 
   function requeue(outcomes: PipelineOutcome[]): void {
@@ -178,9 +204,9 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
   }
 
   /** One cursor write per flush, after the kills it covers were committed. */
-  function persistCursor(f: Feed): void {
+  function persistCursor(f: Feed): { name: string; value: string } | undefined {
     const cursor = f.pendingCursor?.();
-    if (cursor === undefined) return;
+    if (cursor === undefined) return undefined;
     try {
       store.cursors.setCursor(cursor.name, cursor.value);
     } catch (err) {
@@ -188,6 +214,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
       count('store_errors');
       logger.error({ err, cursor }, 'cursor not saved');
     }
+    return cursor;
   }
 
   function writeAndPublish(): boolean {
@@ -204,6 +231,7 @@ export function createResultSink(deps: ResultSinkDeps): ResultSink {
     for (let i = 0; i < kills.length; i++) {
       const k = kills[i] as KillRecord;
       const w = written[i];
+      if (deps.replicate !== undefined && w !== 'invalid') replicated.push({ kind: k.replace ? 'replace' : 'kill', record: k, older: older[i] === true });
       if (w === 'stored') {
         count('stored');
         latency.recordUs(nowUs - k.receivedAtUs);
