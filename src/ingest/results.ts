@@ -1,14 +1,18 @@
 // Pipeline outcomes → store → bus, and the feed's acknowledgements. Runs on the main thread once
 // per drained batch: one transaction per batch, no JSON parsed or built per kill (the worker
 // serialised the canonical killmail once), no per-kill logging.
-import { epochUs } from '../core/clock.js';
-import type { BusKill, Feed, IngestSink, KillBus, PipelineOutcome } from '../core/ports.js';
+//
+// The sink's coordination (store back-pressure, retries with back-off, the feed pause, cursor
+// persistence, late name completion) is a state machine: see sink-state.ts for the states and
+// the moves between them.
+import { epochUs, MS_PER_HOUR } from '../core/clock.js';
+import type { BusKill, CursorStore, Feed, IngestSink, KillBus, KillWriteOutcome, KillWriter, PipelineOutcome, Reenricher } from '../core/ports.js';
 import type { KillRecord } from '../core/killmail.js';
-import type { Pipeline } from '../pipeline/index.js';
-import type { Store } from '../store/index.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
+import { putBack, takeBatch, type Batch, type FailedOutcome } from './batch.js';
+import { createFetchRetry, type FetchRetry } from './fetch-retry.js';
 import { createLateEnricher, type LateEnricher } from './late-enrich.js';
-import { createFetchRetry } from './fetch-retry.js';
+import { transition, type SinkState } from './sink-state.js';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -17,21 +21,34 @@ const RETRY_MAX_MS = 30_000;
  * whenWritable() like on a full ring, so the backlog stops near this size and nothing is dropped.
  */
 const PAUSE_FEED_AT = 20_000;
+/**
+ * Most outcomes per transaction. Outcomes arrive per lane drain and are gathered until the end of
+ * the event-loop turn: a commit costs about as much as inserting a hundred kills
+ * (bench/ingest/run.ts profile), so merging the lanes' small batches roughly halves the store's
+ * share of the main thread under load. The cap keeps a backlog after a store outage draining in
+ * event-loop sized steps instead of one transaction that would hold the loop for seconds.
+ */
+const MAX_BATCH = 4096;
 
 export interface ResultSink {
   onOutcomes(outcomes: PipelineOutcome[]): void;
   /**
-   * The sink the feed pushes into: the pipeline's, paused while the store holds back a large
-   * backlog (a write failure), so the feed waits instead of the backlog growing.
+   * The sink the feed pushes into: the pipeline's, closed while the sink is `paused` (the store
+   * holds back a large backlog), so the feed waits instead of the backlog growing.
    */
   gate(sink: IngestSink): IngestSink;
+  /** The state machine's current state (sink-state.ts). */
+  state(): SinkState;
   stats(): Record<string, number>;
   stop(): void;
 }
 
 export interface ResultSinkDeps {
-  store: Store;
-  pipeline: Pipeline;
+  writer: KillWriter;
+  /** Where the feed's cursor is persisted, once per committed batch. */
+  cursors: CursorStore;
+  /** Retried entries are pushed back here; late name completion asks it to re-enrich. */
+  pipeline: IngestSink & Reenricher;
   bus: KillBus;
   counters: Counters;
   logger: Logger;
@@ -43,6 +60,8 @@ export interface ResultSinkDeps {
   enrich: boolean;
   /** For entries re-pushed after an ESI fetch failure (they get the live cutoff again). */
   cutoffSeconds: number;
+  /** Kills older than this are expired: neither stored nor broadcast (config.retentionHours; 0 disables). */
+  retentionHours: number;
   /** Delays between those re-pushes (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
@@ -63,215 +82,258 @@ export interface ReplicatedChange {
   older: boolean;
 }
 
+const TOTALS = ['stored', 'skipped', 'replaced', 'older', 'expired', 'failed', 'invalid', 'store_errors', 'feed_pauses', 'broadcast'] as const;
+type Total = (typeof TOTALS)[number];
+
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
-  const { store, bus, counters, logger, latency } = deps;
-  const pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
-  const late: LateEnricher = createLateEnricher({ pipeline: deps.pipeline, store, counters, logger, ...(deps.replicateNames && { onSaved: deps.replicateNames }) });
-  const retry = createFetchRetry({
-    sink: deps.pipeline, store, counters, logger, cutoffSeconds: deps.cutoffSeconds,
-    ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
-  });
-  const kills: KillRecord[] = [];
-  const older: boolean[] = [];
-  const totals = { stored: 0, skipped: 0, replaced: 0, older: 0, failed: 0, invalid: 0, store_errors: 0, feed_pauses: 0, broadcast: 0 };
+  return new Sink(deps);
+}
 
-  function count(name: keyof typeof totals, by = 1): void {
-    totals[name] += by;
-    counters.inc(`ingest.${name}`, by);
+/** The store retry timer with exponential back-off. */
+class Backoff {
+  private timer: NodeJS.Timeout | undefined;
+  delayMs = RETRY_MIN_MS;
+
+  get armed(): boolean {
+    return this.timer !== undefined;
   }
 
-  function onFailure(o: Extract<PipelineOutcome, { kind: 'failed' }>): void {
-    if (retry.offer(o)) return; // another try later: not a failure yet
-    count('failed');
-    counters.inc(`ingest.failed.${o.reason}`);
-    if (o.reason !== 'dead_letter') return;
-    try {
-      store.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message });
-    } catch (err) {
-      count('store_errors');
-      logger.error({ err, seq: o.seq }, 'dead letter not saved');
-    }
+  arm(fn: () => void): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, this.delayMs);
+    this.timer.unref();
+    this.delayMs = Math.min(RETRY_MAX_MS, this.delayMs * 2);
   }
 
-  // Outcomes arrive per lane drain; they are gathered until the end of this event-loop turn and
-  // written as one transaction. A commit costs about as much as inserting a hundred kills
-  // (bench/ingest/run.ts profile), so merging the lanes' small batches roughly halves the store's
-  // share of the main thread under load, for at most one loop turn of extra latency.
-  const pending: PipelineOutcome[] = [];
-  let flushScheduled = false;
-  const MAX_PENDING = 4096;
-
-  function onOutcomes(outcomes: PipelineOutcome[]): void {
-    for (const o of outcomes) pending.push(o);
-    if (pending.length >= MAX_PENDING) flush();
-    else if (!flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
+  /** A write succeeded: the next failure starts from the shortest delay again. */
+  reset(): void {
+    this.delayMs = RETRY_MIN_MS;
   }
 
-  // While the store refuses writes (disk full, I/O error), outcomes wait here unacknowledged and
-  // a timer retries with back-off; past PAUSE_FEED_AT the feed is paused (gate()), so nothing
-  // is dropped and memory stays bounded by that plus what the rings hold.
-  let retryTimer: NodeJS.Timeout | undefined;
-  let retryDelayMs = RETRY_MIN_MS;
-  let stopped = false;
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
 
-  function flush(): void {
-    flushScheduled = false;
-    if (stopped || pending.length === 0 || retryTimer !== undefined) return;
-    // At most MAX_PENDING per transaction: a backlog after a store outage drains in event-loop
-    // sized steps instead of one transaction that would hold the loop for seconds.
-    const outcomes = pending.splice(0, Math.min(pending.length, MAX_PENDING));
-    if (pending.length > 0 && !flushScheduled) {
-      flushScheduled = true;
-      setImmediate(flush);
-    }
-    kills.length = 0;
-    older.length = 0;
-    for (const o of outcomes) {
-      if (o.kind === 'kill') {
-        kills.push(o.kill);
-        older.push(o.older);
-      }
-    }
-    if (kills.length > 0 && !writeAndPublish()) {
-      requeue(outcomes);
-      return;
-    }
-    retryDelayMs = RETRY_MIN_MS;
-    if (pending.length < pauseAt / 2) resumeFeed();
-    for (const o of outcomes) {
-      if (o.kind === 'failed') onFailure(o);
-      else if (o.seq < 0) retry.settled(o.seq);
-    }
-    const feed = deps.feed();
-    if (feed === undefined) {
-      replicate(undefined);
-      return;
-    }
-    // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
-    for (const o of outcomes) if (o.seq > 0) feed.ack(o.seq);
-    replicate(persistCursor(feed));
+/** What the feed awaits while the sink is paused; opened when the backlog has drained. */
+class FeedLatch {
+  private waiting: { promise: Promise<void>; open: () => void } | undefined;
+
+  close(): void {
+    let open = (): void => {};
+    const promise = new Promise<void>((r) => (open = r));
+    this.waiting = { promise, open };
   }
 
-  // Built only in cluster mode: what this flush committed, in commit order.
-  let replicated: ReplicatedChange[] = [];
-  function replicate(cursor: { name: string; value: string } | undefined): void {
-    if (deps.replicate === undefined || (replicated.length === 0 && cursor === undefined)) return;
-    const items = replicated;
-    replicated = [];
-    deps.replicate(items, cursor);
+  open(): void {
+    this.waiting?.open();
+    this.waiting = undefined;
   }
 
-  function requeue(outcomes: PipelineOutcome[]): void {
-    // Back in front of what arrived meanwhile (a loop, not a spread: the backlog can be long).
-    const later = pending.splice(0, pending.length);
-    for (const o of outcomes) pending.push(o);
-    for (const o of later) pending.push(o);
-    retryTimer = setTimeout(() => {
-      retryTimer = undefined;
-      flush();
-    }, retryDelayMs);
-    retryTimer.unref();
-    retryDelayMs = Math.min(RETRY_MAX_MS, retryDelayMs * 2);
+  wait(): Promise<void> | undefined {
+    return this.waiting?.promise;
+  }
+}
+
+class Sink implements ResultSink {
+  private current: SinkState = 'running';
+  private readonly backlog: PipelineOutcome[] = [];
+  private flushScheduled = false;
+  private readonly backoff = new Backoff();
+  private readonly latch = new FeedLatch();
+  private readonly totals = Object.fromEntries(TOTALS.map((k) => [k, 0])) as Record<Total, number>;
+  private readonly pauseAt: number;
+  private readonly retentionMs: number;
+  private readonly late: LateEnricher;
+  private readonly retry: FetchRetry;
+  /** Cluster mode only: what the current batch committed, in commit order. */
+  private replicated: ReplicatedChange[] = [];
+
+  constructor(private readonly deps: ResultSinkDeps) {
+    this.pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
+    this.retentionMs = deps.retentionHours * MS_PER_HOUR;
+    const store = { writer: deps.writer };
+    this.late = createLateEnricher({ pipeline: deps.pipeline, store, counters: deps.counters, logger: deps.logger, ...(deps.replicateNames && { onSaved: deps.replicateNames }) });
+    this.retry = createFetchRetry({
+      sink: deps.pipeline, store, counters: deps.counters, logger: deps.logger, cutoffSeconds: deps.cutoffSeconds,
+      ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
+    });
   }
 
-  let resumed: Promise<void> | undefined;
-  let resume: (() => void) | undefined;
+  readonly onOutcomes = (outcomes: PipelineOutcome[]): void => {
+    for (const o of outcomes) this.backlog.push(o);
+    if (this.backlog.length >= MAX_BATCH) this.flush();
+    else this.scheduleFlush();
+  };
 
-  function resumeFeed(): void {
-    resume?.();
-    resume = undefined;
-    resumed = undefined;
-  }
-
-  function gate(sink: IngestSink): IngestSink {
+  gate(sink: IngestSink): IngestSink {
     return {
-      push(entry) {
-        if (pending.length >= pauseAt && !stopped) {
-          if (resumed === undefined) {
-            count('feed_pauses');
-            logger.warn({ backlog: pending.length }, 'store backlog: feed paused until it drains');
-            resumed = new Promise<void>((r) => (resume = r));
-          }
-          return false;
-        }
-        return sink.push(entry);
+      push: (entry) => {
+        if (this.backlog.length >= this.pauseAt && (this.current === 'running' || this.current === 'backlogged')) this.moveTo('paused');
+        return this.current === 'paused' ? false : sink.push(entry);
       },
-      whenWritable: () => (resumed ?? sink.whenWritable()),
+      whenWritable: () => this.latch.wait() ?? sink.whenWritable(),
     };
   }
 
-  /** One cursor write per flush, after the kills it covers were committed. */
-  function persistCursor(f: Feed): { name: string; value: string } | undefined {
+  state(): SinkState {
+    return this.current;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.totals, ...this.late.stats(), ...this.retry.stats() };
+  }
+
+  stop(): void {
+    if (this.current === 'stopping' || this.current === 'stopped') return;
+    this.backoff.clear();
+    this.moveTo('stopping');
+    // A last attempt; what still fails stays unacknowledged for the next start.
+    while (this.backlog.length > 0 && this.flush());
+    if (this.backlog.length === 0) {
+      const feed = this.deps.feed();
+      if (feed !== undefined) this.persistCursor(feed);
+    }
+    this.moveTo('stopped'); // the store closes next: nothing may write after this
+    this.late.stop();
+    this.retry.stop();
+  }
+
+  private moveTo(to: SinkState): void {
+    const from = this.current;
+    this.current = transition(from, to);
+    if (from === to) return;
+    if (to === 'paused') {
+      this.count('feed_pauses');
+      this.deps.logger.warn({ backlog: this.backlog.length }, 'store backlog: feed paused until it drains');
+      this.latch.close();
+    } else if (from === 'paused') this.latch.open();
+  }
+
+  private count(name: Total, by = 1): void {
+    this.totals[name] += by;
+    this.deps.counters.inc(`ingest.${name}`, by);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Writes one batch; false when nothing could be written (stopped, waiting for a retry, or the write failed). */
+  private flush(): boolean {
+    if (this.current === 'stopped' || this.backlog.length === 0 || this.backoff.armed) return false;
+    const expiredBeforeMs = this.retentionMs > 0 ? Date.now() - this.retentionMs : Number.NEGATIVE_INFINITY;
+    const batch = takeBatch(this.backlog, MAX_BATCH, expiredBeforeMs);
+    if (this.backlog.length > 0 && this.current !== 'stopping') this.scheduleFlush();
+    if (batch.kills.length > 0 && !this.writeAndPublish(batch)) {
+      putBack(this.backlog, batch);
+      this.onWriteFailed();
+      return false;
+    }
+    this.onWritten();
+    this.settle(batch);
+    return true;
+  }
+
+  private onWriteFailed(): void {
+    if (this.current === 'stopping') return; // no timer: stop() leaves the rest unacknowledged
+    if (this.current === 'running') this.moveTo('backlogged');
+    this.backoff.arm(() => this.flush());
+  }
+
+  private onWritten(): void {
+    this.backoff.reset();
+    if (this.current === 'backlogged') this.moveTo('running');
+    else if (this.current === 'paused' && this.backlog.length < this.pauseAt / 2) this.moveTo('running');
+  }
+
+  /** After the commit: failures, retry bookkeeping, the feed's acknowledgements and cursor. */
+  private settle(batch: Batch): void {
+    if (batch.expired > 0) this.count('expired', batch.expired);
+    for (const o of batch.outcomes) {
+      if (o.kind === 'failed') this.onFailure(o);
+      else if (o.seq < 0) this.retry.settled(o.seq);
+    }
+    const feed = this.deps.feed();
+    // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
+    if (feed !== undefined) for (const o of batch.outcomes) if (o.seq > 0) feed.ack(o.seq);
+    const cursor = feed === undefined ? undefined : this.persistCursor(feed);
+    if (this.deps.replicate !== undefined && (this.replicated.length > 0 || cursor !== undefined)) {
+      const items = this.replicated;
+      this.replicated = [];
+      this.deps.replicate(items, cursor);
+    }
+  }
+
+  private onFailure(o: FailedOutcome): void {
+    if (this.retry.offer(o)) return; // another try later: not a failure yet
+    this.count('failed');
+    this.deps.counters.inc(`ingest.failed.${o.reason}`);
+    if (o.reason !== 'dead_letter') return;
+    try {
+      this.deps.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message });
+    } catch (err) {
+      this.count('store_errors');
+      this.deps.logger.error({ err, seq: o.seq }, 'dead letter not saved');
+    }
+  }
+
+  /** One cursor write per batch, after the kills it covers were committed. */
+  private persistCursor(f: Feed): { name: string; value: string } | undefined {
     const cursor = f.pendingCursor?.();
     if (cursor === undefined) return undefined;
     try {
-      store.cursors.setCursor(cursor.name, cursor.value);
+      this.deps.cursors.setCursor(cursor.name, cursor.value);
     } catch (err) {
       // The kills are stored; an old cursor only means refetching (and skipping) them after a restart.
-      count('store_errors');
-      logger.error({ err, cursor }, 'cursor not saved');
+      this.count('store_errors');
+      this.deps.logger.error({ err, cursor }, 'cursor not saved');
     }
     return cursor;
   }
 
-  function writeAndPublish(): boolean {
-    let written;
+  private writeAndPublish(batch: Batch): boolean {
+    const { kills } = batch;
+    let written: readonly KillWriteOutcome[];
     try {
-      written = store.writer.writeBatch(kills);
+      written = this.deps.writer.writeBatch(kills.map((k) => k.kill));
     } catch (err) {
-      count('store_errors');
-      logger.error({ err, kills: kills.length, retryInMs: retryDelayMs }, 'store write failed; batch kept for a retry, not acknowledged');
+      this.count('store_errors');
+      this.deps.logger.error({ err, kills: kills.length, retryInMs: this.backoff.delayMs }, 'store write failed; batch kept for a retry, not acknowledged');
       return false;
     }
     const nowUs = epochUs();
     const publish: BusKill[] = [];
     for (let i = 0; i < kills.length; i++) {
-      const k = kills[i] as KillRecord;
+      const { kill, older } = kills[i] as (typeof kills)[number];
       const w = written[i];
-      if (deps.replicate !== undefined && w !== 'invalid') replicated.push({ kind: k.replace ? 'replace' : 'kill', record: k, older: older[i] === true });
+      if (this.deps.replicate !== undefined && w !== 'invalid') this.replicated.push({ kind: kill.replace ? 'replace' : 'kill', record: kill, older });
       if (w === 'stored') {
-        count('stored');
-        latency.recordUs(nowUs - k.receivedAtUs);
-        if (deps.enrich && !k.enriched) late.schedule(k.killmailId, k.json);
-        if (older[i]) count('older');
-        else publish.push(k);
+        this.count('stored');
+        this.deps.latency.recordUs(nowUs - kill.receivedAtUs);
+        if (this.deps.enrich && !kill.enriched) this.late.schedule(kill.killmailId, kill.json);
+        if (older) this.count('older');
+        else publish.push(kill);
       } else if (w === 'replaced') {
-        count('replaced');
+        this.count('replaced');
         // The new copy supersedes any completion queued for the old one.
-        if (deps.enrich && !k.enriched) late.schedule(k.killmailId, k.json);
-        else late.cancel(k.killmailId);
-      } else if (w === 'skipped') count('skipped');
-      else count('invalid');
+        if (this.deps.enrich && !kill.enriched) this.late.schedule(kill.killmailId, kill.json);
+        else this.late.cancel(kill.killmailId);
+      } else if (w === 'skipped') this.count('skipped');
+      else this.count('invalid');
     }
     if (publish.length > 0) {
-      count('broadcast', publish.length);
-      bus.publish(publish);
+      this.count('broadcast', publish.length);
+      this.deps.bus.publish(publish);
     }
     return true;
   }
-
-  return {
-    onOutcomes,
-    gate,
-    stats: () => ({ ...totals, ...late.stats(), ...retry.stats() }),
-    stop() {
-      if (retryTimer !== undefined) clearTimeout(retryTimer);
-      retryTimer = undefined;
-      // A last attempt; what still fails stays unacknowledged for the next start.
-      while (pending.length > 0 && retryTimer === undefined) flush();
-      if (retryTimer !== undefined) clearTimeout(retryTimer);
-      else {
-        const feed = deps.feed();
-        if (feed !== undefined) persistCursor(feed);
-      }
-      retryTimer = undefined;
-      stopped = true; // the store closes next: nothing may write after this
-      resumeFeed();
-      late.stop();
-      retry.stop();
-    },
-  };
 }
