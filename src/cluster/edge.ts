@@ -8,6 +8,7 @@ import { decodeReplicated, type ReplicatedKill } from './codec.js';
 import type { ReplicaSink } from './replica.js';
 
 const MAX_BATCH = 512;
+const PULL_EXPIRES_MS = 5_000;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 
@@ -35,7 +36,9 @@ export function createEdgeConsumer(js: JetStreamClient, stream: string, sink: Re
   async function runOnce(): Promise<void> {
     const from = sink.appliedSeq() + 1;
     const consumer = await js.consumers.get(stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
-    const messages = await consumer.consume({ max_messages: 1024 });
+    // Short pulls: a server that restarted (losing this ephemeral consumer) is noticed after two
+    // missed heartbeats of half `expires`, seconds instead of the default half a minute.
+    const messages = await consumer.consume({ max_messages: 1024, expires: PULL_EXPIRES_MS });
     current = messages;
     const batch: ReplicatedKill[] = [];
     let lastSeq = 0;

@@ -66,7 +66,11 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   const onError = (err: unknown, what = 'cluster error'): void => log.warn({ err }, what);
   const nats: ClusterNats = await openClusterNats(
     { servers: o.natsUrl, nodeId: o.nodeId, stream: o.stream, subjectPrefix: 'kills', maxAgeMs: o.maxAgeMs, maxBytes: o.maxBytes, leaseMs: o.leaseMs },
-    (event, server) => log.info({ event, server }, 'nats connection'),
+    (event, server) => {
+      log.info({ event, server }, 'nats connection');
+      // The server may have lost our ephemeral consumer: recreate it from the applied position now.
+      if (event === 'reconnect') edge.restart();
+    },
   );
   const replica: ReplicaSink = createReplicaSink(deps.store, deps.bus, `cluster.${o.stream}.seq`);
   const edge: EdgeConsumer = createEdgeConsumer(nats.js, o.stream, replica, onError);
