@@ -292,6 +292,7 @@ async function startClusterModule(config: Config, w: ClusterWiring): Promise<Clu
       maxLag: config.clusterMaxLag,
       maxAgeMs: config.retentionHours * 3_600_000,
       maxBytes: config.clusterStreamMaxBytes,
+      replicas: config.clusterReplicas,
     },
     logger: w.logger,
     store: w.store.writer,

@@ -27,6 +27,7 @@ export interface ClusterOptions {
   maxLag: number;
   maxAgeMs: number;
   maxBytes: number;
+  replicas: number;
 }
 
 export interface ClusterDeps {
@@ -65,7 +66,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   const log = logger.child({ component: 'cluster', node: o.nodeId, role: o.role });
   const onError = (err: unknown, what = 'cluster error'): void => log.warn({ err }, what);
   const nats: ClusterNats = await openClusterNats(
-    { servers: o.natsUrl, nodeId: o.nodeId, stream: o.stream, subjectPrefix: 'kills', maxAgeMs: o.maxAgeMs, maxBytes: o.maxBytes, leaseMs: o.leaseMs },
+    { servers: o.natsUrl, nodeId: o.nodeId, stream: o.stream, subjectPrefix: 'kills', maxAgeMs: o.maxAgeMs, maxBytes: o.maxBytes, leaseMs: o.leaseMs, replicas: o.replicas },
     (event, server) => {
       log.info({ event, server }, 'nats connection');
       // The server may have lost our ephemeral consumer: recreate it from the applied position now.

@@ -22,6 +22,8 @@ export interface ClusterNatsOptions {
   maxAgeMs: number;
   maxBytes: number;
   leaseMs: number;
+  /** JetStream replicas (1, or 3/5 on a NATS cluster so one server can die). */
+  replicas: number;
 }
 
 export interface ClusterNats {
@@ -62,6 +64,7 @@ export async function openClusterNats(o: ClusterNatsOptions, onStatus: (event: s
     subjects: [`${o.subjectPrefix}.>`],
     max_age: o.maxAgeMs * NS_PER_MS,
     max_bytes: o.maxBytes,
+    num_replicas: o.replicas,
     duplicate_window: (o.maxAgeMs > 0 ? Math.min(DUPLICATE_WINDOW_MS, o.maxAgeMs) : DUPLICATE_WINDOW_MS) * NS_PER_MS,
   };
   try {
@@ -72,8 +75,8 @@ export async function openClusterNats(o: ClusterNatsOptions, onStatus: (event: s
     await jsm.streams.add(config);
   }
   const kvm = new Kvm(nc);
-  const lease = await kvm.create(`${o.stream}_lease`, { ttl: o.leaseMs, history: 1 });
-  const state = await kvm.create(`${o.stream}_state`, { history: 1 });
+  const lease = await kvm.create(`${o.stream}_lease`, { ttl: o.leaseMs, history: 1, replicas: o.replicas });
+  const state = await kvm.create(`${o.stream}_state`, { history: 1, replicas: o.replicas });
   const js = jetstream(nc);
 
   return {

@@ -54,6 +54,7 @@ export const SCHEMA = {
   clusterStream: { type: 'string', default: 'KILLS', doc: 'JetStream stream of stored kills (its KV buckets are named after it)' },
   clusterLeaseMs: { type: 'int', default: 5000, min: 1000, max: 60_000, doc: 'leader lease TTL: a standby takes over this long after the leader stops renewing' },
   clusterMaxLag: { type: 'int', default: 1000, min: 1, max: 100_000_000, doc: 'stream messages an edge may stay behind for 5 s and still report healthy' },
+  clusterReplicas: { type: 'int', default: 1, min: 1, max: 5, doc: 'JetStream replicas of the kill stream and KV buckets (3 on a three-server NATS cluster)' },
   clusterStreamMaxBytes: { type: 'int', default: 4 * 1024 ** 3, min: 1024 * 1024, max: 1024 ** 4, doc: 'size limit of the kill stream, bytes (its age limit is --retention-hours)' },
   zkbMaxPerSecond: { type: 'int', default: 5, min: 1, max: 10, doc: 'zKB API requests per second, all lookups together (zKillboard allows about 10)' },
   zkbMaxInFlight: { type: 'int', default: 4, min: 1, max: 64, doc: 'zKB API lookups running at once' },
