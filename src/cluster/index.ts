@@ -163,7 +163,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
       stream_lag: Math.max(0, tip - replica.appliedSeq()),
       ...replica.stats(),
       ...edge.stats(),
-      ...(publisher ? publisher.stats() : {}),
+      ...(publisher ? publisher.stats() : { published: 0, duplicates: 0, publish_errors: 0, backlog_batches: 0, backlog_kills: 0 }),
     }),
   };
 }
