@@ -8,7 +8,7 @@
 //      killed with SIGKILL; time until the standby has published its first kill, per lease TTL.
 //
 //   node --import tsx bench/cluster/run.ts [--clients 2000] [--loaders 2] [--rate 100] [--seconds 10]
-//        [--pool 1000] [--catchup 50000] [--leases 5000,1500] [--json]
+//        [--pool 1000] [--catchup 50000] [--leases 5000,1500] [--scenarios fanout,catchup,failover] [--json]
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -32,6 +32,7 @@ const { values: a } = parseArgs({
     pool: { type: 'string', default: '1000' },
     catchup: { type: 'string', default: '50000' },
     leases: { type: 'string', default: '5000,1500' },
+    scenarios: { type: 'string', default: 'fanout,catchup,failover' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -246,15 +247,13 @@ async function failover(leaseMs: number): Promise<Record<string, unknown>> {
 
 await initHistograms();
 const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+const scenarios = new Set(String(a.scenarios).split(','));
 const results = {
-  fanout: [await fanout(1), await fanout(2)],
-  catchUp: await catchUp(),
-  failover: await Promise.all(String(a.leases).split(',').map(Number)).then(async (ls) => {
-    const out = [];
-    for (const l of ls) out.push(await failover(l));
-    return out;
-  }),
+  fanout: scenarios.has('fanout') ? [await fanout(1), await fanout(2)] : [],
+  catchUp: scenarios.has('catchup') ? await catchUp() : undefined,
+  failover: [] as Record<string, unknown>[],
 };
+if (scenarios.has('failover')) for (const l of String(a.leases).split(',').map(Number)) results.failover.push(await failover(l));
 if (a.json) process.stdout.write(JSON.stringify({ options: opt, machine, results }, null, 2) + '\n');
 else {
   const ms = (us: number): string => (us / 1000).toFixed(2);
