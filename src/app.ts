@@ -4,13 +4,13 @@
 // Start order follows the data backwards (consumers before producers); stop is the reverse, so
 // the rings drain into the store before the sockets close.
 import type { Config } from './config/index.js';
-import type { Feed, HealthCheck, IngestSink, KillFetcher } from './core/ports.js';
+import type { Feed, HealthCheck, IngestSink, KillFetcher, SubscriptionChange } from './core/ports.js';
 import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
-import { createSseHub } from './fanout/index.js';
-import { sseRoutes } from './http/index.js';
+import { createSseHub, createWebhooks } from './fanout/index.js';
+import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
@@ -90,6 +90,14 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
   const sseLatency = new LatencyHistogram();
   const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
+  // Matched kills enter the webhook outbox inside the transaction that stores them.
+  // In a cluster only the leader's own ingest enqueues (one delivery per cluster), and
+  // subscriptions are shared through NATS (docs/DEPLOYMENT.md).
+  let cluster: Cluster | undefined;
+  const webhooks = createWebhooks({ config, logger, counters, store: store.webhooks, onChange: (change) => cluster?.shareSubscription(change) });
+  store.writer.onStored((records, outcomes) => {
+    if (cluster === undefined || cluster.ownsWebhookDeliveries()) webhooks.onStored(records, outcomes);
+  });
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -103,7 +111,6 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   });
 
   let feed: FeedHandle | Feed | undefined;
-  let cluster: Cluster | undefined;
   const results = createResultSink({
     writer: store.writer, cursors: store.cursors, pipeline, bus, counters, logger,
     feed: () => feed,
@@ -133,7 +140,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   if (config.natsUrl === '') feed = makeFeed();
   else {
     try {
-      cluster = await startClusterModule(config, { store, bus, logger, makeFeed, setFeed: (f) => (feed = f), getFeed: () => feed });
+      cluster = await startClusterModule(config, { store, bus, logger, makeFeed, setFeed: (f) => (feed = f), getFeed: () => feed, applySubscription: (c) => webhooks.applyRemote(c) });
     } catch (err) {
       await pipeline.stop();
       await sim?.stop();
@@ -166,6 +173,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       fanout.attach(http.app);
       for (const r of sseRoutes(sse)) http.route(r);
     }
+    const subscriptionDeps = { webhooks, wsSubscriptions: () => fanout.subscriptions(), sseConnections: () => sse.stats().connections ?? 0, apiToken: config.apiToken };
+    for (const r of subscriptionRoutes(subscriptionDeps)) http.route(r);
   }
 
   const status = (): Record<string, Section> => ({
@@ -177,6 +186,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
+    webhooks: { ...webhooks.stats() },
     ...(http && { api: { ...http.httpStats() } }),
     upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
@@ -199,6 +209,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     results.stop();
     fanout.stop();
     sse.stop();
+    await webhooks.stop();
     http?.stop();
     await killFetcher.close();
     await sim?.stop();
@@ -237,6 +248,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await pipeline.start();
         fanout.start();
         sse.start();
+        webhooks.start();
         if (http) await http.start();
         if (cluster) await cluster.start();
         else await feed?.start();
@@ -247,6 +259,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         throw err;
       }
       reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, snapshot: status, onReport: () => monitor.resetLag() });
+      if (http && config.apiToken === '' && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+        logger.warn({ host: config.host }, 'webhook subscriptions can be created and deleted without a token on a non-loopback address: set --api-token (WK_API_TOKEN)');
+      }
       logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
     },
     stop: () => (stopping ??= stop()),
@@ -277,6 +292,7 @@ interface ClusterWiring {
   makeFeed(): FeedHandle | Feed | undefined;
   setFeed(feed: FeedHandle | Feed | undefined): void;
   getFeed(): FeedHandle | Feed | undefined;
+  applySubscription(change: SubscriptionChange): void;
 }
 
 /** Loaded only with --nats-url: the NATS client stays out of single-process mode entirely. */
@@ -308,5 +324,6 @@ async function startClusterModule(config: Config, w: ClusterWiring): Promise<Clu
       w.setFeed(undefined);
       await feed?.stop();
     },
+    applySubscription: w.applySubscription,
   });
 }

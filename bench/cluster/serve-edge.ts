@@ -30,6 +30,7 @@ const cluster = await createCluster({
   bus,
   startIngest: () => Promise.resolve(),
   stopIngest: () => Promise.resolve(),
+  applySubscription: () => undefined,
 });
 await cluster.start();
 

@@ -2,13 +2,14 @@
 // it reads the feed and publishes each committed change to the KILLS stream; every node applies
 // the stream to its own SQLite window and serves clients from it. Loaded only when a NATS URL is
 // configured (app.ts imports this module dynamically), so single-process mode pays nothing.
-import type { ComponentHealth, CursorStore, KillBus } from '../core/ports.js';
+import type { ComponentHealth, CursorStore, KillBus, SubscriptionChange } from '../core/ports.js';
 import type { Logger } from '../telemetry/index.js';
 import { openClusterNats, type ClusterNats } from './nats.js';
 import { createLeaderLease, type LeaderLease } from './lease.js';
 import { createKillPublisher, publishedCursors, type KillPublisher } from './publisher.js';
 import { createReplicaSink, type ReplicaSink, type ReplicaStore } from './replica.js';
 import { createEdgeConsumer, type EdgeConsumer } from './edge.js';
+import { createSubscriptionSync } from './subscriptions.js';
 import { namesChange, type ReplicatedKill } from './codec.js';
 
 export type ClusterRole = 'all' | 'ingest' | 'edge';
@@ -41,6 +42,8 @@ export interface ClusterDeps {
   /** Start reading the feed (this node became the leader) / stop it (lost or released the lease). */
   startIngest(): Promise<void>;
   stopIngest(): Promise<void>;
+  /** A webhook subscription changed on another node. */
+  applySubscription(change: SubscriptionChange): void;
 }
 
 export interface Cluster {
@@ -48,6 +51,13 @@ export interface Cluster {
   start(): Promise<void>;
   stop(): Promise<void>;
   isLeader(): boolean;
+  /**
+   * Whether kills stored now should enter this node's webhook outbox: only the leader's own
+   * ingest, never a batch applied from the stream, so a kill is delivered once per cluster.
+   */
+  ownsWebhookDeliveries(): boolean;
+  /** A local webhook subscription change, shared with every node. */
+  shareSubscription(change: SubscriptionChange): void;
   /** Leader: a committed ingest batch (stored or already-stored kills, replacements) and its cursor. */
   onCommitted(items: ReplicatedKill[], cursor?: { name: string; value: string }): void;
   /** Leader: names completed later for a stored kill. */
@@ -75,6 +85,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   );
   const replica: ReplicaSink = createReplicaSink(deps.store, deps.bus, `cluster.${o.stream}.seq`);
   const edge: EdgeConsumer = createEdgeConsumer(nats.js, o.stream, replica, onError);
+  const subscriptions = createSubscriptionSync(nats.webhooks, o.nodeId, onError);
   let publisher: KillPublisher | undefined;
   let lease: LeaderLease | undefined;
   let tip = 0;
@@ -122,6 +133,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   return {
     role: o.role,
     async start() {
+      await subscriptions.start(deps.applySubscription);
       await pollTip();
       edge.start();
       lease?.start();
@@ -133,6 +145,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
     },
     async stop() {
       clearTimeout(tipTimer);
+      subscriptions.stop();
       await lease?.stop();
       await publisher?.drain(2_000);
       publisher?.stop();
@@ -140,6 +153,8 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
       await nats.close();
     },
     isLeader: () => lease?.isLeader() ?? false,
+    ownsWebhookDeliveries: () => (lease?.isLeader() ?? false) && !replica.applying(),
+    shareSubscription: (change) => subscriptions.share(change),
     onCommitted(items, cursor) {
       publisher?.enqueue({ items, cursor });
     },

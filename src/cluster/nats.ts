@@ -33,6 +33,8 @@ export interface ClusterNats {
   readonly lease: KV;
   /** Cluster state without expiry: the feed cursor the leader has published up to. */
   readonly state: KV;
+  /** Webhook subscriptions, shared by every node. */
+  readonly webhooks: KV;
   connected(): boolean;
   streamLastSeq(): Promise<number>;
   close(): Promise<void>;
@@ -77,6 +79,7 @@ export async function openClusterNats(o: ClusterNatsOptions, onStatus: (event: s
   const kvm = new Kvm(nc);
   const lease = await kvm.create(`${o.stream}_lease`, { ttl: o.leaseMs, history: 1, replicas: o.replicas });
   const state = await kvm.create(`${o.stream}_state`, { history: 1, replicas: o.replicas });
+  const webhooks = await kvm.create(`${o.stream}_webhooks`, { history: 1, replicas: o.replicas });
   const js = jetstream(nc);
 
   return {
@@ -84,6 +87,7 @@ export async function openClusterNats(o: ClusterNatsOptions, onStatus: (event: s
     js,
     lease,
     state,
+    webhooks,
     connected: () => isConnected && !nc.isClosed(),
     async streamLastSeq() {
       const info = await jsm.streams.info(o.stream);

@@ -30,6 +30,8 @@ export interface ReplicaSink {
   appliedSeq(): number;
   /** The stream was recreated (its tip is behind what we applied): start again from its start. */
   reset(): void;
+  /** True while a batch from the stream is being written (the store's hooks ask). */
+  applying(): boolean;
   stats(): ReplicaStats;
 }
 
@@ -37,8 +39,18 @@ export function createReplicaSink(store: ReplicaStore, bus: KillBus, cursorName:
   let applied = Number(store.getCursor(cursorName) ?? 0) || 0;
   const totals = { stored: 0, skipped: 0, replaced: 0, names_updated: 0, broadcast: 0 };
   const records: KillRecord[] = [];
+  let inApply = false;
 
   function apply(items: readonly ReplicatedKill[], lastSeq: number): void {
+    inApply = true;
+    try {
+      applyRuns(items, lastSeq);
+    } finally {
+      inApply = false;
+    }
+  }
+
+  function applyRuns(items: readonly ReplicatedKill[], lastSeq: number): void {
     const cursor = [{ name: cursorName, value: String(lastSeq) }];
     // Name completions are updates of a stored row; kills and replacements go through the batch
     // writer. Runs keep the stream's order (a completion after its kill, a replacement after both).
@@ -80,6 +92,7 @@ export function createReplicaSink(store: ReplicaStore, bus: KillBus, cursorName:
   return {
     apply,
     appliedSeq: () => applied,
+    applying: () => inApply,
     reset() {
       applied = 0;
       store.setCursor(cursorName, '0');

@@ -256,6 +256,9 @@ export interface WebhookService {
   stats(): Record<string, number>;
 }
 
+/** A subscription created, changed or deleted on one node, shared with the others in a cluster. */
+export type SubscriptionChange = { kind: 'put'; row: WebhookRow } | { kind: 'delete'; id: string };
+
 /** A webhook subscription row (store ↔ fanout/webhooks). */
 export interface WebhookRow {
   id: string;
@@ -293,6 +296,10 @@ export interface OutboxSummary {
 export interface WebhookStore {
   subscriptions(): WebhookRow[];
   insertSubscription(row: WebhookRow): void;
+  /** Insert or replace one subscription (a cluster peer's change). */
+  upsertSubscription(row: WebhookRow): void;
+  /** Delete one subscription and its pending deliveries; false when absent. */
+  deleteSubscription(id: string): boolean;
   /** Deletes the subscriber's subscriptions and their pending deliveries; returns their ids. */
   deleteSubscriber(subscriberId: string): string[];
   setState(id: string, enabled: boolean, consecutiveFailures: number, nowMs: number): boolean;

@@ -139,7 +139,7 @@ test('/status has an sse section with real figures', async () => {
   const c = new Collector(`${base}/api/v1/kills/stream`);
   await c.opened();
   const r = (await (await fetch(`${base}/status`)).json()) as { metrics?: Record<string, Record<string, unknown>>; sse?: Record<string, unknown> };
-  const sse = (r.metrics?.sse ?? r.sse) as Record<string, number>;
+  const sse = (r.metrics?.sse ?? r.sse) as { connections: number; opened: number };
   assert.ok(sse, 'sse section');
   assert.ok(sse.connections >= 1);
   assert.ok(sse.opened >= 1);
