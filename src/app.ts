@@ -12,7 +12,7 @@ import { createBus, createFanout, type Fanout } from './fanout/index.js';
 import { createSseHub, createWebhooks } from './fanout/index.js';
 import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
-import { createCacheWriter, type CacheWrite } from './enrich/index.js';
+import { createCacheWriter, createSharedLimits } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
 import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
@@ -29,6 +29,8 @@ export interface AppOptions {
   http?: boolean;
   /** Delays before re-pushing an entry whose killmail ESI would not serve (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching an R2Z2 entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Store backlog that pauses the feed while writes fail (tests lower it). */
   pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
@@ -85,7 +87,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   // A restarted --source sim numbers its feed after the stored cursor, where the reader resumes.
   const simCursor = Number(store.cursors.getCursor(R2Z2_CURSOR) ?? Number.NaN);
   if (sim !== undefined && Number.isSafeInteger(simCursor)) sim.resumeAfter(simCursor);
-  const pipeline = createPipeline({ config, logger, counters });
+  // One ESI limit state for every worker: ESI's limits are per IP, not per thread.
+  const pipeline = createPipeline({ config, logger, counters, esiLimits: createSharedLimits() });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
   const sseLatency = new LatencyHistogram();
@@ -103,7 +106,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const cacheWriter = createCacheWriter(store.connection);
   pipeline.onCacheWrites((writes) => {
     try {
-      cacheWriter.apply(writes as CacheWrite[]);
+      cacheWriter.apply(writes);
     } catch (err) {
       counters.inc('enrich.cache_write_errors');
       logger.warn({ err, rows: writes.length }, 'cache rows not saved; workers keep them in memory');
@@ -124,8 +127,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       replicate: (items, cursor) => cluster?.onCommitted(items, cursor),
       replicateNames: (id, json, enriched) => cluster?.onNamesCompleted(id, json, enriched),
     }),
+    ...(opts.refetchDelaysMs !== undefined && { refetchDelaysMs: opts.refetchDelaysMs }),
   });
-  pipeline.onResults(results.onOutcomes);
+  pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
   // The feed pushes through the result sink's gate: paused while the store holds a backlog.
   const feedSink = results.gate(pipeline);
@@ -182,7 +186,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     ...(cluster && { cluster: cluster.stats() }),
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
-    ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
+    ingest: { state: results.state(), ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },

@@ -115,7 +115,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
             return;
           }
           listenSocket = socket;
-          resolve(uWS.us_socket_local_port(socket as unknown as Parameters<typeof uWS.us_socket_local_port>[0]));
+          resolve(uWS.us_socket_local_port(socket));
         });
       });
       opts.logger.info({ host, port: boundPort }, 'http listening');

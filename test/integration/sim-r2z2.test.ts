@@ -67,7 +67,7 @@ test('a consumer polling from sequence.json sees each entry once while the timer
     if (r.status === 404) {
       await r.arrayBuffer();
       await new Promise<void>((resolve) => {
-        const off = sim.onPublish(() => (off(), resolve()));
+        const off = sim.onPublish(() => { off(); resolve(); });
       });
       continue;
     }

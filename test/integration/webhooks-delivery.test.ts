@@ -91,7 +91,7 @@ test('no secret: no signature header; character subscriptions match victims and 
   live.close();
 });
 
-test('10 failed POSTs in a row disable the subscription; the enable route resumes delivery', async () => {
+test('10 failed deliveries in a row disable the subscription; the enable route resumes delivery', async () => {
   const id = await subscribe({ subscriber_id: 'dead', callback_url: receiver.url('/dead'), system_ids: ALL_SYSTEMS });
   let alive = false;
   receiver.respond = (path) => (path === '/dead' && !alive ? 503 : 200);
@@ -102,11 +102,12 @@ test('10 failed POSTs in a row disable the subscription; the enable route resume
   const sub = await listed(id);
   assert.equal(sub.enabled, false, 'disabled');
   assert.equal(sub.consecutive_failures, 10);
+  // A delivery attempt POSTs each system of the batch at once: at least 10 POSTs, all failed.
   const failedPosts = receiver.requests.filter((r) => r.path === '/dead').length;
-  assert.equal(failedPosts, 10, 'no POST after it was disabled');
+  assert.ok(failedPosts >= 10, `${failedPosts} failed POSTs`);
   await publish(app, 3); // not queued for a disabled subscription
   await sleep(500);
-  assert.equal(receiver.requests.filter((r) => r.path === '/dead').length, 10);
+  assert.equal(receiver.requests.filter((r) => r.path === '/dead').length, failedPosts, 'no POST after it was disabled');
   alive = true;
   const r = await fetch(`${base}/api/v1/subscriptions/${id}/enable`, { method: 'POST' });
   assert.equal(r.status, 200);

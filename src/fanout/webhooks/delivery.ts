@@ -1,9 +1,10 @@
 // Drains the webhook outbox: per subscription, up to 50 kills once the oldest has waited the
 // batch window (or at once when 50 are waiting), one POST per system among them (the payload
-// carries one system_id), signed when the subscription has a secret. A failed POST is retried
-// after each configured delay, then its kills are dropped and counted; 10 failed POSTs in a row
-// disable the subscription until it is re-enabled. One cycle per subscription at a time and at
-// most `maxPerHost` per receiver host, so a dead receiver only holds its own slots.
+// carries one system_id, all sent at once), signed when the subscription has a secret. A failed
+// POST's kills are retried after each configured delay, then dropped and counted; 10 failed
+// deliveries (cycles) in a row disable the subscription until it is re-enabled. One cycle per
+// subscription at a time and at most `maxPerHost` per receiver host, so a dead receiver only
+// holds its own slots.
 import { createHmac } from 'node:crypto';
 import type { OutboxRow, WebhookRow, WebhookStore } from '../../core/ports.js';
 import type { Counters, Logger } from '../../telemetry/index.js';
@@ -129,8 +130,8 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     return `{"type":"killmail_update","system_id":${systemId},"kills":[${kills.join(',')}],"timestamp":"${new Date(d.nowMs()).toISOString()}"}`;
   }
 
-  /** POST one system's kills; false when the receiver failed (the rows are rescheduled). */
-  async function send(s: SubState, systemId: number, group: readonly OutboxRow[]): Promise<boolean> {
+  /** POST one system's kills; on success the rows are deleted, else returned with the error. */
+  async function send(s: SubState, systemId: number, group: readonly OutboxRow[]): Promise<{ failed: OutboxRow[]; error: string }> {
     const kills: string[] = [];
     const rows: OutboxRow[] = [];
     const missing: number[] = [];
@@ -146,7 +147,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       store.delivered(missing);
       totals.kills_missing += missing.length;
     }
-    if (rows.length === 0) return true;
+    if (rows.length === 0) return { failed: [], error: '' };
     const text = body(systemId, kills);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
@@ -163,9 +164,9 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       if (err instanceof SsrfError) totals.ssrf_refused++;
       error = err instanceof Error ? err.message : String(err);
     }
-    if (error === '') succeeded(s, rows.map((r) => r.id));
-    else failed(s, rows, error);
-    return error === '';
+    if (error !== '') return { failed: rows, error };
+    succeeded(s, rows.map((r) => r.id));
+    return { failed: [], error: '' };
   }
 
   async function cycle(s: SubState, now: number): Promise<void> {
@@ -177,16 +178,12 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       if (list) list.push(r);
       else bySystem.set(r.systemId, [r]);
     }
-    const groups = [...bySystem];
-    for (let i = 0; i < groups.length; i++) {
-      if (stopped || !s.row.enabled) break;
-      const [systemId, group] = groups[i]!;
-      if (await send(s, systemId, group)) continue;
-      // The receiver is failing: the rest of this cycle waits for the same retry instead of
-      // being sent now, so one bad moment counts as one failure, not one per system.
-      reschedule(groups.slice(i + 1).flatMap(([, g]) => g));
-      break;
-    }
+    // The POSTs of one cycle go out together; the pooled Agent keeps at most `maxPerHost`
+    // connections per receiver, so the rest queue there. Failed POSTs of one cycle count as one
+    // failure: one bad moment of a receiver, not one per system.
+    const results = await Promise.all([...bySystem].map(([systemId, group]) => send(s, systemId, group)));
+    const failedRows = results.flatMap((r) => r.failed);
+    if (failedRows.length > 0) failed(s, failedRows, results.find((r) => r.error !== '')?.error ?? '');
   }
 
   function launch(s: SubState, now: number): void {
