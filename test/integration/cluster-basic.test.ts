@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Channel } from 'phoenix';
 import type { App } from '../../src/app.js';
 import { SYSTEMS } from '../../src/sim/index.js';
-import { generatedIds, startApp, startSim, tempDir, waitFor } from '../fixtures/ingest-harness.js';
+import { feedPositioned, generatedIds, startApp, startSim, tempDir, waitFor } from '../fixtures/ingest-harness.js';
 import { NATS_BIN, startNats } from '../fixtures/cluster-harness.js';
 import { phoenixSocket } from './ws-harness.js';
 
@@ -52,6 +52,7 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   const edgeA = await node('edge', 'edge-a');
   const edgeB = await node('edge', 'edge-b');
   await waitFor(() => ingest.cluster?.isLeader() === true, 10_000, () => `the ingest node to lead (${JSON.stringify(ingest.cluster?.stats())})`);
+  await feedPositioned(ingest);
   const a = await firehose(edgeA);
   const b = await firehose(edgeB);
   t.after(() => (a.close(), b.close()));

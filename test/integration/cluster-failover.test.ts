@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { App } from '../../src/app.js';
-import { generatedIds, openDbView, spawnCli, startApp, startSim, tempDir, waitFor, type CliChild } from '../fixtures/ingest-harness.js';
+import { feedPositioned, generatedIds, openDbView, spawnCli, startApp, startSim, tempDir, waitFor, type CliChild } from '../fixtures/ingest-harness.js';
 import { NATS_BIN, freePort, startNats } from '../fixtures/cluster-harness.js';
 import { phoenixSocket } from './ws-harness.js';
 
@@ -39,6 +39,15 @@ async function clusterStatus(port: number): Promise<Record<string, unknown> | un
   }
 }
 
+async function feedSeq(port: number): Promise<number> {
+  try {
+    const body = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { metrics?: { feed?: { seq?: number } } };
+    return body.metrics?.feed?.seq ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
 async function waitServing(n: Node): Promise<void> {
   for (let i = 0; i < 300; i++) {
     if ((await clusterStatus(n.port)) !== undefined) return;
@@ -47,10 +56,11 @@ async function waitServing(n: Node): Promise<void> {
   throw new Error(`node never served /status: ${n.proc.stderr()}`);
 }
 
+/** The node whose feed is reading: leading, and positioned (entries published before that are skipped, as live). */
 async function waitLeader(nodes: Node[], timeoutMs: number): Promise<Node> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    for (const n of nodes) if ((await clusterStatus(n.port))?.leader === true) return n;
+    for (const n of nodes) if ((await clusterStatus(n.port))?.leader === true && (await feedSeq(n.port)) >= 0) return n;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('no leader elected');
@@ -88,7 +98,7 @@ test('kill -9 of the ingest leader: the standby takes over; the edge stores ever
   sim.publish(30);
   const view = openDbView(join(dir, 'edge.db'));
   t.after(() => view.close());
-  await waitFor(() => view.counts().total >= 10, 30_000, () => `10 kills on the edge (have ${view.counts().total}; leader stderr: ${leader.proc.stderr()})`);
+  await waitFor(() => view.counts().total >= 10, 30_000, () => `10 kills on the edge (have ${view.counts().total}; leader log: ${leader.proc.stdout().slice(-2000)})`);
   leader.proc.child.kill('SIGKILL');
   await leader.proc.exited;
   const killedAt = Date.now();
@@ -112,7 +122,9 @@ test('kill -9 of an edge: restarted, it catches up from its committed stream pos
   const sim = await startSim(t);
   sim.publish(1);
   const dir = tempDir(t);
-  await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: join(dir, 'ingest.db'), workers: 1, natsUrl: nats.url, role: 'ingest', nodeId: 'ingest', clusterLeaseMs: LEASE_MS }, { http: true });
+  const ingest = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: join(dir, 'ingest.db'), workers: 1, natsUrl: nats.url, role: 'ingest', nodeId: 'ingest', clusterLeaseMs: LEASE_MS }, { http: true });
+  await waitFor(() => ingest.cluster?.isLeader() === true, 15_000, () => 'the ingest node to lead');
+  await feedPositioned(ingest);
   const edgeDb = join(dir, 'edge.db');
   const first = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb);
   await waitServing(first);
@@ -153,6 +165,7 @@ test('NATS restarted under load: nodes reconnect and the edge converges on the p
   const edge = await edgeNode(t, nats.url, join(dir, 'edge.db'));
   const seen = await firehoseIds(t, edge.port());
   await waitFor(() => ingest.cluster?.isLeader() === true, 15_000, () => 'the ingest node to lead');
+  await feedPositioned(ingest);
   let published = 1;
   const load = setInterval(() => (published += sim.publish(2)), 50);
   t.after(() => clearInterval(load));

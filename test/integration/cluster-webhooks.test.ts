@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { App } from '../../src/app.js';
 import { SYSTEMS } from '../../src/sim/index.js';
-import { generatedIds, startApp, startSim, tempDir, waitFor } from '../fixtures/ingest-harness.js';
+import { feedPositioned, generatedIds, startApp, startSim, tempDir, waitFor } from '../fixtures/ingest-harness.js';
 import { NATS_BIN, startNats } from '../fixtures/cluster-harness.js';
 import { Receiver } from './webhook-receiver.js';
 
@@ -29,6 +29,7 @@ test('a webhook subscriber receives each kill once with two edges running', { sk
   const edgeA = await startApp(t, { ...shared, source: 'none', db: join(dir, 'a.db'), role: 'edge', nodeId: 'edge-a' }, { http: true });
   const edgeB = await startApp(t, { ...shared, source: 'none', db: join(dir, 'b.db'), role: 'edge', nodeId: 'edge-b' }, { http: true });
   await waitFor(() => ingest.cluster?.isLeader() === true, 10_000, () => 'a leader');
+  await feedPositioned(ingest);
 
   const body = { subscriber_id: 'cluster-map', callback_url: receiver.url('/hook'), system_ids: [...new Set(SYSTEMS.map((s) => s.id))] };
   const created = await fetch(`http://127.0.0.1:${edgeA.port()}/api/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
