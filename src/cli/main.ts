@@ -35,6 +35,10 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`wkills: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  if (hasCode(err, 'ERR_DB_IN_USE')) {
+    process.stderr.write(`wkills: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`wkills: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

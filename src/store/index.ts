@@ -9,10 +9,12 @@ import { createKillReader } from './reader.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+import { claimServe } from './serve-marker.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { servingPid } from './serve-marker.js';
 export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
@@ -38,6 +40,14 @@ export interface StoreOptions {
    * databases only). When false, the writer checkpoints every walAutocheckpointPages itself.
    */
   checkpointThread?: boolean;
+  /**
+   * Lock wait once the store is open, ms (the busy_timeout of both connections; opening and
+   * migrating use tuning.busyTimeoutMs). Short, because the wait blocks the event loop: a write
+   * that meets another process's lock fails fast and the result sink retries it on a timer.
+   */
+  lockWaitMs?: number;
+  /** Mark the file as served (`<db>.serving`) while started, so `wkills db vacuum` refuses. */
+  serving?: boolean;
 }
 
 // With the checkpoint thread on, the writer's own autocheckpoint only fires if the thread
@@ -96,6 +106,10 @@ export function openStore(opts: StoreOptions): Store {
     ...opts.tuning,
   };
   const opened = openDatabase(opts.path, (db) => void migrate(db), tuning);
+  if (opts.lockWaitMs !== undefined) {
+    opened.writer.pragma(`busy_timeout = ${opts.lockWaitMs}`);
+    if (opened.reader !== opened.writer) opened.reader.pragma(`busy_timeout = ${opts.lockWaitMs}`);
+  }
   const writerOpts = {
     ...(opts.nowMs !== undefined && { nowMs: opts.nowMs }),
     ...(opts.counters !== undefined && { counters: opts.counters }),
@@ -109,7 +123,7 @@ export function openStore(opts: StoreOptions): Store {
     db: opened.writer,
     characters,
     retentionHours: opts.retentionHours,
-    busyTimeoutMs: tuning.busyTimeoutMs,
+    busyTimeoutMs: opts.lockWaitMs ?? tuning.busyTimeoutMs,
     lastWriteAtMs: writer.lastWriteAtMs,
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
@@ -121,9 +135,11 @@ export function openStore(opts: StoreOptions): Store {
   });
   let closed = false;
   let checkpointer: Checkpointer | undefined;
+  let unmark: (() => void) | undefined;
   const close = (): void => {
     if (closed) return;
     closed = true;
+    unmark?.();
     // The thread closes its own connection on 'stop'; the writer's final TRUNCATE waits for it.
     void checkpointer?.stop();
     opened.close();
@@ -138,6 +154,7 @@ export function openStore(opts: StoreOptions): Store {
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();
+      if (opts.serving === true && unmark === undefined) unmark = claimServe(opened.path);
       if (threaded && checkpointer === undefined) {
         checkpointer = startCheckpointer({
           path: opened.path,
