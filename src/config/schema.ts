@@ -51,6 +51,7 @@ export const SCHEMA = {
   wsReplyListMax: { type: 'int', default: 1000, min: 10, max: 50_000, doc: 'ids per list in WebSocket replies; longer lists are paged with get_subscriptions' },
   wsEventsPerSecond: { type: 'number', default: 20, min: 0.1, max: 100_000, doc: 'inbound WebSocket frames per second per socket (sustained) before it is closed 1008' },
   dbLockWaitMs: { type: 'int', default: 50, min: 0, max: 10_000, doc: 'longest the server waits for another process\'s database lock before retrying on a timer, ms (the wait blocks the event loop)' },
+  publicUrl: { type: 'string', default: '', allowEmpty: true, doc: 'public base URL (https://kills.example.com) advertised by GET /websocket instead of the request Host' },
   wsEventBurst: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'inbound WebSocket frames a socket may send at once (token bucket size)' },
 } as const satisfies Record<string, KeySpec>;
 

@@ -11,6 +11,7 @@ import type { CloseReason, SocketState } from './state.js';
 
 // RFC 6455 1008 (policy violation): what a client sees when we drop it as a slow consumer.
 export const CLOSE_POLICY = 1008;
+export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TOO_BIG = 1009;
 

@@ -7,7 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
-import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
 import { TokenBucket } from './budget.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
@@ -101,7 +101,8 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc('ws.bad_frame.too_large');
     return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
   }
-  if (state.budget && !state.budget.take(performance.now())) {
+  state.lastFrameAtMs = performance.now();
+  if (state.budget && !state.budget.take(state.lastFrameAtMs)) {
     ctx.counters.inc('ws.rate_limited');
     const c = ctx.config;
     return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: more than ${c.wsEventsPerSecond} frames/s (burst ${c.wsEventBurst})`);
@@ -163,14 +164,26 @@ function onClose(ctx: HubContext, ws: WebSocket<SocketState>, code: number, mess
   ctx.registry.sockets.delete(state);
 }
 
+/** Close sockets that sent nothing for the idle timeout: 1000 with a reason, counted idle_timeout. */
+function sweepIdle(ctx: HubContext): void {
+  const cutoff = performance.now() - ctx.config.wsIdleTimeoutSeconds * 1000;
+  let idle: SocketState[] | undefined;
+  for (const state of ctx.registry.sockets) if (state.lastFrameAtMs < cutoff) (idle ??= []).push(state);
+  // Closed after the loop: the close handler edits the set being iterated.
+  if (idle) for (const state of idle) endSocket(state, CLOSE_NORMAL, 'idle_timeout', `idle_timeout: no frame for ${ctx.config.wsIdleTimeoutSeconds} s (send heartbeats)`);
+}
+
 function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
   const c = ctx.config;
   return {
     compression: uWS.DISABLED,
-    idleTimeout: c.wsIdleTimeoutSeconds,
-    // Twice the protocol cap: frames between the two get a 1009 close with a reason from us;
-    // beyond it uWS aborts the socket itself (1006, counted as too_large).
-    maxPayloadLength: c.wsMaxPayloadBytes * 2,
+    // Our sweep (sweepIdle) closes idle sockets 1000 with a reason; uWS's own timeout, which drops
+    // the TCP connection (the client sees 1006), is only the backstop behind it.
+    idleTimeout: Math.min(960, c.wsIdleTimeoutSeconds + 8),
+    // Above the protocol cap: frames between the two get a 1009 close with a reason from us;
+    // beyond it uWS aborts the socket itself (1006, counted as too_large). The margin is held
+    // only while such a frame arrives.
+    maxPayloadLength: Math.max(c.wsMaxPayloadBytes * 2, 1024 * 1024),
     // Our own check (context.ts checkBackpressure) closes at wsMaxBackpressureBytes with a reason;
     // uWS's limit is the hard ceiling above it should one frame jump past ours.
     maxBackpressure: c.wsMaxBackpressureBytes * 2,
@@ -181,7 +194,8 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
     open: (ws) => {
       const state = ws.getUserData();
       state.ws = ws;
-      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, performance.now());
+      state.lastFrameAtMs = performance.now();
+      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, state.lastFrameAtMs);
       ctx.registry.sockets.add(state);
       ctx.registry.connectionsTotal++;
       ctx.counters.inc('ws.connections_opened');
@@ -207,6 +221,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
   const startedAtMs = ctx.nowMs();
   let unsubscribe: (() => void) | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
   return {
     attach(app) {
       ctx.app = app;
@@ -217,11 +232,14 @@ export function createFanout(opts: FanoutOptions): Fanout {
       unsubscribe = opts.bus.subscribe((kills) => broadcaster.onKills(kills));
       pruneTimer = setInterval(() => broadcaster.prune(), 10_000);
       pruneTimer.unref();
+      idleTimer = setInterval(() => sweepIdle(ctx), Math.min(2000, opts.config.wsIdleTimeoutSeconds * 250));
+      idleTimer.unref();
     },
     stop() {
       unsubscribe?.();
       unsubscribe = undefined;
       if (pruneTimer) clearInterval(pruneTimer);
+      if (idleTimer) clearInterval(idleTimer);
       broadcaster.stop();
       for (const state of [...ctx.registry.sockets]) endSocket(state, CLOSE_GOING_AWAY, 'server_shutdown', 'server_shutdown');
     },

@@ -10,6 +10,7 @@ import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
 import { claimServe } from './serve-marker.js';
+import { createWriteProbe } from './write-probe.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
@@ -136,6 +137,7 @@ export function openStore(opts: StoreOptions): Store {
   let closed = false;
   let checkpointer: Checkpointer | undefined;
   let unmark: (() => void) | undefined;
+  const probe = createWriteProbe(opened.path);
   const close = (): void => {
     if (closed) return;
     closed = true;
@@ -177,7 +179,11 @@ export function openStore(opts: StoreOptions): Store {
       retention: retention.stats(),
       checkpointer: checkpointer?.stats() ?? null,
     }),
-    health: () => (closed ? { healthy: false, message: 'store closed' } : writer.health()),
+    health: () => {
+      if (closed) return { healthy: false, message: 'store closed' };
+      const unwritable = probe();
+      return unwritable === null ? writer.health() : { healthy: false, message: unwritable };
+    },
     vacuum() {
       opened.writer.exec('VACUUM');
     },

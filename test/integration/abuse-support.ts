@@ -2,6 +2,7 @@
 // loop cannot hide its own stall from it), and small helpers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import net from 'node:net';
 
 export interface ProbeResult {
   count: number;
@@ -48,4 +49,25 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export function rssMb(): number {
   return Math.round(process.memoryUsage().rss / 1048576);
+}
+
+/** Send raw bytes; resolve with everything received and whether the server closed within timeoutMs. */
+export function rawExchange(port: number, data: string, timeoutMs = 3000): Promise<{ text: string; closed: boolean; ms: number }> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(data));
+    let text = '';
+    let done = false;
+    const finish = (closed: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ text, closed, ms: Math.round(performance.now() - t0) });
+    };
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+    socket.on('close', () => finish(true));
+    socket.on('error', () => finish(true));
+  });
 }
