@@ -7,6 +7,7 @@ import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { encodeMessage, encodeReply, type InMessage, type ReplyStatus } from './protocol.js';
 import type { SubscriptionRegistry } from './subscriptions.js';
+import type { ConnectionLimiter } from '../core/conn-limiter.js';
 import type { CloseReason, SocketState } from './state.js';
 
 // RFC 6455 1008 (policy violation): what a client sees when we drop it as a slow consumer.
@@ -26,6 +27,8 @@ export interface HubContext {
   app: TemplatedApp | undefined;
   /** Send buffer above which a socket is dropped as a slow consumer (config.wsMaxBackpressureBytes). */
   readonly slowConsumerBytes: number;
+  /** WebSocket caps: total (below the descriptor limit) and per client IP. */
+  readonly limiter: ConnectionLimiter;
 }
 
 /** End a socket with a close frame and a reason the close handler will count. */

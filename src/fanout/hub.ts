@@ -9,6 +9,7 @@ import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
 import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
 import { TokenBucket } from './budget.js';
+import { ConnectionLimiter } from '../core/conn-limiter.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
 import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.js';
@@ -61,10 +62,30 @@ function upgrade(ctx: HubContext, res: HttpResponse, req: HttpRequest, context: 
     res.writeStatus('400 Bad Request').end(`unsupported vsn ${JSON.stringify(query.get('vsn'))}: use 1.0.0 or 2.0.0`);
     return;
   }
-  const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const admission = ctx.limiter.admit(remote);
+  if (admission !== 'ok') return refuseUpgrade(ctx, res, admission);
+  const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const state = createSocketState(vsn, identifier, remote, ctx.nowMs());
   res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+}
+
+/** 503 at the total cap, 429 at the per-IP cap, in the REST error envelope; the connection closes. */
+function refuseUpgrade(ctx: HubContext, res: HttpResponse, admission: 'total' | 'per_ip'): void {
+  const total = admission === 'total';
+  ctx.counters.inc(`ws.upgrade_rejected.${admission}`);
+  const body = JSON.stringify({
+    error: total ? 'Too many WebSocket connections; try again later' : 'Too many WebSocket connections from this address',
+    code: total ? 'unavailable' : 'rate_limited',
+    details: total ? { max_connections: ctx.limiter.maxTotal } : { max_per_ip: ctx.limiter.maxPerIp },
+    timestamp: new Date(ctx.nowMs()).toISOString(),
+  });
+  res.cork(() => {
+    res.writeStatus(total ? '503 Service Unavailable' : '429 Too Many Requests');
+    res.writeHeader('retry-after', total ? '30' : '10');
+    res.writeHeader('content-type', 'application/json; charset=utf-8');
+    res.end(body, true);
+  });
 }
 
 function route(ctx: HubContext, state: SocketState, msg: InMessage): void {
@@ -162,6 +183,7 @@ function onClose(ctx: HubContext, ws: WebSocket<SocketState>, code: number, mess
   closeChannel(ctx, state, LOBBY_TOPIC, false);
   closeChannel(ctx, state, FIREHOSE_TOPIC, false);
   ctx.registry.sockets.delete(state);
+  ctx.limiter.release(state.remoteAddress);
 }
 
 /** Close sockets that sent nothing for the idle timeout: 1000 with a reason, counted idle_timeout. */
@@ -194,6 +216,7 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
     open: (ws) => {
       const state = ws.getUserData();
       state.ws = ws;
+      ctx.limiter.acquire(state.remoteAddress);
       state.lastFrameAtMs = performance.now();
       state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, state.lastFrameAtMs);
       ctx.registry.sockets.add(state);
@@ -216,6 +239,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     nowMs: opts.nowMs ?? Date.now,
     app: undefined,
     slowConsumerBytes: opts.config.wsMaxBackpressureBytes,
+    limiter: new ConnectionLimiter(opts.config.wsMaxConnections, opts.config.wsMaxPerIp, opts.config.fdReserve),
   };
   const broadcaster = new Broadcaster(ctx, opts.latency);
   const startedAtMs = ctx.nowMs();
