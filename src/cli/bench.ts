@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { WkError } from '../core/errors.js';
 
-const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts' } as const;
+const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', abuse: 'bench/abuse/run.ts' } as const;
 type Scenario = keyof typeof SCENARIOS;
 
 function repoRoot(): string {

@@ -8,6 +8,7 @@ import type { Counters, Logger } from '../telemetry/index.js';
 import { encodeMessage, encodeReply, type InMessage, type ReplyStatus } from './protocol.js';
 import type { SubscriptionRegistry } from './subscriptions.js';
 import type { ConnectionLimiter } from '../core/conn-limiter.js';
+import type { AddressBudgets } from './budget.js';
 import type { CloseReason, SocketState } from './state.js';
 
 // RFC 6455 1008 (policy violation): what a client sees when we drop it as a slow consumer.
@@ -29,6 +30,8 @@ export interface HubContext {
   readonly slowConsumerBytes: number;
   /** WebSocket caps: total (below the descriptor limit) and per client IP. */
   readonly limiter: ConnectionLimiter;
+  /** Inbound frame budgets per client address (budget.ts). */
+  readonly addressBudgets: AddressBudgets;
 }
 
 /** End a socket with a close frame and a reason the close handler will count. */

@@ -8,7 +8,7 @@ import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
 import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
-import { TokenBucket } from './budget.js';
+import { AddressBudgets, frameCost, TokenBucket } from './budget.js';
 import { ConnectionLimiter } from '../core/conn-limiter.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
@@ -122,11 +122,17 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc('ws.bad_frame.too_large');
     return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
   }
-  state.lastFrameAtMs = performance.now();
-  if (state.budget && !state.budget.take(state.lastFrameAtMs)) {
+  const now = (state.lastFrameAtMs = performance.now());
+  const cost = frameCost(message.byteLength);
+  if (state.budget && !state.budget.take(now, cost)) {
     ctx.counters.inc('ws.rate_limited');
     const c = ctx.config;
-    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: more than ${c.wsEventsPerSecond} frames/s (burst ${c.wsEventBurst})`);
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: socket over ${c.wsEventsPerSecond} tokens/s, burst ${c.wsEventBurst} (1 per frame + 1 per KiB)`);
+  }
+  if (!ctx.addressBudgets.take(state.remoteAddress, now, cost)) {
+    ctx.counters.inc('ws.rate_limited_address');
+    const c = ctx.config;
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: address over ${c.wsIpEventsPerSecond} tokens/s, burst ${c.wsIpEventBurst} (1 per frame + 1 per KiB)`);
   }
   const decoded = isBinary ? decodeBinary(new Uint8Array(message), state.vsn) : decodeText(Buffer.from(message).toString('utf8'));
   if (!decoded.ok) {
@@ -184,11 +190,14 @@ function onClose(ctx: HubContext, ws: WebSocket<SocketState>, code: number, mess
   closeChannel(ctx, state, FIREHOSE_TOPIC, false);
   ctx.registry.sockets.delete(state);
   ctx.limiter.release(state.remoteAddress);
+  ctx.addressBudgets.close(state.remoteAddress);
 }
 
 /** Close sockets that sent nothing for the idle timeout: 1000 with a reason, counted idle_timeout. */
 function sweepIdle(ctx: HubContext): void {
-  const cutoff = performance.now() - ctx.config.wsIdleTimeoutSeconds * 1000;
+  const now = performance.now();
+  ctx.addressBudgets.prune(now);
+  const cutoff = now - ctx.config.wsIdleTimeoutSeconds * 1000;
   let idle: SocketState[] | undefined;
   for (const state of ctx.registry.sockets) if (state.lastFrameAtMs < cutoff) (idle ??= []).push(state);
   // Closed after the loop: the close handler edits the set being iterated.
@@ -217,6 +226,7 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
       const state = ws.getUserData();
       state.ws = ws;
       ctx.limiter.acquire(state.remoteAddress);
+      ctx.addressBudgets.open(state.remoteAddress, performance.now());
       state.lastFrameAtMs = performance.now();
       state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, state.lastFrameAtMs);
       ctx.registry.sockets.add(state);
@@ -239,6 +249,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     nowMs: opts.nowMs ?? Date.now,
     app: undefined,
     slowConsumerBytes: opts.config.wsMaxBackpressureBytes,
+    addressBudgets: new AddressBudgets(opts.config.wsIpEventsPerSecond, opts.config.wsIpEventBurst),
     limiter: new ConnectionLimiter(opts.config.wsMaxConnections, opts.config.wsMaxPerIp, opts.config.fdReserve),
   };
   const broadcaster = new Broadcaster(ctx, opts.latency);

@@ -18,7 +18,7 @@ const payload = fc.oneof(fc.dictionary(fc.constantFrom(...FIELDS), value, { maxK
 const REASON = /^(unmatched topic|unknown_event|join crashed|[a-z_]+: .+)$/;
 
 test('channel events: every frame answered, every error a named reason, no handler crash', async (t) => {
-  const app = await startApp(t, { source: 'none', db: ':memory:', wsEventBurst: 100_000, wsEventsPerSecond: 100_000 }, { http: true });
+  const app = await startApp(t, { source: 'none', db: ':memory:', wsEventBurst: 100_000, wsEventsPerSecond: 100_000, wsIpEventBurst: 1_000_000, wsIpEventsPerSecond: 100_000 }, { http: true });
   const c = await RawClient.open(`ws://127.0.0.1:${app.port()}/socket/websocket?vsn=2.0.0`);
   t.after(() => c.close());
   const tally = new ReasonTally();
