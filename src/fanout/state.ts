@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { epochUs } from '../core/clock.js';
-import type { Vsn } from './protocol.js';
+import type { Ref, Vsn } from './protocol.js';
 import type { PreloadOptions } from './validate.js';
 import type { TokenBucket } from './budget.js';
 
@@ -12,7 +12,7 @@ export const PHOENIX_TOPIC = 'phoenix';
 
 /** A joined `killmails:lobby` channel. `systems` mirrors the socket's uWS system topics. */
 export interface LobbyChannel {
-  joinRef: string | null;
+  joinRef: Ref;
   subscriptionId: string;
   systems: Set<number>;
   characters: Set<number>;
@@ -23,7 +23,7 @@ export interface LobbyChannel {
 }
 
 export interface FirehoseChannel {
-  joinRef: string | null;
+  joinRef: Ref;
   subscriptionId: string;
   joinedAtMs: number;
 }

@@ -11,12 +11,14 @@ import { createRetention, type Retention, type RetentionStats } from './retentio
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
 import { claimServe } from './serve-marker.js';
 import { createWriteProbe } from './write-probe.js';
+import { createResumeReader, createWebhookStore } from './push.js';
+import type { ResumeReader, WebhookStore } from '../core/ports.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { servingPid } from './serve-marker.js';
-export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats } from './writer.js';
+export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
 
@@ -81,6 +83,10 @@ export interface Store {
    * on each other's locks.
    */
   readonly connection: Db;
+  /** Webhook subscriptions and outbox, on the writer connection (enqueue inside writer.onStored). */
+  readonly webhooks: WebhookStore;
+  /** SSE Last-Event-ID resume, on the read connection. */
+  readonly resume: ResumeReader;
   /** Starts retention and the WAL checkpoint thread. */
   start(): void;
   /** Stops retention (finishing its current batch) and the checkpoint thread, then closes both connections. */
@@ -125,7 +131,7 @@ export function openStore(opts: StoreOptions): Store {
     characters,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: opts.lockWaitMs ?? tuning.busyTimeoutMs,
-    lastWriteAtMs: writer.lastWriteAtMs,
+    lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
     ...(opts.retentionBatchSize !== undefined && { batchSize: opts.retentionBatchSize }),
@@ -150,9 +156,11 @@ export function openStore(opts: StoreOptions): Store {
     path: opened.path,
     writer,
     reader,
-    cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    cursors: { getCursor: (name) => writer.getCursor(name), setCursor: (name, value) => writer.setCursor(name, value) },
     retention,
     connection: opened.writer,
+    webhooks: createWebhookStore(opened.writer),
+    resume: createResumeReader(opened.reader),
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();
