@@ -36,6 +36,7 @@ test('a write lock held by another process: /ping < 1 s, /health answers, nothin
   await waitFor(() => totals(app).stored >= 21, 15_000, () => '21 kills stored');
   const base = `http://127.0.0.1:${app.port()}`;
   const probe = new PingProbe(base);
+  await probe.ready();
 
   const holder = spawn(process.execPath, ['-e', HOLDER, file, String(HOLD_MS)], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve) => holder.stdout.once('data', () => resolve()));

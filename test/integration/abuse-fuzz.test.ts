@@ -59,8 +59,8 @@ test('REST queries and bodies: 200/4xx in the envelope, never a 500', async (t) 
     const qs = new URLSearchParams(params).toString();
     const res = await fetch(`${base}${route}${encodeURIComponent(id)}${qs ? `?${qs}` : ''}`);
     const body = await res.text();
-    assert.ok([200, 400, 404, 503].includes(res.status), `${res.status} ${route}${id}?${qs}: ${body.slice(0, 200)}`);
-    if (res.status !== 200) assert.match(body, /"code":"(validation_error|bad_request|not_found|unavailable)"/);
+    assert.ok([200, 400, 404, 429, 503].includes(res.status), `${res.status} ${route}${id}?${qs}: ${body.slice(0, 200)}`);
+    if (res.status !== 200) assert.match(body, /"code":"(validation_error|bad_request|not_found|rate_limited|unavailable)"/);
     tally.add(String(res.status));
   }), 1000);
   const bodyArb = fc.oneof(fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.string({ maxLength: 60 }),

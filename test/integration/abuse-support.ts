@@ -17,6 +17,9 @@ const url = process.argv[1], every = Number(process.argv[2]);
 const lat = []; let failures = 0; let stop = false;
 process.stdin.on('end', () => { stop = true; }); process.stdin.resume();
 (async () => {
+  // One warm-up request (undici and JIT start-up in this process are not the server's latency).
+  try { await (await fetch(url)).text(); } catch {}
+  process.stdout.write('ready\\n');
   while (!stop) {
     const t0 = performance.now();
     try { const r = await fetch(url, { signal: AbortSignal.timeout(5000) }); await r.text(); if (r.status !== 200) failures++; }
@@ -38,10 +41,15 @@ export class PingProbe {
     this.child.stdout!.on('data', (d: Buffer) => (this.out += d.toString()));
   }
 
+  /** Resolves once the prober has made its warm-up request and measures. */
+  async ready(): Promise<void> {
+    while (!this.out.includes('ready\n')) await sleep(20);
+  }
+
   async stop(): Promise<ProbeResult> {
     this.child.stdin!.end();
     await once(this.child, 'exit');
-    return JSON.parse(this.out) as ProbeResult;
+    return JSON.parse(this.out.slice(this.out.indexOf('ready\n') + 6)) as ProbeResult;
   }
 }
 
