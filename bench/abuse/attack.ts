@@ -64,8 +64,15 @@ async function wsConnections(): Promise<void> {
     const batch = Array.from({ length: 50 }, () => new Promise<void>((r) => {
       const ws = new WebSocket(`ws://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`);
       ws.on('error', () => {});
-      ws.once('open', () => (inc('accepted'), open.push(ws), r()));
-      ws.once('unexpected-response', (_q, res) => (inc(`refused_${res.statusCode}`), r()));
+      ws.once('open', () => {
+        inc('accepted');
+        open.push(ws);
+        r();
+      });
+      ws.once('unexpected-response', (_q, res) => {
+        inc(`refused_${String(res.statusCode)}`);
+        r();
+      });
       ws.once('close', () => r());
     }));
     await Promise.all(batch);

@@ -28,7 +28,7 @@ const durationS = Number(a.duration);
 async function startServer(db: string): Promise<{ child: ChildProcess; port: number }> {
   const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--source', 'none', '--db', db, '--host', '127.0.0.1', '--port', '0', '--status-interval-seconds', '0', '--log-level', 'info'];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
+  const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`server exited ${code}`)));
     lines.on('line', (l) => {

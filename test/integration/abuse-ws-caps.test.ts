@@ -16,7 +16,7 @@ function connect(port: number, localAddress = '127.0.0.1'): Promise<Outcome> {
     ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
-      res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] as string | undefined }));
+      res.on('end', () => resolve({ ok: false, status: res.statusCode ?? 0, body, retryAfter: res.headers['retry-after'] }));
     });
     ws.on('error', () => {});
   });

@@ -35,7 +35,7 @@ function mutate(value: unknown, path: readonly number[], replacement: unknown, r
   const key = keys[path[0]! % keys.length]!;
   if (remove && path.length === 1) {
     if (Array.isArray(copy)) copy.splice(Number(key), 1);
-    else delete copy[key];
+    else return Object.fromEntries(Object.entries(copy).filter(([k]) => k !== key));
     return copy;
   }
   (copy as Record<string, unknown>)[key] = mutate((copy as Record<string, unknown>)[key], path.slice(1), replacement, remove);
