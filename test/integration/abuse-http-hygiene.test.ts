@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { defer, spawnCli, startApp, tempDir } from '../fixtures/ingest-harness.js';
-import { rawExchange } from './abuse-support.js';
+import { PingProbe, rawExchange } from './abuse-support.js';
 
 const BODY = '{"system_ids":[30000142]}';
 const post = (headers: string, body = BODY): string => `POST /api/v1/kills/systems HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
@@ -47,6 +47,25 @@ test('/status is computed at most once a second and shared by its callers', asyn
   assert.ok(new Set(bodies).size <= 2, `${new Set(bodies).size} distinct /status bodies within a second`);
   await new Promise((r) => setTimeout(r, 1100));
   assert.notEqual(await (await fetch(`${base}/status`)).text(), bodies[0]);
+});
+
+test('50 clients polling /status back to back: /ping (another process) stays within 1 s', async (t) => {
+  const app = await startApp(t, { source: 'none', db: ':memory:' }, { http: true });
+  const base = `http://127.0.0.1:${app.port()}`;
+  const probe = new PingProbe(base);
+  await probe.ready();
+  const until = Date.now() + 3000;
+  let polls = 0;
+  await Promise.all(Array.from({ length: 50 }, async () => {
+    while (Date.now() < until) {
+      await (await fetch(`${base}/status`)).arrayBuffer();
+      polls++;
+    }
+  }));
+  const ping = await probe.stop();
+  t.diagnostic(`${polls} /status answers in 3 s; /ping max ${ping.maxMs} ms, p50 ${ping.p50Ms} ms`);
+  assert.equal(ping.failures, 0);
+  assert.ok(ping.maxMs < 1000, `/ping max ${ping.maxMs} ms`);
 });
 
 test('/websocket advertises --public-url, not the request Host', async (t) => {
