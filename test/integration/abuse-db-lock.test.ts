@@ -44,15 +44,14 @@ test('a write lock held by another process: /ping < 1 s, /health answers, nothin
   const t0 = Date.now();
   let published = 21;
   while (Date.now() - t0 < HOLD_MS + 1000) {
-    sim.publish(3);
-    published += 3;
+    published += sim.publish(3);
     const h = await fetch(`${base}/health`, { signal: AbortSignal.timeout(2000) });
     healthStatuses.push(h.status);
     await h.text();
     await sleep(400);
   }
   await new Promise<void>((resolve) => (holder.exitCode !== null ? resolve() : holder.once('exit', () => resolve())));
-  await waitFor(() => totals(app).stored >= published, 40_000, () => `${published} stored (have ${JSON.stringify(totals(app))})`);
+  await waitFor(() => totals(app).stored >= published, 40_000, () => `${published} stored (have ${JSON.stringify(totals(app))}; feed ${JSON.stringify(app.feed?.stats())}; sim ${JSON.stringify(sim.stats()).slice(0, 400)})`);
   const ping = await probe.stop();
   t.diagnostic(`/ping max ${ping.maxMs} ms over ${ping.count}; /health statuses ${[...new Set(healthStatuses)].join(',')}; store errors ${app.counters.get('ingest.store_errors')}`);
   assert.equal(ping.failures, 0);
