@@ -79,7 +79,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let store: Store;
   try {
-    store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters });
+    store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters, lockWaitMs: config.dbLockWaitMs, serving: true });
   } catch (err) {
     await sim?.stop(); // a bad --db path must not leave the simulator listening
     throw err;

@@ -37,8 +37,8 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`wkills: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  if (hasCode(err, 'ERR_SDE_IMPORT')) {
-    // The operator's input is wrong, not the program: the message says what to fix.
+  if (hasCode(err, 'ERR_SDE_IMPORT') || hasCode(err, 'ERR_DB_IN_USE')) {
+    // The operator's input (or timing) is wrong, not the program: the message says what to fix.
     process.stderr.write(`wkills: ${(err as Error).message}\n`);
     process.exit(1);
   }

@@ -73,8 +73,15 @@ export const SCHEMA = {
   webhookTimeoutMs: { type: 'int', default: 10_000, min: 100, max: 120_000, doc: 'webhook request timeout' },
   webhookMaxPerHost: { type: 'int', default: 4, min: 1, max: 1000, doc: 'concurrent webhook POSTs per receiver host' },
   wsReplyListMax: { type: 'int', default: 1000, min: 10, max: 50_000, doc: 'ids per list in WebSocket replies; longer lists are paged with get_subscriptions' },
-  wsEventsPerSecond: { type: 'number', default: 20, min: 0.1, max: 100_000, doc: 'inbound WebSocket frames per second per socket (sustained) before it is closed 1008' },
-  wsEventBurst: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'inbound WebSocket frames a socket may send at once (token bucket size)' },
+  wsEventsPerSecond: { type: 'number', default: 50, min: 0.1, max: 1_000_000, doc: 'inbound WebSocket budget per socket, tokens per second (a frame costs 1 + 1 per KiB); over it the socket is closed 1008' },
+  wsEventBurst: { type: 'int', default: 1000, min: 1, max: 10_000_000, doc: 'inbound WebSocket budget per socket: tokens available at once (a frame costs 1 + 1 per KiB)' },
+  wsIpEventsPerSecond: { type: 'number', default: 200, min: 0.1, max: 1_000_000, doc: 'inbound WebSocket budget shared by the sockets of one client IP, tokens per second' },
+  wsIpEventBurst: { type: 'int', default: 2000, min: 1, max: 10_000_000, doc: 'inbound WebSocket budget shared by the sockets of one client IP: tokens available at once' },
+  wsMaxConnections: { type: 'int', default: 10_000, min: 1, max: 1_000_000, doc: 'WebSocket connections in total (also held below the descriptor limit minus fdReserve); beyond, upgrades get 503' },
+  wsMaxPerIp: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'WebSocket connections per client IP; beyond, upgrades get 429' },
+  fdReserve: { type: 'int', default: 512, min: 0, max: 1_000_000, doc: 'file descriptors kept free for REST, /health and the database when capping connections' },
+  dbLockWaitMs: { type: 'int', default: 50, min: 0, max: 10_000, doc: 'longest the server waits for another process\'s database lock before retrying on a timer, ms (the wait blocks the event loop)' },
+  publicUrl: { type: 'string', default: '', allowEmpty: true, doc: 'public base URL (https://kills.example.com) advertised by GET /websocket instead of the request Host' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

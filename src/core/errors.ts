@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'ERR_ESI_RATE_LIMITED'
   | 'ERR_SDE_IMPORT'
   | 'ERR_STORE_WRITE'
-  | 'ERR_HTTP_BAD_REQUEST';
+  | 'ERR_HTTP_BAD_REQUEST'
+  | 'ERR_DB_IN_USE';
 
 export class WkError extends Error {
   readonly code: ErrorCode;

@@ -69,6 +69,8 @@ export interface SocketState {
   preload: PreloadHandle | undefined;
   /** Inbound frame budget (budget.ts), created when the socket opens. */
   budget: TokenBucket | undefined;
+  /** performance.now() of the last inbound frame (or the open): the idle sweep closes 1000 past the timeout. */
+  lastFrameAtMs: number;
 }
 
 let nextSocketId = 1;
@@ -94,6 +96,7 @@ export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddr
     closeReason: undefined,
     preload: undefined,
     budget: undefined,
+    lastFrameAtMs: 0,
   };
 }
 

@@ -286,7 +286,9 @@ class R2Z2Feed implements FeedHandle {
     }
     if (tip <= this.seq) return undefined;
     let failure: FailedFetch | undefined;
-    const next = await findOldestAvailable(this.seq + 1, tip, async (k) => {
+    // From N itself: N may have been published between its 404 and this tip read (entries appear
+    // in bursts); searching from N+1 skipped it as a gap and lost the kill.
+    const next = await findOldestAvailable(this.seq, tip, async (k) => {
       const res = await this.get(`/ephemeral/${k}.json`, this.o.maxEntryBytes, signal);
       if (res.ok || res.reason === 'too_large') return true;
       if (res.reason === 'http_404') return false;
@@ -294,6 +296,10 @@ class R2Z2Feed implements FeedHandle {
       return undefined;
     });
     if (next === undefined) return failure;
+    if (next === this.seq) {
+      this.missesOnSeq = 0;
+      return 'skipped'; // N is there now: read it at once
+    }
     this.skipTo(next);
     return 'skipped';
   }

@@ -39,10 +39,21 @@ function health(deps: OpsDeps, ctx: RequestCtx): void {
   respondJson(ctx, healthy ? 200 : 503, JSON.stringify(body));
 }
 
-function websocketInfo(deps: OpsDeps, ctx: RequestCtx, input: RouteInput): void {
+/**
+ * Scheme and host of the advertised WebSocket URL: --public-url when set (behind a proxy, the
+ * only trustworthy source); otherwise the request's Host, if well-formed, as a development aid.
+ */
+function publicOrigin(deps: OpsDeps, input: RouteInput): [string, string] {
+  const publicUrl = deps.config.publicUrl;
+  const u = publicUrl === '' ? undefined : URL.parse(publicUrl);
+  if (u) return [u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss' : 'ws', u.host + u.pathname.replace(/\/+$/, '')];
   const hostHeader = input.header('host');
   const host = HOST_OK.test(hostHeader) ? hostHeader : `localhost:${deps.port()}`;
-  const scheme = input.header('x-forwarded-proto') === 'https' ? 'wss' : 'ws';
+  return [input.header('x-forwarded-proto') === 'https' ? 'wss' : 'ws', host];
+}
+
+function websocketInfo(deps: OpsDeps, ctx: RequestCtx, input: RouteInput): void {
+  const [scheme, host] = publicOrigin(deps, input);
   const { config } = deps;
   const body = {
     websocket_url: `${scheme}://${host}/socket`,
