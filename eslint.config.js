@@ -6,12 +6,51 @@ import boundaries from 'eslint-plugin-boundaries';
 
 const ROOT = import.meta.dirname;
 
-/** The stages: one folder each under src/ (ingest, net and cluster are on their way). */
+/** The stages: one folder each under src/; they never import each other (ingest, net and cluster are on their way). */
 const STAGES = ['feeds', 'pipeline', 'enrich', 'store', 'fanout', 'ingest', 'net', 'cluster'];
-const el = (type) => ({ to: { element: { type } } });
+const BASE = ['core', 'config', 'telemetry'];
+
+const to = (...types) => ({ to: { element: { types } } });
+const from = (...types) => ({ element: { types } });
+/** Packages (node_modules) and node:* builtins. */
+const PACKAGES = { to: { module: { origin: ['external', 'core'] } } };
+const NODE_BUILTINS = { to: { module: { origin: 'core' } } };
+
+// A file belongs to the innermost folder element: src/<stage>/x.ts is that stage, src/app.ts is 'app'.
+const ELEMENTS = [
+  // TEMPORARY: src/app/ is app.ts's glue until the arch branch turns it into the src/ingest stage; the lead removes this line after merging.
+  { type: 'app-glue', pattern: 'src/app', partialMatch: false },
+  // test/fixtures/lint/src/<stage>/ files stand for that stage in test/unit/lint/boundaries.test.ts.
+  ...[...BASE, ...STAGES, 'http', 'sim', 'cli'].map((type) => ({ type, pattern: [`src/${type}`, `test/fixtures/lint/src/${type}`], partialMatch: false })),
+  { type: 'app', pattern: 'src', partialMatch: false },
+  { type: 'bench', pattern: 'bench', partialMatch: false },
+];
+/** Worker thread entry points: they load in a fresh isolate, so they may only reach pure modules. */
+const FILES = [{ category: 'worker', pattern: '**/*.worker.ts' }];
+
+/** The design's arrows (docs/ARCHITECTURE.md#stages-and-arrows); anything not listed is an error. */
+const POLICIES = [
+  { from: from('core'), allow: NODE_BUILTINS },
+  { from: from('config'), allow: [to('core'), PACKAGES] },
+  { from: from('telemetry'), allow: [to('core', 'config'), PACKAGES] },
+  { from: from(...STAGES), allow: [to(...BASE), PACKAGES] },
+  // The worker side of the pipeline runs the enricher's pure client (no main-thread state).
+  { from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/worker-*.ts' } }, allow: { to: { file: { path: '**/src/enrich/worker-enricher.ts' } } } },
+  // TEMPORARY (arch branch removes the edge): pipeline/pool.ts builds the enricher on the main thread.
+  { from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/pool.ts' } }, allow: to('enrich') },
+  { from: from('http'), allow: [to(...BASE), PACKAGES, { to: { element: { types: ['store', 'fanout'] } }, dependency: { kind: 'type' } }] },
+  { from: from('sim'), allow: [to('core'), PACKAGES] },
+  { from: from('cli'), allow: [to('app', 'config', 'telemetry', 'sim', 'bench', 'core'), PACKAGES] },
+  { from: from('app'), allow: [to(...BASE, ...STAGES, 'http', 'sim'), PACKAGES] },
+  // TEMPORARY, with the 'app-glue' element above: the lead removes both after merging the arch branch.
+  { from: from('app'), allow: to('app-glue') },
+  { from: from('app-glue'), allow: [to(...BASE, ...STAGES), PACKAGES] },
+  { from: { file: { categories: 'worker' } }, disallow: to(...BASE.filter((t) => t !== 'core'), ...STAGES.filter((t) => t !== 'pipeline' && t !== 'enrich'), 'http', 'sim', 'cli', 'app') },
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  // test/fixtures/lint/ holds deliberate violations: only test/unit/lint/ lints them (ignore: false).
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**', 'bench/results/**', 'test/fixtures/lint/**'] },
   {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.strictTypeChecked],
@@ -34,6 +73,19 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Passing a caught `unknown` on to reject() forwards an error; it does not invent one.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'test/fixtures/lint/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': ELEMENTS,
+      'boundaries/files': FILES,
+      'import/resolver': { [resolve(ROOT, 'scripts/lint/ts-resolver.cjs')]: {} },
+    },
+    rules: {
+      // checkAllOrigins: packages and node:* builtins go through the policies too (core may use builtins only).
+      'boundaries/dependencies': ['error', { default: 'disallow', checkAllOrigins: true, checkUnknownLocals: true, policies: POLICIES }],
     },
   },
   {
