@@ -1,4 +1,4 @@
-// GET /api/v1/killmail/{id} for a kill the store does not hold (SPEC §5): the zKillboard API's
+// GET /api/v1/killmail/{id} for a kill the store does not hold (docs/API.md#rest): the zKillboard API's
 // /api/killID/{id}/ (full body since 2026-06), normalised and enriched by a pipeline worker
 // through runOne — the same code path as the feeds, so the main thread still parses no
 // killmail. The result is returned, neither stored nor broadcast.

@@ -1,4 +1,4 @@
-// Late completion of names (SPEC §3.2 timeliness): a kill whose names were not all resolved
+// Late completion of names: a kill whose names were not all resolved
 // within the budget was stored and broadcast with ids; here its stored copy is completed once
 // the worker caches have the names. Attempts are spaced out (the first lookups are still in
 // flight when the kill is stored) and bounded, and the queue is capped so an ESI outage cannot

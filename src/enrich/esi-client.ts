@@ -1,6 +1,6 @@
 // The one ESI client, used by pipeline workers and the main thread alike (global fetch).
 // Every expected failure comes back as a result with a reason, never a throw, so callers can
-// count it and leave the kill with ids (SPEC §3.2, "bad input is data").
+// count it and leave the kill with ids (bad input is data).
 import { setMaxListeners } from 'node:events';
 import type { ErrorCode } from '../core/errors.js';
 import { Counters } from '../telemetry/counters.js';

@@ -1,5 +1,5 @@
 // The Phoenix WebSocket hub on uWebSockets.js: upgrade (serializer negotiation), frame decoding
-// and routing, close accounting, and the bus listener (SPEC §6).
+// and routing, close accounting, and the bus listener (docs/API.md#websocket).
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import type { KillBus, KillReader, WsStats } from '../core/ports.js';
@@ -44,7 +44,7 @@ export interface Fanout {
   subscriptions(): WsSubscriptionInfo[];
 }
 
-/** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0 (external-apis.md §5.1). */
+/** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0. */
 export function negotiateVsn(vsn: string | null): Vsn | undefined {
   if (vsn === null || vsn === '') return 1;
   if (/^1\.\d+\.\d+$/.test(vsn)) return 1;
@@ -105,7 +105,7 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc(`ws.bad_frame.${decoded.reason}`);
     return endSocket(state, decoded.closeCode, 'bad_frame', `${decoded.reason}: ${decoded.detail}`);
   }
-  // A V2 socket whose first frame is a V1 object speaks V1 (reference §3.1, the Python example).
+  // A V2 socket whose first frame is a V1 object speaks V1 (some Python clients ask for 2.0.0 and send objects).
   if (state.framesIn++ === 0 && state.vsn === 2 && decoded.msg.shape === 'object') {
     state.vsn = 1;
     ctx.counters.inc('ws.vsn_fallback_v1');

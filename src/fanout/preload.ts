@@ -1,4 +1,4 @@
-// Preload (SPEC §6): recent kills from the store for newly subscribed systems and characters,
+// Preload (docs/API.md#websocket): recent kills from the store for newly subscribed systems and characters,
 // newest first, de-duplicated per channel, sent as `killmail_update` with `preload: true` in
 // batches of `delivery_batch_size` every `delivery_interval_ms`, then `preload_complete`.
 //
@@ -9,7 +9,7 @@
 // Ordering: live kills are not held back while a preload runs. They go out as they arrive with
 // `preload: false`, so a client may see live kills between preload batches. A source is read on a
 // later tick, not at join time, so it may return a kill already sent live: the broadcaster notes
-// each live kill it sends to a preloading socket (noteLive) and take() skips it (SPEC §6 exactly
+// each live kill it sends to a preloading socket (noteLive) and take() skips it (exactly
 // once). The store writes a kill and publishes it in the same tick, so a read never sees a kill
 // that is still to be sent live.
 //

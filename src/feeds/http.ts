@@ -1,7 +1,7 @@
 // A small GET wrapper on the global fetch (undici in Node 20) for the feeds. It returns bytes,
-// never parses JSON (the main thread never parses killmails, DESIGN "The shape"), and turns
+// never parses JSON (the main thread never parses killmails: docs/ARCHITECTURE.md#hot-paths), and turns
 // every expected failure into a result with a reason instead of a throw, so the poll loops
-// can count it and carry on (SPEC §2 "bad input is data").
+// can count it and carry on (bad input is data).
 import { parseRetryAfterMs } from '../core/http-headers.js';
 
 /** Why a GET did not produce a body. Used as the counter suffix: `feed.<name>.error.<reason>`. */
@@ -54,7 +54,7 @@ export async function fetchBytes(url: string, opts: FetchOptions): Promise<Fetch
   try {
     let res: Response;
     try {
-      // redirect 'follow': RedisQ's listen.php answers 302 to object.php (external-apis §1.2).
+      // redirect 'follow': RedisQ's listen.php answers 302 to object.php.
       res = await fetch(url, {
         method: 'GET',
         headers: { 'user-agent': opts.userAgent, accept: 'application/json' },

@@ -1,6 +1,6 @@
 // Sliding-window request limiter: at most `maxPerWindow` take()s resolve within any window of
 // `windowMs`. A token bucket would allow a full bucket plus its refill inside one second (up to
-// 2x the rate); zKillboard bans per second (external-apis §2.4), so the window is strict.
+// 2x the rate); zKillboard bans per second, so the window is strict.
 import { delay } from './timing.js';
 
 export interface RateLimiter {

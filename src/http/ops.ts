@@ -1,11 +1,11 @@
-// Operations routes (SPEC §9): /ping, /health, /websocket, /websocket/status.
+// Operations routes (docs/API.md#routes): /ping, /health, /websocket, /websocket/status.
 import type { HealthCheck, ComponentHealth, WsStats } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import { isoTimestamp, respondJson, send, TEXT_TYPE, type RequestCtx } from './respond.js';
 import type { RouteInput, RouteSpec } from './route-spec.js';
 import { errorResponses, ref } from './openapi-schemas.js';
 
-/** Per-process connection capacity the design is sized for (DESIGN "Performance targets"). */
+/** Per-process connection capacity the design is sized for (docs/PERFORMANCE.md). */
 const WS_DEGRADED_CONNECTIONS = 10_000;
 const MAX_SYSTEMS = 10_000;
 const MAX_CHARACTERS = 50_000;

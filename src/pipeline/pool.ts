@@ -115,7 +115,7 @@ export class PipelinePool {
       this.opts.counters.inc('pipeline.pool_errors');
       this.opts.logger.error({ err }, 'pipeline worker pool error');
     });
-    // Fail fast when the worker file cannot load (STYLE §6 "Startup problems fail fast").
+    // Fail fast when the worker file cannot load.
     try {
       await this.pool.run({ kind: 'ping' } satisfies PipelineTask);
     } catch (err) {
