@@ -21,7 +21,11 @@ const ELEMENTS = [
   // TEMPORARY: src/app/ is app.ts's glue until the arch branch turns it into the src/ingest stage; the lead removes this line after merging.
   { type: 'app-glue', pattern: 'src/app', partialMatch: false },
   // test/fixtures/lint/src/<stage>/ files stand for that stage in test/unit/lint/boundaries.test.ts.
-  ...[...BASE, ...STAGES, 'http', 'sim', 'cli'].map((type) => ({ type, pattern: [`src/${type}`, `test/fixtures/lint/src/${type}`], partialMatch: false })),
+  ...[...BASE, ...STAGES, 'http', 'sim', 'cli'].map((type) => ({
+    type,
+    pattern: [`src/${type}`, `test/fixtures/lint/src/${type}`],
+    partialMatch: false,
+  })),
   { type: 'app', pattern: 'src', partialMatch: false },
   { type: 'bench', pattern: 'bench', partialMatch: false },
 ];
@@ -35,7 +39,10 @@ const POLICIES = [
   { from: from('telemetry'), allow: [to('core', 'config'), PACKAGES] },
   { from: from(...STAGES), allow: [to(...BASE), PACKAGES] },
   // The worker side of the pipeline runs the enricher's pure client (no main-thread state).
-  { from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/worker-*.ts' } }, allow: { to: { file: { path: '**/src/enrich/worker-enricher.ts' } } } },
+  {
+    from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/worker-*.ts' } },
+    allow: { to: { file: { path: '**/src/enrich/worker-enricher.ts' } } },
+  },
   // TEMPORARY (arch branch removes the edge): pipeline/pool.ts builds the enricher on the main thread.
   { from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/pool.ts' } }, allow: to('enrich') },
   { from: from('http'), allow: [to(...BASE), PACKAGES, { to: { element: { types: ['store', 'fanout'] } }, dependency: { kind: 'type' } }] },
@@ -45,7 +52,17 @@ const POLICIES = [
   // TEMPORARY, with the 'app-glue' element above: the lead removes both after merging the arch branch.
   { from: from('app'), allow: to('app-glue') },
   { from: from('app-glue'), allow: [to(...BASE, ...STAGES), PACKAGES] },
-  { from: { file: { categories: 'worker' } }, disallow: to(...BASE.filter((t) => t !== 'core'), ...STAGES.filter((t) => t !== 'pipeline' && t !== 'enrich'), 'http', 'sim', 'cli', 'app') },
+  {
+    from: { file: { categories: 'worker' } },
+    disallow: to(
+      ...BASE.filter((t) => t !== 'core'),
+      ...STAGES.filter((t) => t !== 'pipeline' && t !== 'enrich'),
+      'http',
+      'sim',
+      'cli',
+      'app',
+    ),
+  },
 ];
 
 export default tseslint.config(
@@ -64,7 +81,10 @@ export default tseslint.config(
       // JSON is spliced as text on the hot paths: numbers and booleans concatenate into it on purpose.
       '@typescript-eslint/restrict-plus-operands': ['error', { allowNumberAndString: true, allowBoolean: true }],
       // `_name` marks a parameter or binding kept for its position or its side effect.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // noUncheckedIndexedAccess types every indexed read `T | undefined`; hot loops assert an index proven in range.
       '@typescript-eslint/no-non-null-assertion': 'off',
       // Values that cross threads, sockets and files are checked at run time even where the static type says they cannot be wrong.

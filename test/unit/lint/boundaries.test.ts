@@ -16,7 +16,10 @@ test('eslint.config.js: boundary errors on stage-to-stage imports, none on allow
   for (const r of results) {
     const file = r.filePath.slice(r.filePath.indexOf(FIXTURES) + FIXTURES.length + 1);
     assert.equal(r.fatalErrorCount, 0, `${file} parsed: ${JSON.stringify(r.messages)}`);
-    boundary.set(file, r.messages.filter((m) => m.ruleId === 'boundaries/dependencies').map((m) => ({ line: m.line, message: m.message })));
+    boundary.set(
+      file,
+      r.messages.filter((m) => m.ruleId === 'boundaries/dependencies').map((m) => ({ line: m.line, message: m.message })),
+    );
   }
   const lines = (file: string): number[] => (boundary.get(file) ?? []).map((m) => m.line);
 

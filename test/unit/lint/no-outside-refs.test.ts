@@ -13,7 +13,18 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const SELF = 'test/unit/lint/no-outside-refs.test.ts';
 
 // Built from parts so that this file does not match itself.
-const OUTSIDE = ['..' + '/shared', 'SPEC' + '.md', 'DESIGN' + '.md', 'STYLE' + '.md', 'SPEC' + ' §', 'STYLE' + ' §', 'DESIGN' + ' "', 'reference' + '/', 'external' + '-apis', 'wanderer-kills-' + 'original'];
+const OUTSIDE = [
+  '..' + '/shared',
+  'SPEC' + '.md',
+  'DESIGN' + '.md',
+  'STYLE' + '.md',
+  'SPEC' + ' §',
+  'STYLE' + ' §',
+  'DESIGN' + ' "',
+  'reference' + '/',
+  'external' + '-apis',
+  'wanderer-kills-' + 'original',
+];
 /** Only these may appear on a line of code (not in its comment): the run-time path of the fixtures. */
 const RUNTIME_OK = ['..' + '/shared'];
 
@@ -34,7 +45,9 @@ function split(file: string, line: string): [string, string] {
 }
 
 test('no comment, doc, test or script points at a file outside the repository', () => {
-  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' }).split('\n').filter((f) => f !== '' && f !== SELF && f !== 'package-lock.json');
+  const files = execFileSync('git', ['ls-files'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter((f) => f !== '' && f !== SELF && f !== 'package-lock.json');
   const found: string[] = [];
   for (const file of files) {
     let text: string;
