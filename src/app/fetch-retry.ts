@@ -10,6 +10,7 @@ import type { IngestSink, PipelineOutcome } from '../core/ports.js';
 import type { Store } from '../store/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
+// ESI outages last seconds to minutes: three spaced tries cover them before a dead letter; MAX_HELD bounds memory meanwhile.
 const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
 const MAX_HELD = 10_000;
 

@@ -8,6 +8,7 @@ import type { KillFetcher } from '../core/ports.js';
 import type { Pipeline } from '../pipeline/index.js';
 import type { Counters } from '../telemetry/index.js';
 
+// A client waits on this request: past 15 s an answer is worth less than the 503 that frees the slot.
 const FETCH_TIMEOUT_MS = 15_000;
 // Every unknown id is an outbound zKillboard request: bounded so that clients cannot make this
 // server break zKillboard's rate rules (and get its IP banned) or fill the worker pool's queue.

@@ -10,6 +10,7 @@ import type { Pipeline } from '../pipeline/index.js';
 import type { Store } from '../store/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
+// Names usually arrive within seconds; the tail covers an ESI hiccup. MAX_CONCURRENT keeps re-enrich tasks from crowding the pool.
 const RETRY_DELAYS_MS = [3_000, 15_000, 60_000, 300_000];
 const MAX_QUEUED = 20_000;
 const MAX_CONCURRENT = 4;

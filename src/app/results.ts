@@ -10,6 +10,7 @@ import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { createLateEnricher, type LateEnricher } from './late-enrich.js';
 import { createFetchRetry } from './fetch-retry.js';
 
+// A failed store batch is retried from half a second (a locked file clears fast) doubling to 30 s (a full disk does not).
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
 /**

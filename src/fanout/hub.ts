@@ -14,6 +14,9 @@ import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.j
 import { createSocketState, FIREHOSE_TOPIC, LOBBY_TOPIC, PHOENIX_TOPIC, type CloseReason, type SocketState } from './state.js';
 import { sanitizeIdentifier } from './validate.js';
 
+/** How often kill_count_update bookkeeping of quiet systems is forgotten (memory only; no client sees it). */
+const SWEEP_INTERVAL_MS = 10_000;
+
 export const SOCKET_PATH = '/socket/websocket';
 
 export interface FanoutOptions {
@@ -208,7 +211,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     start() {
       if (unsubscribe) return;
       unsubscribe = opts.bus.subscribe((kills) => broadcaster.onKills(kills));
-      pruneTimer = setInterval(() => broadcaster.prune(), 10_000);
+      pruneTimer = setInterval(() => broadcaster.prune(), SWEEP_INTERVAL_MS);
       pruneTimer.unref();
     },
     stop() {
