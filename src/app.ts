@@ -9,12 +9,13 @@ import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from '.
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
+import { createSseHub } from './fanout/index.js';
+import { sseRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
-import { createResultSink, type ResultSink } from './app/results.js';
-import { createKillFetcher } from './app/kill-fetcher.js';
+import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -83,6 +84,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const pipeline = createPipeline({ config, logger, counters });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
+  const sseLatency = new LatencyHistogram();
+  const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -97,11 +100,12 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let feed: FeedHandle | Feed | undefined;
   const results = createResultSink({
-    store, pipeline, bus, counters, logger,
+    writer: store.writer, cursors: store.cursors, pipeline, bus, counters, logger,
     feed: () => feed,
     latency: ingestLatency,
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
+    retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });
@@ -117,7 +121,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
   }
 
-  const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
+  const killFetcher = createKillFetcher({ config, pipeline, counters, logger });
+  const fetchKill: KillFetcher = killFetcher.fetch;
   const health: Record<string, HealthCheck> = {
     database: () => store.health(),
     pipeline: () => pipeline.health(),
@@ -132,6 +137,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   if (opts.http !== false) {
     http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
     fanout.attach(http.app);
+    for (const r of sseRoutes(sse)) http.route(r);
   }
 
   const status = (): Record<string, Section> => ({
@@ -141,7 +147,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
+    sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
     ...(http && { api: { ...http.httpStats() } }),
+    upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
   });
 
@@ -160,12 +168,15 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await pipeline.stop();
     results.stop();
     fanout.stop();
+    sse.stop();
     http?.stop();
+    await killFetcher.close();
     await sim?.stop();
     await store.stop();
     monitor.stop();
     ingestLatency.destroy();
     broadcastLatency.destroy();
+    sseLatency.destroy();
     logger.info('wanderer-kills stopped');
   }
 
@@ -184,6 +195,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     resetLatency() {
       ingestLatency.reset();
       broadcastLatency.reset();
+      sseLatency.reset();
     },
     async start() {
       try {
@@ -191,6 +203,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         store.start();
         await pipeline.start();
         fanout.start();
+        sse.start();
         if (http) await http.start();
         await feed?.start();
         feedStarted = true;

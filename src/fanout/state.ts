@@ -4,6 +4,7 @@ import type { WebSocket } from 'uWebSockets.js';
 import { epochUs } from '../core/clock.js';
 import type { Ref, Vsn } from './protocol.js';
 import type { PreloadOptions } from './validate.js';
+import type { TokenBucket } from './budget.js';
 
 export const LOBBY_TOPIC = 'killmails:lobby';
 export const FIREHOSE_TOPIC = 'killmails:all';
@@ -39,6 +40,7 @@ export type CloseReason =
   | 'too_large'
   | 'idle_timeout'
   | 'bad_frame'
+  | 'rate_limited'
   | 'server_shutdown'
   | 'client_close'
   | 'abnormal';
@@ -65,6 +67,8 @@ export interface SocketState {
   /** Set when the server ends the socket itself, so the close handler counts the right reason. */
   closeReason: CloseReason | undefined;
   preload: PreloadHandle | undefined;
+  /** Inbound frame budget (budget.ts), created when the socket opens. */
+  budget: TokenBucket | undefined;
 }
 
 let nextSocketId = 1;
@@ -89,6 +93,7 @@ export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddr
     sendDropped: false,
     closeReason: undefined,
     preload: undefined,
+    budget: undefined,
   };
 }
 
