@@ -56,7 +56,7 @@ const POLICIES = [
     allow: [to(...BASE, ...LIBS), PACKAGES, { to: { element: { types: ['store', 'fanout'] } }, dependency: { kind: 'type' } }],
   },
   { from: from('sim'), allow: [to('core'), PACKAGES] },
-  { from: from('cli'), allow: [to('app', 'config', 'telemetry', 'sim', 'bench', 'core'), PACKAGES] },
+  { from: from('cli'), allow: [to('app', 'config', 'telemetry', 'sim', 'bench', 'core', ...LIBS), PACKAGES] },
   { from: from('app'), allow: [to(...BASE, ...LIBS, ...STAGES, 'http', 'sim'), PACKAGES] },
   {
     from: { file: { categories: 'worker' } },

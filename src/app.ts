@@ -254,4 +254,5 @@ function enrichSummary(perWorker: readonly Record<string, number>[], counters: C
 // The maintenance commands (`wkills db`, `wkills sde import`) reach the store and the SDE import
 // through the composition root, like every other use of a stage outside its folder.
 export { openStore } from './store/index.js';
+export { deadLetters, type DeadLetterRow, type DeadLetters } from './store/index.js';
 export { importSde } from './enrich/index.js';
