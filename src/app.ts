@@ -1,4 +1,4 @@
-// createApp(config): the one composition root (DESIGN). Stages meet only here:
+// createApp(config): the one composition root (docs/ARCHITECTURE.md). Stages meet only here:
 //   feed ──RawEntry──► pipeline (rings + workers) ──outcomes──► store writer ──stored──► bus ──► fan-out
 //   REST and WebSocket read the store through its read connection.
 // Start order follows the data backwards (consumers before producers); stop is the reverse, so
@@ -272,7 +272,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   };
 }
 
-/** Cache hit rate and ESI activity over the workers' latest snapshots (SPEC §9). */
+/** Cache hit rate and ESI activity over the workers' latest snapshots (docs/API.md#routes). */
 function enrichSummary(perWorker: readonly Record<string, number>[], counters: Counters): Section {
   const sum: Record<string, number> = {};
   for (const w of perWorker) {
@@ -328,6 +328,11 @@ async function startClusterModule(config: Config, w: ClusterWiring): Promise<Clu
       w.setFeed(undefined);
       await feed?.stop();
     },
-    applySubscription: w.applySubscription,
+    applySubscription: (change) => w.applySubscription(change),
   });
 }
+// The maintenance commands (`wkills db`, `wkills sde import`) reach the store and the SDE import
+// through the composition root, like every other use of a stage outside its folder.
+export { openStore, servingPid } from './store/index.js';
+export { deadLetters, type DeadLetterRow, type DeadLetters } from './store/index.js';
+export { importSde } from './enrich/index.js';

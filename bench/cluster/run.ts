@@ -247,13 +247,13 @@ async function failover(leaseMs: number): Promise<Record<string, unknown>> {
 
 await initHistograms();
 const machine = { cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-const scenarios = new Set(String(a.scenarios).split(','));
+const scenarios = new Set(a.scenarios.split(','));
 const results = {
   fanout: scenarios.has('fanout') ? [await fanout(1), await fanout(2)] : [],
   catchUp: scenarios.has('catchup') ? await catchUp() : undefined,
   failover: [] as Record<string, unknown>[],
 };
-if (scenarios.has('failover')) for (const l of String(a.leases).split(',').map(Number)) results.failover.push(await failover(l));
+if (scenarios.has('failover')) for (const l of a.leases.split(',').map(Number)) results.failover.push(await failover(l));
 if (a.json) process.stdout.write(JSON.stringify({ options: opt, machine, results }, null, 2) + '\n');
 else {
   const ms = (us: number): string => (us / 1000).toFixed(2);

@@ -2,8 +2,7 @@
 import Database from 'better-sqlite3';
 import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
-import { importSde } from '../enrich/index.js';
-import { openStore, servingPid } from '../store/index.js';
+import { importSde, openStore, servingPid } from '../app.js';
 
 export async function runSdeImport(config: Config, source: string): Promise<void> {
   // Open through the store first so the file exists and carries the current schema.

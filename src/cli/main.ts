@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// wkills: serve | sim | sde import | db (stats|vacuum) | bench (SPEC §11). Every command takes
+// wkills: serve | sim | sde import | db (stats|vacuum) | bench. Every command takes
 // the config flags of the schema (also WK_* variables and --config FILE); invalid configuration
 // fails at start with every problem listed and exit code 2.
 import { Command } from 'commander';

@@ -133,7 +133,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   return {
     role: o.role,
     async start() {
-      await subscriptions.start(deps.applySubscription);
+      await subscriptions.start((change) => deps.applySubscription(change));
       await pollTip();
       edge.start();
       lease?.start();

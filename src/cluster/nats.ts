@@ -56,7 +56,7 @@ export async function openClusterNats(o: ClusterNatsOptions, onStatus: (event: s
     for await (const s of nc.status()) {
       if (s.type === 'disconnect') isConnected = false;
       else if (s.type === 'reconnect') isConnected = true;
-      onStatus(s.type, 'server' in s ? String(s.server) : '');
+      onStatus(s.type, 'server' in s ? s.server : '');
     }
   })();
 

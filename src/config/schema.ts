@@ -1,4 +1,4 @@
-// Every configuration key: its type, default, bounds and unit (STYLE §9). The flag is the
+// Every configuration key: its type, default, bounds and unit. The flag is the
 // kebab-case of the key, the environment variable WK_ + UPPER_SNAKE (WK_CUTOFF_SECONDS).
 import { availableParallelism } from 'node:os';
 

@@ -1,4 +1,4 @@
-// One class per error code (STYLE §6). Check `err.code`, never instanceof: errors cross
+// One class per error code. Check `err.code`, never instanceof: errors cross
 // worker boundaries as { code, message } and are rebuilt on the main side.
 
 export type ErrorCode =

@@ -1,5 +1,5 @@
 // The Phoenix WebSocket hub on uWebSockets.js: upgrade (serializer negotiation), frame decoding
-// and routing, close accounting, and the bus listener (SPEC §6).
+// and routing, close accounting, and the bus listener (docs/API.md#websocket).
 import { timingSafeEqual } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
@@ -16,6 +16,9 @@ import { cancelPreload } from './preload.js';
 import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.js';
 import { createSocketState, FIREHOSE_TOPIC, LOBBY_TOPIC, PHOENIX_TOPIC, type CloseReason, type SocketState } from './state.js';
 import { sanitizeIdentifier } from './validate.js';
+
+/** How often kill_count_update bookkeeping of quiet systems is forgotten (memory only; no client sees it). */
+const SWEEP_INTERVAL_MS = 10_000;
 
 export const SOCKET_PATH = '/socket/websocket';
 
@@ -47,7 +50,7 @@ export interface Fanout {
   subscriptions(): WsSubscriptionInfo[];
 }
 
-/** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0 (external-apis.md §5.1). */
+/** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0. */
 export function negotiateVsn(vsn: string | null): Vsn | undefined {
   if (vsn === null || vsn === '') return 1;
   if (/^1\.\d+\.\d+$/.test(vsn)) return 1;
@@ -154,7 +157,7 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc(`ws.bad_frame.${decoded.reason}`);
     return endSocket(state, decoded.closeCode, 'bad_frame', `${decoded.reason}: ${decoded.detail}`);
   }
-  // A V2 socket whose first frame is a V1 object speaks V1 (reference §3.1, the Python example).
+  // A V2 socket whose first frame is a V1 object speaks V1 (some Python clients ask for 2.0.0 and send objects).
   if (state.framesIn++ === 0 && state.vsn === 2 && decoded.msg.shape === 'object') {
     state.vsn = 1;
     ctx.counters.inc('ws.vsn_fallback_v1');
@@ -280,7 +283,7 @@ export function createFanout(opts: FanoutOptions): Fanout {
     start() {
       if (unsubscribe) return;
       unsubscribe = opts.bus.subscribe((kills) => broadcaster.onKills(kills));
-      pruneTimer = setInterval(() => broadcaster.prune(), 10_000);
+      pruneTimer = setInterval(() => broadcaster.prune(), SWEEP_INTERVAL_MS);
       pruneTimer.unref();
       idleTimer = setInterval(() => sweepIdle(ctx), Math.min(2000, opts.config.wsIdleTimeoutSeconds * 250));
       idleTimer.unref();

@@ -1,4 +1,4 @@
-// Per-socket state, kept in the uWS socket's typed user data (STYLE §7: no ad-hoc props).
+// Per-socket state, kept in the uWS socket's typed user data (no ad-hoc props on the socket).
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { epochUs } from '../core/clock.js';
@@ -75,7 +75,7 @@ export interface SocketState {
 
 let nextSocketId = 1;
 
-/** user_id as the original: `<identifier>_<unix µs>_<11 url-safe chars>` (reference §3.1). */
+/** user_id as the original: `<identifier>_<unix µs>_<11 url-safe chars>`. */
 export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddress: string, nowMs: number): SocketState {
   const rand = randomBytes(9).toString('base64url').slice(0, 11);
   const stamp = `${epochUs()}_${rand}`;

@@ -217,7 +217,7 @@ function rejectField(ctx: RequestCtx, err: FieldError, message: string): void {
 function readJsonBody(ctx: RequestCtx, req: HttpRequest, spec: RouteSpec, input: RouteInput, logger: Logger): void {
   const contentType = req.getHeader('content-type');
   if (!JSON_CONTENT_TYPE.test(contentType)) {
-    // 415 with code bad_request: SPEC §5's code list has no media-type code. Close the
+    // 415 with code bad_request: the code list (docs/API.md#envelopes) has no media-type code. Close the
     // connection rather than read a body we will not use.
     respondError(ctx, 415, 'bad_request', 'Content-Type must be application/json',
       { field: 'content-type', value: echo(contentType), expected: 'application/json' }, undefined, true);

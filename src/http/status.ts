@@ -1,4 +1,4 @@
-// /status and /metrics (SPEC §9): the running stages' own numbers, never placeholders. /status is
+// /status and /metrics (docs/API.md#routes): the running stages' own numbers, never placeholders. /status is
 // the original's `{metrics, summary, timestamp}`; /metrics is the same sections as JSON, or the
 // Prometheus text exposition with ?format=prometheus or `Accept: text/plain`.
 import { isoTimestamp, respondJson, send, type RequestCtx } from './respond.js';

@@ -1,4 +1,4 @@
-// Late completion of names (SPEC §3.2 timeliness): a kill whose names were not all resolved
+// Late completion of names: a kill whose names were not all resolved
 // within the budget was stored and broadcast with ids; here its stored copy is completed once
 // the worker caches have the names. Attempts are spaced out (the first lookups are still in
 // flight when the kill is stored) and bounded, and the queue is capped so an ESI outage cannot
@@ -9,6 +9,7 @@
 import type { KillWriter, Reenricher } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
+// Names usually arrive within seconds; the tail covers an ESI hiccup. MAX_CONCURRENT keeps re-enrich tasks from crowding the pool.
 const RETRY_DELAYS_MS = [3_000, 15_000, 60_000, 300_000];
 const MAX_QUEUED = 20_000;
 const MAX_CONCURRENT = 4;

@@ -1,4 +1,4 @@
-// Storage stage (SPEC §4): SQLite in WAL mode, one batch writer, a read connection with prepared
+// Storage stage: SQLite in WAL mode, one batch writer, a read connection with prepared
 // queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
 import type { ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
@@ -94,7 +94,7 @@ export interface Store {
   stop(): Promise<void>;
   stats(): StoreStats;
   report(): StoreReport;
-  /** Healthy while the database is open and the last write succeeded (SPEC §9 "DB writable"). */
+  /** Healthy while the database is open and the last write succeeded (the database is writable). */
   health(): ComponentHealth;
   /** Rebuild the file to reclaim free pages (`wkills db vacuum`); blocks: not for a serving process. */
   vacuum(): void;

@@ -1,7 +1,7 @@
 // Open the SQLite file: one read-write connection (the only writer of killmails) and one
 // read-only connection for queries (REST, preload, SSE), both on the main thread.
 //
-// Durability (SPEC §4 "a crash (kill -9) loses no killmail that was reported stored"):
+// Durability (a crash, even kill -9, loses no killmail that was reported stored):
 // journal_mode=WAL + synchronous=NORMAL. A commit appends the transaction to the WAL file with
 // write(2) before writeBatch returns; the bytes are then in the OS page cache, which a process
 // crash (kill -9, OOM kill, uncaught exception) does not lose: on reopen SQLite replays every

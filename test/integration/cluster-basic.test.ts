@@ -55,7 +55,10 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   await feedPositioned(ingest);
   const a = await firehose(edgeA);
   const b = await firehose(edgeB);
-  t.after(() => (a.close(), b.close()));
+  t.after(() => {
+    a.close();
+    b.close();
+  });
 
   const published = 60;
   sim.publish(published);

@@ -158,7 +158,7 @@ describe('bad input on /socket/websocket', () => {
 
   test('V1 object frames: join, heartbeat, killmail_update as objects', async () => {
     for (const query of ['', '?vsn=1.0.0', '?vsn=2.0.0']) {
-      // The last one is the reference's Python client: V1 objects while asking for 2.0.0.
+      // The last one is like some Python clients: V1 objects while asking for 2.0.0.
       const c = await RawClient.open(`ws://127.0.0.1:${h.port}/socket/websocket${query}`);
       c.send({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: '1' });
       assert.deepEqual(await c.next((f) => (f as { ref?: string }).ref === '1'), { topic: 'phoenix', event: 'phx_reply', payload: { status: 'ok', response: {} }, ref: '1', join_ref: null });

@@ -1,4 +1,4 @@
-// The idle timeout (SPEC §6: 60 s; 8 s here, the smallest uWS allows): a client that sends
+// The idle timeout (60 s by default; 8 s here, the smallest uWS allows): a client that sends
 // nothing is closed and counted; a client that heartbeats stays connected.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
