@@ -10,7 +10,13 @@ import type { Command } from 'commander';
 import { WkError } from '../core/errors.js';
 
 const SCENARIOS = {
-  ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', sse: 'bench/push/run.ts', webhooks: 'bench/push/run.ts',
+  ingest: 'bench/ingest/run.ts',
+  rest: 'bench/rest/run.ts',
+  fanout: 'bench/fanout/run.ts',
+  sse: 'bench/push/run.ts',
+  webhooks: 'bench/push/run.ts',
+  abuse: 'bench/abuse/run.ts',
+  cluster: 'bench/cluster/run.ts',
   backfill: 'bench/backfill/run.ts',
 } as const;
 /** Scenarios whose script serves several: the name is passed as its first argument. */
