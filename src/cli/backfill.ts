@@ -8,7 +8,7 @@ import { createApp, type App } from '../app.js';
 import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
 import type { BackfillProgressStore } from '../core/ports.js';
-import { createBackfillFeed, daysBetween, fileUnits, historyDayUnit, type BackfillFeed, type BackfillUnit } from '../feeds/index.js';
+import { createBackfillFeed, daysBetween, fileUnits, historyDayUnit, type BackfillFeed, type BackfillUnit } from '../backfill-feed.js';
 import { Counters, createLogger } from '../telemetry/index.js';
 import { addConfigOptions, configFromOptions } from './options.js';
 import { esiCalls, startProgress, type ProgressView } from './backfill-progress.js';
