@@ -48,6 +48,7 @@ export const SCHEMA = {
   wsMaxPayloadBytes: { type: 'int', default: 128 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest inbound WebSocket frame' },
   sseMaxConnections: { type: 'int', default: 100, min: 1, max: 100_000, doc: 'SSE connections in total' },
   sseMaxPerIp: { type: 'int', default: 10, min: 1, max: 100_000, doc: 'SSE connections per client IP' },
+  restCacheBytes: { type: 'int', default: 64 * 1024 * 1024, min: 0, max: 16 * 1024 * 1024 * 1024, doc: 'REST answer cache size, bytes (0: build every answer)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -77,7 +77,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   let boundPort = 0;
   let listenSocket: us_listen_socket | undefined;
 
-  for (const r of killRoutes({ reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters })) router.route(r);
+  const killDeps = { reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, cacheBytes: opts.config.restCacheBytes };
+  for (const r of killRoutes(killDeps)) router.route(r);
   const ops = opsRoutes({ config: opts.config, health: opts.health, wsStats: opts.wsStats, port: () => boundPort });
   for (const r of ops) router.route(r);
 

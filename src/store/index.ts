@@ -9,6 +9,7 @@ import { createKillReader } from './reader.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+import { createSystemVersions } from './system-versions.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
@@ -103,11 +104,14 @@ export function openStore(opts: StoreOptions): Store {
   };
   const characters = createCharacterIndex();
   loadCharacterIndex(opened.writer, characters);
-  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters });
-  const reader = createKillReader(opened.reader, characters);
+  // Shared by the writer, retention and the reader: what changed, per system (REST answer cache).
+  const versions = createSystemVersions();
+  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions });
+  const reader = createKillReader(opened.reader, characters, versions);
   const retention = createRetention({
     db: opened.writer,
     characters,
+    versions,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: tuning.busyTimeoutMs,
     lastWriteAtMs: writer.lastWriteAtMs,
