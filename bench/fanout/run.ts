@@ -217,6 +217,21 @@ function machine(): Record<string, unknown> {
   return { cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, commit };
 }
 
+/**
+ * Every socket is a descriptor on both ends: the server holds all clients, each load process its
+ * share. Children inherit this process's limit (`ulimit -n`; raise the soft limit up to the hard
+ * one before running), so check before connecting rather than fail with EMFILE half way.
+ */
+function checkDescriptors(): void {
+  const soft = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
+  if (!Number.isFinite(soft)) return;
+  const perLoader = Math.ceil(opt.clients / opt.loaders);
+  // The server also holds its listen socket, the IPC channel, stdio, SQLite and libuv descriptors.
+  if (opt.clients + 64 > soft) throw new Error(`--clients ${opt.clients} needs ${opt.clients + 64} descriptors in the server; ulimit -n is ${soft} (raise it, or use fewer clients)`);
+  if (perLoader + 64 > soft) throw new Error(`${perLoader} clients per load process exceed ulimit -n ${soft}: use more --loaders`);
+}
+
+checkDescriptors();
 await initHistograms();
 const results: Record<string, unknown>[] = [];
 for (const name of (a.servers ?? '').split(',')) results.push(await runServer(name));
