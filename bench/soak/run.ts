@@ -30,6 +30,8 @@ const { values: a } = parseArgs({
     'rest-connections': { type: 'string', default: '8' },
     'sample-seconds': { type: 'string', default: '2' },
     'limit-mb': { type: 'string', default: '500' },
+    // Stop feeding after this long (0: never): a shorter run on a busy machine, recorded as such.
+    'max-seconds': { type: 'string', default: '0' },
     out: { type: 'string', default: 'docs/soak-rss' },
     json: { type: 'boolean', default: false },
   },
@@ -98,7 +100,11 @@ const restLoop = (async () => {
   const scenario = { name: 'soak-system-50', method: 'GET' as const, paths: systems.map((id) => `/api/v1/kills/system/${id}?limit=50`) };
   while (!done) rest.push(await runWrk(scenario, { port, connections: Number(a['rest-connections']), threads: 1, durationS: 10 }));
 })();
-await next(server, 'done');
+const maxS = Number(a['max-seconds']);
+const halt = maxS > 0 ? setTimeout(() => server.send({ type: 'halt' }), maxS * 1000) : undefined;
+const finished = await next(server, 'done');
+clearTimeout(halt);
+const pushedTotal = finished['pushed'] as number;
 done = true;
 const seconds = (Date.now() - t0) / 1000;
 await restLoop;
@@ -113,14 +119,15 @@ const maxOf = (xs: Sample[], k: 'rssMB' | 'anonMB' = 'rssMB'): number => Math.ma
 const summary = {
   machine: machineInfo(), options: { ...opts, clients: Number(a.clients), restConnections: Number(a['rest-connections']) },
   rssBeforeKillsMB: { appStarted: listening['rssStartedMB'], withDriverTemplates: listening['rssWithTemplatesMB'] },
-  seconds: Math.round(seconds), killsPerSecond: Math.round(opts.kills / seconds),
+  killsPushed: pushedTotal, halted: pushedTotal < opts.kills,
+  seconds: Math.round(seconds), killsPerSecond: Math.round(pushedTotal / seconds),
   clientsConnected: connected.reduce((n, c) => n + (c['open'] as number), 0),
   rssMB: { max: maxOf(samples), final: samples.at(-1)?.rssMB, maxMiddleThird: maxOf(samples.slice(third, 2 * third)), maxLastThird: maxOf(samples.slice(2 * third)) },
   anonMB: { max: maxOf(samples, 'anonMB'), final: samples.at(-1)?.anonMB, maxMiddleThird: maxOf(samples.slice(third, 2 * third), 'anonMB'), maxLastThird: maxOf(samples.slice(2 * third), 'anonMB') },
   storeKillsFinal: last.storeKills, prunedKills: last.pruned, ws: last.ws,
   rest: { requests: rest.reduce((n, x) => n + x.requests, 0), meanRps: Math.round(rest.reduce((n, x) => n + x.rps, 0) / Math.max(1, rest.length)), worstP99Ms: Math.max(0, ...rest.map((x) => x.p99Ms)), errors: rest.reduce((n, x) => n + x.errors + x.non2xx, 0) },
 };
-const title = `soak: ${opts.kills.toLocaleString('en')} kills, ${summary.clientsConnected} clients, REST beside — ${summary.machine.commit}, ${summary.machine.date.slice(0, 16)}Z`;
+const title = `soak: ${pushedTotal.toLocaleString('en')} kills${opts.rate > 0 ? ` at ${opts.rate}/s` : ''}, ${summary.clientsConnected} clients, REST beside — ${summary.machine.commit}, ${summary.machine.date.slice(0, 16)}Z`;
 writeFileSync(`${a.out}.svg`, soakSvg(samples, title, Number(a['limit-mb'])));
 writeFileSync(`${a.out}.json`, JSON.stringify({ summary, samples }, null, 1) + '\n');
 const png = renderPng(`${a.out}.svg`, `${a.out}.png`);

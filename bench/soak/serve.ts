@@ -66,7 +66,12 @@ const progress = setInterval(() => {
 
 const spreadMs = opts.spreadHours * MS_PER_HOUR;
 const t0 = performance.now();
-for (let i = 0; i < opts.kills; i++) {
+// 'halt' (run.ts --max-seconds) ends the feed early; what was pushed still drains.
+let target = opts.kills;
+process.on('message', (m) => {
+  if ((m as { type: string }).type === 'halt') target = Math.min(target, pushed);
+});
+for (let i = 0; i < target; i++) {
   while (opts.rate > 0 && performance.now() - t0 < (i * 1000) / opts.rate) await new Promise((r) => setTimeout(r, 1));
   // Spread evenly but interleaved: consecutive kills are far apart in time (a golden-ratio walk).
   const killTimeMs = Date.now() - ((i * 0.6180339887) % 1) * spreadMs;
@@ -75,8 +80,8 @@ for (let i = 0; i < opts.kills; i++) {
   while (!sink!.push(e)) await sink!.whenWritable();
   pushed++;
 }
-while ((app.results.stats()['stored'] ?? 0) + (app.results.stats()['skipped'] ?? 0) < opts.kills) await new Promise((r) => setTimeout(r, 50));
-process.send?.({ type: 'done' });
+while ((app.results.stats()['stored'] ?? 0) + (app.results.stats()['skipped'] ?? 0) < pushed) await new Promise((r) => setTimeout(r, 50));
+process.send?.({ type: 'done', pushed });
 process.on('message', (m) => {
   if ((m as { type: string }).type !== 'stop') return;
   clearInterval(prune);
