@@ -26,7 +26,7 @@ const { values: a } = parseArgs({
     workers: { type: 'string', default: '2' },
     pool: { type: 'string', default: '2000' },
     clients: { type: 'string', default: '1000' },
-    loaders: { type: 'string', default: '1' },
+    loaders: { type: 'string', default: '4' },
     'rest-connections': { type: 'string', default: '8' },
     'sample-seconds': { type: 'string', default: '2' },
     'limit-mb': { type: 'string', default: '500' },
@@ -73,16 +73,7 @@ const server = child('./serve.ts', [JSON.stringify(opts)], ['--expose-gc']);
 const listening = await next(server, 'listening');
 const port = listening['port'] as number;
 
-// Clients: 1-20 systems each from the generator's systems, joined without preload.
-const r = rng(13);
-const clients = Array.from({ length: Number(a.clients) }, () => [...new Set(Array.from({ length: 1 + Math.floor(r() * 20) }, () => systems[Math.floor(r() * systems.length)]!))]);
-const loaders = Array.from({ length: Number(a.loaders) }, (_, i) => {
-  const l = child('../fanout/load.ts');
-  l.send({ type: 'connect', url: `ws://127.0.0.1:${port}/socket`, clients: clients.filter((_, j) => j % Number(a.loaders) === i), phoenix: 0, concurrency: 50 });
-  return l;
-});
-const connected = await Promise.all(loaders.map((l) => next(l, 'connected')));
-
+// Sampled from the moment the app listens: the feed starts then, while the clients connect.
 const t0 = Date.now();
 const samples: Sample[] = [];
 let last = { pushed: 0, storeKills: 0, pruned: 0, ws: {} as Record<string, unknown> };
@@ -92,6 +83,17 @@ server.on('message', (m) => {
 const sampler = setInterval(() => {
   samples.push({ tS: Math.round((Date.now() - t0) / 100) / 10, ...rss(server.pid!), storeKills: last.storeKills, pushed: last.pushed });
 }, Number(a['sample-seconds']) * 1000);
+
+
+// Clients: 1-20 systems each from the generator's systems, joined without preload.
+const r = rng(13);
+const clients = Array.from({ length: Number(a.clients) }, () => [...new Set(Array.from({ length: 1 + Math.floor(r() * 20) }, () => systems[Math.floor(r() * systems.length)]!))]);
+const loaders = Array.from({ length: Number(a.loaders) }, (_, i) => {
+  const l = child('../fanout/load.ts');
+  l.send({ type: 'connect', url: `ws://127.0.0.1:${port}/socket`, clients: clients.filter((_, j) => j % Number(a.loaders) === i), phoenix: 0, concurrency: 50 });
+  return l;
+});
+const connected = await Promise.all(loaders.map((l) => next(l, 'connected')));
 
 let done = false;
 const rest: LoadResult[] = [];
