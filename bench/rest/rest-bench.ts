@@ -56,7 +56,7 @@ function startServer(server: readonly [string, ...string[]], db: string): Promis
   const [entry, ...rest] = server;
   const child = spawn(process.execPath, ['--import', 'tsx', entry, db, ...rest], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', (l) => resolve({ child, port: (JSON.parse(l) as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`${entry} exited ${code} before listening`)));
   });

@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { WkError } from '../core/errors.js';
 
-const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', soak: 'bench/soak/run.ts' } as const;
+const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', sse: 'bench/push/run.ts', webhooks: 'bench/push/run.ts', soak: 'bench/soak/run.ts' } as const;
+/** Scenarios whose script serves several: the name is passed as its first argument. */
+const NAMED: ReadonlySet<string> = new Set(['sse', 'webhooks']);
 type Scenario = keyof typeof SCENARIOS;
 
 function repoRoot(): string {
@@ -50,7 +52,7 @@ export function addBenchCommand(program: Command): void {
       const root = repoRoot();
       let failed = 0;
       for (const name of names) {
-        const code = await runScript(root, SCENARIOS[name], args);
+        const code = await runScript(root, SCENARIOS[name], NAMED.has(name) ? [name, ...args] : args);
         if (code !== 0) failed++;
       }
       if (failed > 0) process.exitCode = 1;

@@ -1,5 +1,6 @@
 // The Phoenix WebSocket hub on uWebSockets.js: upgrade (serializer negotiation), frame decoding
 // and routing, close accounting, and the bus listener (SPEC §6).
+import { timingSafeEqual } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import type { KillBus, KillReader, WsStats } from '../core/ports.js';
@@ -7,7 +8,8 @@ import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
-import { CLOSE_GOING_AWAY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { TokenBucket } from './budget.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
 import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.js';
@@ -60,10 +62,24 @@ function upgrade(ctx: HubContext, res: HttpResponse, req: HttpRequest, context: 
     res.writeStatus('400 Bad Request').end(`unsupported vsn ${JSON.stringify(query.get('vsn'))}: use 1.0.0 or 2.0.0`);
     return;
   }
+  if (!tokenAccepted(ctx.config.wsToken, query.get('token'))) {
+    ctx.counters.inc('ws.upgrade_rejected.token');
+    res.writeStatus('403 Forbidden').end('invalid or missing token: pass the `token` connect param');
+    return;
+  }
   const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
   const state = createSocketState(vsn, identifier, remote, ctx.nowMs());
   res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+}
+
+/** The optional `--ws-token` (empty: no token needed), compared in constant time. */
+function tokenAccepted(expected: string, given: string | null): boolean {
+  if (expected === '') return true;
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function route(ctx: HubContext, state: SocketState, msg: InMessage): void {
@@ -99,6 +115,11 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
   if (message.byteLength > ctx.config.wsMaxPayloadBytes) {
     ctx.counters.inc('ws.bad_frame.too_large');
     return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
+  }
+  if (state.budget && !state.budget.take(performance.now())) {
+    ctx.counters.inc('ws.rate_limited');
+    const c = ctx.config;
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: more than ${c.wsEventsPerSecond} frames/s (burst ${c.wsEventBurst})`);
   }
   const decoded = isBinary ? decodeBinary(new Uint8Array(message), state.vsn) : decodeText(Buffer.from(message).toString('utf8'));
   if (!decoded.ok) {
@@ -175,6 +196,7 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
     open: (ws) => {
       const state = ws.getUserData();
       state.ws = ws;
+      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, performance.now());
       ctx.registry.sockets.add(state);
       ctx.registry.connectionsTotal++;
       ctx.counters.inc('ws.connections_opened');

@@ -77,7 +77,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   let boundPort = 0;
   let listenSocket: us_listen_socket | undefined;
 
-  const killDeps = { reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, cacheBytes: opts.config.restCacheBytes };
+  const upstreamPerIp = { perMinute: opts.config.upstreamPerIpPerMinute, burst: opts.config.upstreamPerIpBurst };
+  const killDeps = { reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, upstreamPerIp, cacheBytes: opts.config.restCacheBytes };
   for (const r of killRoutes(killDeps)) router.route(r);
   const ops = opsRoutes({ config: opts.config, health: opts.health, wsStats: opts.wsStats, port: () => boundPort });
   for (const r of ops) router.route(r);
@@ -115,7 +116,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
             return;
           }
           listenSocket = socket;
-          resolve(uWS.us_socket_local_port(socket as unknown as Parameters<typeof uWS.us_socket_local_port>[0]));
+          resolve(uWS.us_socket_local_port(socket));
         });
       });
       opts.logger.info({ host, port: boundPort }, 'http listening');
