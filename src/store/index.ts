@@ -112,7 +112,9 @@ export function openStore(opts: StoreOptions): Store {
   const characters = createCharacterIndex();
   loadCharacterIndex(opened.writer, characters);
   // Shared by the writer, retention and the reader: what changed, per system (REST answer cache).
-  const versions = createSystemVersions();
+  // Another process's commits show in the writer connection's data_version (not its own).
+  const dataVersion = opts.path === MEMORY_PATH ? undefined : opened.writer.prepare<[], number>('PRAGMA data_version').pluck();
+  const versions = createSystemVersions(dataVersion && (() => (opened.writer.open ? (dataVersion.get() ?? 0) : 0)));
   const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions });
   const reader = createKillReader(opened.reader, characters, versions);
   const retention = createRetention({

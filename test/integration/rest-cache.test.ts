@@ -12,6 +12,7 @@ import { testConfig } from '../../src/config/index.js';
 import { Counters, silentLogger } from '../../src/telemetry/index.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { createHttpServer, type HttpServer } from '../../src/http/index.js';
+import Database from 'better-sqlite3';
 
 const SYS = 30_000_142;
 const OTHER = 31_000_005;
@@ -129,6 +130,23 @@ describe('REST answer cache: never stale', () => {
     const b = await bulk();
     assert.deepEqual(b.data.systems_kills[SYS].map((k: any) => k.killmail_id), [106, 104]);
     assert.deepEqual(b.data.systems_kills[OTHER].map((k: any) => k.killmail_id), [900]);
+  });
+
+  test('a kill written by another connection (another process) shows within the polling interval', async () => {
+    await getJson(url());
+    await getJson(url());
+    // Another process would do this (`wkills db dead-letters retry` beside a server): a second
+    // connection on the same file, outside this process's writer.
+    const other = new Database(join(fx.dir, 'k.db'));
+    try {
+      const r = recordOf(canonicalKill(107, SYS, Date.now() - 500));
+      other.prepare(`INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, character_ids, json)
+        VALUES (?, ?, ?, ?, 0, ?, 1, ?, '', ?)`).run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, r.victimCharacterId, Date.now(), r.json);
+    } finally {
+      other.close();
+    }
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(ids((await getJson(url())).body)[0], 107);
   });
 
   test('HEAD reports the cached body length', async () => {
