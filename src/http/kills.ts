@@ -83,7 +83,24 @@ function bulkKills(cache: AnswerCache, ctx: RequestCtx, input: RouteInput): void
   }
   const tail = bulkTail(iso);
   parts.push(tail);
-  send(ctx, 200, JSON_TYPE, Buffer.concat(parts, total + tail.length));
+  send(ctx, 200, JSON_TYPE, assemble(parts, total + tail.length));
+}
+
+/**
+ * Bulk bodies are assembled in one reused buffer: a fresh multi-megabyte Buffer per answer costs
+ * its page faults every time (Buffer.concat of a 2 MB answer: ~1.5 ms of CPU, against ~0.07 ms
+ * copying into memory already mapped). uWS copies what it cannot send at once, so the buffer is
+ * free again when send() returns. Kept up to the largest built-whole answer (5,000 kills).
+ */
+const SCRATCH_MAX_BYTES = 48 * 1024 * 1024;
+let scratch = Buffer.alloc(0);
+
+function assemble(parts: readonly Buffer[], total: number): Buffer {
+  if (total > SCRATCH_MAX_BYTES) return Buffer.concat(parts, total);
+  if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.min(SCRATCH_MAX_BYTES, Math.max(total, scratch.length * 2, 1 << 20)));
+  let at = 0;
+  for (const p of parts) at += p.copy(scratch, at);
+  return scratch.subarray(0, total);
 }
 
 /** The same bytes as bulkKills, produced one system per chunk as the client drains them. */
