@@ -49,7 +49,7 @@ export async function runLimit(dbPath: string, bodies: readonly Uint8Array[], wo
         next += batch.length;
         const reply = await new Promise<{ bodies: Uint8Array[]; n: number }>((resolve) => {
           waiting.push(resolve);
-          w.postMessage(batch, batch.map((b) => b.buffer as ArrayBuffer));
+          w.postMessage(batch, batch.map((b) => b.buffer));
         });
         insertBatch.immediate(first, reply.bodies);
         kills += reply.n;
