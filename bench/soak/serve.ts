@@ -80,7 +80,9 @@ for (let i = 0; i < target; i++) {
   while (!sink!.push(e)) await sink!.whenWritable();
   pushed++;
 }
-while ((app.results.stats()['stored'] ?? 0) + (app.results.stats()['skipped'] ?? 0) < pushed) await new Promise((r) => setTimeout(r, 50));
+// Kills already past the retention when they arrive are counted as expired, not stored.
+const settled = (): number => { const s = app.results.stats(); return (s['stored'] ?? 0) + (s['skipped'] ?? 0) + (s['expired'] ?? 0) + (s['failed'] ?? 0) + (s['invalid'] ?? 0); };
+while (settled() < pushed) await new Promise((r) => setTimeout(r, 50));
 process.send?.({ type: 'done', pushed });
 process.on('message', (m) => {
   if ((m as { type: string }).type !== 'stop') return;
