@@ -1,7 +1,7 @@
-// Kill routes (SPEC §5). Every kill in a response is the stored canonical JSON spliced into
-// the envelope as bytes: no JSON.parse or JSON.stringify of a kill per request (DESIGN "A stored
-// kill carries its canonical JSON text"). System answers are built once and reused until they
-// change (answer-cache.ts); bulk answers are assembled from the same cached per-system parts.
+// Kill routes (docs/API.md#rest). Every kill in a response is the stored canonical JSON spliced
+// into the envelope as bytes: no JSON.parse or JSON.stringify of a kill per request
+// (docs/ARCHITECTURE.md#hot-paths). System answers are built once and reused until they change
+// (answer-cache.ts); bulk answers are assembled from the same cached per-system parts.
 // docs/PERFORMANCE.md "REST" has what that buys.
 import type { KillFetcher, KillMiss, KillReader } from '../core/ports.js';
 import { MS_PER_HOUR } from '../core/clock.js';
