@@ -3,6 +3,7 @@
 // on the bus, as app.ts does after the pipeline. Logs go nowhere.
 import uWS from 'uWebSockets.js';
 import { testConfig } from '../../src/config/index.js';
+import { LOOPBACK_LOAD_LIMITS } from '../common.js';
 import type { BusKill } from '../../src/core/ports.js';
 import { createBus, createFanout } from '../../src/fanout/index.js';
 import { openStore } from '../../src/store/index.js';
@@ -10,7 +11,7 @@ import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../
 import { serveCommands, type DriverKill } from './driver.js';
 
 await initHistograms();
-const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent' });
+const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...LOOPBACK_LOAD_LIMITS });
 const counters = new Counters();
 const logger = silentLogger();
 const store = openStore({ path: ':memory:', retentionHours: 0, counters });

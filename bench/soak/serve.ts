@@ -15,6 +15,7 @@ import { epochUs, MS_PER_HOUR } from '../../src/core/clock.js';
 import type { Feed, IngestSink } from '../../src/core/ports.js';
 import { generateKill } from '../../src/sim/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
+import { LOOPBACK_LOAD_LIMITS } from '../common.js';
 
 const opts = JSON.parse(process.argv[2] ?? '{}') as { kills: number; rate: number; spreadHours: number; retentionHours: number; workers: number; pool: number };
 const TEMPLATE_FIRST_ID = 130_000_000;
@@ -45,7 +46,7 @@ function entry(t: Template, killmailId: number, killTimeMs: number): Uint8Array 
 const dir = mkdtempSync(join(tmpdir(), 'wk-soak-'));
 const config = testConfig({
   source: 'none', host: '127.0.0.1', port: 0, db: join(dir, 'soak.db'), workers: opts.workers, enrich: false, logLevel: 'silent',
-  statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: opts.retentionHours,
+  statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: opts.retentionHours, ...LOOPBACK_LOAD_LIMITS,
 });
 let sink: IngestSink | undefined;
 const feed: Feed = { name: 'soak', async start() {}, async stop() {}, ack() {}, stats: () => ({}) };
