@@ -48,7 +48,7 @@ export interface SimProcess {
 export function startSimProcess(extra: readonly string[] = []): Promise<SimProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--port', '0', '--rate', '0', ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (l) => {
       const m = /listening on (http:\/\/\S+)/.exec(l);
       if (!m?.[1]) return;

@@ -5,18 +5,17 @@
 // the rings drain into the store before the sockets close.
 import type { Config } from './config/index.js';
 import type { Feed, HealthCheck, IngestSink, KillFetcher } from './core/ports.js';
-import { createFeed, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
+import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
 import { createSseHub, createWebhooks } from './fanout/index.js';
 import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
-import { createCacheWriter, type CacheWrite } from './enrich/index.js';
+import { createCacheWriter, createSharedLimits } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
-import { createResultSink, type ResultSink } from './app/results.js';
-import { createKillFetcher } from './app/kill-fetcher.js';
+import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -29,6 +28,8 @@ export interface AppOptions {
   http?: boolean;
   /** Delays before re-pushing an entry whose killmail ESI would not serve (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching an R2Z2 entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Store backlog that pauses the feed while writes fail (tests lower it). */
   pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
@@ -79,7 +80,11 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await sim?.stop(); // a bad --db path must not leave the simulator listening
     throw err;
   }
-  const pipeline = createPipeline({ config, logger, counters });
+  // A restarted --source sim numbers its feed after the stored cursor, where the reader resumes.
+  const simCursor = Number(store.cursors.getCursor(R2Z2_CURSOR) ?? Number.NaN);
+  if (sim !== undefined && Number.isSafeInteger(simCursor)) sim.resumeAfter(simCursor);
+  // One ESI limit state for every worker: ESI's limits are per IP, not per thread.
+  const pipeline = createPipeline({ config, logger, counters, esiLimits: createSharedLimits() });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
   const sseLatency = new LatencyHistogram();
@@ -92,7 +97,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const cacheWriter = createCacheWriter(store.connection);
   pipeline.onCacheWrites((writes) => {
     try {
-      cacheWriter.apply(writes as CacheWrite[]);
+      cacheWriter.apply(writes);
     } catch (err) {
       counters.inc('enrich.cache_write_errors');
       logger.warn({ err, rows: writes.length }, 'cache rows not saved; workers keep them in memory');
@@ -101,15 +106,17 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let feed: FeedHandle | Feed | undefined;
   const results = createResultSink({
-    store, pipeline, bus, counters, logger,
+    writer: store.writer, cursors: store.cursors, pipeline, bus, counters, logger,
     feed: () => feed,
     latency: ingestLatency,
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
+    retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
+    ...(opts.refetchDelaysMs !== undefined && { refetchDelaysMs: opts.refetchDelaysMs }),
   });
-  pipeline.onResults(results.onOutcomes);
+  pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
   // The feed pushes through the result sink's gate: paused while the store holds a backlog.
   const feedSink = results.gate(pipeline);
@@ -121,7 +128,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
   }
 
-  const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
+  const killFetcher = createKillFetcher({ config, pipeline, counters, logger });
+  const fetchKill: KillFetcher = killFetcher.fetch;
   const health: Record<string, HealthCheck> = {
     database: () => store.health(),
     pipeline: () => pipeline.health(),
@@ -145,12 +153,13 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     feed: { ...(feed?.stats() ?? {}), source: config.source },
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
-    ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
+    ingest: { state: results.state(), ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
     webhooks: { ...webhooks.stats() },
     ...(http && { api: { ...http.httpStats() } }),
+    upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
   });
 
@@ -172,6 +181,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     sse.stop();
     await webhooks.stop();
     http?.stop();
+    await killFetcher.close();
     await sim?.stop();
     await store.stop();
     monitor.stop();

@@ -48,6 +48,14 @@ export const SCHEMA = {
   wsMaxPayloadBytes: { type: 'int', default: 128 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest inbound WebSocket frame' },
   sseMaxConnections: { type: 'int', default: 100, min: 1, max: 100_000, doc: 'SSE connections in total' },
   sseMaxPerIp: { type: 'int', default: 10, min: 1, max: 100_000, doc: 'SSE connections per client IP' },
+  zkbMaxPerSecond: { type: 'int', default: 5, min: 1, max: 10, doc: 'zKB API requests per second, all lookups together (zKillboard allows about 10)' },
+  zkbMaxInFlight: { type: 'int', default: 4, min: 1, max: 64, doc: 'zKB API lookups running at once' },
+  zkbMaxWaiting: { type: 'int', default: 32, min: 0, max: 10_000, doc: 'zKB API lookups queued before new ones get 503 at once' },
+  zkbMissCacheEntries: { type: 'int', default: 10_000, min: 0, max: 10_000_000, doc: 'ids remembered as unknown to zKB (negative cache; 0 disables)' },
+  zkbMissCacheMaxSeconds: { type: 'int', default: 3600, min: 0, max: 86_400, doc: "longest a miss is remembered (zKB's max-age is honoured up to this)" },
+  zkbMaxPauseSeconds: { type: 'int', default: 86_400, min: 1, max: 604_800, doc: "longest pause of all zKB lookups a 429's Retry-After may impose" },
+  upstreamPerIpPerMinute: { type: 'int', default: 30, min: 0, max: 1_000_000, doc: 'requests per client IP per minute that may reach an upstream (zKB); 0 disables' },
+  upstreamPerIpBurst: { type: 'int', default: 10, min: 1, max: 1_000_000, doc: 'burst of such requests a client IP may make at once' },
   sseMaxBufferedBytes: { type: 'int', default: 1024 * 1024, min: 16 * 1024, max: 256 * 1024 * 1024, doc: 'unsent bytes an SSE client may hold before it is dropped as a slow reader' },
   sseHeartbeatSeconds: { type: 'int', default: 30, min: 1, max: 3600, doc: 'enhanced SSE heartbeat period (standard streams ping after a third of it idle)' },
   apiToken: { type: 'string', default: '', allowEmpty: true, doc: 'bearer token required by the mutating /api/v1/subscriptions routes (empty: none)' },
@@ -56,6 +64,9 @@ export const SCHEMA = {
   webhookRetryMs: { type: 'string', default: '60000,300000,900000,3600000', doc: 'webhook retry delays, ms, comma-separated; after the last one a delivery is dropped' },
   webhookTimeoutMs: { type: 'int', default: 10_000, min: 100, max: 120_000, doc: 'webhook request timeout' },
   webhookMaxPerHost: { type: 'int', default: 4, min: 1, max: 1000, doc: 'concurrent webhook POSTs per receiver host' },
+  wsReplyListMax: { type: 'int', default: 1000, min: 10, max: 50_000, doc: 'ids per list in WebSocket replies; longer lists are paged with get_subscriptions' },
+  wsEventsPerSecond: { type: 'number', default: 20, min: 0.1, max: 100_000, doc: 'inbound WebSocket frames per second per socket (sustained) before it is closed 1008' },
+  wsEventBurst: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'inbound WebSocket frames a socket may send at once (token bucket size)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -44,6 +44,11 @@ export interface Feed {
    */
   pendingCursor?(): { name: string; value: string } | undefined;
   stats(): Record<string, number | string | boolean | null>;
+  /**
+   * GET the entry pushed with `seq` again (feeds whose entries are immutable files: R2Z2), for
+   * an entry whose body did not parse. The caller pushes the bytes again under the same seq.
+   */
+  refetch?(seq: number): Promise<{ ok: true; body: Uint8Array } | { ok: false; message: string }>;
 }
 
 // ---------------------------------------------------------------- pipeline → store / bus
@@ -60,6 +65,32 @@ export type FailReason =
 export type PipelineOutcome =
   | { kind: 'kill'; kill: KillRecord; older: boolean; seq: number; source: SourceKind }
   | { kind: 'failed'; reason: FailReason; message: string; seq: number; source: SourceKind; body?: Uint8Array };
+
+// ---------------------------------------------------------------- ingest → store / pipeline
+
+/** The writer's answer per record: new, already stored, stored copy replaced, or dead-lettered. */
+export type KillWriteOutcome = 'stored' | 'skipped' | 'replaced' | 'invalid';
+
+export interface DeadLetter {
+  source: string;
+  reason: string;
+  message: string;
+  body?: Uint8Array | string;
+}
+
+/** The store's single writer as the ingest stage uses it (implemented by src/store/writer.ts). */
+export interface KillWriter {
+  /** One transaction; the answers are index-aligned with `records`. */
+  writeBatch(records: readonly KillRecord[]): readonly KillWriteOutcome[];
+  /** Replace a stored kill's JSON (late name completion); false when it is no longer stored. */
+  updateJson(killmailId: number, json: string, enriched: boolean): boolean;
+  deadLetter(entry: DeadLetter): void;
+}
+
+/** Late name completion of a stored canonical JSON (implemented by the pipeline's worker pool). */
+export interface Reenricher {
+  reenrich(json: string): Promise<{ json: string; enriched: boolean }>;
+}
 
 // ---------------------------------------------------------------- store (read side)
 
@@ -131,8 +162,17 @@ export interface ComponentHealth {
 /** Each stage reports its own health; /health combines them (SPEC §9). */
 export type HealthCheck = () => ComponentHealth;
 
-/** Fetch one killmail that is not in the store (zKB API + ESI), enriched, not stored nor broadcast. */
-export type KillFetcher = (killmailId: number) => Promise<string | undefined>;
+/** Why a fetch found no kill (zKB does not know the id, or ESI has no body for it): the 404's details. */
+export interface KillMiss {
+  missing: string;
+}
+
+/**
+ * Fetch one killmail that is not in the store (zKB API + ESI), enriched, not stored nor broadcast.
+ * Resolves the canonical JSON, or a miss (undefined: unknown, no reason given); rejects when the
+ * upstream is unavailable, paused or busy.
+ */
+export type KillFetcher = (killmailId: number) => Promise<string | KillMiss | undefined>;
 
 export interface WsStats {
   activeConnections: number;

@@ -33,6 +33,8 @@ export interface WorkerEnricherOptions {
 export type EnricherWithWrites = WorkerEnricher & {
   /** Rows resolved since the last call, for the main-thread CacheWriter. */
   takePendingWrites(): CacheWrite[];
+  /** Resolves once no lookup is in flight (those started meanwhile included). */
+  lookupsSettled(): Promise<void>;
 };
 
 export function createWorkerEnricher(opts: WorkerEnricherOptions): EnricherWithWrites {
@@ -109,6 +111,10 @@ class Enricher implements EnricherWithWrites {
 
   takePendingWrites(): CacheWrite[] {
     return this.cache.takePendingWrites();
+  }
+
+  async lookupsSettled(): Promise<void> {
+    while (this.lookups.size > 0) await Promise.all([...this.lookups]);
   }
 
   stats(): Record<string, number> {

@@ -66,7 +66,7 @@ export function prometheusText(s: StatusSections): string {
         const n = name(parts);
         out.push(`# TYPE ${n} summary`);
         for (const [q, key] of [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99'], ['0.999', 'p999']] as const) {
-          if (typeof o[key] === 'number') out.push(`${n}{quantile="${q}"} ${o[key] as number}`);
+          if (typeof o[key] === 'number') out.push(`${n}{quantile="${q}"} ${o[key]}`);
         }
         out.push(`${n}_count ${o.count}`);
         return;

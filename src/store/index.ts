@@ -18,6 +18,7 @@ export { SCHEMA_VERSION } from './migrations.js';
 export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
+export { deadLetters, type DeadLetters, type DeadLetterRow } from './dead-letters.js';
 
 export interface StoreOptions {
   /** SQLite file (parent folders are created) or ':memory:'. */
@@ -116,7 +117,7 @@ export function openStore(opts: StoreOptions): Store {
     characters,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: tuning.busyTimeoutMs,
-    lastWriteAtMs: writer.lastWriteAtMs,
+    lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
     ...(opts.retentionBatchSize !== undefined && { batchSize: opts.retentionBatchSize }),
@@ -138,7 +139,7 @@ export function openStore(opts: StoreOptions): Store {
     path: opened.path,
     writer,
     reader,
-    cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    cursors: { getCursor: (name) => writer.getCursor(name), setCursor: (name, value) => writer.setCursor(name, value) },
     retention,
     connection: opened.writer,
     webhooks: createWebhookStore(opened.writer),

@@ -1,5 +1,5 @@
-// Abortable waits and doubling back-off shared by the poll loops. Waits resolve (never reject)
-// when the feed stops, so a stop() never surfaces as an error in the loop.
+// Abortable waits and doubling back-off shared by every poll and retry loop. Waits resolve (never
+// reject) when the signal aborts, so a stop() never surfaces as an error in the loop.
 
 /** Wait `ms`, or less when `signal` aborts first. The timer is cleared on abort. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
@@ -34,26 +34,4 @@ export function untilAborted<T>(p: Promise<T>, signal: AbortSignal): Promise<T |
       },
     );
   });
-}
-
-/** Doubling back-off: next() returns initial, 2x, 4x ... capped at max; reset() after a success. */
-export class Backoff {
-  private nextMs: number;
-
-  constructor(
-    private readonly initialMs: number,
-    private readonly maxMs: number,
-  ) {
-    this.nextMs = initialMs;
-  }
-
-  next(): number {
-    const ms = this.nextMs;
-    this.nextMs = Math.min(this.nextMs * 2, this.maxMs);
-    return ms;
-  }
-
-  reset(): void {
-    this.nextMs = this.initialMs;
-  }
 }
