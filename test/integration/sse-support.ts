@@ -91,7 +91,10 @@ export async function publish(app: App, n: number): Promise<void> {
   const before = app.results.stats().stored ?? 0;
   const published = app.sim?.publish(n) ?? 0;
   if (published !== n) throw new Error(`simulator published ${published} of ${n}`);
-  await waitFor(() => (app.results.stats().stored ?? 0) >= before + n, 60_000, `${n} kills stored`);
+  await waitFor(() => (app.results.stats().stored ?? 0) >= before + n, 60_000, `${n} kills stored`).catch((err: unknown) => {
+    // Say where they are: the feed's state and the sink's totals.
+    throw new Error(`${(err as Error).message}; feed ${JSON.stringify(app.status().feed)}; ingest ${JSON.stringify(app.results.stats())}`);
+  });
 }
 
 export function characterIdsOf(k: Kill): number[] {
