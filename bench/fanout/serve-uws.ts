@@ -1,6 +1,6 @@
 // Child process of bench/fanout/run.ts: the real fan-out hub (src/fanout) on a uWS app, a real
 // SQLite store (':memory:'), and the driver writing each batch to the store and then publishing it
-// on the bus, as app.ts does after the pipeline. Logs go nowhere (STYLE §11).
+// on the bus, as app.ts does after the pipeline. Logs go nowhere.
 import uWS from 'uWebSockets.js';
 import { testConfig } from '../../src/config/index.js';
 import type { BusKill } from '../../src/core/ports.js';

@@ -9,7 +9,15 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { WkError } from '../core/errors.js';
 
-const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', sse: 'bench/push/run.ts', webhooks: 'bench/push/run.ts' } as const;
+const SCENARIOS = {
+  ingest: 'bench/ingest/run.ts',
+  rest: 'bench/rest/run.ts',
+  fanout: 'bench/fanout/run.ts',
+  sse: 'bench/push/run.ts',
+  webhooks: 'bench/push/run.ts',
+  abuse: 'bench/abuse/run.ts',
+  cluster: 'bench/cluster/run.ts',
+} as const;
 /** Scenarios whose script serves several: the name is passed as its first argument. */
 const NAMED: ReadonlySet<string> = new Set(['sse', 'webhooks']);
 type Scenario = keyof typeof SCENARIOS;

@@ -1,4 +1,4 @@
-// Interfaces through which the stages meet in app.ts (DESIGN "Stages never import each other").
+// Interfaces through which the stages meet in app.ts (docs/ARCHITECTURE.md#stages-and-arrows).
 import type { KillRecord } from './killmail.js';
 
 // ---------------------------------------------------------------- feeds → pipeline
@@ -144,7 +144,7 @@ export interface WorkerEnricher {
   /** The ESI killmail body for a short RedisQ package or a zKB reference: GET /killmails/{id}/{hash}/. */
   fetchKillmail(killmailId: number, hash: string): Promise<unknown>;
   /**
-   * Fill name fields of `kill` in place (SPEC §3.1/§3.2), waiting at most `budgetMs`.
+   * Fill name fields of `kill` in place (docs/API.md#the-canonical-killmail), waiting at most `budgetMs`.
    * Returns true when every id that can resolve did; false when some were left as ids.
    */
   enrich(kill: import('./killmail.js').CanonicalKillmail, budgetMs: number): Promise<boolean>;
@@ -159,7 +159,7 @@ export interface ComponentHealth {
   message: string;
 }
 
-/** Each stage reports its own health; /health combines them (SPEC §9). */
+/** Each stage reports its own health; /health combines them (docs/API.md#routes). */
 export type HealthCheck = () => ComponentHealth;
 
 /** Why a fetch found no kill (zKB does not know the id, or ESI has no body for it): the 404's details. */
@@ -261,6 +261,9 @@ export interface WebhookService {
   stats(): Record<string, number>;
 }
 
+/** A subscription created, changed or deleted on one node, shared with the others in a cluster. */
+export type SubscriptionChange = { kind: 'put'; row: WebhookRow } | { kind: 'delete'; id: string };
+
 /** A webhook subscription row (store ↔ fanout/webhooks). */
 export interface WebhookRow {
   id: string;
@@ -298,6 +301,10 @@ export interface OutboxSummary {
 export interface WebhookStore {
   subscriptions(): WebhookRow[];
   insertSubscription(row: WebhookRow): void;
+  /** Insert or replace one subscription (a cluster peer's change). */
+  upsertSubscription(row: WebhookRow): void;
+  /** Delete one subscription and its pending deliveries; false when absent. */
+  deleteSubscription(id: string): boolean;
   /** Deletes the subscriber's subscriptions and their pending deliveries; returns their ids. */
   deleteSubscriber(subscriberId: string): string[];
   setState(id: string, enabled: boolean, consecutiveFailures: number, nowMs: number): boolean;

@@ -1,4 +1,4 @@
-// Preload (SPEC §6): recent kills from the store for newly subscribed systems and characters,
+// Preload (docs/API.md#websocket): recent kills from the store for newly subscribed systems and characters,
 // newest first, de-duplicated per channel, sent as `killmail_update` with `preload: true` in
 // batches of `delivery_batch_size` every `delivery_interval_ms`, then `preload_complete`.
 //
@@ -9,7 +9,7 @@
 // Ordering: live kills are not held back while a preload runs. They go out as they arrive with
 // `preload: false`, so a client may see live kills between preload batches. A source is read on a
 // later tick, not at join time, so it may return a kill already sent live: the broadcaster notes
-// each live kill it sends to a preloading socket (noteLive) and take() skips it (SPEC §6 exactly
+// each live kill it sends to a preloading socket (noteLive) and take() skips it (exactly
 // once). The store writes a kill and publishes it in the same tick, so a read never sees a kill
 // that is still to be sent live.
 //
@@ -21,12 +21,13 @@ import { killmailUpdatePayload } from './protocol.js';
 import { LOBBY_TOPIC, type LobbyChannel, type PreloadHandle, type SocketState } from './state.js';
 import type { PreloadOptions } from './validate.js';
 
+// 200 indexed reads take ~1-2 ms: a 10,000-system join spreads over ticks instead of blocking the loop for a second.
 const READS_PER_TICK = 200;
 /** Past this many remembered ids a channel stops de-duplicating later preloads (memory bound). */
 const MAX_PRELOADED_IDS = 100_000;
 /** A batch waits while the socket still holds this share of the slow-consumer limit unsent. */
 const PAUSE_BUFFER_SHARE = 0.25;
-const PAUSE_MS = 50;
+const PAUSE_MS = 50; // how often a paused preload looks at the socket buffer again
 const KILL_ID = /"killmail_id":(\d+)/;
 const SYSTEM_ID = /"system_id":(\d+)/;
 /** Victim and attacker character ids: the only `character_id` keys of a canonical killmail. */

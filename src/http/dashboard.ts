@@ -1,4 +1,4 @@
-// The live dashboard at `/` (SPEC §9): one static page, no build step. Its script polls /status
+// The live dashboard at `/` (docs/API.md#routes): one static page, no build step. Its script polls /status
 // every 2 s and draws the last ten minutes as SVG sparklines: kills stored per minute,
 // ingest → stored and ingest → broadcast p99, WebSocket connections, API requests per minute.
 import { send, type RequestCtx } from './respond.js';

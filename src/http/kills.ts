@@ -1,5 +1,5 @@
-// Kill routes (SPEC §5). Every kill in a response is the stored canonical JSON text spliced into
-// the envelope: no JSON.parse or JSON.stringify of a kill per request (DESIGN "A stored kill
+// Kill routes (docs/API.md#rest). Every kill in a response is the stored canonical JSON text spliced into
+// the envelope: no JSON.parse or JSON.stringify of a kill per request (docs/ARCHITECTURE.md#hot-paths: "a stored kill
 // carries its canonical JSON text"); docs/PERFORMANCE.md "REST" has what that buys.
 import type { KillFetcher, KillMiss, KillReader } from '../core/ports.js';
 import { MS_PER_HOUR } from '../core/clock.js';

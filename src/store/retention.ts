@@ -1,4 +1,4 @@
-// Retention (SPEC §4: "pruned in small batches without blocking the event loop") and the WAL
+// Retention (pruned in small batches without blocking the event loop) and the WAL
 // watch, both on a timer on the main thread next to the writer.
 //
 // Pruning: each batch is its own short IMMEDIATE transaction deleting the oldest kills (and

@@ -1,4 +1,4 @@
-// The one batch writer (DESIGN "one writer owns the database"). Every statement is prepared
+// The one batch writer (one writer owns the database: docs/ARCHITECTURE.md#the-shape). Every statement is prepared
 // here, once; a batch is one transaction: one commit (one WAL append) per batch instead of per
 // kill. See bench/micro/store/write.bench.ts. No JSON is parsed here: the pipeline hands over
 // the routing columns and the canonical JSON text in each KillRecord.

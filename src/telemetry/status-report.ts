@@ -1,4 +1,4 @@
-// The periodic status report (SPEC §9): one structured pino record plus a one-line human
+// The periodic status report (docs/API.md#routes): one structured pino record plus a one-line human
 // summary, every `intervalMs`. The original's report was never scheduled; ours is, and every
 // figure in it is read from the running stages, never a placeholder.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
