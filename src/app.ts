@@ -12,7 +12,8 @@ import { createBus, createFanout, type Fanout } from './fanout/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
-import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
+import { Counters, Exposition, ProcessMonitor, StatusWindow, createLogger, initHistograms, mergeWorkerHistograms, secondsSummary, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
+import { gaugeReadings } from './app-metrics.js';
 import { createResultSink, type ResultSink } from './app/results.js';
 import { createKillFetcher } from './app/kill-fetcher.js';
 
@@ -57,8 +58,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const logger = opts.logger ?? createLogger(baseConfig.logLevel);
   const counters = opts.counters ?? new Counters();
   const monitor = new ProcessMonitor();
-  const ingestLatency = new LatencyHistogram();
-  const broadcastLatency = new LatencyHistogram();
+  // Owned by the counters: the exposition, /status and the status report read them there.
+  const ingestLatency = counters.histogram('wkills_ingest_to_stored_seconds');
+  const broadcastLatency = counters.histogram('wkills_ingest_to_broadcast_seconds');
 
   // The embedded simulator serves the feed, ESI and the zKB API: with --source sim nothing
   // leaves the machine, so every outside URL points at it.
@@ -135,6 +137,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     feed: { ...(feed?.stats() ?? {}), source: config.source },
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
+    latency: latencySection(counters, pipeline.enricherStats()),
     ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
@@ -142,12 +145,20 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     process: { ...monitor.snapshot() },
   });
 
+  const exposition = new Exposition({
+    counters,
+    workerSnapshots: () => pipeline.enricherStats(),
+    gauges: gaugeReadings({ source: config.source, feed: () => feed, pipeline, store, fanout, health }),
+  });
+
   if (http) {
-    for (const r of statusRoutes({ sections: status, requestsTotal: () => counters.get('http.requests') })) http.route(r);
+    const api = http;
+    for (const r of statusRoutes({ sections: status, requestsTotal: () => api.httpStats().requests, exposition })) http.route(r);
     http.route(dashboardRoute());
   }
 
   let reporter: { stop(): void } | undefined;
+  let window: StatusWindow | undefined;
   let feedStarted = false;
   let stopping: Promise<void> | undefined;
 
@@ -161,8 +172,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await sim?.stop();
     await store.stop();
     monitor.stop();
-    ingestLatency.destroy();
-    broadcastLatency.destroy();
+    window?.destroy();
     logger.info('wanderer-kills stopped');
   }
 
@@ -196,7 +206,10 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await (stopping ??= stop()).catch((stopErr: unknown) => logger.error({ err: stopErr }, 'cleanup after a failed start failed'));
         throw err;
       }
-      reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, snapshot: status, onReport: () => monitor.resetLag() });
+      if (config.statusIntervalSeconds > 0) {
+        window = new StatusWindow(counters, exposition, monitor);
+        reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, window, onReport: () => monitor.resetLag() });
+      }
       logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
     },
     stop: () => (stopping ??= stop()),
@@ -208,7 +221,7 @@ function enrichSummary(perWorker: readonly Record<string, number>[], counters: C
   const sum: Record<string, number> = {};
   for (const w of perWorker) {
     for (const [k, v] of Object.entries(w)) {
-      if (!k.includes('latency')) sum[k] = (sum[k] ?? 0) + v; // percentiles do not add up
+      if (!k.startsWith('~h|')) sum[k] = (sum[k] ?? 0) + v; // histogram fields: latencySection
     }
   }
   const hits = sum['enrich.cache.hit'] ?? 0;
@@ -218,4 +231,18 @@ function enrichSummary(perWorker: readonly Record<string, number>[], counters: C
     late_completed: counters.get('enrich.late_completed'),
     ...sum,
   };
+}
+
+/** Every declared histogram with samples, in seconds: HDR percentiles (the workers' ESI ones merged as an upper bound). */
+function latencySection(counters: Counters, workerSnapshots: readonly Record<string, number>[]): Section {
+  const out: Record<string, Record<string, number>> = {};
+  for (const family of counters.registry.families.values()) {
+    if (family.type !== 'histogram') continue;
+    for (const s of counters.histogramsOfFamily(family.name)) {
+      const summary = s.item.summary();
+      if (summary.count > 0) out[[family.name, ...s.labels].join(' ')] = secondsSummary({ summary, sumUs: s.item.sumUs });
+    }
+  }
+  for (const h of mergeWorkerHistograms(workerSnapshots)) out[[h.family, ...h.labelValues].join(' ')] = secondsSummary(h);
+  return out;
 }

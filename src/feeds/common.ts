@@ -1,6 +1,6 @@
 // Types and helpers shared by the R2Z2 and RedisQ feeds.
 import type { ComponentHealth, CursorStore, Feed, IngestSink, RawEntry } from '../core/ports.js';
-import type { Counters, Logger } from '../telemetry/index.js';
+import type { Counters, Logger, MetricKey } from '../telemetry/index.js';
 import { untilAborted } from './timing.js';
 
 /** A cursor value the caller should persist (with its next store batch) under `name`. */
@@ -57,7 +57,8 @@ export class Tally {
 
   inc(key: string, by = 1): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
-    this.counters.inc(`${this.prefix}.${key}`, by);
+    // The key is checked against the declarations when first used (src/telemetry/metrics/feeds.ts).
+    this.counters.inc(`${this.prefix}.${key}` as MetricKey, by);
   }
 
   get(key: string): number {

@@ -1,0 +1,22 @@
+// Ingest glue on the main thread: outcomes into the store, the bus and the feed cursor.
+import { counter, histogram, type StageDecls } from '../registry.js';
+
+export const ingestMetrics = {
+  wkills_ingest_stored_total: counter('Kills written to the store', 'kills', ['ingest.stored']),
+  wkills_ingest_skipped_total: counter('Kills already stored (duplicates)', 'kills', ['ingest.skipped']),
+  wkills_ingest_replaced_total: counter('Stored kills replaced by a more complete copy', 'kills', ['ingest.replaced']),
+  wkills_ingest_older_total: counter('Kills stored but older than the cutoff (not broadcast)', 'kills', ['ingest.older']),
+  wkills_ingest_failed_total: counter('Entries that reached a failed outcome', 'entries', ['ingest.failed']),
+  wkills_ingest_failures_total: counter('Entries that reached a failed outcome, by reason', 'entries', ['ingest.failed.{reason}'], ['reason']),
+  wkills_ingest_invalid_total: counter('Kills the store refused as invalid', 'kills', ['ingest.invalid']),
+  wkills_ingest_store_errors_total: counter('Store batches that failed (retried)', 'errors', ['ingest.store_errors']),
+  wkills_ingest_feed_pauses_total: counter('Times the feed was paused while the store held a backlog', 'pauses', ['ingest.feed_pauses']),
+  wkills_ingest_broadcast_total: counter('Kills published to the fan-out bus', 'kills', ['ingest.broadcast']),
+  wkills_ingest_fetch_retries_total: counter('Entries re-pushed after an ESI killmail fetch failed', 'entries', ['ingest.fetch_retries']),
+  wkills_ingest_fetch_retry_dead_letters_total: counter('Entries dead-lettered after the fetch retries ran out', 'entries', ['ingest.fetch_retry_dead_letters']),
+  wkills_zkb_requests_total: counter('zKillboard API requests for kills not in the store', 'requests', ['zkb.requests']),
+  wkills_zkb_errors_total: counter('zKillboard API requests that failed', 'errors', ['zkb.errors']),
+  wkills_zkb_busy_total: counter('zKillboard API requests refused because too many were in flight', 'requests', ['zkb.busy']),
+  wkills_ingest_to_stored_seconds: histogram('Time from feed receipt to the kill committed in SQLite'),
+  wkills_ingest_to_broadcast_seconds: histogram('Time from feed receipt to the kill handed to the WebSocket'),
+} as const satisfies StageDecls;

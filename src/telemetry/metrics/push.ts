@@ -1,0 +1,13 @@
+// Slots for SSE and webhooks: declared here so dashboards, alerts and docs can rely on the names
+// before the push stage records them (see docs/OPERATIONS.md "Recording").
+import { counter, gauge, histogram, type StageDecls } from '../registry.js';
+
+export const pushMetrics = {
+  wkills_sse_connections: gauge('Open SSE streams', 'connections'),
+  wkills_sse_events_sent_total: counter('SSE events written', 'events', ['sse.events_sent']),
+  wkills_sse_dropped_total: counter('SSE streams closed by the server, by reason', 'connections', ['sse.dropped.{reason}'], ['reason']),
+  wkills_sse_send_seconds: histogram('Time to write one kill to every matching SSE stream'),
+  wkills_webhook_deliveries_total: counter('Webhook deliveries, by result (ok, failed, gave_up)', 'deliveries', ['webhook.deliveries.{result}'], ['result']),
+  wkills_webhook_outbox: gauge('Webhook deliveries waiting in the outbox', 'deliveries'),
+  wkills_webhook_delivery_seconds: histogram('Webhook delivery time, request to response'),
+} as const satisfies StageDecls;
