@@ -33,6 +33,7 @@ export interface CollectedFamily {
 export type Collected = Map<string, CollectedFamily>;
 
 const SEP = '\u0001';
+const MISNAMED_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
 
 export class Exposition {
   readonly prom = new Registry();
@@ -44,7 +45,12 @@ export class Exposition {
     opts: { defaultMetrics?: boolean } = {},
     private readonly registry: MetricRegistry = METRICS,
   ) {
-    if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.prom });
+    if (opts.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.prom });
+      // prom-client names these gauges `_total`, which promtool (rightly) flags: counts of live
+      // handles are not counters. nodejs_active_*  without the suffix are not offered, so drop them.
+      for (const name of MISNAMED_DEFAULTS) this.prom.removeSingleMetric(name);
+    }
     for (const family of registry.families.values()) {
       const metric = { name: family.name, help: family.help, type: family.type, aggregator: 'sum', get: () => this.promValues(family), reset: () => undefined };
       this.prom.registerMetric(metric as unknown as Metric);
