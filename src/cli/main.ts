@@ -9,6 +9,7 @@ import { runServe } from './serve.js';
 import { runSim, addSimOptions } from './sim.js';
 import { runSdeImport, runDb } from './db.js';
 import { addBenchCommand } from './bench.js';
+import { addMetricsCommand } from './metrics.js';
 
 const program = new Command()
   .name('wkills')
@@ -29,6 +30,7 @@ addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum').de
   .action((action: string, opts: Record<string, unknown>) => runDb(configFromOptions(opts), action));
 
 addBenchCommand(program);
+addMetricsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (hasCode(err, 'ERR_CONFIG_INVALID')) {
