@@ -53,6 +53,8 @@ export interface App {
   stop(): Promise<void>;
 }
 
+const LIVE_WINDOW_MS = 5000;
+
 export async function createApp(baseConfig: Config, opts: AppOptions = {}): Promise<App> {
   await initHistograms();
   const logger = opts.logger ?? createLogger(baseConfig.logLevel);
@@ -138,6 +140,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
     latency: latencySection(counters, pipeline.enricherStats()),
+    ...(lastWindow && { window: lastWindow }),
     ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
@@ -159,6 +162,10 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let reporter: { stop(): void } | undefined;
   let window: StatusWindow | undefined;
+  // The dashboard's figures: a short window, closed every LIVE_WINDOW_MS, read by /status.
+  let live: StatusWindow | undefined;
+  let liveTimer: NodeJS.Timeout | undefined;
+  let lastWindow: Section | undefined;
   let feedStarted = false;
   let stopping: Promise<void> | undefined;
 
@@ -173,6 +180,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await store.stop();
     monitor.stop();
     window?.destroy();
+    clearInterval(liveTimer);
+    live?.destroy();
     logger.info('wanderer-kills stopped');
   }
 
@@ -205,6 +214,10 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         // A port in use or workers that fail to load: release what did start, then report it.
         await (stopping ??= stop()).catch((stopErr: unknown) => logger.error({ err: stopErr }, 'cleanup after a failed start failed'));
         throw err;
+      }
+      if (http) {
+        const w = (live = new StatusWindow(counters, exposition, monitor));
+        liveTimer = setInterval(() => (lastWindow = w.take()), LIVE_WINDOW_MS).unref();
       }
       if (config.statusIntervalSeconds > 0) {
         window = new StatusWindow(counters, exposition, monitor);

@@ -85,7 +85,7 @@ export class StatusWindow {
       system: {
         rss_mb: proc.rss_mb, heap_used_mb: proc.heap_used_mb, cpu_percent: round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100, 1),
         event_loop_lag_p50_ms: proc.event_loop_lag_p50_ms, event_loop_lag_p99_ms: proc.event_loop_lag_p99_ms, event_loop_lag_max_ms: proc.event_loop_lag_max_ms,
-        ws_connections: gaugeOf(c, 'wkills_ws_connections'), ws_kills_sent: d('wkills_ws_kills_sent_total'), ws_send: hdr('wkills_ws_broadcast_send_seconds'),
+        ws_connections: gaugeOf(c, 'wkills_ws_connections'), connections: connectionsOf(c), ws_kills_sent: d('wkills_ws_kills_sent_total'), ws_send: hdr('wkills_ws_broadcast_send_seconds'),
         slow_consumer_drops: d('wkills_ws_dropped_total', (l) => l === 'slow_consumer'), uptime_seconds: proc.uptime_seconds,
       },
     };
@@ -149,6 +149,13 @@ function bucketsOf(c: Collected): Map<string, number[]> {
 function gaugeOf(c: Collected, name: MetricName): number | null {
   const values = c.get(name)?.values ?? [];
   return values.length === 0 ? null : round(Math.max(...values.map((v) => v.value)));
+}
+
+/** Open connections by channel: WebSocket lobby / firehose subscriptions and SSE streams. */
+function connectionsOf(c: Collected): Record<string, number> {
+  const out: Record<string, number> = { websocket: gaugeOf(c, 'wkills_ws_connections') ?? 0, sse: gaugeOf(c, 'wkills_sse_connections') ?? 0 };
+  for (const v of c.get('wkills_ws_subscriptions')?.values ?? []) out[`ws_${v.labels.channel ?? ''}`] = v.value;
+  return out;
 }
 
 function byLabel(c: Collected, now: Map<string, number>, before: Map<string, number>, name: MetricName): Record<string, number> {
