@@ -58,7 +58,7 @@ const LIVE_WINDOW_MS = 5000;
 export async function createApp(baseConfig: Config, opts: AppOptions = {}): Promise<App> {
   await initHistograms();
   const logger = opts.logger ?? createLogger(baseConfig.logLevel);
-  const counters = opts.counters ?? new Counters();
+  const counters = opts.counters ?? new Counters(undefined, { histograms: baseConfig.metrics });
   const monitor = new ProcessMonitor();
   // Owned by the counters: the exposition, /status and the status report read them there.
   const ingestLatency = counters.histogram('wkills_ingest_to_stored_seconds');
@@ -150,6 +150,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   const exposition = new Exposition({
     counters,
+    defaultMetrics: config.metrics,
     workerSnapshots: () => pipeline.enricherStats(),
     gauges: gaugeReadings({ source: config.source, feed: () => feed, pipeline, store, fanout, health }),
   });
@@ -215,7 +216,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await (stopping ??= stop()).catch((stopErr: unknown) => logger.error({ err: stopErr }, 'cleanup after a failed start failed'));
         throw err;
       }
-      if (http) {
+      if (http && config.metrics) {
         const w = (live = new StatusWindow(counters, exposition, monitor));
         liveTimer = setInterval(() => (lastWindow = w.take()), LIVE_WINDOW_MS).unref();
       }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fillStore, type FillResult } from './data.js';
 import { hasWrk, runNodeLoad, runWrk, type LoadResult, type Scenario } from './load.js';
+import { TS_EXEC_ARGV, script } from '../runner.js';
 
 export interface RestBenchOptions {
   durationS: number;
@@ -41,12 +42,12 @@ export interface RestBenchReport {
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const SERVERS: Record<string, string> = {
-  uws: fileURLToPath(new URL('./serve-uws.ts', import.meta.url)),
-  baseline: fileURLToPath(new URL('../baselines/rest-node-http.ts', import.meta.url)),
+  uws: script(new URL('./serve-uws.ts', import.meta.url)),
+  baseline: script(new URL('../baselines/rest-node-http.ts', import.meta.url)),
 };
 
 function startServer(entry: string, db: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, db], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...TS_EXEC_ARGV, entry, db], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (l) => resolve({ child, port: (JSON.parse(l) as { port: number }).port }));

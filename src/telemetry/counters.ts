@@ -17,12 +17,24 @@ export interface Series<T> {
 
 const SEP = '\u0001';
 
+class DisabledHistogram extends LatencyHistogram {
+  constructor() {
+    super(2);
+  }
+
+  override recordUs(): void {}
+}
+
 export class Counters {
   private readonly byKey = new Map<string, Cell>();
   private readonly cells = new Map<string, Map<string, Series<Cell>>>();
   private readonly hists = new Map<string, Map<string, Series<LatencyHistogram>>>();
 
-  constructor(readonly registry: MetricRegistry = METRICS) {}
+  /** `histograms: false` (config `metrics: false`) makes every histogram a no-op, to measure their cost. */
+  constructor(
+    readonly registry: MetricRegistry = METRICS,
+    private readonly opts: { histograms?: boolean } = {},
+  ) {}
 
   inc(name: MetricKey, by = 1): void {
     (this.byKey.get(name) ?? this.bind(name)).value += by;
@@ -52,7 +64,7 @@ export class Counters {
   /** The latency histogram of a histogram family's series (created on first use). */
   histogram(family: MetricName, labelValues: readonly string[] = []): LatencyHistogram {
     const f = this.checked(family, labelValues, 'histogram');
-    return this.seriesOf(this.hists, f, labelValues, () => new LatencyHistogram());
+    return this.seriesOf(this.hists, f, labelValues, () => (this.opts.histograms === false ? new DisabledHistogram() : new LatencyHistogram()));
   }
 
   private checked(name: string, labelValues: readonly string[], ...types: Family['type'][]): Family {

@@ -17,6 +17,8 @@ export interface ExpositionSources {
   /** Each worker thread's latest snapshot (dotted names plus histogram fields). */
   workerSnapshots?: () => readonly Record<string, number>[];
   gauges?: () => GaugeReadings;
+  /** prom-client's process_* and nodejs_* families (default on). */
+  defaultMetrics?: boolean;
 }
 
 export interface SeriesValue {
@@ -42,10 +44,9 @@ export class Exposition {
 
   constructor(
     private readonly sources: ExpositionSources,
-    opts: { defaultMetrics?: boolean } = {},
     private readonly registry: MetricRegistry = METRICS,
   ) {
-    if (opts.defaultMetrics !== false) {
+    if (sources.defaultMetrics !== false) {
       collectDefaultMetrics({ register: this.prom });
       // prom-client names these gauges `_total`, which promtool (rightly) flags: counts of live
       // handles are not counters. nodejs_active_*  without the suffix are not offered, so drop them.

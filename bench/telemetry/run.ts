@@ -1,0 +1,176 @@
+// What the metrics cost the hot paths (`wkills bench telemetry`): a real `wkills serve --source sim`
+// process reads its embedded simulator's R2Z2 feed (a burst of --kills published at once; the sim
+// feed allows 1000 requests/s, one kill each, so the burst is paced near that) and fans every kill out
+// to --clients WebSocket clients on the firehose, with metrics on (histograms recording, a
+// scrape of /metrics every second like a Prometheus at 1 s, /status every 2 s like the
+// dashboard) and off (`--metrics false`, nobody scraping), alternating for --rounds rounds in the
+// same run. Reported per mode: the median burst throughput (published → last client got the
+// last kill) and the server's CPU time per kill (from /proc, robust on a shared machine; it
+// includes the embedded simulator serving the feed, the same in both modes).
+//
+//   node --import tsx bench/telemetry/run.ts [--kills 5000] [--clients 100] [--rounds 3] [--json]
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { machineInfo, printTable } from '../common.js';
+import { cliArgs } from '../runner.js';
+import { Counters, initHistograms } from '../../src/telemetry/index.js';
+
+const { values: a } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '5000' },
+    clients: { type: 'string', default: '100' },
+    rounds: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '2' },
+    json: { type: 'boolean', default: false },
+  },
+});
+const KILLS = Number(a.kills);
+const CLIENTS = Number(a.clients);
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+interface Server {
+  child: ChildProcess;
+  base: string;
+  sim: string;
+  stop(): Promise<void>;
+}
+
+function startServer(metrics: boolean, dir: string): Promise<Server> {
+  const args = [...cliArgs(), 'serve', '--source', 'sim', '--sim-rate', '0', '--enrich', 'false',
+    '--db', join(dir, `kills-${Date.now()}.db`), '--port', '0', '--host', '127.0.0.1', '--workers', a.workers, '--status-interval-seconds', '0',
+    '--retention-hours', '0', '--cutoff-seconds', '0', '--metrics', String(metrics)];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!line.includes('wanderer-kills started')) return;
+      const { port, sim } = JSON.parse(line) as { port: number; sim: string };
+      resolve({ child, base: `http://127.0.0.1:${port}`, sim, stop: () => (child.kill('SIGTERM'), exited) });
+    });
+    child.once('exit', (code) => reject(new Error(`wkills serve exited ${code} before starting`)));
+  });
+}
+
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15 of the full line)
+}
+
+/** Phoenix V2 clients on the firehose; resolves once all joined. `received` counts kills per client. */
+async function connectClients(base: string): Promise<{ sockets: WebSocket[]; received: Int32Array }> {
+  const received = new Int32Array(CLIENTS);
+  const url = base.replace('http', 'ws') + '/socket/websocket?vsn=2.0.0';
+  const sockets = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(url);
+    ws.on('open', () => ws.send(JSON.stringify(['1', '1', 'killmails:all', 'phx_join', {}])));
+    ws.on('error', reject);
+    ws.on('message', (data: Buffer) => {
+      const [, , , event, payload] = JSON.parse(data.toString()) as [unknown, unknown, string, string, { status?: string; killmails?: unknown[] }];
+      if (event === 'phx_reply' && payload.status === 'ok') resolve(ws);
+      else if (event === 'killmail_update') received[i] = (received[i] ?? 0) + (payload.killmails?.length ?? 0);
+    });
+  })));
+  return { sockets, received };
+}
+
+async function feedPositioned(base: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const s = (await (await fetch(`${base}/status`)).json()) as { metrics: { feed: { seq?: number } } };
+    if (Number(s.metrics.feed.seq ?? -1) >= 0) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the feed never positioned');
+}
+
+interface RunResult {
+  killsPerS: number;
+  cpuMsPerKill: number;
+  /** Median wall time of a /metrics?format=prometheus scrape during the run (metrics on). */
+  scrapeMs: number;
+}
+
+async function runOnce(metrics: boolean, dir: string): Promise<RunResult> {
+  const server = await startServer(metrics, dir);
+  try {
+    await feedPositioned(server.base);
+    const { sockets, received } = await connectClients(server.base);
+    let scraping = metrics;
+    const scrapes: number[] = [];
+    const scraper = (async () => {
+      for (let i = 0; scraping; i++) {
+        const s0 = performance.now();
+        await (await fetch(`${server.base}/metrics?format=prometheus`)).text();
+        scrapes.push(performance.now() - s0);
+        if (i % 2 === 0) await (await fetch(`${server.base}/status`)).text();
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    })();
+    const cpu0 = cpuTicks(server.child.pid as number);
+    const t0 = performance.now();
+    await fetch(`${server.sim}/_sim/publish?n=${KILLS}`, { method: 'POST' });
+    while (received.some((n) => n < KILLS)) await new Promise((r) => setTimeout(r, 20));
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuMs = ((cpuTicks(server.child.pid as number) - cpu0) / TICKS_PER_S) * 1000;
+    scraping = false;
+    await scraper;
+    for (const ws of sockets) ws.close();
+    return { killsPerS: KILLS / seconds, cpuMsPerKill: cpuMs / KILLS, scrapeMs: median(scrapes) };
+  } finally {
+    await server.stop();
+  }
+}
+
+const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? NaN;
+
+/** ns per call of the two hot-path operations, in this process: the floor under the measured cost. */
+async function recordingCost(): Promise<{ incNs: number; recordNs: number }> {
+  await initHistograms();
+  const c = new Counters();
+  const h = c.histogram('wkills_ingest_to_broadcast_seconds');
+  const n = 2_000_000;
+  let t = performance.now();
+  for (let i = 0; i < n; i++) c.inc('ws.kills_broadcast');
+  const incNs = ((performance.now() - t) * 1e6) / n;
+  t = performance.now();
+  for (let i = 0; i < n; i++) h.recordUs(100 + (i & 1023));
+  const recordNs = ((performance.now() - t) * 1e6) / n;
+  c.destroy();
+  return { incNs, recordNs };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'wk-bench-telemetry-'));
+  const runs: Record<'on' | 'off', RunResult[]> = { on: [], off: [] };
+  try {
+    for (let r = 0; r < Number(a.rounds); r++) {
+      // Alternate which mode goes first so a drifting machine does not favour one.
+      for (const mode of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) runs[mode].push(await runOnce(mode === 'on', dir));
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const row = (mode: 'on' | 'off'): Record<string, string | number> => ({
+    metrics: mode, 'kills/s (median)': Math.round(median(runs[mode].map((x) => x.killsPerS))),
+    'deliveries/s': Math.round(median(runs[mode].map((x) => x.killsPerS)) * CLIENTS),
+    'server CPU ms/kill (median)': median(runs[mode].map((x) => x.cpuMsPerKill)).toFixed(4),
+    'scrape ms (median)': mode === 'on' ? median(runs.on.map((x) => x.scrapeMs)).toFixed(1) : '',
+    'runs (kills/s)': runs[mode].map((x) => Math.round(x.killsPerS)).join(' '),
+  });
+  const rows = [row('on'), row('off')];
+  const throughputCost = 1 - median(runs.on.map((x) => x.killsPerS)) / median(runs.off.map((x) => x.killsPerS));
+  const cpuCost = median(runs.on.map((x) => x.cpuMsPerKill)) / median(runs.off.map((x) => x.cpuMsPerKill)) - 1;
+  const micro = await recordingCost();
+  if (a.json) process.stdout.write(JSON.stringify({ machine: machineInfo(), kills: KILLS, clients: CLIENTS, runs, throughputCost, cpuCost, micro }, null, 2) + '\n');
+  else {
+    printTable(`Metrics on vs off: ${KILLS} kills fanned out to ${CLIENTS} firehose clients, ${a.rounds} rounds`, rows);
+    process.stdout.write(`throughput cost of metrics: ${(throughputCost * 100).toFixed(1)} %; CPU per kill: ${(cpuCost * 100).toFixed(1)} % (limit 3 %)\n`);
+    process.stdout.write(`recording in this process: counters.inc ${micro.incNs.toFixed(1)} ns, histogram recordUs ${micro.recordNs.toFixed(1)} ns per call\n`);
+  }
+}
+
+await main();
