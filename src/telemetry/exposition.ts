@@ -147,7 +147,12 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 }
 
 function histogramOf(family: Family, labelValues: readonly string[], h: import('./histogram.js').LatencyHistogram): HistogramData {
-  return { family: family.name, labelValues, labels: labelsOf(family, labelValues), buckets: Array.from(h.buckets), sumUs: h.sumUs, summary: h.summary() };
+  return {
+    family: family.name, labelValues, labels: labelsOf(family, labelValues), buckets: Array.from(h.buckets), sumUs: h.sumUs,
+    get summary() {
+      return h.summary();
+    },
+  };
 }
 
 function pushHistogram(values: unknown[], name: string, h: HistogramData): void {

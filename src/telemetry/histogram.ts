@@ -33,6 +33,8 @@ export class LatencyHistogram {
   /** Per-bucket (not cumulative) counts; the last slot is +Inf. */
   readonly buckets = new Float64Array(BUCKET_BOUNDS_US.length + 1);
   sumUs = 0;
+  /** summary() walks the HDR counts once per percentile (~2 ms): reused until the next record. */
+  private cached: LatencySummary | undefined;
 
   constructor(highestUs = 60_000_000) {
     this.h = hdr.build({
@@ -48,6 +50,7 @@ export class LatencyHistogram {
   recordUs(us: number): void {
     const v = us < 1 ? 1 : us > this.h.highestTrackableValue ? this.h.highestTrackableValue : Math.round(us);
     this.h.recordValue(v);
+    this.cached = undefined;
     this.sumUs += v;
     let i = 0;
     while (i < BUCKET_BOUNDS_US.length && v > (BUCKET_BOUNDS_US[i] as number)) i++;
@@ -67,12 +70,17 @@ export class LatencyHistogram {
   since(earlier: LatencyHistogram): LatencyHistogram {
     const c = this.copy();
     c.h.subtract(earlier.h);
+    c.cached = undefined;
     for (let i = 0; i < c.buckets.length; i++) (c.buckets[i] as number) -= earlier.buckets[i] as number;
     c.sumUs -= earlier.sumUs;
     return c;
   }
 
   summary(): LatencySummary {
+    return (this.cached ??= this.compute());
+  }
+
+  private compute(): LatencySummary {
     const h = this.h;
     return {
       count: h.totalCount,
@@ -89,6 +97,7 @@ export class LatencyHistogram {
   addEncoded(encoded: string): void {
     const other = hdr.decodeFromCompressedBase64(encoded, 64, wasmReady);
     this.h.add(other);
+    this.cached = undefined;
     other.destroy();
   }
 
@@ -98,6 +107,7 @@ export class LatencyHistogram {
 
   reset(): void {
     this.h.reset();
+    this.cached = undefined;
     this.buckets.fill(0);
     this.sumUs = 0;
   }

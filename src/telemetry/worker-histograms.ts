@@ -13,7 +13,8 @@ export interface HistogramData {
   /** Per-bucket counts; the last is +Inf. */
   buckets: number[];
   sumUs: number;
-  summary: LatencySummary;
+  /** HDR percentiles; computed only when read (the Prometheus text does not need them). */
+  readonly summary: LatencySummary;
 }
 
 const SEP = '\u0001';
