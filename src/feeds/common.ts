@@ -46,6 +46,9 @@ export async function pushEntry(sink: IngestSink, entry: RawEntry, signal: Abort
   return true;
 }
 
+/** What a feed may count: the `feed.{source}.<event>` names declared in src/telemetry/metrics/feeds.ts. */
+export type FeedEvent<K = MetricKey> = K extends `feed.${string}.${infer E}` ? E : never;
+
 /** Local tallies for stats(), mirrored into the shared counters as `feed.<name>.<key>`. */
 export class Tally {
   private readonly values = new Map<string, number>();
@@ -55,7 +58,7 @@ export class Tally {
     private readonly counters: Counters,
   ) {}
 
-  inc(key: string, by = 1): void {
+  inc(key: FeedEvent, by = 1): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
     // The key is checked against the declarations when first used (src/telemetry/metrics/feeds.ts).
     this.counters.inc(`${this.prefix}.${key}` as MetricKey, by);
