@@ -49,7 +49,7 @@ export interface SimProcess {
 export function startSimProcess(extra: readonly string[] = []): Promise<SimProcess> {
   const child = spawn(process.execPath, [...cliArgs(), 'sim', '--port', '0', '--rate', '0', ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (l) => {
       const m = /listening on (http:\/\/\S+)/.exec(l);
       if (!m?.[1]) return;

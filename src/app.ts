@@ -5,17 +5,18 @@
 // the rings drain into the store before the sockets close.
 import type { Config } from './config/index.js';
 import type { Feed, HealthCheck, IngestSink, KillFetcher } from './core/ports.js';
-import { createFeed, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
+import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
+import { createSseHub } from './fanout/index.js';
+import { sseRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, type CacheWrite } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, Exposition, ProcessMonitor, StatusWindow, createLogger, initHistograms, mergeWorkerHistograms, secondsSummary, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
 import { gaugeReadings } from './app-metrics.js';
-import { createResultSink, type ResultSink } from './app/results.js';
-import { createKillFetcher } from './app/kill-fetcher.js';
+import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -81,9 +82,14 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await sim?.stop(); // a bad --db path must not leave the simulator listening
     throw err;
   }
+  // A restarted --source sim numbers its feed after the stored cursor, where the reader resumes.
+  const simCursor = Number(store.cursors.getCursor(R2Z2_CURSOR) ?? Number.NaN);
+  if (sim !== undefined && Number.isSafeInteger(simCursor)) sim.resumeAfter(simCursor);
   const pipeline = createPipeline({ config, logger, counters });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
+  const sseLatency = counters.histogram('wkills_ingest_to_sse_seconds');
+  const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -98,15 +104,16 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let feed: FeedHandle | Feed | undefined;
   const results = createResultSink({
-    store, pipeline, bus, counters, logger,
+    writer: store.writer, cursors: store.cursors, pipeline, bus, counters, logger,
     feed: () => feed,
     latency: ingestLatency,
     enrich: config.enrich,
     cutoffSeconds: config.cutoffSeconds,
+    retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
   });
-  pipeline.onResults(results.onOutcomes);
+  pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
   // The feed pushes through the result sink's gate: paused while the store holds a backlog.
   const feedSink = results.gate(pipeline);
@@ -118,7 +125,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
   }
 
-  const fetchKill: KillFetcher = createKillFetcher({ config, pipeline, counters });
+  const killFetcher = createKillFetcher({ config, pipeline, counters, logger });
+  const fetchKill: KillFetcher = killFetcher.fetch;
   const health: Record<string, HealthCheck> = {
     database: () => store.health(),
     pipeline: () => pipeline.health(),
@@ -133,6 +141,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   if (opts.http !== false) {
     http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
     fanout.attach(http.app);
+    for (const r of sseRoutes(sse)) http.route(r);
   }
 
   const status = (): Record<string, Section> => ({
@@ -144,7 +153,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
+    sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
     ...(http && { api: { ...http.httpStats() } }),
+    upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
   });
 
@@ -176,7 +187,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await pipeline.stop();
     results.stop();
     fanout.stop();
+    sse.stop();
     http?.stop();
+    await killFetcher.close();
     await sim?.stop();
     await store.stop();
     monitor.stop();
@@ -201,6 +214,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     resetLatency() {
       ingestLatency.reset();
       broadcastLatency.reset();
+      sseLatency.reset();
     },
     async start() {
       try {
@@ -208,6 +222,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         store.start();
         await pipeline.start();
         fanout.start();
+        sse.start();
         if (http) await http.start();
         await feed?.start();
         feedStarted = true;

@@ -47,7 +47,7 @@ wss.on('connection', (ws) => {
       ws.close(1007, 'invalid_json');
       return;
     }
-    if (!Array.isArray(frame) || frame.length !== 5) return void ws.close(1007, 'invalid_frame');
+    if (!Array.isArray(frame) || frame.length !== 5) { ws.close(1007, 'invalid_frame'); return; }
     const [joinRef, ref, topic, event, payload] = frame as [string | null, string | null, string, string, Record<string, unknown>];
     if (event === 'phx_join' && topic === LOBBY) {
       for (const id of (payload['systems'] as number[] | undefined) ?? []) {

@@ -157,7 +157,7 @@ async function runServer(name: string): Promise<Record<string, unknown>> {
   const driven = await nextMsg(server, 'driven', (opt.seconds + 60) * 1000);
   const steadyExpected = expectedFor(shares, driven['systems'] as number[]);
   const steady = await phase(loaders, 's', steadyExpected, 60_000);
-  const afterSteady = (await (server.send({ type: 'usage' }), nextMsg(server, 'usage', 10_000))) as Msg;
+  const afterSteady = (await (server.send({ type: 'usage' }), nextMsg(server, 'usage', 10_000)));
 
   server.send({ type: 'burst', count: opt.burst, batch: opt.batch, pool, firstId: 50_000_000 });
   const bursted = await nextMsg(server, 'bursted', 300_000);

@@ -49,7 +49,7 @@ const SERVERS: Record<string, string> = {
 function startServer(entry: string, db: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [...TS_EXEC_ARGV, entry, db], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.once('line', (l) => resolve({ child, port: (JSON.parse(l) as { port: number }).port }));
     child.once('exit', (code) => reject(new Error(`${entry} exited ${code} before listening`)));
   });

@@ -12,6 +12,7 @@ export async function runSdeImport(config: Config, source: string): Promise<void
   const db = new Database(config.db);
   try {
     const result = await importSde(db, source);
+    if (result.warning !== undefined) process.stderr.write(`wkills: sde import: ${result.warning}\n`);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     db.close();

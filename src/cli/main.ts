@@ -37,6 +37,11 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`wkills: ${(err as Error).message}\n`);
     process.exit(2);
   }
+  if (hasCode(err, 'ERR_SDE_IMPORT')) {
+    // The operator's input is wrong, not the program: the message says what to fix.
+    process.stderr.write(`wkills: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`wkills: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

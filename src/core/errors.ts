@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_ESI_BODY'
   | 'ERR_ESI_TIMEOUT'
   | 'ERR_ESI_RATE_LIMITED'
+  | 'ERR_SDE_IMPORT'
   | 'ERR_STORE_WRITE'
   | 'ERR_HTTP_BAD_REQUEST';
 
@@ -45,7 +46,7 @@ export function toErrorData(err: unknown): ErrorData {
     const e = err as { code?: unknown; message?: unknown };
     return {
       code: typeof e.code === 'string' ? e.code : 'ERR_UNKNOWN',
-      message: typeof e.message === 'string' ? e.message : String(err),
+      message: typeof e.message === 'string' ? e.message : String(err), // eslint-disable-line @typescript-eslint/no-base-to-string -- an error-like object may bring its own toString
     };
   }
   return { code: 'ERR_UNKNOWN', message: String(err) };

@@ -61,6 +61,32 @@ export type PipelineOutcome =
   | { kind: 'kill'; kill: KillRecord; older: boolean; seq: number; source: SourceKind }
   | { kind: 'failed'; reason: FailReason; message: string; seq: number; source: SourceKind; body?: Uint8Array };
 
+// ---------------------------------------------------------------- ingest → store / pipeline
+
+/** The writer's answer per record: new, already stored, stored copy replaced, or dead-lettered. */
+export type KillWriteOutcome = 'stored' | 'skipped' | 'replaced' | 'invalid';
+
+export interface DeadLetter {
+  source: string;
+  reason: string;
+  message: string;
+  body?: Uint8Array | string;
+}
+
+/** The store's single writer as the ingest stage uses it (implemented by src/store/writer.ts). */
+export interface KillWriter {
+  /** One transaction; the answers are index-aligned with `records`. */
+  writeBatch(records: readonly KillRecord[]): readonly KillWriteOutcome[];
+  /** Replace a stored kill's JSON (late name completion); false when it is no longer stored. */
+  updateJson(killmailId: number, json: string, enriched: boolean): boolean;
+  deadLetter(entry: DeadLetter): void;
+}
+
+/** Late name completion of a stored canonical JSON (implemented by the pipeline's worker pool). */
+export interface Reenricher {
+  reenrich(json: string): Promise<{ json: string; enriched: boolean }>;
+}
+
 // ---------------------------------------------------------------- store (read side)
 
 export interface KillQuery {
@@ -131,8 +157,17 @@ export interface ComponentHealth {
 /** Each stage reports its own health; /health combines them (SPEC §9). */
 export type HealthCheck = () => ComponentHealth;
 
-/** Fetch one killmail that is not in the store (zKB API + ESI), enriched, not stored nor broadcast. */
-export type KillFetcher = (killmailId: number) => Promise<string | undefined>;
+/** Why a fetch found no kill (zKB does not know the id, or ESI has no body for it): the 404's details. */
+export interface KillMiss {
+  missing: string;
+}
+
+/**
+ * Fetch one killmail that is not in the store (zKB API + ESI), enriched, not stored nor broadcast.
+ * Resolves the canonical JSON, or a miss (undefined: unknown, no reason given); rejects when the
+ * upstream is unavailable, paused or busy.
+ */
+export type KillFetcher = (killmailId: number) => Promise<string | KillMiss | undefined>;
 
 export interface WsStats {
   activeConnections: number;
@@ -142,4 +177,151 @@ export interface WsStats {
   killsSentRealtime: number;
   killsSentPreload: number;
   startedAtMs: number;
+}
+
+// ---------------------------------------------------------------- push channels (SSE, webhooks)
+
+/**
+ * A streaming HTTP response as fan-out sees it (src/http adapts uWS). `write` queues the bytes
+ * even when it returns false (socket backpressured); `pendingBytes` is what is queued and not yet
+ * taken by the socket, so a slow reader can be dropped before it holds unbounded memory.
+ */
+export interface StreamSink {
+  write(chunk: string): boolean;
+  pendingBytes(): number;
+  /** End the response (the client sees the stream close); idempotent. */
+  close(): void;
+}
+
+/** Parsed SSE query filters (validated by src/http). */
+export interface SseFilters {
+  systemIds: readonly number[];
+  characterIds: readonly number[];
+  /** ISK; null: no value filter. */
+  minValue: number | null;
+  /** 0..90. */
+  preloadDays: number;
+}
+
+export interface SseRequest {
+  mode: 'standard' | 'enhanced';
+  filters: SseFilters;
+  ip: string;
+  /** The `Last-Event-ID` header as a killmail id, undefined when absent or not an id. */
+  lastEventId: number | undefined;
+}
+
+export type SseRefusal = { status: 429 | 503; message: string; details: Record<string, unknown> };
+
+export interface SseService {
+  /** Null when a new stream from `ip` is allowed now; otherwise why not (limits). */
+  refuse(ip: string): SseRefusal | null;
+  /** Start streaming to `sink` (headers already written); returns the function to call on disconnect. */
+  open(req: SseRequest, sink: StreamSink): () => void;
+  stats(): Record<string, number>;
+}
+
+/** A webhook subscription as the API shows it. */
+export interface WebhookSubscription {
+  id: string;
+  subscriber_id: string;
+  callback_url: string;
+  system_ids: number[];
+  character_ids: number[];
+  enabled: boolean;
+  consecutive_failures: number;
+  has_secret: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NewWebhookSubscription {
+  subscriberId: string;
+  callbackUrl: string;
+  systemIds: number[];
+  characterIds: number[];
+  secret: string | undefined;
+}
+
+/** Webhook subscriptions (src/fanout/webhooks) as the /api/v1/subscriptions routes use them. */
+export interface WebhookService {
+  /** A reason the callback URL may not be used (SSRF guard), or null. */
+  checkCallback(url: URL): Promise<string | null>;
+  create(sub: NewWebhookSubscription): WebhookSubscription;
+  list(): WebhookSubscription[];
+  /** Removes every subscription of that subscriber; returns how many. */
+  removeSubscriber(subscriberId: string): number;
+  /** Re-enable (resetting the failure count); false when no such subscription. */
+  enable(id: string): boolean;
+  stats(): Record<string, number>;
+}
+
+/** A webhook subscription row (store ↔ fanout/webhooks). */
+export interface WebhookRow {
+  id: string;
+  subscriberId: string;
+  callbackUrl: string;
+  systemIds: number[];
+  characterIds: number[];
+  secret: string | null;
+  enabled: boolean;
+  consecutiveFailures: number;
+  createdAtMs: number;
+  updatedAtMs: number;
+}
+
+/** One pending delivery of one kill to one subscription. */
+export interface OutboxRow {
+  id: number;
+  killmailId: number;
+  systemId: number;
+  attempts: number;
+}
+
+export interface OutboxSummary {
+  subscriptionId: string;
+  /** Rows not tried yet (they wait for the batch window or a full batch). */
+  fresh: number;
+  /** Earliest due time of any row, epoch ms. */
+  nextDueMs: number;
+}
+
+/**
+ * The durable webhook tables (src/store/push.ts). `enqueue` is called from a writer `onStored`
+ * listener, i.e. inside the transaction that stores the kill, on the same connection.
+ */
+export interface WebhookStore {
+  subscriptions(): WebhookRow[];
+  insertSubscription(row: WebhookRow): void;
+  /** Deletes the subscriber's subscriptions and their pending deliveries; returns their ids. */
+  deleteSubscriber(subscriberId: string): string[];
+  setState(id: string, enabled: boolean, consecutiveFailures: number, nowMs: number): boolean;
+  enqueue(subscriptionId: string, killmailId: number, systemId: number, dueAtMs: number): void;
+  summary(): OutboxSummary[];
+  summaryOf(subscriptionId: string): OutboxSummary | undefined;
+  /** Up to `limit` rows due at `nowMs`, plus untried rows when `includeFresh`, oldest first. */
+  due(subscriptionId: string, nowMs: number, includeFresh: boolean, limit: number): OutboxRow[];
+  /** Make every pending row of a subscription due at `atMs` (re-enable). */
+  reschedule(subscriptionId: string, atMs: number): void;
+  killJson(killmailId: number): string | undefined;
+  delivered(rowIds: readonly number[]): void;
+  retry(rowIds: readonly number[], attempts: number, dueAtMs: number): void;
+  pendingCount(): number;
+}
+
+/** Kills read back for an SSE `Last-Event-ID` resume, in the order they were published. */
+export interface ResumeRow {
+  killmailId: number;
+  systemId: number;
+  totalValue: number;
+  characterIds: readonly number[];
+  json: string;
+}
+
+export interface ResumeReader {
+  /**
+   * Kills stored after `killmailId` (store order, then id), skipping kills that were too old to
+   * be published (`cutoffMs`, 0: none); undefined when that kill is not stored (pruned, unknown).
+   */
+  storedAfter(killmailId: number, cutoffMs: number, limit: number): ResumeRow[] | undefined;
 }

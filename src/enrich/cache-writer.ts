@@ -52,7 +52,7 @@ export function createCacheWriter(db: Database): CacheWriter {
     for (const w of writes) {
       const stmt = stmts.get(w.table);
       // An unknown table is a protocol bug between worker and main thread: fail loudly (STYLE §6).
-      if (stmt === undefined) throw new Error(`cache write for unknown table ${String(w.table)}`);
+      if (stmt === undefined) throw new Error(`cache write for unknown table ${w.table as string}`);
       stmt.run(w.row);
     }
     return writes.length;

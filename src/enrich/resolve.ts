@@ -187,14 +187,14 @@ export class Resolver {
 
   private async lookupOrg(ns: 'corporation' | 'alliance', id: number): Promise<void> {
     const r = await this.client.get(ns === 'corporation' ? 'corporations' : 'alliances', `/${ns === 'corporation' ? 'corporations' : 'alliances'}/${id}/`, isEntityBody);
-    if (!r.ok) return this.failed(ns, id, r);
+    if (!r.ok) { this.failed(ns, id, r); return; }
     const b = r.body as { name: string; ticker: string };
     this.mergeEntity(ns, id, b.name, b.ticker);
   }
 
   private async lookupType(id: number): Promise<void> {
     const r = await this.client.get('types', `/universe/types/${id}/`, isTypeBody);
-    if (!r.ok) return this.failed('type', id, r);
+    if (!r.ok) { this.failed('type', id, r); return; }
     const b = r.body as { name: string; group_id: number };
     this.cache.put('type', id, { name: b.name, groupId: b.group_id, expiresAtMs: PERMANENT });
   }
@@ -208,14 +208,14 @@ export class Resolver {
 
   private async lookupGroup(id: number): Promise<void> {
     const r = await this.client.get('groups', `/universe/groups/${id}/`, isGroupBody);
-    if (!r.ok) return this.failed('group', id, r);
+    if (!r.ok) { this.failed('group', id, r); return; }
     const b = r.body as { name: string; category_id: number };
     this.cache.put('group', id, { name: b.name, categoryId: b.category_id, expiresAtMs: PERMANENT });
   }
 
   private async lookupSystem(id: number): Promise<void> {
     const r = await this.client.get('systems', `/universe/systems/${id}/`, isSystemBody);
-    if (!r.ok) return this.failed('system', id, r);
+    if (!r.ok) { this.failed('system', id, r); return; }
     const b = r.body as { name: string; security_status: number; constellation_id: number };
     const c = this.cache.get('constellation', b.constellation_id, this.cache.now(), false);
     const regionId = c !== undefined && !isGone(c) ? c.regionId : undefined;
@@ -231,7 +231,7 @@ export class Resolver {
     let c = this.cache.get('constellation', cid, this.cache.now(), false);
     if (c === undefined) {
       const r = await this.client.get('constellations', `/universe/constellations/${cid}/`, isConstellationBody);
-      if (!r.ok) return this.failed('constellation', cid, r);
+      if (!r.ok) { this.failed('constellation', cid, r); return; }
       c = { regionId: (r.body as { region_id: number }).region_id, expiresAtMs: PERMANENT };
       this.cache.put('constellation', cid, c);
     }

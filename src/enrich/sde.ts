@@ -1,16 +1,40 @@
 // `wkills sde import FILE_OR_URL`: loads fuzzwork SDE CSV dumps (invGroups.csv, invTypes.csv,
 // mapSolarSystems.csv) into sde_groups/sde_types/sde_systems so a fresh install resolves ship
 // and system names without thousands of ESI calls. Files are recognised by their header row,
-// so renamed files work. Types: only published types of category 6 (Ship) are kept — that is
-// what killmails name as `ship_type_id` (550 types in the 2025 SDE); any other type id still
-// resolves through ESI /universe/types/{id}/ on demand. All groups are kept (1,555 rows), so a
-// group name is known for every type the ESI path adds later. All solar systems are kept.
+// so renamed files work. Types: every type, published or not, of the categories a killmail can
+// name as a victim's or an attacker's `ship_type_id` (KILLABLE_CATEGORIES: ships, structures,
+// starbases, deployables, NPCs, drones, fighters...; ~14,700 of the SDE's 50,000 types); item
+// types still resolve through ESI /universe/types/{id}/ on demand. invTypes.csv imported with no
+// groups known keeps every type, since it cannot tell categories apart. All groups are kept
+// (1,555 rows), so a group name is known for every type the ESI path adds later. All solar
+// systems are kept.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import { WkError } from '../core/errors.js';
 import { columnIndex, parseCsv } from './csv.js';
 
 export const SHIP_CATEGORY_ID = 6;
+/**
+ * SDE categories whose types appear as a killmail's victim or attacker `ship_type_id`. Found by
+ * replaying real kills: customs offices (Orbitals), POS modules (Starbase), mobile tractor units
+ * (Deployable), fighters, rat and sentry-gun attackers (Entity), Triglavian pylons (Celestial),
+ * missiles that land the final blow (Charge). Unpublished NPC types are kept too.
+ */
+export const KILLABLE_CATEGORIES: ReadonlySet<number> = new Set([
+  2, // Celestial
+  3, // Station
+  SHIP_CATEGORY_ID,
+  8, // Charge
+  11, // Entity (NPCs, sentry guns)
+  18, // Drone
+  22, // Deployable
+  23, // Starbase
+  40, // Sovereignty Structures
+  46, // Orbitals
+  65, // Structure
+  87, // Fighter
+]);
 const FILE_NAMES = ['invGroups.csv', 'invTypes.csv', 'mapSolarSystems.csv'];
 
 export interface SdeImportResult {
@@ -19,6 +43,8 @@ export interface SdeImportResult {
   systems: number;
   /** Data rows without a usable id or name. */
   skipped: number;
+  /** Set when the import did something the operator should know (types without groups). */
+  warning?: string;
 }
 
 type Kind = 'groups' | 'types' | 'systems';
@@ -31,16 +57,16 @@ export async function importSde(db: Database, source: string): Promise<SdeImport
     const rows: string[][] = [];
     parseCsv(text, (r) => rows.push(r));
     const kind = kindOf(rows[0] ?? []);
-    if (kind === undefined) throw new Error(`sde import: unrecognised CSV header: ${(rows[0] ?? []).slice(0, 4).join(',')}`);
+    if (kind === undefined) throw new WkError('ERR_SDE_IMPORT', `sde import: unrecognised CSV header: ${(rows[0] ?? []).slice(0, 4).join(',')}`);
     byKind.set(kind, rows);
   }
-  if (byKind.size === 0) throw new Error(`sde import: no fuzzwork CSV found in ${source} (expected ${FILE_NAMES.join(', ')})`);
+  if (byKind.size === 0) throw new WkError('ERR_SDE_IMPORT', `sde import: no fuzzwork CSV found in ${source} (expected ${FILE_NAMES.join(', ')})`);
   const result: SdeImportResult = { types: 0, groups: 0, systems: 0, skipped: 0 };
   db.transaction(() => {
     const groups = byKind.get('groups');
     if (groups !== undefined) insertGroups(db, groups, result);
     const types = byKind.get('types');
-    if (types !== undefined) insertTypes(db, types, shipGroups(db), result);
+    if (types !== undefined) insertTypes(db, types, killableGroups(db), result);
     const systems = byKind.get('systems');
     if (systems !== undefined) insertSystems(db, systems, result);
   })();
@@ -64,7 +90,9 @@ async function loadSources(source: string): Promise<string[]> {
     }
     return texts;
   }
-  const info = await stat(source);
+  const info = await stat(source).catch((err: unknown) => {
+    throw new WkError('ERR_SDE_IMPORT', `sde import: cannot read ${source} (${(err as { code?: string }).code ?? String(err)})`);
+  });
   if (!info.isDirectory()) return [await readLocal(source)];
   const present = new Set(await readdir(source));
   return Promise.all(FILE_NAMES.filter((f) => present.has(f)).map((f) => readLocal(join(source, f))));
@@ -83,13 +111,13 @@ async function fetchText(url: string, optional: boolean): Promise<string | undef
     await res.body?.cancel();
     return undefined;
   }
-  if (!res.ok) throw new Error(`sde import: GET ${url} answered ${res.status}`);
+  if (!res.ok) throw new WkError('ERR_SDE_IMPORT', `sde import: GET ${url} answered ${res.status}`);
   return res.text();
 }
 
 function rejectCompressed(path: string): void {
   // No bzip2 decoder among the dependencies; fuzzwork serves .csv.bz2, so say what to do.
-  if (/\.bz2$/i.test(path)) throw new Error(`sde import: ${path} is bzip2-compressed; decompress it first (bzip2 -dk)`);
+  if (/\.bz2$/i.test(path)) throw new WkError('ERR_SDE_IMPORT', `sde import: ${path} is bzip2-compressed; decompress it first (bzip2 -dk)`);
 }
 
 function toInt(v: string | undefined): number | undefined {
@@ -106,7 +134,7 @@ function toNum(v: string | undefined): number | undefined {
 function cols(header: readonly string[], names: readonly string[]): number[] {
   return names.map((name) => {
     const i = columnIndex(header, name);
-    if (i < 0) throw new Error(`sde import: column ${name} missing from header`);
+    if (i < 0) throw new WkError('ERR_SDE_IMPORT', `sde import: column ${name} missing from header`);
     return i;
   });
 }
@@ -127,14 +155,19 @@ function insertGroups(db: Database, rows: string[][], out: SdeImportResult): voi
   }
 }
 
-function shipGroups(db: Database): Set<number> {
-  const rows = db.prepare('SELECT group_id FROM sde_groups WHERE category_id = ?').all(SHIP_CATEGORY_ID) as { group_id: number }[];
-  return new Set(rows.map((r) => r.group_id));
+/** Groups of KILLABLE_CATEGORIES, or undefined when no group is known at all. */
+function killableGroups(db: Database): Set<number> | undefined {
+  const rows = db.prepare('SELECT group_id, category_id FROM sde_groups').all() as { group_id: number; category_id: number }[];
+  if (rows.length === 0) return undefined;
+  return new Set(rows.filter((r) => KILLABLE_CATEGORIES.has(r.category_id)).map((r) => r.group_id));
 }
 
-function insertTypes(db: Database, rows: string[][], ships: ReadonlySet<number>, out: SdeImportResult): void {
-  if (ships.size === 0) throw new Error('sde import: invTypes.csv needs invGroups.csv (imported now or before) to find ship groups');
-  const [ti, gi, ni, pi] = cols(rows[0] ?? [], ['typeID', 'groupID', 'typeName', 'published']) as [number, number, number, number];
+/** `killable` undefined (no groups known): every type is kept, with a warning. */
+function insertTypes(db: Database, rows: string[][], killable: ReadonlySet<number> | undefined, out: SdeImportResult): void {
+  if (killable === undefined) {
+    out.warning = 'no groups known (import invGroups.csv to keep only killable categories): every type was imported';
+  }
+  const [ti, gi, ni] = cols(rows[0] ?? [], ['typeID', 'groupID', 'typeName']) as [number, number, number];
   const stmt = db.prepare('INSERT OR REPLACE INTO sde_types (type_id, name, group_id) VALUES (?, ?, ?)');
   for (const r of rows.slice(1)) {
     const id = toInt(r[ti]);
@@ -144,8 +177,7 @@ function insertTypes(db: Database, rows: string[][], ships: ReadonlySet<number>,
       out.skipped++;
       continue;
     }
-    const published = r[pi] === '1' || r[pi]?.toLowerCase() === 'true';
-    if (!published || !ships.has(group)) continue;
+    if (killable !== undefined && !killable.has(group)) continue;
     stmt.run(id, name, group);
     out.types++;
   }

@@ -92,16 +92,22 @@ export class Broadcaster {
     let sent = 0;
     for (const characterId of kill.characterIds) {
       const subs = index.get(characterId);
-      if (!subs) continue;
-      for (const state of subs) {
-        if (state.killStamp === stamp) continue;
-        state.killStamp = stamp;
-        if (state.lobby?.systems.has(kill.systemId)) continue;
-        state.preload?.noteLive(kill.killmailId);
-        if (sendFrame(this.ctx, state, lobbyFrame(state.vsn))) sent++;
+      if (subs === undefined) continue;
+      if (subs instanceof Set) {
+        for (const state of subs) sent += this.deliverToCharacter(state, kill, stamp, lobbyFrame);
+      } else {
+        sent += this.deliverToCharacter(subs, kill, stamp, lobbyFrame);
       }
     }
     return sent;
+  }
+
+  private deliverToCharacter(state: SocketState, kill: BusKill, stamp: number, lobbyFrame: (vsn: Vsn) => Buffer): number {
+    if (state.killStamp === stamp) return 0;
+    state.killStamp = stamp;
+    if (state.lobby?.systems.has(kill.systemId)) return 0;
+    state.preload?.noteLive(kill.killmailId);
+    return sendFrame(this.ctx, state, lobbyFrame(state.vsn)) ? 1 : 0;
   }
 
   /** Slow-consumer check for the sockets a topic publish just wrote to (see context.ts). */

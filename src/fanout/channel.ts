@@ -3,7 +3,7 @@
 import { push, reply, type HubContext } from './context.js';
 import type { InMessage } from './protocol.js';
 import { cancelPreload, startPreload } from './preload.js';
-import { sorted } from './subscriptions.js';
+import { listFields, noteAdded, noteRemoved, page } from './listing.js';
 import { FIREHOSE_TOPIC, LOBBY_TOPIC, newSubscriptionId, systemTopic, type LobbyChannel, type SocketState } from './state.js';
 import { checkTotal, isObject, parseIds, parseOptionalIds, parsePreload, type IdKind } from './validate.js';
 
@@ -27,6 +27,7 @@ function addIds(ctx: HubContext, state: SocketState, lobby: LobbyChannel, kind: 
     }
     added.push(id);
   }
+  noteAdded(setOf(lobby, kind), added);
   return added;
 }
 
@@ -44,6 +45,7 @@ function removeIds(ctx: HubContext, state: SocketState, lobby: LobbyChannel, kin
     }
     removed.push(id);
   }
+  noteRemoved(setOf(lobby, kind), removed);
   return removed;
 }
 
@@ -89,12 +91,7 @@ export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): 
   const addedSystems = addIds(ctx, state, lobby, 'system', systems.value ?? []);
   const addedCharacters = addIds(ctx, state, lobby, 'character', characters.value ?? []);
   ctx.counters.inc('ws.joins.lobby');
-  reply(ctx, state, msg, 'ok', {
-    subscription_id: lobby.subscriptionId,
-    subscribed_systems: sorted(lobby.systems),
-    subscribed_characters: sorted(lobby.characters),
-    status: 'connected',
-  });
+  reply(ctx, state, msg, 'ok', { subscription_id: lobby.subscriptionId, ...subscribedLists(ctx, lobby), status: 'connected' });
   startPreload(ctx, state, addedSystems, addedCharacters);
 }
 
@@ -107,7 +104,11 @@ export function joinFirehose(ctx: HubContext, state: SocketState, msg: InMessage
   state.ws?.subscribe(firehoseTopic(state));
   ctx.registry.firehose.add(state);
   ctx.counters.inc('ws.joins.firehose');
-  reply(ctx, state, msg, 'ok', { subscription_id: state.firehose.subscriptionId, subscribed_systems: [], subscribed_characters: [], status: 'connected' });
+  reply(ctx, state, msg, 'ok', { subscription_id: state.firehose.subscriptionId, ...subscribedLists(ctx, NO_IDS), status: 'connected' });
+}
+
+function deltasOf(r: Record<string, unknown>): Record<string, unknown> {
+  return { added_systems: r['added_systems'], removed_systems: r['removed_systems'], added_characters: r['added_characters'], removed_characters: r['removed_characters'] };
 }
 
 type Outcome = { status: 'ok' | 'error'; response: Record<string, unknown>; preload?: [number[], number[]]; pushUpdate?: boolean };
@@ -147,7 +148,9 @@ function listEvent(ctx: HubContext, state: SocketState, lobby: LobbyChannel, ev:
     removeIds(ctx, state, lobby, ev.kind, changing);
   }
   const key = ev.kind === 'system' ? 'subscribed_systems' : 'subscribed_characters';
-  const out: Outcome = { status: 'ok', response: { [key]: sorted(set) } };
+  const response = listFields({}, key, set, ctx.config.wsReplyListMax);
+  response[ev.add ? 'added' : 'removed'] = changing.length;
+  const out: Outcome = { status: 'ok', response };
   if (ev.add) out.preload = ev.kind === 'system' ? [changing, []] : [[], changing];
   return out;
 }
@@ -167,32 +170,58 @@ function updateSubscriptions(ctx: HubContext, state: SocketState, lobby: LobbyCh
     lists.push(r.value ?? []);
   }
   const [addS = [], remS = [], addC = [], remC = []] = lists;
-  // Totals after the whole update, so a swap of N systems at the limit is allowed.
-  const newS = addS.filter((id) => !lobby.systems.has(id) && !remS.includes(id));
+  // Totals after the whole update, so a swap of N systems at the limit is allowed. Set lookups:
+  // `includes` made this O(add × remove), ~85 ms for one frame at the limits.
+  const remSSet = new Set(remS);
+  const remCSet = new Set(remC);
+  const newS = addS.filter((id) => !lobby.systems.has(id) && !remSSet.has(id));
   const goneS = remS.filter((id) => lobby.systems.has(id)).length;
-  const newC = addC.filter((id) => !lobby.characters.has(id) && !remC.includes(id));
+  const newC = addC.filter((id) => !lobby.characters.has(id) && !remCSet.has(id));
   const goneC = remC.filter((id) => lobby.characters.has(id)).length;
   const over = checkTotal('system', lobby.systems.size - goneS, newS.length) ?? checkTotal('character', lobby.characters.size - goneC, newC.length);
   if (over) return err(over);
-  removeIds(ctx, state, lobby, 'system', remS);
-  removeIds(ctx, state, lobby, 'character', remC);
+  const removedS = removeIds(ctx, state, lobby, 'system', remS).length;
+  const removedC = removeIds(ctx, state, lobby, 'character', remC).length;
   const addedS = addIds(ctx, state, lobby, 'system', newS);
   const addedC = addIds(ctx, state, lobby, 'character', newC);
+  const deltas = { added_systems: addedS.length, removed_systems: removedS, added_characters: addedC.length, removed_characters: removedC };
   return {
     status: 'ok',
-    response: { subscribed_systems: sorted(lobby.systems), subscribed_characters: sorted(lobby.characters) },
+    response: { ...subscribedLists(ctx, lobby), ...deltas },
     preload: [addedS, addedC],
     pushUpdate: true,
   };
 }
 
-function getStatus(state: SocketState, subscriptionId: string, systems: Set<number>, characters: Set<number>): Outcome {
+/** The reply fields both lists share: first page, count, truncation flag (listing.ts). */
+function subscribedLists(ctx: HubContext, lobby: Pick<LobbyChannel, 'systems' | 'characters'>): Record<string, unknown> {
+  const out = listFields({}, 'subscribed_systems', lobby.systems, ctx.config.wsReplyListMax);
+  return listFields(out, 'subscribed_characters', lobby.characters, ctx.config.wsReplyListMax);
+}
+
+const NO_IDS: Pick<LobbyChannel, 'systems' | 'characters'> = { systems: new Set(), characters: new Set() };
+
+/** `get_subscriptions {kind: "systems"|"characters", offset?, limit?}`: the full list, a page at a time. */
+function getSubscriptions(ctx: HubContext, lobby: LobbyChannel, p: Record<string, unknown>): Outcome {
+  const kind = p['kind'];
+  if (kind !== 'systems' && kind !== 'characters') return err('invalid_payload: kind must be "systems" or "characters"');
+  const max = ctx.config.wsReplyListMax;
+  const offset = p['offset'] ?? 0;
+  const limit = p['limit'] ?? max;
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return err('invalid_payload: offset must be a non-negative integer');
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) return err(`invalid_payload: limit must be an integer in 1..${max}`);
+  const set = kind === 'systems' ? lobby.systems : lobby.characters;
+  const ids = page(set, offset, limit);
+  const next = offset + ids.length < set.size ? offset + ids.length : null;
+  return { status: 'ok', response: { kind, total: set.size, offset, limit, ids, next_offset: next } };
+}
+
+function getStatus(ctx: HubContext, state: SocketState, subscriptionId: string, lists: Pick<LobbyChannel, 'systems' | 'characters'>): Outcome {
   return {
     status: 'ok',
     response: {
       subscription_id: subscriptionId,
-      subscribed_systems: sorted(systems),
-      subscribed_characters: sorted(characters),
+      ...subscribedLists(ctx, lists),
       connected_at: new Date(state.connectedAtMs).toISOString(),
       user_id: state.userId,
       preload_active: state.preload !== undefined,
@@ -201,11 +230,12 @@ function getStatus(state: SocketState, subscriptionId: string, systems: Set<numb
 }
 
 function lobbyOutcome(ctx: HubContext, state: SocketState, lobby: LobbyChannel, msg: InMessage): Outcome {
-  if (msg.event === 'get_status') return getStatus(state, lobby.subscriptionId, lobby.systems, lobby.characters);
+  if (msg.event === 'get_status') return getStatus(ctx, state, lobby.subscriptionId, lobby);
   const list = LIST_EVENTS[msg.event];
-  if (!list && msg.event !== 'update_subscriptions') return err('unknown_event');
+  if (!list && msg.event !== 'update_subscriptions' && msg.event !== 'get_subscriptions') return err('unknown_event');
   const p = msg.payload;
   if (!isObject(p)) return err('invalid_payload: payload must be a JSON object');
+  if (msg.event === 'get_subscriptions') return getSubscriptions(ctx, lobby, p);
   return list ? listEvent(ctx, state, lobby, list, p) : updateSubscriptions(ctx, state, lobby, p);
 }
 
@@ -215,7 +245,7 @@ export function handleChannelEvent(ctx: HubContext, state: SocketState, msg: InM
   if (msg.topic === LOBBY_TOPIC && state.lobby) {
     outcome = lobbyOutcome(ctx, state, state.lobby, msg);
   } else if (msg.topic === FIREHOSE_TOPIC && state.firehose) {
-    outcome = msg.event === 'get_status' ? getStatus(state, state.firehose.subscriptionId, new Set(), new Set()) : err('unknown_event');
+    outcome = msg.event === 'get_status' ? getStatus(ctx, state, state.firehose.subscriptionId, NO_IDS) : err('unknown_event');
   } else {
     throw new Error(`handleChannelEvent: topic ${msg.topic} is not joined`);
   }
@@ -224,7 +254,7 @@ export function handleChannelEvent(ctx: HubContext, state: SocketState, msg: InM
   const lobby = state.lobby;
   if (!lobby || msg.topic !== LOBBY_TOPIC) return;
   if (outcome.pushUpdate) {
-    const update = { subscribed_systems: sorted(lobby.systems), subscribed_characters: sorted(lobby.characters) };
+    const update = { ...subscribedLists(ctx, lobby), ...deltasOf(outcome.response) };
     push(ctx, state, lobby.joinRef, LOBBY_TOPIC, 'subscription_updated', JSON.stringify(update));
   }
   if (outcome.preload) startPreload(ctx, state, outcome.preload[0], outcome.preload[1]);

@@ -5,7 +5,7 @@ import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
 import type { KillReader } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
-import { encodeMessage, encodeReply, type InMessage, type ReplyStatus } from './protocol.js';
+import { encodeMessage, encodeReply, type InMessage, type Ref, type ReplyStatus } from './protocol.js';
 import type { SubscriptionRegistry } from './subscriptions.js';
 import type { CloseReason, SocketState } from './state.js';
 
@@ -75,6 +75,6 @@ export function reply(ctx: HubContext, state: SocketState, msg: InMessage, statu
 }
 
 /** A channel push `[join_ref, null, topic, event, payload]`: the client drops it after a rejoin. */
-export function push(ctx: HubContext, state: SocketState, joinRef: string | null, topic: string, event: string, payloadJson: string): void {
+export function push(ctx: HubContext, state: SocketState, joinRef: Ref, topic: string, event: string, payloadJson: string): void {
   sendFrame(ctx, state, encodeMessage(state.vsn, joinRef, null, topic, event, payloadJson));
 }

@@ -7,7 +7,8 @@ import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
-import { CLOSE_GOING_AWAY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { TokenBucket } from './budget.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
 import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.js';
@@ -100,6 +101,11 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc('ws.bad_frame.too_large');
     return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
   }
+  if (state.budget && !state.budget.take(performance.now())) {
+    ctx.counters.inc('ws.rate_limited');
+    const c = ctx.config;
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: more than ${c.wsEventsPerSecond} frames/s (burst ${c.wsEventBurst})`);
+  }
   const decoded = isBinary ? decodeBinary(new Uint8Array(message), state.vsn) : decodeText(Buffer.from(message).toString('utf8'));
   if (!decoded.ok) {
     ctx.counters.inc(`ws.bad_frame.${decoded.reason}`);
@@ -175,6 +181,7 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
     open: (ws) => {
       const state = ws.getUserData();
       state.ws = ws;
+      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, performance.now());
       ctx.registry.sockets.add(state);
       ctx.registry.connectionsTotal++;
       ctx.counters.inc('ws.connections_opened');

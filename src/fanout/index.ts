@@ -20,3 +20,5 @@ export type { LatencySink } from './broadcast.js';
 /** Limits a client sees (for `GET /websocket`). */
 export { MAX_SYSTEMS, MAX_CHARACTERS, MAX_SYSTEM_ID } from './validate.js';
 export { LOBBY_TOPIC, FIREHOSE_TOPIC } from './state.js';
+/** `createSseHub({config, logger, counters, reader, resume, bus})`: the SSE service (docs/API.md). */
+export { createSseHub, type SseHub } from './sse/hub.js';

@@ -196,12 +196,12 @@ class PreloadRunner implements PreloadHandle {
 export function startPreload(ctx: HubContext, state: SocketState, systems: readonly number[], characters: readonly number[]): void {
   const lobby = state.lobby;
   if (!lobby || !lobby.preload.enabled || (systems.length === 0 && characters.length === 0)) return;
-  let runner = state.preload;
-  if (!(runner instanceof PreloadRunner)) {
+  let runner = state.preload instanceof PreloadRunner ? state.preload : undefined;
+  if (runner === undefined) {
     runner = new PreloadRunner(ctx, state, lobby);
     state.preload = runner;
   }
-  (runner as PreloadRunner).enqueue({
+  runner.enqueue({
     systems: [...systems],
     characters: [...characters],
     next: 0,

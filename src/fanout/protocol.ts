@@ -7,10 +7,13 @@
 
 export type Vsn = 1 | 2;
 
+/** A join_ref or ref as the client sent it: Phoenix echoes refs unchanged, integers included. */
+export type Ref = string | number | null;
+
 /** One decoded client message. `payload` is parsed JSON, or a Buffer for a V2 binary push. */
 export interface InMessage {
-  joinRef: string | null;
-  ref: string | null;
+  joinRef: Ref;
+  ref: Ref;
   topic: string;
   event: string;
   payload: unknown;
@@ -36,11 +39,11 @@ function bad(reason: BadFrameReason, detail: string, closeCode = CLOSE_INVALID_P
   return { ok: false, reason, detail, closeCode };
 }
 
-/** Refs are strings in every official client; numbers are accepted and kept as their text. */
-function refOf(v: unknown): string | null | undefined {
+/** Refs are strings in the JS client, integers in Elixir's: both are kept as sent, to be echoed. */
+function refOf(v: unknown): Ref | undefined {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
   return undefined;
 }
 
@@ -104,19 +107,19 @@ export function decodeBinary(bytes: Uint8Array, vsn: Vsn): DecodeResult {
   return fromParts(joinRef, ref, fields[2], fields[3], Buffer.from(bytes.subarray(headerEnd)), 'binary');
 }
 
-function quote(v: string | null): string {
-  return v === null ? 'null' : JSON.stringify(v);
+function quote(v: Ref): string {
+  return v === null ? 'null' : typeof v === 'number' ? String(v) : JSON.stringify(v);
 }
 
 /** A message with its payload given as JSON text. */
-export function encodeMessage(vsn: Vsn, joinRef: string | null, ref: string | null, topic: string, event: string, payloadJson: string): string {
+export function encodeMessage(vsn: Vsn, joinRef: Ref, ref: Ref, topic: string, event: string, payloadJson: string): string {
   if (vsn === 2) return `[${quote(joinRef)},${quote(ref)},${JSON.stringify(topic)},${JSON.stringify(event)},${payloadJson}]`;
   return `{"topic":${JSON.stringify(topic)},"event":${JSON.stringify(event)},"payload":${payloadJson},"ref":${quote(ref)},"join_ref":${quote(joinRef)}}`;
 }
 
 export type ReplyStatus = 'ok' | 'error';
 
-export function encodeReply(vsn: Vsn, joinRef: string | null, ref: string | null, topic: string, status: ReplyStatus, response: unknown): string {
+export function encodeReply(vsn: Vsn, joinRef: Ref, ref: Ref, topic: string, status: ReplyStatus, response: unknown): string {
   return encodeMessage(vsn, joinRef, ref, topic, 'phx_reply', `{"status":"${status}","response":${JSON.stringify(response)}}`);
 }
 

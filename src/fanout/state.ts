@@ -2,8 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { epochUs } from '../core/clock.js';
-import type { Vsn } from './protocol.js';
+import type { Ref, Vsn } from './protocol.js';
 import type { PreloadOptions } from './validate.js';
+import type { TokenBucket } from './budget.js';
 
 export const LOBBY_TOPIC = 'killmails:lobby';
 export const FIREHOSE_TOPIC = 'killmails:all';
@@ -11,7 +12,7 @@ export const PHOENIX_TOPIC = 'phoenix';
 
 /** A joined `killmails:lobby` channel. `systems` mirrors the socket's uWS system topics. */
 export interface LobbyChannel {
-  joinRef: string | null;
+  joinRef: Ref;
   subscriptionId: string;
   systems: Set<number>;
   characters: Set<number>;
@@ -22,7 +23,7 @@ export interface LobbyChannel {
 }
 
 export interface FirehoseChannel {
-  joinRef: string | null;
+  joinRef: Ref;
   subscriptionId: string;
   joinedAtMs: number;
 }
@@ -39,6 +40,7 @@ export type CloseReason =
   | 'too_large'
   | 'idle_timeout'
   | 'bad_frame'
+  | 'rate_limited'
   | 'server_shutdown'
   | 'client_close'
   | 'abnormal';
@@ -65,6 +67,8 @@ export interface SocketState {
   /** Set when the server ends the socket itself, so the close handler counts the right reason. */
   closeReason: CloseReason | undefined;
   preload: PreloadHandle | undefined;
+  /** Inbound frame budget (budget.ts), created when the socket opens. */
+  budget: TokenBucket | undefined;
 }
 
 let nextSocketId = 1;
@@ -89,6 +93,7 @@ export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddr
     sendDropped: false,
     closeReason: undefined,
     preload: undefined,
+    budget: undefined,
   };
 }
 

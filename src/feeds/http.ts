@@ -87,7 +87,7 @@ async function readBody(res: Response, opts: FetchOptions, signal: AbortSignal, 
   let total = 0;
   try {
     if (res.body) {
-      const reader = res.body.getReader();
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;

@@ -28,3 +28,6 @@ export type { HttpStats, RouteStats } from './metrics.js';
 export { statusRoutes, type MetricsSource, type StatusDeps, type StatusSections } from './status.js';
 /** The live dashboard page at `/` (polls /status). */
 export { dashboardRoute } from './dashboard.js';
+/** SSE routes over an SseService (src/fanout/sse) and the filter parser they use. */
+export { sseRoutes } from './sse.js';
+export { parseSseFilters } from './sse-filters.js';

@@ -1,7 +1,7 @@
 // Kill routes (SPEC §5). Every kill in a response is the stored canonical JSON text spliced into
 // the envelope: no JSON.parse or JSON.stringify of a kill per request (DESIGN "A stored kill
 // carries its canonical JSON text"); docs/PERFORMANCE.md "REST" has what that buys.
-import type { KillFetcher, KillReader } from '../core/ports.js';
+import type { KillFetcher, KillMiss, KillReader } from '../core/ports.js';
 import { MS_PER_HOUR } from '../core/clock.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { isoTimestamp, JSON_TYPE, respondData, respondError, send, type RequestCtx } from './respond.js';
@@ -9,6 +9,8 @@ import { JsonBytes } from './json-bytes.js';
 import { streamChunks } from './stream.js';
 import type { ParamSpec, RouteInput, RouteSpec } from './route-spec.js';
 import { errorResponses, ref } from './openapi-schemas.js';
+import { KeyedBuckets, SingleFlight } from '../net/index.js';
+import { clientIp } from './client-ip.js';
 
 export const MAX_SYSTEM_ID = 50_000_000;
 export const MAX_BULK_SYSTEMS = 100;
@@ -39,6 +41,8 @@ export interface KillRouteDeps {
   fetchKill?: KillFetcher | undefined;
   logger: Logger;
   counters: Counters;
+  /** Per-client-IP limit on requests that reach an upstream (a store miss); perMinute 0 disables. */
+  upstreamPerIp?: { perMinute: number; burst: number };
 }
 
 function sinceMs(hours: number): number {
@@ -85,20 +89,17 @@ function streamBulk(reader: KillReader, ctx: RequestCtx, ids: readonly number[],
 
 /**
  * GET /killmail/{id}: the store first; else the fetcher (zKB API + ESI, enriched, neither stored
- * nor broadcast). Concurrent requests for the same missing id share one fetch.
+ * nor broadcast). Concurrent requests for the same missing id share one fetch. Only store misses
+ * reach upstream, so only they count against the client IP's budget (429 rate_limited past it).
  */
 function createKillmailHandler(deps: KillRouteDeps): (ctx: RequestCtx, input: RouteInput) => void | Promise<void> {
-  const inFlight = new Map<number, Promise<string | undefined>>();
-  const fetchShared = (id: number, fetchKill: KillFetcher): Promise<string | undefined> => {
-    let p = inFlight.get(id);
-    if (p) {
-      deps.counters.inc('http.killmail.fetch_joined');
-      return p;
-    }
-    deps.counters.inc('http.killmail.fetch_started');
-    p = fetchKill(id).finally(() => inFlight.delete(id));
-    inFlight.set(id, p);
-    return p;
+  const flights = new SingleFlight<number, string | KillMiss | undefined>();
+  const perIp = deps.upstreamPerIp !== undefined && deps.upstreamPerIp.perMinute > 0
+    ? new KeyedBuckets<string>(deps.upstreamPerIp.perMinute / 60, deps.upstreamPerIp.burst)
+    : undefined;
+  const fetchShared = (id: number, fetchKill: KillFetcher): Promise<string | KillMiss | undefined> => {
+    deps.counters.inc(flights.has(id) ? 'http.killmail.fetch_joined' : 'http.killmail.fetch_started');
+    return flights.run(id, () => fetchKill(id));
   };
   return (ctx, input) => {
     const id = input.int('killmail_id');
@@ -112,10 +113,18 @@ function createKillmailHandler(deps: KillRouteDeps): (ctx: RequestCtx, input: Ro
       respondError(ctx, 404, 'not_found', 'Killmail not found', { killmail_id: id });
       return undefined;
     }
+    // The remote address is only readable before the handler returns (uWS), so read it now.
+    const ip = perIp === undefined ? '' : clientIp(ctx);
+    if (perIp !== undefined && !perIp.tryTake(ip)) {
+      deps.counters.inc('http.killmail.rate_limited');
+      const retryS = Math.max(1, Math.ceil(perIp.waitMs(ip) / 1000));
+      respondError(ctx, 429, 'rate_limited', 'Too many lookups of killmails not stored here', { killmail_id: id, retry_after_seconds: retryS }, [['retry-after', String(retryS)]]);
+      return undefined;
+    }
     return fetchShared(id, fetchKill).then(
-      (text) => {
-        if (text === undefined) respondError(ctx, 404, 'not_found', 'Killmail not found', { killmail_id: id });
-        else respondData(ctx, text);
+      (found) => {
+        if (typeof found === 'string') respondData(ctx, found);
+        else respondError(ctx, 404, 'not_found', 'Killmail not found', { killmail_id: id, ...(found !== undefined && { reason: found.missing }) });
       },
       (err: unknown) => {
         deps.logger.warn({ err, killmailId: id }, 'killmail fetch failed');
@@ -172,7 +181,7 @@ export function killRoutes(deps: KillRouteDeps): RouteSpec[] {
       method: 'GET', path: '/api/v1/killmail/:killmail_id', operationId: 'getKillmail', tags: TAGS,
       summary: 'One killmail: from the store, else fetched from zKillboard + ESI and enriched (not stored)',
       params: [KILLMAIL_ID],
-      responses: { 200: { description: 'The killmail', schema: ref('KillmailEnvelope') }, ...errorResponses(400, 404, 503) },
+      responses: { 200: { description: 'The killmail', schema: ref('KillmailEnvelope') }, ...errorResponses(400, 404, 429, 503) },
       handler: createKillmailHandler(deps),
     },
     {

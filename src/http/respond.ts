@@ -144,12 +144,38 @@ export function send(
       const length = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
       res.writeHeader('content-length', String(length));
       res.endWithoutBody();
+    } else if (closeConnection) {
+      res.end(body, true);
     } else {
-      res.end(body, closeConnection);
+      endWithBackpressure(ctx, body);
     }
   });
   ctx.recorder.record(status, monoUs() - ctx.startUs);
   return true;
+}
+
+/**
+ * End with tryEnd: what the socket does not take now is written from onWritable as the client
+ * reads, never copied into an unbounded uWS buffer. A request pipelined behind a response that
+ * is still waiting makes uWS close the connection (it refuses async pipelining), so a client
+ * that pipelines without reading holds at most one response in memory (+441 MB for 3,000
+ * pipelined kill lists before). uWS times out a socket whose writes make no progress (10 s).
+ */
+function endWithBackpressure(ctx: RequestCtx, body: string | Uint8Array): void {
+  const res = ctx.res;
+  const size = typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength;
+  const [, done] = res.tryEnd(body, size);
+  if (done) return;
+  ctx.finished = false; // an abort from now on is a client that left before reading it all
+  ctx.recorder.backpressured();
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  ctx.watchAbort();
+  res.onWritable((offset) => {
+    if (ctx.aborted) return true;
+    const [ok, finished] = res.tryEnd(bytes.subarray(offset), size);
+    if (finished) ctx.finished = true;
+    return ok;
+  });
 }
 
 /** x-request-id, CORS and extra headers; call inside a cork after writeStatus. */

@@ -142,7 +142,7 @@ function readParams(req: HttpRequest, spec: RouteSpec, paramIndex: Map<string, n
       raw = req.getParameter(paramIndex.get(p.name) ?? -1);
       if (p.value.type === 'string') raw = safeDecode(raw);
     } else {
-      raw = req.getQuery(p.name) as string | undefined;
+      raw = req.getQuery(p.name);
     }
     if (raw === undefined && p.required) return { field: p.name, value: null, reason: 'required' };
     const checked = checkText(p.value, raw);

@@ -77,7 +77,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   let boundPort = 0;
   let listenSocket: us_listen_socket | undefined;
 
-  for (const r of killRoutes({ reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters })) router.route(r);
+  const upstreamPerIp = { perMinute: opts.config.upstreamPerIpPerMinute, burst: opts.config.upstreamPerIpBurst };
+  for (const r of killRoutes({ reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, upstreamPerIp })) router.route(r);
   const ops = opsRoutes({ config: opts.config, health: opts.health, wsStats: opts.wsStats, port: () => boundPort });
   for (const r of ops) router.route(r);
 
@@ -114,7 +115,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
             return;
           }
           listenSocket = socket;
-          resolve(uWS.us_socket_local_port(socket as unknown as Parameters<typeof uWS.us_socket_local_port>[0]));
+          resolve(uWS.us_socket_local_port(socket));
         });
       });
       opts.logger.info({ host, port: boundPort }, 'http listening');

@@ -48,7 +48,7 @@ export function streamChunks(ctx: RequestCtx, contentType: string, next: () => U
         failed = true;
         ctx.finished = true;
         ctx.recorder.record(500, monoUs() - ctx.startUs);
-        reject(err as Error);
+        reject(err);
         res.close();
         return true;
       }

@@ -93,7 +93,7 @@ export function checkJson(spec: ValueSpec, value: unknown): Checked {
       if (!Array.isArray(value)) return { ok: false, reason: `expected an array of ${describeValue(spec)}` };
       for (const item of value) {
         if (typeof item !== 'number' || !checkIntNumber(item, spec.min, spec.max)) {
-          return { ok: false, reason: `expected ${describeValue(spec)}; got ${echo(item)}` };
+          return { ok: false, reason: `expected ${describeValue(spec)}; got ${String(echo(item))}` };
         }
       }
       return checkCount(spec, value as number[]);

@@ -17,7 +17,7 @@ export const SOURCE_KINDS: readonly SourceKind[] = ['r2z2', 'redisq', 'esi', 'ba
 
 export function sourceCode(source: SourceKind): number {
   const i = SOURCE_KINDS.indexOf(source);
-  if (i < 0) throw new TypeError(`unknown source kind ${String(source)}`);
+  if (i < 0) throw new TypeError(`unknown source kind ${source}`);
   return i;
 }
 

@@ -33,7 +33,7 @@ export function createKillmailFetcher(o: KillmailFetchOptions): FetchKillmail {
       throw new WkError('ERR_ESI_HTTP_STATUS', `GET ${url}: HTTP ${res.status}`);
     }
     try {
-      return (await res.json()) as unknown;
+      return await res.json();
     } catch (err) {
       throw new WkError('ERR_ESI_BODY', `GET ${url}: body is not JSON`, { cause: err });
     }

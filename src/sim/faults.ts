@@ -42,7 +42,7 @@ export function validateFaults(value: unknown): string[] {
     if (!ROUTES.includes(o.route as FaultRoute)) problems.push(`[${i}].route must be one of ${ROUTES.join(', ')}`);
     if (!KINDS.includes(o.kind as FaultKind)) problems.push(`[${i}].kind must be one of ${KINDS.join(', ')}`);
     for (const k of ['status', 'retryAfterSeconds', 'latencyMs', 'count'] as const) {
-      if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || (o[k] as number) < 0)) {
+      if (o[k] !== undefined && (typeof o[k] !== 'number' || !Number.isInteger(o[k]) || o[k] < 0)) {
         problems.push(`[${i}].${k} must be a non-negative integer`);
       }
     }

@@ -56,6 +56,18 @@ export class FeedLog {
     return this.entries.size;
   }
 
+  /**
+   * Number the next entry `seq + 1` when nothing has been published yet (an embedded simulator
+   * restarted on a database whose cursor is further on). The generator skips as many kills, so
+   * their ids are new too; a replay keeps its order. False when entries exist: numbers never go back.
+   */
+  resumeAfter(seq: number): boolean {
+    if (this.entries.size > 0 || seq <= this.lastSequence) return false;
+    if (this.source.size === undefined) this.nextRef += seq - this.lastSequence;
+    this.lastSequence = seq;
+    return true;
+  }
+
   publish(nowMs: number): EntryMeta | undefined {
     if (this.remaining <= 0) return undefined;
     const ref = this.nextRef++;

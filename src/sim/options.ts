@@ -57,6 +57,8 @@ export interface Simulator {
   stop(): Promise<void>;
   /** Publishes up to n entries now (fewer when a replay runs out); returns how many. */
   publish(n: number): number;
+  /** Before the first publish: number the feed from `seq + 1` (false when entries exist). */
+  resumeAfter(seq: number): boolean;
   /** Re-publishes entry `seq` as a new entry with `sequence_updated`; returns the new sequence. */
   republish(seq: number, labels?: readonly string[]): number | undefined;
   stats(): SimStats;

@@ -15,7 +15,9 @@ export interface R2z2Context {
 }
 
 export function sequence(ctx: R2z2Context): SimResponse {
-  const seq = Math.max(ctx.startSequence - 1, ctx.log.lastSequence - ctx.sequenceLag);
+  // Never a sequence that will not exist: before the first publish (or with a lag longer than the
+  // log) the tip is the first entry, so a new reader waits for it instead of counting it lost.
+  const seq = Math.max(ctx.startSequence, ctx.log.lastSequence - ctx.sequenceLag);
   return json(200, { sequence: seq }, { 'cache-control': 'no-cache' });
 }
 

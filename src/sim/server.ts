@@ -130,6 +130,12 @@ class SimServer implements Simulator {
     return done;
   }
 
+  resumeAfter(seq: number): boolean {
+    if (!this.log.resumeAfter(seq)) return false;
+    this.r2z2Ctx.startSequence = seq + 1;
+    return true;
+  }
+
   republish(seq: number, labels?: readonly string[]): number | undefined {
     return this.log.republish(seq, Date.now(), labels)?.seq;
   }

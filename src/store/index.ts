@@ -9,11 +9,13 @@ import { createKillReader } from './reader.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+import { createResumeReader, createWebhookStore } from './push.js';
+import type { ResumeReader, WebhookStore } from '../core/ports.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
 export { SCHEMA_VERSION } from './migrations.js';
-export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats } from './writer.js';
+export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
 
@@ -70,6 +72,10 @@ export interface Store {
    * on each other's locks.
    */
   readonly connection: Db;
+  /** Webhook subscriptions and outbox, on the writer connection (enqueue inside writer.onStored). */
+  readonly webhooks: WebhookStore;
+  /** SSE Last-Event-ID resume, on the read connection. */
+  readonly resume: ResumeReader;
   /** Starts retention and the WAL checkpoint thread. */
   start(): void;
   /** Stops retention (finishing its current batch) and the checkpoint thread, then closes both connections. */
@@ -110,7 +116,7 @@ export function openStore(opts: StoreOptions): Store {
     characters,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: tuning.busyTimeoutMs,
-    lastWriteAtMs: writer.lastWriteAtMs,
+    lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
     ...(opts.retentionBatchSize !== undefined && { batchSize: opts.retentionBatchSize }),
@@ -132,9 +138,11 @@ export function openStore(opts: StoreOptions): Store {
     path: opened.path,
     writer,
     reader,
-    cursors: { getCursor: writer.getCursor, setCursor: writer.setCursor },
+    cursors: { getCursor: (name) => writer.getCursor(name), setCursor: (name, value) => writer.setCursor(name, value) },
     retention,
     connection: opened.writer,
+    webhooks: createWebhookStore(opened.writer),
+    resume: createResumeReader(opened.reader),
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();

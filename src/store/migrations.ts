@@ -4,6 +4,7 @@
 // migration: append a new one.
 import { WkError } from '../core/errors.js';
 import type { Db } from './open.js';
+import { V2_PUSH } from './push.js';
 
 export interface Migration {
   version: number;
@@ -105,7 +106,10 @@ CREATE TABLE esi_http_cache (
 );
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'core tables and caches', sql: V1_CORE + V1_CACHES }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'core tables and caches', sql: V1_CORE + V1_CACHES },
+  { version: 2, name: 'webhook subscriptions and outbox', sql: V2_PUSH },
+];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 

@@ -48,7 +48,15 @@ export interface StoreWriter extends CursorStore {
   health(): ComponentHealth;
   /** Epoch ms of the last committed write (0: none yet); retention checkpoints when idle. */
   lastWriteAtMs(): number;
+  /**
+   * Run `listener` inside every batch transaction, after its kills are written, with the
+   * records and their outcomes. Rows it writes on this connection commit or roll back with the
+   * kills (the webhook outbox); a throw rolls the whole batch back.
+   */
+  onStored(listener: StoredListener): void;
 }
+
+export type StoredListener = (records: readonly KillRecord[], outcomes: readonly WriteOutcome[]) => void;
 
 export interface WriterOptions {
   /** The in-memory per-character index (shared with the reader and retention). */
@@ -183,13 +191,19 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     return 'replaced';
   }
 
+  const storedListeners: StoredListener[] = [];
+  // stored_at_ms is strictly increasing per batch: an SSE Last-Event-ID resume orders kills by
+  // (stored_at_ms, killmail_id), which must not mix two batches committed in the same millisecond.
+  let lastBatchAtMs = 0;
   const batchTx = db.transaction((records: readonly KillRecord[], cursors: readonly CursorUpdate[] | undefined): WriteOutcome[] => {
-    const atMs = nowMs();
+    const atMs = Math.max(nowMs(), lastBatchAtMs + 1);
+    lastBatchAtMs = atMs;
     const deltas = new Map<number, number>();
     const outcomes = new Array<WriteOutcome>(records.length);
     for (let i = 0; i < records.length; i++) outcomes[i] = writeOne(records[i] as KillRecord, atMs, deltas);
     counts.apply(deltas);
     if (cursors !== undefined) for (const c of cursors) st.upsertCursor.run(c.name, c.value, atMs);
+    for (const listener of storedListeners) listener(records, outcomes);
     return outcomes;
   });
 
@@ -248,6 +262,9 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     },
     stats: () => ({ ...s }),
     lastWriteAtMs: () => lastWriteAtMs,
+    onStored(listener) {
+      storedListeners.push(listener);
+    },
     health() {
       if (!db.open) return { healthy: false, message: 'database closed' };
       if (s.lastError !== null) return { healthy: false, message: `last write failed: ${s.lastError}` };

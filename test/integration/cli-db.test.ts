@@ -15,7 +15,7 @@ test('sde import loads the fixture ship types, groups and systems into the datab
   const ended = await cli.exited;
   assert.equal(ended.code, 0, cli.stderr());
   const result = JSON.parse(cli.stdout().trim()) as { types: number; groups: number; systems: number };
-  assert.equal(result.types, 550);
+  assert.equal(result.types, 14_683, 'every type of the categories a victim or attacker can be');
   assert.equal(result.systems, 8490);
   assert.equal(result.groups, 1555);
 
@@ -34,4 +34,15 @@ test('db with an unknown action and sde import of a missing source fail with a c
   const missing = spawnCli(t, ['sde', 'import', join(tempDir(t), 'nothing-here.csv'), '--db', db]);
   assert.equal((await missing.exited).code, 1);
   assert.match(missing.stderr(), /nothing-here\.csv/);
+  assert.doesNotMatch(missing.stderr(), /\n\s+at /, 'a message, not a stack trace');
+});
+
+test('sde import of invTypes.csv alone on a fresh database imports every type with a warning, no stack trace', { skip: existsSync(FUZZWORK) ? false : `no ${FUZZWORK} (shared fixtures absent)` }, async (t) => {
+  const db = join(tempDir(t), 'types-only.db');
+  const cli = spawnCli(t, ['sde', 'import', join(FUZZWORK, 'invTypes.csv'), '--db', db]);
+  assert.equal((await cli.exited).code, 0, cli.stderr());
+  assert.doesNotMatch(cli.stderr(), /\n\s+at /);
+  assert.match(cli.stderr(), /no groups known/);
+  const result = JSON.parse(cli.stdout().trim()) as { types: number };
+  assert.ok(result.types > 50_000, `${result.types} types`);
 });

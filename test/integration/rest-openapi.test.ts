@@ -62,7 +62,7 @@ describe('/api/openapi', () => {
         }
         const res = await fetch(fx.base + path, init);
         await res.arrayBuffer();
-        assert.ok(String(res.status) in op.responses, `${method} ${path} answered ${res.status}, documented ${Object.keys(op.responses)}`);
+        assert.ok(String(res.status) in op.responses, `${method} ${path} answered ${res.status}, documented ${Object.keys(op.responses).join(',')}`);
         assert.notEqual(res.status, 404, `${method} ${path} is served`);
         calls++;
       }

@@ -29,7 +29,8 @@ async function getJson(url: string): Promise<{ status: number; body: unknown }> 
 
 test('sequence.json, 404 before publish, 200 after, entry shape', async (t) => {
   const { sim, url } = await startSim(t, { startSequence: 500 });
-  assert.deepEqual((await getJson(`${url}/ephemeral/sequence.json`)).body, { sequence: 499 });
+  // Nothing published yet: the tip is the first sequence to come, never one that will not exist.
+  assert.deepEqual((await getJson(`${url}/ephemeral/sequence.json`)).body, { sequence: 500 });
   assert.equal((await getJson(`${url}/ephemeral/500.json`)).status, 404);
   assert.equal(sim.publish(3), 3);
   assert.deepEqual((await getJson(`${url}/ephemeral/sequence.json`)).body, { sequence: 502 });
@@ -51,6 +52,9 @@ test('sequenceLag makes sequence.json trail the tip', async (t) => {
   const { sim, url } = await startSim(t, { startSequence: 100, sequenceLag: 5 });
   sim.publish(10);
   assert.deepEqual((await getJson(`${url}/ephemeral/sequence.json`)).body, { sequence: 104 });
+  const few = await startSim(t, { startSequence: 100, sequenceLag: 5 });
+  few.sim.publish(2);
+  assert.deepEqual((await getJson(`${few.url}/ephemeral/sequence.json`)).body, { sequence: 100 }, 'a lag longer than the log names the first entry');
 });
 
 test('a consumer polling from sequence.json sees each entry once while the timer publishes', async (t) => {
@@ -63,7 +67,7 @@ test('a consumer polling from sequence.json sees each entry once while the timer
     if (r.status === 404) {
       await r.arrayBuffer();
       await new Promise<void>((resolve) => {
-        const off = sim.onPublish(() => (off(), resolve()));
+        const off = sim.onPublish(() => { off(); resolve(); });
       });
       continue;
     }

@@ -103,7 +103,7 @@ describe('phoenix client against the fan-out hub', () => {
     assert.equal(complete[0]?.total_kills, 5);
     updates.length = 0;
     const sub = await pushP(ch, 'subscribe_systems', { systems: [30000302] });
-    assert.deepEqual(sub.response, { subscribed_systems: [30000302] });
+    assert.deepEqual(sub.response, { subscribed_systems: [30000302], subscribed_systems_count: 1, added: 1 });
     await waitFor(() => complete.length === 2, 3000, 'second preload_complete');
     const second = updates.flatMap((u) => u.killmails.map((k) => k.killmail_id));
     const overlap = second.filter((id) => first.includes(id));
@@ -118,16 +118,17 @@ describe('phoenix client against the fan-out hub', () => {
     const ch = s.channel('killmails:lobby', {});
     const updated = collect(ch, 'subscription_updated');
     assert.equal((await joinP(ch)).status, 'ok');
+    const UPDATED = { subscribed_systems: [30000142, 30002187], subscribed_systems_count: 2, subscribed_characters: [95000002], subscribed_characters_count: 1 };
     const cases: Array<[string, object, Reply['status'], Record<string, unknown>]> = [
-      ['subscribe_systems', { systems: [30000142] }, 'ok', { subscribed_systems: [30000142] }],
+      ['subscribe_systems', { systems: [30000142] }, 'ok', { subscribed_systems: [30000142], subscribed_systems_count: 1, added: 1 }],
       ['subscribe_systems', { systems: [30000142] }, 'ok', { message: 'Already subscribed to all requested systems' }],
       ['unsubscribe_systems', { systems: [31000005] }, 'ok', { message: 'Not subscribed to any of the requested systems' }],
-      ['unsubscribe_systems', { systems: [30000142] }, 'ok', { subscribed_systems: [] }],
-      ['subscribe_characters', { character_ids: [95000001, 3019582] }, 'ok', { subscribed_characters: [3019582, 95000001] }],
+      ['unsubscribe_systems', { systems: [30000142] }, 'ok', { subscribed_systems: [], subscribed_systems_count: 0, removed: 1 }],
+      ['subscribe_characters', { character_ids: [95000001, 3019582] }, 'ok', { subscribed_characters: [3019582, 95000001], subscribed_characters_count: 2, added: 2 }],
       ['subscribe_characters', { character_ids: [3019582] }, 'ok', { message: 'Already subscribed to all requested characters' }],
-      ['unsubscribe_characters', { character_ids: [3019582] }, 'ok', { subscribed_characters: [95000001] }],
+      ['unsubscribe_characters', { character_ids: [3019582] }, 'ok', { subscribed_characters: [95000001], subscribed_characters_count: 1, removed: 1 }],
       ['unsubscribe_characters', { character_ids: [1] }, 'ok', { message: 'Not subscribed to any of the requested characters' }],
-      ['update_subscriptions', { add_systems: [30000142, 30002187], remove_characters: [95000001], add_characters: [95000002] }, 'ok', { subscribed_systems: [30000142, 30002187], subscribed_characters: [95000002] }],
+      ['update_subscriptions', { add_systems: [30000142, 30002187], remove_characters: [95000001], add_characters: [95000002] }, 'ok', { ...UPDATED, added_systems: 2, removed_systems: 0, added_characters: 1, removed_characters: 1 }],
       ['subscribe_systems', { systems: ['30000142'] }, 'error', { reason: 'invalid_system_ids: systems must hold 1..50000000 integers (got "30000142")' }],
       ['subscribe_systems', {}, 'error', { reason: 'invalid_payload: "systems" is required' }],
       ['no_such_event', {}, 'error', { reason: 'unknown_event' }],
@@ -137,7 +138,7 @@ describe('phoenix client against the fan-out hub', () => {
       assert.deepEqual(r, { status, response }, `${event} ${JSON.stringify(payload)}`);
     }
     await waitFor(() => updated.length === 1, 2000, 'subscription_updated');
-    assert.deepEqual(updated[0], { subscribed_systems: [30000142, 30002187], subscribed_characters: [95000002] });
+    assert.deepEqual(updated[0], { ...UPDATED, added_systems: 2, removed_systems: 0, added_characters: 1, removed_characters: 1 });
     const st = await pushP(ch, 'get_status', {});
     assert.deepEqual(st.response['subscribed_systems'], [30000142, 30002187]);
     assert.equal(typeof st.response['connected_at'], 'string');

@@ -100,7 +100,7 @@ describe('preload races', () => {
     h.publish([makeKill({ id: 21, systemId: A, agoMin: 2 }), makeKill({ id: 22, systemId: B, agoMin: 3 }), makeKill({ id: 23, systemId: B, agoMin: 4 })]);
     const { ch, updates, complete } = lobby({ systems: [A, B], preload: SLOW }, () => undefined);
     assert.equal(await joinP(ch), 'ok');
-    assert.deepEqual(await pushP(ch, 'unsubscribe_systems', { systems: [B] }), { subscribed_systems: [A] });
+    assert.deepEqual(await pushP(ch, 'unsubscribe_systems', { systems: [B] }), { subscribed_systems: [A], subscribed_systems_count: 1, removed: 1 });
     await waitFor(() => complete.length === 1, 5000, 'preload_complete');
     assert.deepEqual(received(updates), [[21, true]]);
     assert.ok(updates.every((u) => u.system_id === A));
@@ -122,7 +122,7 @@ describe('preload races', () => {
     });
     assert.equal(await joinP(ch), 'ok');
     await waitFor(() => complete.length === 1, 5000, 'preload_complete');
-    assert.deepEqual(await unsubscribed, { subscribed_systems: [B] });
+    assert.deepEqual(await unsubscribed, { subscribed_systems: [B], subscribed_systems_count: 1, removed: 1 });
     // 32 stays (victim X is still subscribed), 33 is dropped, 34 (B) follows; X's own read finds 32 already sent.
     assert.deepEqual(received(updates), [
       [31, true],

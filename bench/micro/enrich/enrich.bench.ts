@@ -6,7 +6,7 @@ import { createSimulator, generateKill } from '../../../src/sim/index.js';
 import { Counters } from '../../../src/telemetry/counters.js';
 import { createWorkerEnricher, type EnricherWithWrites } from '../../../src/enrich/index.js';
 import type { CanonicalKillmail } from '../../../src/core/killmail.js';
-import { toCanonical, type EsiBody } from '../../../test/unit/enrich/canonical.js';
+import { toCanonical } from '../../../test/unit/enrich/canonical.js';
 
 const KILLS = Number(process.argv[2] ?? 2000);
 const WARM_SECONDS = Number(process.argv[3] ?? 2);
@@ -17,7 +17,7 @@ function kills(from: number, n: number): CanonicalKillmail[] {
   return Array.from({ length: n }, (_, i) => {
     // hugeEvery 0: a 1000-attacker kill in a 2000-kill sample would dominate the per-kill numbers.
     const g = generateKill(from + i, { seed: 3, hugeEvery: 0 });
-    return toCanonical(g.esi as unknown as EsiBody, g.hash);
+    return toCanonical(g.esi, g.hash);
   });
 }
 

@@ -8,4 +8,5 @@ export const httpMetrics = {
   wkills_http_stream_backpressure_total: counter('Streamed responses that waited for the socket to drain', 'responses', ['http.stream.backpressure']),
   wkills_http_write_skipped_total: counter('Response writes skipped, by reason (after_abort, already_sent)', 'writes', ['http.write_skipped.{reason}'], ['reason']),
   wkills_http_killmail_fetches_total: counter('Killmail lookups fetched upstream: started, joined an in-flight fetch', 'requests', ['http.killmail.fetch_{event}'], ['event']),
+  wkills_http_killmail_rate_limited_total: counter('Killmail lookups refused (429) by the per-address limit on upstream fetches', 'requests', ['http.killmail.rate_limited']),
 } as const satisfies StageDecls;

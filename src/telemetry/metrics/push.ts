@@ -4,9 +4,11 @@ import { counter, gauge, histogram, type StageDecls } from '../registry.js';
 
 export const pushMetrics = {
   wkills_sse_connections: gauge('Open SSE streams', 'connections'),
-  wkills_sse_events_sent_total: counter('SSE events written', 'events', ['sse.events_sent']),
-  wkills_sse_dropped_total: counter('SSE streams closed by the server, by reason', 'connections', ['sse.dropped.{reason}'], ['reason']),
+  wkills_sse_opened_total: counter('SSE streams opened', 'connections', ['sse.opened']),
+  wkills_sse_kills_sent_total: counter('Kills written to SSE streams (one per stream)', 'kills', ['sse.kills_sent']),
+  wkills_sse_closed_total: counter('SSE streams closed, by reason (client_close, slow_reader, held_overflow, server_shutdown)', 'connections', ['sse.closed.{reason}'], ['reason']),
   wkills_sse_send_seconds: histogram('Time to write one kill to every matching SSE stream'),
+  wkills_ingest_to_sse_seconds: histogram('Time from feed receipt to the kill written to the SSE streams'),
   wkills_webhook_deliveries_total: counter('Webhook deliveries, by result (ok, failed, gave_up)', 'deliveries', ['webhook.deliveries.{result}'], ['result']),
   wkills_webhook_outbox: gauge('Webhook deliveries waiting in the outbox', 'deliveries'),
   wkills_webhook_delivery_seconds: histogram('Webhook delivery time, request to response'),

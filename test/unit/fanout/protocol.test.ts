@@ -9,7 +9,7 @@ test('decodeText: V2 arrays and V1 objects', () => {
   });
   assert.deepEqual(decodeText('{"topic":"phoenix","event":"heartbeat","payload":{},"ref":3}'), {
     ok: true,
-    msg: { joinRef: null, ref: '3', topic: 'phoenix', event: 'heartbeat', payload: {}, shape: 'object' },
+    msg: { joinRef: null, ref: 3, topic: 'phoenix', event: 'heartbeat', payload: {}, shape: 'object' },
   });
 });
 

@@ -149,7 +149,7 @@ describe('WAL watch', () => {
     assert.ok(wal() > 100_000, `WAL holds the batch (${wal()} bytes)`);
 
     let clock = Date.now();
-    const busy = createRetention({ db: o.writer, retentionHours: 0, walCheckpointBytes: 1024, idleMs: 60_000, lastWriteAtMs: w.lastWriteAtMs, nowMs: () => clock });
+    const busy = createRetention({ db: o.writer, retentionHours: 0, walCheckpointBytes: 1024, idleMs: 60_000, lastWriteAtMs: () => w.lastWriteAtMs(), nowMs: () => clock });
     assert.equal(busy.checkpointIfNeeded(), 'passive');
     assert.ok(wal() > 0, 'PASSIVE copies frames but does not shrink the file below the limit');
 

@@ -6,8 +6,7 @@
 // A re-pushed entry carries seq = -retryId: the feed never acknowledges it, and its outcome finds
 // its attempt count here.
 import { epochUs } from '../core/clock.js';
-import type { IngestSink, PipelineOutcome } from '../core/ports.js';
-import type { Store } from '../store/index.js';
+import type { IngestSink, KillWriter, PipelineOutcome } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
 const RETRY_DELAYS_MS = [5_000, 30_000, 120_000];
@@ -30,7 +29,7 @@ interface Held {
   timer: NodeJS.Timeout | undefined;
 }
 
-export function createFetchRetry(deps: { sink: IngestSink; store: Store; counters: Counters; logger: Logger; cutoffSeconds: number; delaysMs?: readonly number[] }): FetchRetry {
+export function createFetchRetry(deps: { sink: IngestSink; store: { readonly writer: KillWriter }; counters: Counters; logger: Logger; cutoffSeconds: number; delaysMs?: readonly number[] }): FetchRetry {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
   const attempts = new Map<number, number>(); // retryId → attempts made, while in the pipeline
   const held = new Map<number, Held>(); // retryId → waiting for its delay

@@ -3,7 +3,7 @@
 // stand-in for its reenrich() (unit test); the store is the real one on ':memory:'.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createLateEnricher } from '../../../src/app/late-enrich.js';
+import { createLateEnricher } from '../../../src/ingest/late-enrich.js';
 import type { Pipeline } from '../../../src/pipeline/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { Counters, silentLogger } from '../../../src/telemetry/index.js';

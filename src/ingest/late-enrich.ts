@@ -6,8 +6,7 @@
 //
 // One FIFO per attempt: every job in it waited the same delay, so each FIFO is in due order by
 // construction and the next due job is at the head of one of them.
-import type { Pipeline } from '../pipeline/index.js';
-import type { Store } from '../store/index.js';
+import type { KillWriter, Reenricher } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
 const RETRY_DELAYS_MS = [3_000, 15_000, 60_000, 300_000];
@@ -30,7 +29,7 @@ export interface LateEnricher {
   stop(): void;
 }
 
-export function createLateEnricher(deps: { pipeline: Pipeline; store: Store; counters: Counters; logger: Logger; delaysMs?: readonly number[] }): LateEnricher {
+export function createLateEnricher(deps: { pipeline: Reenricher; store: { readonly writer: KillWriter }; counters: Counters; logger: Logger; delaysMs?: readonly number[] }): LateEnricher {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
   const fifos: Job[][] = delays.map(() => []);
   // The current job of each kill: a job that is no longer current (its kill was replaced or

@@ -1,0 +1,316 @@
+// Pipeline outcomes → store → bus, and the feed's acknowledgements. Runs on the main thread once
+// per drained batch: one transaction per batch, no JSON parsed or built per kill (the worker
+// serialised the canonical killmail once), no per-kill logging.
+//
+// The sink's coordination (store back-pressure, retries with back-off, the feed pause, cursor
+// persistence, late name completion) is a state machine: see sink-state.ts for the states and
+// the moves between them.
+import { epochUs, MS_PER_HOUR } from '../core/clock.js';
+import type { BusKill, CursorStore, Feed, IngestSink, KillBus, KillWriteOutcome, KillWriter, PipelineOutcome, Reenricher } from '../core/ports.js';
+import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
+import { putBack, takeBatch, type Batch, type FailedOutcome } from './batch.js';
+import { createFetchRetry, type FetchRetry } from './fetch-retry.js';
+import { createLateEnricher, type LateEnricher } from './late-enrich.js';
+import { transition, type SinkState } from './sink-state.js';
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+/**
+ * Outcomes held before the feed is paused (a store that refuses writes): the feed waits in
+ * whenWritable() like on a full ring, so the backlog stops near this size and nothing is dropped.
+ */
+const PAUSE_FEED_AT = 20_000;
+/**
+ * Most outcomes per transaction. Outcomes arrive per lane drain and are gathered until the end of
+ * the event-loop turn: a commit costs about as much as inserting a hundred kills
+ * (bench/ingest/run.ts profile), so merging the lanes' small batches roughly halves the store's
+ * share of the main thread under load. The cap keeps a backlog after a store outage draining in
+ * event-loop sized steps instead of one transaction that would hold the loop for seconds.
+ */
+const MAX_BATCH = 4096;
+
+export interface ResultSink {
+  onOutcomes(outcomes: PipelineOutcome[]): void;
+  /**
+   * The sink the feed pushes into: the pipeline's, closed while the sink is `paused` (the store
+   * holds back a large backlog), so the feed waits instead of the backlog growing.
+   */
+  gate(sink: IngestSink): IngestSink;
+  /** The state machine's current state (sink-state.ts). */
+  state(): SinkState;
+  stats(): Record<string, number>;
+  stop(): void;
+}
+
+export interface ResultSinkDeps {
+  writer: KillWriter;
+  /** Where the feed's cursor is persisted, once per committed batch. */
+  cursors: CursorStore;
+  /** Retried entries are pushed back here; late name completion asks it to re-enrich. */
+  pipeline: IngestSink & Reenricher;
+  bus: KillBus;
+  counters: Counters;
+  logger: Logger;
+  /** The feed whose entries are acknowledged (created after the sink: it pushes through gate()). */
+  feed: () => Feed | undefined;
+  /** Receipt → committed latency per stored kill, µs. */
+  latency: LatencyHistogram;
+  /** Names are resolved (config.enrich): kills stored with ids only are completed later. */
+  enrich: boolean;
+  /** For entries re-pushed after an ESI fetch failure (they get the live cutoff again). */
+  cutoffSeconds: number;
+  /** Kills older than this are expired: neither stored nor broadcast (config.retentionHours; 0 disables). */
+  retentionHours: number;
+  /** Delays between those re-pushes (tests shorten them). */
+  fetchRetryDelaysMs?: readonly number[];
+  /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
+  pauseFeedAt?: number;
+}
+
+const TOTALS = ['stored', 'skipped', 'replaced', 'older', 'expired', 'failed', 'invalid', 'store_errors', 'feed_pauses', 'broadcast'] as const;
+type Total = (typeof TOTALS)[number];
+
+export function createResultSink(deps: ResultSinkDeps): ResultSink {
+  return new Sink(deps);
+}
+
+/** The store retry timer with exponential back-off. */
+class Backoff {
+  private timer: NodeJS.Timeout | undefined;
+  delayMs = RETRY_MIN_MS;
+
+  get armed(): boolean {
+    return this.timer !== undefined;
+  }
+
+  arm(fn: () => void): void {
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      fn();
+    }, this.delayMs);
+    this.timer.unref();
+    this.delayMs = Math.min(RETRY_MAX_MS, this.delayMs * 2);
+  }
+
+  /** A write succeeded: the next failure starts from the shortest delay again. */
+  reset(): void {
+    this.delayMs = RETRY_MIN_MS;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** What the feed awaits while the sink is paused; opened when the backlog has drained. */
+class FeedLatch {
+  private waiting: { promise: Promise<void>; open: () => void } | undefined;
+
+  close(): void {
+    let open = (): void => {};
+    const promise = new Promise<void>((r) => (open = r));
+    this.waiting = { promise, open };
+  }
+
+  open(): void {
+    this.waiting?.open();
+    this.waiting = undefined;
+  }
+
+  wait(): Promise<void> | undefined {
+    return this.waiting?.promise;
+  }
+}
+
+class Sink implements ResultSink {
+  private current: SinkState = 'running';
+  private readonly backlog: PipelineOutcome[] = [];
+  private flushScheduled = false;
+  private readonly backoff = new Backoff();
+  private readonly latch = new FeedLatch();
+  private readonly totals = Object.fromEntries(TOTALS.map((k) => [k, 0])) as Record<Total, number>;
+  private readonly pauseAt: number;
+  private readonly retentionMs: number;
+  private readonly late: LateEnricher;
+  private readonly retry: FetchRetry;
+
+  constructor(private readonly deps: ResultSinkDeps) {
+    this.pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
+    this.retentionMs = deps.retentionHours * MS_PER_HOUR;
+    const store = { writer: deps.writer };
+    this.late = createLateEnricher({ pipeline: deps.pipeline, store, counters: deps.counters, logger: deps.logger });
+    this.retry = createFetchRetry({
+      sink: deps.pipeline, store, counters: deps.counters, logger: deps.logger, cutoffSeconds: deps.cutoffSeconds,
+      ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
+    });
+  }
+
+  readonly onOutcomes = (outcomes: PipelineOutcome[]): void => {
+    for (const o of outcomes) this.backlog.push(o);
+    if (this.backlog.length >= MAX_BATCH) this.flush();
+    else this.scheduleFlush();
+  };
+
+  gate(sink: IngestSink): IngestSink {
+    return {
+      push: (entry) => {
+        if (this.backlog.length >= this.pauseAt && (this.current === 'running' || this.current === 'backlogged')) this.moveTo('paused');
+        return this.current === 'paused' ? false : sink.push(entry);
+      },
+      whenWritable: () => this.latch.wait() ?? sink.whenWritable(),
+    };
+  }
+
+  state(): SinkState {
+    return this.current;
+  }
+
+  stats(): Record<string, number> {
+    return { ...this.totals, ...this.late.stats(), ...this.retry.stats() };
+  }
+
+  stop(): void {
+    if (this.current === 'stopping' || this.current === 'stopped') return;
+    this.backoff.clear();
+    this.moveTo('stopping');
+    // A last attempt; what still fails stays unacknowledged for the next start.
+    while (this.backlog.length > 0 && this.flush());
+    if (this.backlog.length === 0) {
+      const feed = this.deps.feed();
+      if (feed !== undefined) this.persistCursor(feed);
+    }
+    this.moveTo('stopped'); // the store closes next: nothing may write after this
+    this.late.stop();
+    this.retry.stop();
+  }
+
+  private moveTo(to: SinkState): void {
+    const from = this.current;
+    this.current = transition(from, to);
+    if (from === to) return;
+    if (to === 'paused') {
+      this.count('feed_pauses');
+      this.deps.logger.warn({ backlog: this.backlog.length }, 'store backlog: feed paused until it drains');
+      this.latch.close();
+    } else if (from === 'paused') this.latch.open();
+  }
+
+  private count(name: Total, by = 1): void {
+    this.totals[name] += by;
+    this.deps.counters.inc(`ingest.${name}`, by);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** Writes one batch; false when nothing could be written (stopped, waiting for a retry, or the write failed). */
+  private flush(): boolean {
+    if (this.current === 'stopped' || this.backlog.length === 0 || this.backoff.armed) return false;
+    const expiredBeforeMs = this.retentionMs > 0 ? Date.now() - this.retentionMs : Number.NEGATIVE_INFINITY;
+    const batch = takeBatch(this.backlog, MAX_BATCH, expiredBeforeMs);
+    if (this.backlog.length > 0 && this.current !== 'stopping') this.scheduleFlush();
+    if (batch.kills.length > 0 && !this.writeAndPublish(batch)) {
+      putBack(this.backlog, batch);
+      this.onWriteFailed();
+      return false;
+    }
+    this.onWritten();
+    this.settle(batch);
+    return true;
+  }
+
+  private onWriteFailed(): void {
+    if (this.current === 'stopping') return; // no timer: stop() leaves the rest unacknowledged
+    if (this.current === 'running') this.moveTo('backlogged');
+    this.backoff.arm(() => this.flush());
+  }
+
+  private onWritten(): void {
+    this.backoff.reset();
+    if (this.current === 'backlogged') this.moveTo('running');
+    else if (this.current === 'paused' && this.backlog.length < this.pauseAt / 2) this.moveTo('running');
+  }
+
+  /** After the commit: failures, retry bookkeeping, the feed's acknowledgements and cursor. */
+  private settle(batch: Batch): void {
+    if (batch.expired > 0) this.count('expired', batch.expired);
+    for (const o of batch.outcomes) {
+      if (o.kind === 'failed') this.onFailure(o);
+      else if (o.seq < 0) this.retry.settled(o.seq);
+    }
+    const feed = this.deps.feed();
+    if (feed === undefined) return;
+    // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
+    for (const o of batch.outcomes) if (o.seq > 0) feed.ack(o.seq);
+    this.persistCursor(feed);
+  }
+
+  private onFailure(o: FailedOutcome): void {
+    if (this.retry.offer(o)) return; // another try later: not a failure yet
+    this.count('failed');
+    this.deps.counters.inc(`ingest.failed.${o.reason}`);
+    if (o.reason !== 'dead_letter') return;
+    try {
+      this.deps.writer.deadLetter({ source: o.source, reason: o.reason, message: o.message });
+    } catch (err) {
+      this.count('store_errors');
+      this.deps.logger.error({ err, seq: o.seq }, 'dead letter not saved');
+    }
+  }
+
+  /** One cursor write per batch, after the kills it covers were committed. */
+  private persistCursor(f: Feed): void {
+    const cursor = f.pendingCursor?.();
+    if (cursor === undefined) return;
+    try {
+      this.deps.cursors.setCursor(cursor.name, cursor.value);
+    } catch (err) {
+      // The kills are stored; an old cursor only means refetching (and skipping) them after a restart.
+      this.count('store_errors');
+      this.deps.logger.error({ err, cursor }, 'cursor not saved');
+    }
+  }
+
+  private writeAndPublish(batch: Batch): boolean {
+    const { kills } = batch;
+    let written: readonly KillWriteOutcome[];
+    try {
+      written = this.deps.writer.writeBatch(kills.map((k) => k.kill));
+    } catch (err) {
+      this.count('store_errors');
+      this.deps.logger.error({ err, kills: kills.length, retryInMs: this.backoff.delayMs }, 'store write failed; batch kept for a retry, not acknowledged');
+      return false;
+    }
+    const nowUs = epochUs();
+    const publish: BusKill[] = [];
+    for (let i = 0; i < kills.length; i++) {
+      const { kill, older } = kills[i] as (typeof kills)[number];
+      const w = written[i];
+      if (w === 'stored') {
+        this.count('stored');
+        this.deps.latency.recordUs(nowUs - kill.receivedAtUs);
+        if (this.deps.enrich && !kill.enriched) this.late.schedule(kill.killmailId, kill.json);
+        if (older) this.count('older');
+        else publish.push(kill);
+      } else if (w === 'replaced') {
+        this.count('replaced');
+        // The new copy supersedes any completion queued for the old one.
+        if (this.deps.enrich && !kill.enriched) this.late.schedule(kill.killmailId, kill.json);
+        else this.late.cancel(kill.killmailId);
+      } else if (w === 'skipped') this.count('skipped');
+      else this.count('invalid');
+    }
+    if (publish.length > 0) {
+      this.count('broadcast', publish.length);
+      this.deps.bus.publish(publish);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,116 @@
+// Shared by test/integration/sse-*.test.ts and webhooks-*.test.ts: the real app fed by the
+// in-process simulator (rate 0, kills published on demand), the npm `eventsource` client
+// collecting typed events, and raw HTTP streams for headers, limits and slow readers.
+import http from 'node:http';
+import { EventSource } from 'eventsource';
+import { createApp, type App } from '../../src/app.js';
+import { testConfig, type ConfigKey } from '../../src/config/index.js';
+import { silentLogger } from '../../src/telemetry/index.js';
+
+export interface Kill {
+  killmail_id: number;
+  system_id: number;
+  victim: { character_id?: number };
+  attackers: { character_id?: number }[];
+  zkb?: { totalValue?: number };
+}
+
+export async function startSimApp(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<App> {
+  const config = testConfig({
+    source: 'sim', simRate: 0, host: '127.0.0.1', port: 0, db: ':memory:', workers: 1, logLevel: 'silent', statusIntervalSeconds: 0,
+    ...overrides,
+  });
+  const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 } });
+  await app.start();
+  return app;
+}
+
+export interface SseEvent {
+  type: string;
+  id: string;
+  data: string;
+}
+
+/** An EventSource collecting every named event we emit, in order. */
+export class Collector {
+  readonly es: EventSource;
+  readonly events: SseEvent[] = [];
+  errors = 0;
+
+  constructor(url: string, init?: ConstructorParameters<typeof EventSource>[1]) {
+    this.es = new EventSource(url, init);
+    for (const type of ['killmail', 'connected', 'batch', 'transition', 'heartbeat']) {
+      this.es.addEventListener(type, (e) => this.events.push({ type, id: e.lastEventId, data: e.data }));
+    }
+    this.es.onerror = () => {
+      this.errors++;
+    };
+  }
+
+  opened(): Promise<void> {
+    if (this.es.readyState === EventSource.OPEN) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.es.addEventListener('open', () => resolve(), { once: true });
+      this.es.addEventListener('error', (e) => reject(new Error(`EventSource error: ${String((e as { message?: string }).message)}`)), { once: true });
+    });
+  }
+
+  kills(): Kill[] {
+    return this.events.filter((e) => e.type === 'killmail').map((e) => JSON.parse(e.data) as Kill);
+  }
+
+  killIds(): number[] {
+    return this.kills().map((k) => k.killmail_id);
+  }
+
+  close(): void {
+    this.es.close();
+  }
+}
+
+export async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Publish `n` simulator kills and wait until `count()` grew by n (they went through the pipeline). */
+export async function publish(app: App, n: number): Promise<void> {
+  const before = app.results.stats().stored ?? 0;
+  const published = app.sim?.publish(n) ?? 0;
+  if (published !== n) throw new Error(`simulator published ${published} of ${n}`);
+  await waitFor(() => (app.results.stats().stored ?? 0) >= before + n, 30_000, `${n} kills stored`);
+}
+
+export function characterIdsOf(k: Kill): number[] {
+  const ids = [k.victim.character_id, ...k.attackers.map((a) => a.character_id)];
+  return ids.filter((x): x is number => typeof x === 'number' && x > 0);
+}
+
+export interface RawStream {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: () => string;
+  res: http.IncomingMessage;
+  close(): void;
+}
+
+/** A raw GET that keeps the response open (headers, limits, slow readers). */
+export function rawGet(url: string, headers: Record<string, string> = {}): Promise<RawStream> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('error', () => undefined);
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: () => text, res, close: () => req.destroy() });
+    });
+    req.on('error', reject);
+  });
+}
