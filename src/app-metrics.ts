@@ -14,6 +14,8 @@ export interface GaugeSources {
   store: Store;
   fanout: Fanout;
   health: Record<string, HealthCheck>;
+  /** Open SSE streams. */
+  sseConnections?: () => number;
 }
 
 export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
@@ -52,6 +54,7 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
       wkills_ws_subscriptions: [[['lobby'], subs.websocket_subscriptions - subs.firehose_subscriptions], [['firehose'], subs.firehose_subscriptions]],
       wkills_ws_subscribed_systems: ws.subscribedSystems,
       wkills_ws_subscribed_characters: ws.subscribedCharacters,
+      ...(s.sseConnections && { wkills_sse_connections: s.sseConnections() }),
     };
   };
 }

@@ -163,7 +163,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     counters,
     defaultMetrics: config.metrics,
     workerSnapshots: () => pipeline.enricherStats(),
-    gauges: gaugeReadings({ source: config.source, feed: () => feed, pipeline, store, fanout, health }),
+    gauges: gaugeReadings({ source: config.source, feed: () => feed, pipeline, store, fanout, health, sseConnections: () => sse.stats().connections ?? 0 }),
   });
 
   if (http) {
