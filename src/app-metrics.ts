@@ -30,7 +30,7 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
     for (const [name, check] of Object.entries(s.health)) {
       let ok = false;
       try {
-        ok = check().healthy === true;
+        ok = check().healthy;
       } catch {
         ok = false;
       }

@@ -49,7 +49,7 @@ function startServer(metrics: boolean, dir: string): Promise<Server> {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (!line.includes('wanderer-kills started')) return;
       const { port, sim } = JSON.parse(line) as { port: number; sim: string };
       resolve({ child, base: `http://127.0.0.1:${port}`, sim, stop: () => (child.kill('SIGTERM'), exited) });
@@ -98,7 +98,7 @@ async function connectClients(base: string): Promise<{ sockets: WebSocket[]; rec
 async function feedPositioned(base: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const s = (await (await fetch(`${base}/status`)).json()) as { metrics: { feed: { seq?: number } } };
-    if (Number(s.metrics.feed.seq ?? -1) >= 0) return;
+    if ((s.metrics.feed.seq ?? -1) >= 0) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('the feed never positioned');

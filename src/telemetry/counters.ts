@@ -76,7 +76,7 @@ export class Counters {
 
   private seriesOf<T>(store: Map<string, Map<string, Series<T>>>, family: Family, labels: readonly string[], make: () => T): T {
     let byLabels = store.get(family.name);
-    if (!byLabels) store.set(family.name, (byLabels = new Map()));
+    if (!byLabels) store.set(family.name, (byLabels = new Map<string, Series<T>>()));
     const id = labels.join(SEP);
     let s = byLabels.get(id);
     if (!s) byLabels.set(id, (s = { labels: [...labels], item: make() }));

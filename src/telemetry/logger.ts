@@ -6,7 +6,7 @@ import pretty from 'pino-pretty';
 
 export type { Logger };
 
-export function createLogger(level: string, name = 'wkills', tty: boolean = process.stdout.isTTY === true): Logger {
+export function createLogger(level: string, name = 'wkills', tty: boolean = process.stdout.isTTY): Logger {
   const options = { name, level, base: { pid: process.pid } };
   if (!tty) return pino(options);
   // sync: a record written just before exit (a fatal error, the stop line) is not lost.

@@ -16,7 +16,11 @@ interface Report {
 
 test('the status report covers its own window: figures add up to the traffic, with four readable blocks', async (t) => {
   const reports: Report[] = [];
-  const logger = pino({ level: 'info' }, { write: (line: string) => void (line.includes('"status"') && reports.push(JSON.parse(line) as Report)) });
+  const logger = pino({ level: 'info' }, {
+    write: (line: string) => {
+      if (line.includes('"status"')) reports.push(JSON.parse(line) as Report);
+    },
+  });
   const sim = await startSim(t);
   sim.publish(1);
   const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: ':memory:', statusIntervalSeconds: 1 }, { http: true, logger });
