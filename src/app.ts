@@ -9,10 +9,10 @@ import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from '.
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
 import { createBus, createFanout, type Fanout } from './fanout/index.js';
-import { createSseHub } from './fanout/index.js';
-import { sseRoutes } from './http/index.js';
+import { createSseHub, createWebhooks } from './fanout/index.js';
+import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
-import { createCacheWriter, type CacheWrite } from './enrich/index.js';
+import { createCacheWriter, createSharedLimits } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
 import { Counters, Exposition, ProcessMonitor, StatusWindow, createLogger, initHistograms, mergeWorkerHistograms, secondsSummary, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
 import { gaugeReadings } from './app-metrics.js';
@@ -29,6 +29,8 @@ export interface AppOptions {
   http?: boolean;
   /** Delays before re-pushing an entry whose killmail ESI would not serve (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching an R2Z2 entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Store backlog that pauses the feed while writes fail (tests lower it). */
   pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
@@ -85,17 +87,21 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   // A restarted --source sim numbers its feed after the stored cursor, where the reader resumes.
   const simCursor = Number(store.cursors.getCursor(R2Z2_CURSOR) ?? Number.NaN);
   if (sim !== undefined && Number.isSafeInteger(simCursor)) sim.resumeAfter(simCursor);
-  const pipeline = createPipeline({ config, logger, counters });
+  // One ESI limit state for every worker: ESI's limits are per IP, not per thread.
+  const pipeline = createPipeline({ config, logger, counters, esiLimits: createSharedLimits() });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency });
   const sseLatency = counters.histogram('wkills_ingest_to_sse_seconds');
   const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
+  // Matched kills enter the webhook outbox inside the transaction that stores them.
+  const webhooks = createWebhooks({ config, logger, counters, store: store.webhooks });
+  store.writer.onStored((records, outcomes) => webhooks.onStored(records, outcomes));
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
   pipeline.onCacheWrites((writes) => {
     try {
-      cacheWriter.apply(writes as CacheWrite[]);
+      cacheWriter.apply(writes);
     } catch (err) {
       counters.inc('enrich.cache_write_errors');
       logger.warn({ err, rows: writes.length }, 'cache rows not saved; workers keep them in memory');
@@ -112,6 +118,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
+    ...(opts.refetchDelaysMs !== undefined && { refetchDelaysMs: opts.refetchDelaysMs }),
   });
   pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
@@ -142,6 +149,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
     fanout.attach(http.app);
     for (const r of sseRoutes(sse)) http.route(r);
+    const subscriptionDeps = { webhooks, wsSubscriptions: () => fanout.subscriptions(), sseConnections: () => sse.stats().connections ?? 0, apiToken: config.apiToken };
+    for (const r of subscriptionRoutes(subscriptionDeps)) http.route(r);
   }
 
   const status = (): Record<string, Section> => ({
@@ -150,10 +159,11 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     enrich: enrichSummary(pipeline.enricherStats(), counters),
     latency: latencySection(counters, pipeline.enricherStats()),
     ...(lastWindow && { window: lastWindow }),
-    ingest: { ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
+    ingest: { state: results.state(), ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
+    webhooks: { ...webhooks.stats() },
     ...(http && { api: { ...http.httpStats() } }),
     upstream: killFetcher.stats(),
     process: { ...monitor.snapshot() },
@@ -188,6 +198,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     results.stop();
     fanout.stop();
     sse.stop();
+    await webhooks.stop();
     http?.stop();
     await killFetcher.close();
     await sim?.stop();
@@ -223,6 +234,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await pipeline.start();
         fanout.start();
         sse.start();
+        webhooks.start();
         if (http) await http.start();
         await feed?.start();
         feedStarted = true;
@@ -238,6 +250,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       if (config.statusIntervalSeconds > 0) {
         window = new StatusWindow(counters, exposition, monitor);
         reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, window, onReport: () => monitor.resetLag() });
+      }
+      if (http && config.apiToken === '' && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
+        logger.warn({ host: config.host }, 'webhook subscriptions can be created and deleted without a token on a non-loopback address: set --api-token (WK_API_TOKEN)');
       }
       logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
     },

@@ -9,7 +9,12 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { WkError } from '../core/errors.js';
 
-const SCENARIOS = { ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', telemetry: 'bench/telemetry/run.ts' } as const;
+const SCENARIOS = {
+  ingest: 'bench/ingest/run.ts', rest: 'bench/rest/run.ts', fanout: 'bench/fanout/run.ts', sse: 'bench/push/run.ts', webhooks: 'bench/push/run.ts',
+  telemetry: 'bench/telemetry/run.ts',
+} as const;
+/** Scenarios whose script serves several: the name is passed as its first argument. */
+const NAMED: ReadonlySet<string> = new Set(['sse', 'webhooks']);
 // Built (dist/src/cli/bench.js): the scenarios are the compiled dist/bench/…/run.js, run with
 // plain node; from the sources (tsx), the .ts files through tsx.
 const COMPILED = import.meta.url.endsWith('.js');
@@ -55,7 +60,7 @@ export function addBenchCommand(program: Command): void {
       const root = repoRoot();
       let failed = 0;
       for (const name of names) {
-        const code = await runScript(root, SCENARIOS[name], args);
+        const code = await runScript(root, SCENARIOS[name], NAMED.has(name) ? [name, ...args] : args);
         if (code !== 0) failed++;
       }
       if (failed > 0) process.exitCode = 1;

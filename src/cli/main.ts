@@ -10,6 +10,7 @@ import { runSim, addSimOptions } from './sim.js';
 import { runSdeImport, runDb } from './db.js';
 import { addBenchCommand } from './bench.js';
 import { addMetricsCommand } from './metrics.js';
+import { runDeadLetters } from './dead-letters.js';
 
 const program = new Command()
   .name('wkills')
@@ -26,8 +27,9 @@ const sde = program.command('sde').description('EVE static data');
 addConfigOptions(sde.command('import').argument('<source>', 'folder, file or URL of fuzzwork invTypes.csv/invGroups.csv/mapSolarSystems.csv').description('load ship types, groups and systems into the database'))
   .action((source: string, opts: Record<string, unknown>) => runSdeImport(configFromOptions(opts), source));
 
-addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum').description('inspect or compact the database'))
-  .action((action: string, opts: Record<string, unknown>) => runDb(configFromOptions(opts), action));
+addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum | dead-letters').argument('[what]', 'dead-letters: list | retry').description('inspect or compact the database; list or replay dead letters'))
+  .action((action: string, what: string | undefined, opts: Record<string, unknown>) =>
+    action === 'dead-letters' ? runDeadLetters(configFromOptions(opts), what) : runDb(configFromOptions(opts), action));
 
 addBenchCommand(program);
 addMetricsCommand(program);

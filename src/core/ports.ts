@@ -44,6 +44,11 @@ export interface Feed {
    */
   pendingCursor?(): { name: string; value: string } | undefined;
   stats(): Record<string, number | string | boolean | null>;
+  /**
+   * GET the entry pushed with `seq` again (feeds whose entries are immutable files: R2Z2), for
+   * an entry whose body did not parse. The caller pushes the bytes again under the same seq.
+   */
+  refetch?(seq: number): Promise<{ ok: true; body: Uint8Array } | { ok: false; message: string }>;
 }
 
 // ---------------------------------------------------------------- pipeline → store / bus

@@ -1,28 +1,9 @@
-// Rows a worker resolved, carried to the main thread (the one SQLite writer) and applied there
-// in one transaction. Plain objects with column names, so they survive postMessage/msgpack.
+// Applies the rows a worker resolved (core/cache-rows.ts) on the main thread, the one SQLite
+// writer, in one transaction.
 import type { Database, Statement } from 'better-sqlite3';
+import type { CacheTable, CacheWrite } from '../core/cache-rows.js';
 
-export interface EsiNameRow {
-  id: number;
-  category: string;
-  name: string | null;
-  ticker: string | null;
-  extra: string | null;
-  expires_at_ms: number;
-}
-
-export type CacheWrite =
-  | { table: 'esi_names'; row: EsiNameRow }
-  | { table: 'esi_unresolvable'; row: { id: number; until_ms: number } }
-  | { table: 'sde_types'; row: { type_id: number; name: string; group_id: number } }
-  | { table: 'sde_groups'; row: { group_id: number; name: string; category_id: number } }
-  | {
-      table: 'sde_systems';
-      row: { system_id: number; name: string; security_status: number; constellation_id: number; region_id: number };
-    }
-  | { table: 'esi_http_cache'; row: { url: string; etag: string | null; expires_at_ms: number; body: string } };
-
-export type CacheTable = CacheWrite['table'];
+export type { CacheTable, CacheWrite, EsiNameRow } from '../core/cache-rows.js';
 
 export interface CacheWriter {
   /** Upserts every row in one transaction; returns how many were written. Unknown tables throw. */

@@ -1,8 +1,10 @@
-// The one ESI client, used by pipeline workers and the main thread alike (global fetch).
+// The one ESI client, used by pipeline workers and the main thread alike, on the shared outbound
+// client (src/net: an undici pool per origin, per thread).
 // Every expected failure comes back as a result with a reason, never a throw, so callers can
 // count it and leave the kill with ids (SPEC §3.2, "bad input is data").
 import { setMaxListeners } from 'node:events';
 import type { ErrorCode } from '../core/errors.js';
+import { backoffMs, createHttpClient, POLICIES, toHeaders, type HttpClient, type NetFailReason } from '../net/index.js';
 import { Counters } from '../telemetry/counters.js';
 import { LatencyHistogram, type LatencySummary } from '../telemetry/histogram.js';
 import { EsiGate, ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-gate.js';
@@ -99,6 +101,7 @@ class Client implements EsiClient {
   private readonly histograms = new Map<EsiRouteGroup, LatencyHistogram>();
   private readonly base: string;
   private readonly headers: Record<string, string>;
+  private readonly http: HttpClient;
 
   constructor(private readonly opts: EsiClientOptions) {
     this.counters = opts.counters ?? new Counters();
@@ -112,10 +115,14 @@ class Client implements EsiClient {
     });
     this.cache = new HttpCache(opts.maxHttpCacheEntries ?? 5000, opts.httpCacheStore);
     this.headers = {
-      'user-agent': opts.userAgent,
       'x-compatibility-date': opts.compatibilityDate,
       accept: 'application/json',
     };
+    // Connections per origin: every route group may have its cap in flight at once.
+    this.http = createHttpClient({
+      userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxRedirects: 3,
+      connectionsPerOrigin: opts.maxConcurrencyPerRoute * ESI_ROUTE_GROUPS.length,
+    });
     for (const g of ESI_ROUTE_GROUPS) this.histograms.set(g, new LatencyHistogram());
   }
 
@@ -148,6 +155,7 @@ class Client implements EsiClient {
 
   close(): void {
     this.stop.abort();
+    void this.http.close();
     this.gate.close();
     for (const h of this.histograms.values()) h.destroy();
     this.histograms.clear();
@@ -187,9 +195,9 @@ class Client implements EsiClient {
   }
 
   private backoffMs(attempt: number): number {
-    const base = this.opts.backoffBaseMs ?? 200;
-    const step = Math.min(base * 2 ** (attempt - 1), base * 8);
-    return step * (0.5 + Math.random());
+    const base = this.opts.backoffBaseMs ?? POLICIES.esiTransient.firstMs;
+    // The attempt count is the loop's (maxAttempts); the policy only shapes the wait.
+    return backoffMs({ ...POLICIES.esiTransient, firstMs: base, maxMs: base * 8, maxAttempts: Infinity }, attempt) as number;
   }
 
   private async attempt(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<Attempt> {
@@ -208,61 +216,32 @@ class Client implements EsiClient {
   }
 
   private async send(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<Attempt> {
-    // One controller per request, tied to the client's stop signal by a listener removed in
-    // `finally`: AbortSignal.any([stop, timeout]) keeps a reference from the client-lifetime stop
-    // signal to every request's combined signal on Node 20 (~100 bytes a request, never freed).
-    const request = new AbortController();
-    let timedOut = false;
-    const onStop = (): void => request.abort();
-    const timer = setTimeout(() => {
-      timedOut = true;
-      request.abort();
-    }, this.opts.timeoutMs);
-    this.stop.signal.addEventListener('abort', onStop, { once: true });
-    try {
-      return await this.exchange(group, method, url, body, isShape, request.signal, () => timedOut);
-    } finally {
-      clearTimeout(timer);
-      this.stop.signal.removeEventListener('abort', onStop);
-    }
-  }
-
-  private async exchange(
-    group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck,
-    signal: AbortSignal, timedOut: () => boolean,
-  ): Promise<Attempt> {
     const headers: Record<string, string> = { ...this.headers };
     const stale = method === 'GET' && group !== 'killmails' ? this.cache.stale(url) : undefined;
     if (stale?.etag) headers['if-none-match'] = stale.etag;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
-    try {
-      res = await fetch(url, { method, headers, body: body ?? null, signal, redirect: 'follow' });
-    } catch (err) {
-      return this.transportFailure(err, timedOut(), 'network');
+    // The client's timeout covers headers and body; the stop signal aborts what is in flight.
+    const res = await this.http.request(url, {
+      method: method === 'POST' ? 'POST' : 'GET', headers, signal: this.stop.signal, ...(body !== undefined && { body }),
+    });
+    if (!res.ok) {
+      if (res.status === 0 || res.reason !== 'truncated') return this.transportFailure(res.reason, res.message);
+      this.counters.inc(`esi.status.${res.status}`);
+      return this.transportFailure('truncated', res.message);
     }
-    this.gate.onResponse(group, res.status, res.headers);
+    const h = toHeaders(res.headers);
+    this.gate.onResponse(group, res.status, h);
     this.counters.inc(`esi.status.${res.status}`);
     if (res.status === 304 && stale !== undefined) {
-      await discard(res);
-      this.cache.revalidated(url, res.headers, this.now());
+      this.cache.revalidated(url, h, this.now());
       this.counters.inc('esi.http_cache.not_modified');
       return { ok: true, status: 304, body: stale.parsed, cached: true };
     }
-    if (res.status < 200 || res.status > 299) {
-      await discard(res);
-      return statusFailure(res.status);
-    }
-    let text: string;
-    try {
-      text = await res.text();
-    } catch (err) {
-      return this.transportFailure(err, timedOut(), 'truncated');
-    }
-    return this.parse(group, method, url, res, text, isShape);
+    if (res.status < 200 || res.status > 299) return statusFailure(res.status);
+    return this.parse(group, method, url, res.status, h, Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('utf8'), isShape);
   }
 
-  private parse(group: EsiRouteGroup, method: string, url: string, res: Response, text: string, isShape: ShapeCheck): Attempt {
+  private parse(group: EsiRouteGroup, method: string, url: string, status: number, headers: Headers, text: string, isShape: ShapeCheck): Attempt {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
@@ -270,18 +249,18 @@ class Client implements EsiClient {
       // A body cut short ends mid-token (a proxy or ESI itself can send a short body with a
       // matching length): retried like a transport truncation. Anything else is malformed.
       const message = `${url}: ${describe(err)}`;
-      if (/end of (JSON|data)|Unterminated/i.test(describe(err)) || text.length === 0) return { retry: 'truncated', status: res.status, message };
-      return fail('malformed', res.status, message);
+      if (/end of (JSON|data)|Unterminated/i.test(describe(err)) || text.length === 0) return { retry: 'truncated', status, message };
+      return fail('malformed', status, message);
     }
-    if (!isShape(parsed)) return fail('wrong_shape', res.status, `${url}: unexpected body shape`);
-    if (method === 'GET' && group !== 'killmails') this.cache.store(url, res.headers, text, parsed, this.now(), PERSISTED_GROUPS.has(group));
-    return { ok: true, status: res.status, body: parsed, cached: false };
+    if (!isShape(parsed)) return fail('wrong_shape', status, `${url}: unexpected body shape`);
+    if (method === 'GET' && group !== 'killmails') this.cache.store(url, headers, text, parsed, this.now(), PERSISTED_GROUPS.has(group));
+    return { ok: true, status, body: parsed, cached: false };
   }
 
-  private transportFailure(err: unknown, timedOut: boolean, otherwise: EsiFailReason): Attempt {
-    if (this.stop.signal.aborted) return fail('aborted', 0, 'client closed');
-    const reason: EsiFailReason = timedOut ? 'timeout' : otherwise;
-    return { retry: reason, status: 0, message: describe(err) };
+  private transportFailure(reason: NetFailReason, message: string): Attempt {
+    if (this.stop.signal.aborted || reason === 'aborted') return fail('aborted', 0, 'client closed');
+    if (reason === 'too_large') return fail('malformed', 0, message);
+    return { retry: reason, status: 0, message };
   }
 }
 
@@ -295,11 +274,6 @@ function statusFailure(status: number): Attempt {
 
 function fail(reason: EsiFailReason, status: number, message: string): EsiResult {
   return { ok: false, status, reason, code: FAIL_CODE[reason], message };
-}
-
-/** Cancels an unread body so undici can reuse or close the socket now rather than at GC. */
-async function discard(res: Response): Promise<void> {
-  await res.body?.cancel().catch((err: unknown) => err);
 }
 
 function describe(err: unknown): string {

@@ -10,23 +10,12 @@
 // With a SharedLimits (esi-shared-limits.ts) the gate also publishes what it learns and waits for
 // the max of its own and the shared state, so every worker thread of the process keeps to the one
 // per-IP budget; without one it only uses its own state.
-import { parseRetryAfterMs } from '../core/http-headers.js';
+import { parseRetryAfterMs } from '../net/headers.js';
+import { ConcurrencyLimiter } from '../net/limiter.js';
 import type { SharedLimits } from './esi-shared-limits.js';
+import type { EsiRouteGroup } from './esi-routes.js';
 
-export type EsiRouteGroup =
-  | 'names'
-  | 'types'
-  | 'groups'
-  | 'systems'
-  | 'constellations'
-  | 'corporations'
-  | 'alliances'
-  | 'characters'
-  | 'killmails';
-
-export const ESI_ROUTE_GROUPS: readonly EsiRouteGroup[] = [
-  'names', 'types', 'groups', 'systems', 'constellations', 'corporations', 'alliances', 'characters', 'killmails',
-];
+export { ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-routes.js';
 
 /** Cost of one successful request in bucket tokens (2xx = 2, external-apis §4.3). */
 const TOKENS_PER_REQUEST = 2;
@@ -48,8 +37,8 @@ export interface EsiGateOptions {
 
 interface GroupState {
   group: EsiRouteGroup;
-  active: number;
-  waiters: (() => void)[];
+  /** Our own concurrency cap for the group (maxConcurrencyPerRoute; waiters are never refused). */
+  slots: ConcurrencyLimiter;
   /** 429 Retry-After: no request of this group before this instant (epoch ms). */
   pausedUntilMs: number;
   /** Token pacing: the earliest instant the next request may start; 0 when not pacing. */
@@ -77,13 +66,7 @@ export class EsiGate {
   /** Waits for a concurrency slot and every time limit. Pair each call with release(group). */
   async acquire(group: EsiRouteGroup): Promise<void> {
     const st = this.state(group);
-    if (st.active >= this.opts.maxConcurrencyPerRoute) {
-      // release() hands its slot straight to us (`active` unchanged): freeing it and letting us
-      // take it later would let an acquire() that runs before our wake-up take it as well.
-      await new Promise<void>((resolve) => st.waiters.push(resolve));
-    } else {
-      st.active++;
-    }
+    await st.slots.acquire();
     // A shared pacing slot is claimed once, only after every pause has passed: claimed earlier,
     // slots would lapse during a long pause and the requests behind it would burst.
     let reservedMs = -1;
@@ -101,10 +84,7 @@ export class EsiGate {
   }
 
   release(group: EsiRouteGroup): void {
-    const st = this.state(group);
-    const next = st.waiters.shift();
-    if (next !== undefined) next(); // the slot passes to the waiter
-    else st.active--;
+    this.state(group).slots.release(); // the slot passes to a waiter, if any
   }
 
   /** Reads the limit headers of any response, including errors. */
@@ -140,9 +120,7 @@ export class EsiGate {
     this.sleeps.clear();
     for (const st of this.groups.values()) {
       // Each woken waiter holds a slot it will release, like a waiter woken by release().
-      const woken = st.waiters.splice(0);
-      st.active += woken.length;
-      for (const w of woken) w();
+      st.slots.wakeAll();
     }
   }
 
@@ -222,7 +200,7 @@ export class EsiGate {
   private state(group: EsiRouteGroup): GroupState {
     let st = this.groups.get(group);
     if (st === undefined) {
-      st = { group, active: 0, waiters: [], pausedUntilMs: 0, nextSlotMs: 0, paceIntervalMs: 0 };
+      st = { group, slots: new ConcurrencyLimiter(this.opts.maxConcurrencyPerRoute, Infinity), pausedUntilMs: 0, nextSlotMs: 0, paceIntervalMs: 0 };
       this.groups.set(group, st);
     }
     return st;

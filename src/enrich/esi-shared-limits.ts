@@ -28,7 +28,7 @@
 // the writer stores UPDATED_AT before BUCKET and readers load BUCKET before UPDATED_AT, so a reader
 // that sees a new BUCKET sees its UPDATED_AT or a later one. All gates sharing a buffer must use
 // the same clock (Date.now, shared by the threads of one process).
-import { ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-gate.js';
+import { ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-routes.js';
 
 const LAYOUT_TAG = 0x45534931n; // "ESI1"; bump when the slot table changes
 const SLOT_LAYOUT = 0;

@@ -34,6 +34,8 @@ export interface WorkerEnricherOptions {
 export type EnricherWithWrites = WorkerEnricher & {
   /** Rows resolved since the last call, for the main-thread CacheWriter. */
   takePendingWrites(): CacheWrite[];
+  /** Resolves once no lookup is in flight (those started meanwhile included). */
+  lookupsSettled(): Promise<void>;
 };
 
 export function createWorkerEnricher(opts: WorkerEnricherOptions): EnricherWithWrites {
@@ -112,11 +114,15 @@ class Enricher implements EnricherWithWrites {
     return this.cache.takePendingWrites();
   }
 
+  async lookupsSettled(): Promise<void> {
+    while (this.lookups.size > 0) await Promise.all([...this.lookups]);
+  }
+
   stats(): Record<string, number> {
     this.client.stats();
     const s = this.cache.stats();
     for (const [group, h] of this.client.latencyHistograms()) {
-      if (h.summary().count > 0) Object.assign(s, histogramFields('wkills_esi_request_duration_seconds', [group], h));
+      if (h.count > 0) Object.assign(s, histogramFields('wkills_esi_request_duration_seconds', [group], h));
     }
     s['enrich.lookups_in_flight'] = this.lookups.size;
     return s;

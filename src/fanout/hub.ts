@@ -1,5 +1,6 @@
 // The Phoenix WebSocket hub on uWebSockets.js: upgrade (serializer negotiation), frame decoding
 // and routing, close accounting, and the bus listener (SPEC §6).
+import { timingSafeEqual } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
 import type { KillBus, KillReader, WsStats } from '../core/ports.js';
@@ -61,10 +62,24 @@ function upgrade(ctx: HubContext, res: HttpResponse, req: HttpRequest, context: 
     res.writeStatus('400 Bad Request').end(`unsupported vsn ${JSON.stringify(query.get('vsn'))}: use 1.0.0 or 2.0.0`);
     return;
   }
+  if (!tokenAccepted(ctx.config.wsToken, query.get('token'))) {
+    ctx.counters.inc('ws.upgrade_rejected.token');
+    res.writeStatus('403 Forbidden').end('invalid or missing token: pass the `token` connect param');
+    return;
+  }
   const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
   const state = createSocketState(vsn, identifier, remote, ctx.nowMs());
   res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+}
+
+/** The optional `--ws-token` (empty: no token needed), compared in constant time. */
+function tokenAccepted(expected: string, given: string | null): boolean {
+  if (expected === '') return true;
+  if (given === null) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function route(ctx: HubContext, state: SocketState, msg: InMessage): void {

@@ -22,3 +22,5 @@ export { MAX_SYSTEMS, MAX_CHARACTERS, MAX_SYSTEM_ID } from './validate.js';
 export { LOBBY_TOPIC, FIREHOSE_TOPIC } from './state.js';
 /** `createSseHub({config, logger, counters, reader, resume, bus})`: the SSE service (docs/API.md). */
 export { createSseHub, type SseHub } from './sse/hub.js';
+/** `createWebhooks({config, logger, counters, store})`: webhook subscriptions, outbox and delivery (docs/API.md). */
+export { createWebhooks, type Webhooks } from './webhooks/service.js';

@@ -3,10 +3,9 @@
 // never a crash). Limits apply to the socket's running totals (item 15), checked by the caller
 // with checkTotal(); the per-request checks here stop oversized lists before any work.
 
-export const MAX_SYSTEMS = 10_000;
-export const MAX_CHARACTERS = 50_000;
-/** SPEC §5: system ids 1..50,000,000 (k-space, wormholes, abyssal). */
-export const MAX_SYSTEM_ID = 50_000_000;
+import { MAX_CHARACTERS, MAX_SYSTEM_ID, MAX_SYSTEMS } from '../core/limits.js';
+
+export { MAX_CHARACTERS, MAX_SYSTEM_ID, MAX_SYSTEMS };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 

@@ -1,7 +1,7 @@
 // Types and helpers shared by the R2Z2 and RedisQ feeds.
 import type { ComponentHealth, CursorStore, Feed, IngestSink, RawEntry } from '../core/ports.js';
 import type { Counters, Logger, MetricKey } from '../telemetry/index.js';
-import { untilAborted } from './timing.js';
+import { untilAborted } from '../net/index.js';
 
 /** A cursor value the caller should persist (with its next store batch) under `name`. */
 export interface CursorUpdate {

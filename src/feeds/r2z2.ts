@@ -8,10 +8,9 @@
 import type { ComponentHealth, CursorStore } from '../core/ports.js';
 import { epochUs } from '../core/clock.js';
 import { ageMs, cutoffAt, pushEntry, Tally, type CursorUpdate, type FeedDeps, type FeedHandle } from './common.js';
-import { fetchBytes, type FetchResult } from './http.js';
+import { createFeedClient, fetchBytes, type FetchResult } from './http.js';
 import { findOldestAvailable, parseSequence } from './r2z2-probe.js';
-import { createRateLimiter, type RateLimiter } from './rate-limit.js';
-import { Backoff, delay } from './timing.js';
+import { Backoff, createRateLimiter, delay, POLICIES, type HttpClient, type RateLimiter } from '../net/index.js';
 import { SequenceWatermark, type CursorMode } from './watermark.js';
 
 /** How far ahead of sequence.json our position may be before it is treated as another feed's. */
@@ -55,6 +54,8 @@ class R2Z2Feed implements FeedHandle {
   private readonly limiter: RateLimiter;
   private readonly errorBackoff: Backoff;
   private readonly blockedBackoff: Backoff;
+  /** This run's connection pool: made in start(), closed in stop(). */
+  private http: HttpClient | undefined;
   private abort = new AbortController();
   private loop: Promise<void> | undefined;
   private state: State = 'new';
@@ -77,17 +78,17 @@ class R2Z2Feed implements FeedHandle {
       maxRps: deps.maxRps ?? 10,
       requestTimeoutMs: deps.requestTimeoutMs ?? 15_000,
       maxEntryBytes: deps.maxEntryBytes ?? 4 * 1024 * 1024,
-      errorBackoffMs: deps.errorBackoffMs ?? 1000,
-      maxErrorBackoffMs: deps.maxErrorBackoffMs ?? 30_000,
-      blockedBackoffMs: deps.blockedBackoffMs ?? 60_000,
-      maxBlockedBackoffMs: deps.maxBlockedBackoffMs ?? 900_000,
+      errorBackoffMs: deps.errorBackoffMs ?? POLICIES.feedError.firstMs,
+      maxErrorBackoffMs: deps.maxErrorBackoffMs ?? POLICIES.feedError.maxMs,
+      blockedBackoffMs: deps.blockedBackoffMs ?? POLICIES.feedBlocked.firstMs,
+      maxBlockedBackoffMs: deps.maxBlockedBackoffMs ?? POLICIES.feedBlocked.maxMs,
       gapTries: deps.gapTries ?? 3,
       cursorMode: deps.cursorMode ?? 'direct',
     };
     this.tally = new Tally('feed.r2z2', deps.counters);
     this.limiter = createRateLimiter(this.o.maxRps);
-    this.errorBackoff = new Backoff(this.o.errorBackoffMs, this.o.maxErrorBackoffMs);
-    this.blockedBackoff = new Backoff(this.o.blockedBackoffMs, this.o.maxBlockedBackoffMs);
+    this.errorBackoff = new Backoff({ ...POLICIES.feedError, firstMs: this.o.errorBackoffMs, maxMs: this.o.maxErrorBackoffMs });
+    this.blockedBackoff = new Backoff({ ...POLICIES.feedBlocked, firstMs: this.o.blockedBackoffMs, maxMs: this.o.maxBlockedBackoffMs });
     this.mark = new SequenceWatermark(R2Z2_CURSOR, deps.cursors, this.o.cursorMode, (err) => {
       this.tally.inc('cursor_write_errors');
       deps.logger.error({ err }, 'r2z2 cursor write failed');
@@ -97,6 +98,7 @@ class R2Z2Feed implements FeedHandle {
   async start(): Promise<void> {
     if (this.loop) return;
     this.abort = new AbortController();
+    this.http = createFeedClient(this.o.userAgent, this.o.requestTimeoutMs);
     this.state = 'starting';
     this.loop = this.run().catch((err: unknown) => {
       // The loop handles every expected failure itself; reaching here is a bug, not bad input.
@@ -112,6 +114,7 @@ class R2Z2Feed implements FeedHandle {
     this.loop = undefined;
     this.state = 'stopped';
     this.mark.flush();
+    await this.http?.close();
   }
 
   ack(seq: number): void {
@@ -120,6 +123,13 @@ class R2Z2Feed implements FeedHandle {
 
   pendingCursor(): CursorUpdate | undefined {
     return this.mark.take();
+  }
+
+  /** R2Z2 files are immutable: a second GET of a body that did not parse usually gets it whole. */
+  async refetch(seq: number): Promise<{ ok: true; body: Uint8Array } | { ok: false; message: string }> {
+    this.tally.inc('refetches');
+    const res = await this.get(`/ephemeral/${seq}.json`, this.o.maxEntryBytes, this.abort.signal);
+    return res.ok ? { ok: true, body: res.body } : { ok: false, message: `${res.reason}: ${res.message}` };
   }
 
   private async run(): Promise<void> {
@@ -166,6 +176,7 @@ class R2Z2Feed implements FeedHandle {
       const tip = await this.fetchTip(signal);
       if (typeof tip === 'number') {
         this.deps.logger.info({ sequence: tip }, 'r2z2 starting at sequence.json tip');
+        this.mark.startAt(tip - 1);
         return tip;
       }
       if (tip.reason === 'aborted') return undefined;
@@ -204,6 +215,7 @@ class R2Z2Feed implements FeedHandle {
       timeoutMs: this.o.requestTimeoutMs,
       signal,
       maxBytes,
+      ...(this.http !== undefined && { client: this.http }),
     });
     if (!res.ok && res.reason !== 'aborted' && res.reason !== 'http_404') {
       this.tally.inc(`error.${res.reason}`);

@@ -8,8 +8,8 @@ import { randomInt } from 'node:crypto';
 import type { ComponentHealth, CursorStore } from '../core/ports.js';
 import { epochUs } from '../core/clock.js';
 import { ageMs, cutoffAt, pushEntry, Tally, type CursorUpdate, type FeedDeps, type FeedHandle } from './common.js';
-import { fetchBytes, type FetchResult } from './http.js';
-import { Backoff, delay } from './timing.js';
+import { createFeedClient, fetchBytes, type FetchResult } from './http.js';
+import { Backoff, delay, POLICIES, type HttpClient } from '../net/index.js';
 
 export const REDISQ_QUEUE_CURSOR = 'redisq.queue_id';
 const QUEUE_ID_ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -79,6 +79,8 @@ class RedisQFeed implements FeedHandle {
   private lastError = '';
   private seq = 0;
   private lastEntryAtMs: number | undefined;
+  /** This run's connection pool: made in start(), closed in stop(). */
+  private http: HttpClient | undefined;
 
   constructor(private readonly deps: RedisQOptions) {
     this.o = {
@@ -88,15 +90,15 @@ class RedisQFeed implements FeedHandle {
       cutoffSeconds: deps.cutoffSeconds,
       fastIntervalMs: deps.fastIntervalMs ?? 1000,
       idleIntervalMs: deps.idleIntervalMs ?? 5000,
-      initialBackoffMs: deps.initialBackoffMs ?? 1000,
-      maxBackoffMs: deps.maxBackoffMs ?? 30_000,
+      initialBackoffMs: deps.initialBackoffMs ?? POLICIES.feedError.firstMs,
+      maxBackoffMs: deps.maxBackoffMs ?? POLICIES.feedError.maxMs,
       maxConsecutiveErrors: deps.maxConsecutiveErrors ?? 10,
       circuitResetMs: deps.circuitResetMs ?? 300_000,
       requestTimeoutMs: deps.requestTimeoutMs ?? deps.ttwSeconds * 1000 + 15_000,
       maxEntryBytes: deps.maxEntryBytes ?? 4 * 1024 * 1024,
     };
     this.tally = new Tally('feed.redisq', deps.counters);
-    this.backoff = new Backoff(this.o.initialBackoffMs, this.o.maxBackoffMs);
+    this.backoff = new Backoff({ ...POLICIES.feedError, firstMs: this.o.initialBackoffMs, maxMs: this.o.maxBackoffMs });
   }
 
   async start(): Promise<void> {
@@ -104,6 +106,7 @@ class RedisQFeed implements FeedHandle {
     // Synchronous store access; a failure here is a startup error and propagates to app.ts.
     if (this.queueId === '') this.queueId = resolveQueueId(this.deps.queueId, this.deps.cursors);
     this.abort = new AbortController();
+    this.http = createFeedClient(this.o.userAgent, this.o.requestTimeoutMs);
     this.loop = this.run().catch((err: unknown) => {
       // Expected failures are handled in the loop; reaching here is a bug, not bad input.
       this.tally.inc('crash');
@@ -117,6 +120,7 @@ class RedisQFeed implements FeedHandle {
     await this.loop;
     this.loop = undefined;
     this.state = 'stopped';
+    await this.http?.close();
   }
 
   /** No cursor to move (the server-side queue is the cursor); counted for /status only. */
@@ -148,6 +152,7 @@ class RedisQFeed implements FeedHandle {
         timeoutMs: this.o.requestTimeoutMs,
         signal,
         maxBytes: this.o.maxEntryBytes,
+        ...(this.http !== undefined && { client: this.http }),
       });
       if (!res.ok && res.reason === 'aborted') return;
       let waitMs: number;

@@ -35,6 +35,21 @@ export class SequenceWatermark {
   }
 
   /**
+   * A fresh start at the tip: `value` (the sequence before it) is written now, in either mode,
+   * before anything is fetched. Otherwise a crash before the first stored batch leaves no cursor,
+   * and the next start begins at a newer tip, skipping every kill published in between.
+   */
+  startAt(value: number): void {
+    this.mark = value;
+    try {
+      this.cursors.setCursor(this.name, String(value));
+      this.persisted = value;
+    } catch (err) {
+      this.onWriteError(err); // as before the fix: the first stored batch writes it
+    }
+  }
+
+  /**
    * Jump back to `value` (the stored cursor was ahead of the feed, e.g. after an upstream reset):
    * nothing is pending at that point, and the new position is persisted like any move.
    */

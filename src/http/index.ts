@@ -31,3 +31,5 @@ export { dashboardRoute } from './dashboard.js';
 /** SSE routes over an SseService (src/fanout/sse) and the filter parser they use. */
 export { sseRoutes } from './sse.js';
 export { parseSseFilters } from './sse-filters.js';
+/** /api/v1/subscriptions routes over a WebhookService, plus the WebSocket list and SSE count. */
+export { subscriptionRoutes, type SubscriptionRouteDeps } from './subscriptions.js';

@@ -3,6 +3,7 @@
 // carries its canonical JSON text"); docs/PERFORMANCE.md "REST" has what that buys.
 import type { KillFetcher, KillMiss, KillReader } from '../core/ports.js';
 import { MS_PER_HOUR } from '../core/clock.js';
+import { MAX_SYSTEM_ID } from '../core/limits.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { isoTimestamp, JSON_TYPE, respondData, respondError, send, type RequestCtx } from './respond.js';
 import { JsonBytes } from './json-bytes.js';
@@ -12,7 +13,6 @@ import { errorResponses, ref } from './openapi-schemas.js';
 import { KeyedBuckets, SingleFlight } from '../net/index.js';
 import { clientIp } from './client-ip.js';
 
-export const MAX_SYSTEM_ID = 50_000_000;
 export const MAX_BULK_SYSTEMS = 100;
 /**
  * Bulk answers that may hold more kills than this (systems x limit) are streamed one system at a

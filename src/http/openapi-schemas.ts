@@ -101,6 +101,7 @@ export const COMPONENT_SCHEMAS: Record<string, JsonSchema> = {
 
 const ERROR_TEXT: Record<number, string> = {
   400: 'Invalid input: `details` names the field ({field, value, reason}), or the body is not JSON (bad_request)',
+  401: 'Missing or invalid `Authorization: Bearer` API token (bad_request)',
   404: 'Not found (not_found)',
   405: 'Method not allowed on this path (bad_request)',
   413: 'Body over 1 MiB (payload_too_large)',

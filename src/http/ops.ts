@@ -1,14 +1,13 @@
 // Operations routes (SPEC §9): /ping, /health, /websocket, /websocket/status.
 import type { HealthCheck, ComponentHealth, WsStats } from '../core/ports.js';
 import type { Config } from '../config/index.js';
+import { MAX_CHARACTERS, MAX_SYSTEMS } from '../core/limits.js';
 import { isoTimestamp, respondJson, send, TEXT_TYPE, type RequestCtx } from './respond.js';
 import type { RouteInput, RouteSpec } from './route-spec.js';
 import { errorResponses, ref } from './openapi-schemas.js';
 
 /** Per-process connection capacity the design is sized for (DESIGN "Performance targets"). */
 const WS_DEGRADED_CONNECTIONS = 10_000;
-const MAX_SYSTEMS = 10_000;
-const MAX_CHARACTERS = 50_000;
 const HOST_OK = /^[A-Za-z0-9.\-]{1,253}(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$/;
 
 export interface OpsDeps {

@@ -12,9 +12,8 @@ import { putBack, takeBatch, type Batch, type FailedOutcome } from './batch.js';
 import { createFetchRetry, type FetchRetry } from './fetch-retry.js';
 import { createLateEnricher, type LateEnricher } from './late-enrich.js';
 import { transition, type SinkState } from './sink-state.js';
+import { Backoff, FeedLatch } from './waits.js';
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
 /**
  * Outcomes held before the feed is paused (a store that refuses writes): the feed waits in
  * whenWritable() like on a full ring, so the backlog stops near this size and nothing is dropped.
@@ -63,6 +62,8 @@ export interface ResultSinkDeps {
   retentionHours: number;
   /** Delays between those re-pushes (tests shorten them). */
   fetchRetryDelaysMs?: readonly number[];
+  /** Delays before refetching a feed entry whose body was not JSON (tests shorten them). */
+  refetchDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
 }
@@ -72,55 +73,6 @@ type Total = (typeof TOTALS)[number];
 
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
   return new Sink(deps);
-}
-
-/** The store retry timer with exponential back-off. */
-class Backoff {
-  private timer: NodeJS.Timeout | undefined;
-  delayMs = RETRY_MIN_MS;
-
-  get armed(): boolean {
-    return this.timer !== undefined;
-  }
-
-  arm(fn: () => void): void {
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      fn();
-    }, this.delayMs);
-    this.timer.unref();
-    this.delayMs = Math.min(RETRY_MAX_MS, this.delayMs * 2);
-  }
-
-  /** A write succeeded: the next failure starts from the shortest delay again. */
-  reset(): void {
-    this.delayMs = RETRY_MIN_MS;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-}
-
-/** What the feed awaits while the sink is paused; opened when the backlog has drained. */
-class FeedLatch {
-  private waiting: { promise: Promise<void>; open: () => void } | undefined;
-
-  close(): void {
-    let open = (): void => {};
-    const promise = new Promise<void>((r) => (open = r));
-    this.waiting = { promise, open };
-  }
-
-  open(): void {
-    this.waiting?.open();
-    this.waiting = undefined;
-  }
-
-  wait(): Promise<void> | undefined {
-    return this.waiting?.promise;
-  }
 }
 
 class Sink implements ResultSink {
@@ -143,6 +95,8 @@ class Sink implements ResultSink {
     this.retry = createFetchRetry({
       sink: deps.pipeline, store, counters: deps.counters, logger: deps.logger, cutoffSeconds: deps.cutoffSeconds,
       ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
+      feed: deps.feed,
+      ...(deps.refetchDelaysMs !== undefined && { refetchDelaysMs: deps.refetchDelaysMs }),
     });
   }
 
@@ -175,7 +129,8 @@ class Sink implements ResultSink {
     this.backoff.clear();
     this.moveTo('stopping');
     // A last attempt; what still fails stays unacknowledged for the next start.
-    while (this.backlog.length > 0 && this.flush());
+    let written = true;
+    while (this.backlog.length > 0 && written) written = this.flush();
     if (this.backlog.length === 0) {
       const feed = this.deps.feed();
       if (feed !== undefined) this.persistCursor(feed);
@@ -243,12 +198,13 @@ class Sink implements ResultSink {
     if (batch.expired > 0) this.count('expired', batch.expired);
     for (const o of batch.outcomes) {
       if (o.kind === 'failed') this.onFailure(o);
-      else if (o.seq < 0) this.retry.settled(o.seq);
+      else if (o.seq !== 0) this.retry.settled(o.seq);
     }
     const feed = this.deps.feed();
     if (feed === undefined) return;
     // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
-    for (const o of batch.outcomes) if (o.seq > 0) feed.ack(o.seq);
+    // An entry waiting for a refetch is not acknowledged: the cursor stays before it.
+    for (const o of batch.outcomes) if (o.seq > 0 && !this.retry.holds(o.seq)) feed.ack(o.seq);
     this.persistCursor(feed);
   }
 

@@ -25,8 +25,3 @@ export function transition(from: SinkState, to: SinkState): SinkState {
   if (from === to || SINK_TRANSITIONS[from].includes(to)) return to;
   throw new Error(`result sink cannot move from ${from} to ${to}`);
 }
-
-/** States in which the store may still be written. */
-export function acceptsWrites(s: SinkState): boolean {
-  return s !== 'stopped';
-}

@@ -4,7 +4,7 @@
 // status, headers and bytes of any answer; what a status means (retry, back off, give up) is the
 // caller's policy (policies.ts). Transport failures come back as a result, never a throw.
 import { setMaxListeners } from 'node:events';
-import { Agent, interceptors, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { headerValue } from './headers.js';
 
 export type NetFailReason = 'timeout' | 'network' | 'aborted' | 'too_large' | 'truncated';
@@ -12,7 +12,7 @@ export type NetFailReason = 'timeout' | 'network' | 'aborted' | 'too_large' | 't
 export type NetHeaders = Record<string, string | string[] | undefined>;
 
 export type NetResult =
-  | { ok: true; status: number; headers: NetHeaders; body: Uint8Array }
+  | { ok: true; status: number; headers: NetHeaders; body: Uint8Array; /** After redirects. */ url: string }
   | { ok: false; reason: NetFailReason; status: number; message: string };
 
 export interface HttpClientOptions {
@@ -40,6 +40,16 @@ export interface RequestOptions {
   maxBytes?: number;
 }
 
+/** A Fetch API Headers view of undici's header record (for code written against fetch). */
+export function toHeaders(h: NetHeaders): Headers {
+  const out = new Headers();
+  for (const [k, v] of Object.entries(h)) {
+    if (Array.isArray(v)) for (const x of v) out.append(k, x);
+    else if (v !== undefined) out.set(k, v);
+  }
+  return out;
+}
+
 export interface HttpClient {
   request(url: string, opts?: RequestOptions): Promise<NetResult>;
   /** Requests started (for stats). */
@@ -49,6 +59,7 @@ export interface HttpClient {
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   return new UndiciClient(opts);
@@ -56,7 +67,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
 class UndiciClient implements HttpClient {
   private readonly agent: Agent;
-  private readonly dispatcher: Dispatcher;
+  private readonly maxRedirects: number;
   private readonly base: Record<string, string>;
   // Every request in flight listens here (removed when it settles): many at once is expected.
   private readonly stop = new AbortController();
@@ -65,8 +76,7 @@ class UndiciClient implements HttpClient {
   constructor(private readonly opts: HttpClientOptions) {
     setMaxListeners(0, this.stop.signal);
     this.agent = new Agent({ connections: opts.connectionsPerOrigin ?? 8, keepAliveTimeout: 10_000 });
-    const redirects = opts.maxRedirects ?? 0;
-    this.dispatcher = redirects > 0 ? this.agent.compose(interceptors.redirect({ maxRedirections: redirects })) : this.agent;
+    this.maxRedirects = opts.maxRedirects ?? 0;
     this.base = { 'user-agent': opts.userAgent, ...opts.headers };
   }
 
@@ -96,21 +106,30 @@ class UndiciClient implements HttpClient {
   }
 
   private async exchange(url: string, r: RequestOptions, signal: AbortSignal, why: () => NetFailReason): Promise<NetResult> {
-    let res: Dispatcher.ResponseData;
-    try {
-      const u = new URL(url);
-      res = await this.dispatcher.request({
-        origin: u.origin,
-        path: u.pathname + u.search,
-        method: r.method ?? 'GET',
-        headers: r.headers ? { ...this.base, ...r.headers } : this.base,
-        body: r.body ?? null,
-        signal,
-      });
-    } catch (err) {
-      return fail(why(), 0, describe(err));
+    let at = url;
+    for (let hop = 0; ; hop++) {
+      let res: Dispatcher.ResponseData;
+      try {
+        const u = new URL(at);
+        res = await this.agent.request({
+          origin: u.origin,
+          path: u.pathname + u.search,
+          method: r.method ?? 'GET',
+          headers: r.headers ? { ...this.base, ...r.headers } : this.base,
+          body: r.body ?? null,
+          signal,
+        });
+      } catch (err) {
+        return fail(why(), 0, describe(err));
+      }
+      // Redirects are followed here rather than by an interceptor so the final URL is known.
+      const location = REDIRECTS.has(res.statusCode) ? headerValue(res.headers, 'location') : undefined;
+      if (location === undefined || hop >= this.maxRedirects || (r.method ?? 'GET') !== 'GET') {
+        return readBody(res, at, r.maxBytes ?? this.opts.maxBytes ?? DEFAULT_MAX_BYTES, signal, why);
+      }
+      discard(res.body);
+      at = new URL(location, at).toString();
     }
-    return readBody(res, r.maxBytes ?? this.opts.maxBytes ?? DEFAULT_MAX_BYTES, signal, why);
   }
 
   async close(): Promise<void> {
@@ -119,11 +138,11 @@ class UndiciClient implements HttpClient {
   }
 }
 
-async function readBody(res: Dispatcher.ResponseData, maxBytes: number, signal: AbortSignal, why: () => NetFailReason): Promise<NetResult> {
+async function readBody(res: Dispatcher.ResponseData, url: string, maxBytes: number, signal: AbortSignal, why: () => NetFailReason): Promise<NetResult> {
   const status = res.statusCode;
   const declared = declaredLength(res.headers);
   if (declared !== undefined && declared > maxBytes) {
-    res.body.destroy();
+    discard(res.body);
     return fail('too_large', status, `content-length ${declared} > ${maxBytes}`);
   }
   const chunks: Buffer[] = [];
@@ -133,7 +152,7 @@ async function readBody(res: Dispatcher.ResponseData, maxBytes: number, signal: 
       const c = chunk as Buffer;
       total += c.byteLength;
       if (total > maxBytes) {
-        res.body.destroy();
+        discard(res.body);
         return fail('too_large', status, `body over ${maxBytes} bytes`);
       }
       chunks.push(c);
@@ -144,7 +163,16 @@ async function readBody(res: Dispatcher.ResponseData, maxBytes: number, signal: 
   }
   if (declared !== undefined && total !== declared) return fail('truncated', status, `got ${total} of ${declared} bytes`);
   const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
-  return { ok: true, status, headers: res.headers, body };
+  return { ok: true, status, headers: res.headers, body, url };
+}
+
+/**
+ * Drop an unread body now so the socket is closed or reused instead of held until GC. undici
+ * errors a body destroyed early (RequestAbortedError): nobody reads it, so the error is ignored.
+ */
+function discard(body: Dispatcher.ResponseData['body']): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 /** content-length describes the encoded bytes; only compare it when nothing was encoded. */

@@ -1,6 +1,8 @@
 // Concurrency limit with a bounded queue: at most `maxInFlight` run, at most `maxWaiting` wait,
 // the rest are refused at once (the caller answers "busy"), so a burst cannot build a queue that
-// outlives its clients.
+// outlives its clients. release() hands its slot straight to the next waiter: freeing it and
+// letting the waiter take it later would let an acquire() that runs first take it as well.
+// The zKB lookups and the ESI gate's per-route caps both use it.
 
 export class ConcurrencyLimiter {
   private inFlight = 0;
@@ -31,6 +33,13 @@ export class ConcurrencyLimiter {
     const next = this.waiting.shift();
     if (next) next();
     else this.inFlight--;
+  }
+
+  /** Give every waiter a slot now, past the cap (shutdown: they finish at once and release it). */
+  wakeAll(): void {
+    const woken = this.waiting.splice(0);
+    this.inFlight += woken.length;
+    for (const w of woken) w();
   }
 
   /** Run `fn` in a slot; undefined when refused. */

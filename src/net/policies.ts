@@ -27,14 +27,15 @@ export const POLICIES = {
   esiTransient: { firstMs: 200, factor: 2, maxMs: 1600, jitter: 0.5, maxAttempts: 3 },
   /**
    * A malformed R2Z2 entry (a 200 whose body does not parse): the file is immutable, so a second
-   * GET usually gets the whole body. Three refetches spread over ~40 s, then a dead letter.
+   * GET usually gets the whole body. Five refetches over about a minute (a flaky path that spoils
+   * one body in five still loses one entry in ~15,000), then a dead letter.
    */
-  feedRefetch: { firstMs: 2000, factor: 4, maxMs: 32_000, jitter: 0.25, maxAttempts: 4 },
+  feedRefetch: { firstMs: 2000, factor: 2, maxMs: 30_000, jitter: 0, maxAttempts: 6 },
   /**
    * A kill whose ESI body could not be fetched (RedisQ short package while ESI is down): the
    * kill is already handed over, so it waits minutes, not seconds, for ESI to come back.
    */
-  esiFetchRetry: { firstMs: 5000, factor: 6, maxMs: 180_000, jitter: 0, maxAttempts: 4 },
+  esiFetchRetry: { firstMs: 5000, factor: 6, maxMs: 120_000, jitter: 0, maxAttempts: 4 },
   /**
    * zKB API 403/429/blocked redirect without Retry-After: the whole client pauses. zKillboard
    * bans after repeated errors, so the first pause is already a minute.

@@ -2,10 +2,9 @@
 // Piscina pool that parses, validates, normalises and enriches raw feed entries.
 import type { ComponentHealth, IngestSink, PipelineOutcome, SourceKind } from '../core/ports.js';
 import { PipelinePool, type PipelineOptions, type PipelineStats } from './pool.js';
-import type { CacheRow } from './types.js';
+import type { CacheWrite } from '../core/cache-rows.js';
 
 export type { PipelineStats } from './pool.js';
-export type { CacheRow } from './types.js';
 
 /** Options: config, logger, counters; `workerFile` (tests: a fixture wrapper), `drainTimeoutMs` (default 10 000). */
 export type CreatePipelineOptions = PipelineOptions;
@@ -33,28 +32,16 @@ export interface Pipeline extends IngestSink {
   /** Component health for /health (SPEC §9 "worker pool alive"). */
   health(): ComponentHealth;
   /**
-   * Cache rows the workers' enrichers resolved (enrich's CacheWrite objects), delivered after each
-   * task for the one SQLite writer: `onCacheWrites((w) => cacheWriter.apply(w as CacheWrite[]))`.
+   * Cache rows the workers' enrichers resolved, delivered after each task for the one SQLite
+   * writer: `onCacheWrites((w) => cacheWriter.apply(w))`.
    * Unclaimed rows are counted (pipeline.cache_writes_unclaimed) and stay in the worker LRUs.
    */
-  onCacheWrites(cb: (writes: readonly CacheRow[]) => void): void;
+  onCacheWrites(cb: (writes: readonly CacheWrite[]) => void): void;
   /** Latest enricher stats() per worker thread (cache hit/miss counts, ESI latencies), ≤ 1 s old. */
   enricherStats(): Record<string, number>[];
 }
 
+/** The pool is the pipeline; typed as the interface so callers see only its public face. */
 export function createPipeline(opts: CreatePipelineOptions): Pipeline {
-  const p = new PipelinePool(opts);
-  return {
-    start: () => p.start(),
-    stop: () => p.stop(),
-    push: (entry) => p.push(entry),
-    whenWritable: () => p.whenWritable(),
-    onResults: (cb) => p.onResults(cb),
-    runOne: (body, source) => p.runOne(body, source),
-    reenrich: (json) => p.reenrich(json),
-    stats: () => p.stats(),
-    health: () => p.health(),
-    onCacheWrites: (cb) => p.onCacheWrites(cb),
-    enricherStats: () => p.enricherStats(),
-  };
+  return new PipelinePool(opts);
 }

@@ -3,7 +3,8 @@
 // interval), then the listeners. SidebandSink: the enricher output riding on task replies.
 import type { FailReason, PipelineOutcome } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
-import type { CacheRow, Sideband } from './types.js';
+import type { CacheWrite } from '../core/cache-rows.js';
+import type { Sideband } from './types.js';
 
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
@@ -55,7 +56,7 @@ export class OutcomeReporter {
 }
 
 export class SidebandSink {
-  private readonly cacheWriteListeners: ((writes: readonly CacheRow[]) => void)[] = [];
+  private readonly cacheWriteListeners: ((writes: readonly CacheWrite[]) => void)[] = [];
   private readonly statsByThread = new Map<number, Record<string, number>>();
 
   constructor(
@@ -63,7 +64,7 @@ export class SidebandSink {
     private readonly logger: Logger,
   ) {}
 
-  onCacheWrites(cb: (writes: readonly CacheRow[]) => void): void {
+  onCacheWrites(cb: (writes: readonly CacheWrite[]) => void): void {
     this.cacheWriteListeners.push(cb);
   }
 

@@ -6,13 +6,13 @@ import { epochUs } from '../core/clock.js';
 import { WkError } from '../core/errors.js';
 import type { ComponentHealth, PipelineOutcome, RawEntry, SourceKind } from '../core/ports.js';
 import { nextPowerOfTwo, ringRecordBytes } from '../core/ring.js';
-import { createSharedLimits } from '../enrich/index.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { ENTRY_HEADER_BYTES } from './entry-header.js';
 import { Lane } from './lane.js';
 import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
 import { createResultPackr, failResult, toOutcome } from './result-codec.js';
-import type { CacheRow, DrainReply, NormaliseOneReply, PipelineTask, PipelineWorkerData, ReenrichReply } from './types.js';
+import type { CacheWrite } from '../core/cache-rows.js';
+import { isSidebandMessage, type DrainReply, type PipelineTask, type PipelineWorkerData, type ReplyTo } from './types.js';
 
 const RESULT_WAIT_MS = 250;
 const WRITABLE_WAIT_MS = 100;
@@ -21,6 +21,7 @@ const IDLE_TIMEOUT_MS = 2 ** 31 - 1;
 const MAX_RESUBMIT_DELAY_MS = 1000;
 /** Consecutive task failures with no entry in flight before /health reports the pool unhealthy. */
 const UNHEALTHY_CRASH_STREAK = 3;
+const PISCINA_ATOMICS = 'async';
 
 export interface PipelineOptions {
   config: Config;
@@ -30,6 +31,12 @@ export interface PipelineOptions {
   workerFile?: string;
   /** Longest stop() waits for in-flight entries before destroying the pool. */
   drainTimeoutMs?: number;
+  /**
+   * The ESI limit state every worker's client shares (enrich's createSharedLimits(), made by
+   * app.ts): ESI limits are per IP, so one worker's 420 pauses them all. Without it each worker
+   * keeps its own.
+   */
+  esiLimits?: SharedArrayBuffer;
 }
 
 export interface PipelineStats {
@@ -50,6 +57,14 @@ export interface PipelineStats {
   deadLettered: number;
   /** Drain tasks submitted (Piscina round trips); entries / drainTasks is the batching achieved. */
   drainTasks: number;
+}
+
+/**
+ * Piscina's run() answers `any`: the one place a worker reply gets its type, the one the worker's
+ * handler for that task kind is declared to return (types.ts TaskReplies).
+ */
+function runTask<T extends PipelineTask>(pool: Piscina, task: T, transferList?: ArrayBuffer[]): Promise<ReplyTo<T>> {
+  return pool.run(task, transferList === undefined ? undefined : { transferList }) as Promise<ReplyTo<T>>;
 }
 
 function defaultWorkerFile(): string {
@@ -101,7 +116,7 @@ export class PipelinePool {
         userAgent: config.userAgent,
         db: config.db,
       },
-      esiLimits: createSharedLimits(),
+      ...(this.opts.esiLimits !== undefined && { esiLimits: this.opts.esiLimits }),
     };
     this.pool = new Piscina({
       filename: this.opts.workerFile ?? defaultWorkerFile(),
@@ -109,17 +124,26 @@ export class PipelinePool {
       maxThreads: config.workers,
       idleTimeout: IDLE_TIMEOUT_MS,
       maxQueue: MAX_QUEUED_TASKS,
+      // Not Piscina's default 'sync': that parks an idle worker in Atomics.wait, freezing its event
+      // loop, and the enricher's lookups outlive the budget on purpose (they fill the caches for
+      // late completion). On a quiet feed they would stall until the next task; 'async' waits
+      // with Atomics.waitAsync and keeps the loop running (test/integration/ingest-quiet-feed).
+      atomics: PISCINA_ATOMICS,
       workerData,
     });
     // Worker errors not tied to a task (e.g. a replacement worker failing to load) arrive here;
     // without a listener they would be an uncaught exception on the main thread.
+    // Cache rows a worker posts outside a task (worker-runtime.ts postWhenSettled).
+    this.pool.on('message', (m: unknown) => {
+      if (isSidebandMessage(m)) this.sideband.accept(m.side);
+    });
     this.pool.on('error', (err: unknown) => {
       this.opts.counters.inc('pipeline.pool_errors');
       this.opts.logger.error({ err }, 'pipeline worker pool error');
     });
     // Fail fast when the worker file cannot load (STYLE §6 "Startup problems fail fast").
     try {
-      await this.pool.run({ kind: 'ping' } satisfies PipelineTask);
+      await runTask(this.pool, { kind: 'ping' });
     } catch (err) {
       this.state = 'stopped';
       await this.pool.destroy();
@@ -193,9 +217,9 @@ export class PipelinePool {
     if (pool === undefined || this.state === 'stopped') return;
     lane.taskOutstanding = true;
     this.stats_.drainTasks++;
-    const task: PipelineTask = { kind: 'drain', lane: lane.index, sequentialThroughId: lane.sequentialThroughId };
-    pool.run(task).then(
-      (reply: DrainReply) => this.onTaskDone(lane, reply),
+    const task = { kind: 'drain', lane: lane.index, sequentialThroughId: lane.sequentialThroughId } as const;
+    runTask(pool, task).then(
+      (reply) => this.onTaskDone(lane, reply),
       (err: unknown) => this.onTaskFailed(lane, err),
     );
   }
@@ -211,7 +235,7 @@ export class PipelinePool {
     this.checkDrained();
   }
 
-  onCacheWrites(cb: (writes: readonly CacheRow[]) => void): void {
+  onCacheWrites(cb: (writes: readonly CacheWrite[]) => void): void {
     this.sideband.onCacheWrites(cb);
   }
 
@@ -312,16 +336,15 @@ export class PipelinePool {
   async runOne(body: Uint8Array, source: SourceKind): Promise<PipelineOutcome> {
     const pool = this.requirePool();
     const copy = new Uint8Array(body); // a private, transferable copy of the caller's bytes
-    const task: PipelineTask = { kind: 'normalise-one', body: copy, source, budgetMs: this.opts.config.enrichBudgetMs, receivedAtUs: epochUs() };
-    const reply = (await pool.run(task, { transferList: [copy.buffer] })) as NormaliseOneReply;
+    const task = { kind: 'normalise-one', body: copy, source, budgetMs: this.opts.config.enrichBudgetMs, receivedAtUs: epochUs() } as const;
+    const reply = await runTask(pool, task, [copy.buffer]);
     this.sideband.accept(reply.side);
     return toOutcome(reply.result);
   }
 
   async reenrich(json: string): Promise<{ json: string; enriched: boolean }> {
     const pool = this.requirePool();
-    const task: PipelineTask = { kind: 'reenrich', json, budgetMs: this.opts.config.enrichBudgetMs };
-    const reply = (await pool.run(task)) as ReenrichReply;
+    const reply = await runTask(pool, { kind: 'reenrich', json, budgetMs: this.opts.config.enrichBudgetMs });
     this.sideband.accept(reply.side);
     return { json: reply.json, enriched: reply.enriched };
   }

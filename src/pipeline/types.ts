@@ -1,5 +1,6 @@
 // Messages between the pool (main) and pipeline.worker.ts. Control only: bulk entry and result
 // bytes move through the rings (DESIGN "Piscina ... carries control messages").
+import type { CacheWrite } from '../core/cache-rows.js';
 import type { SourceKind } from '../core/ports.js';
 import type { WireResult } from './result-codec.js';
 
@@ -54,23 +55,29 @@ export interface PingTask {
 
 export type PipelineTask = DrainTask | NormaliseOneTask | ReenrichTask | PingTask;
 
-/**
- * A cache row a worker's enricher resolved, for the main thread's single SQLite writer (enrich's
- * CacheWrite; kept structural here so pipeline/ does not depend on enrich/ types).
- */
-export interface CacheRow {
-  table: string;
-  row: object;
-}
-
 /** Carried on every reply: what the worker's enricher produced besides the task's answer. */
 export interface Sideband {
   threadId: number;
   /** Enricher calls that threw (kill kept with ids only); summed into pipeline.enrich_errors. */
   enrichErrors: number;
-  cacheWrites?: CacheRow[];
+  /** Name cache rows the enricher resolved, for the main thread's single SQLite writer. */
+  cacheWrites?: CacheWrite[];
   /** The enricher's stats(), at most once per ENRICHER_STATS_EVERY_MS per worker. */
   enricherStats?: Record<string, number>;
+}
+
+/**
+ * Posted by a worker outside any task (parentPort → Piscina's 'message' event): the cache rows of
+ * lookups that outlived their kill's enrich budget, so they reach the shared SQLite cache, and so
+ * the other workers, on a quiet feed too instead of waiting for this worker's next task.
+ */
+export interface SidebandMessage {
+  kind: 'sideband';
+  side: Sideband;
+}
+
+export function isSidebandMessage(m: unknown): m is SidebandMessage {
+  return typeof m === 'object' && m !== null && (m as { kind?: unknown }).kind === 'sideband';
 }
 
 export interface DrainReply {
@@ -90,3 +97,15 @@ export interface ReenrichReply {
   enriched: boolean;
   side: Sideband;
 }
+
+/** What each task kind answers: the worker's handlers and the pool's run() are both typed by it. */
+export interface TaskReplies {
+  drain: DrainReply;
+  'normalise-one': NormaliseOneReply;
+  reenrich: ReenrichReply;
+  ping: 'pong';
+}
+
+export type TaskKind = PipelineTask['kind'];
+export type TaskOf<K extends TaskKind> = Extract<PipelineTask, { kind: K }>;
+export type ReplyTo<T extends PipelineTask> = TaskReplies[T['kind']];

@@ -6,11 +6,14 @@
 import type { WorkerEnricher } from '../core/ports.js';
 import { createWorkerEnricher } from '../enrich/worker-enricher.js';
 import type { FetchKillmail } from './normalise.js';
-import type { CacheRow, WorkerConfig } from './types.js';
+import type { CacheWrite } from '../core/cache-rows.js';
+import type { SidebandMessage, WorkerConfig } from './types.js';
 
 export interface WorkerDeps {
   fetchKillmail?: FetchKillmail;
-  enricher?: WorkerEnricher & { takePendingWrites?(): CacheRow[] };
+  enricher?: WorkerEnricher & { takePendingWrites?(): CacheWrite[]; lookupsSettled?(): Promise<void> };
+  /** Sends a message to the main thread outside a task (the worker entry wires parentPort). */
+  post?: (message: SidebandMessage) => void;
 }
 
 /** `esiLimits`: the pool's shared ESI limit state, so one worker's 420 pauses every worker. */

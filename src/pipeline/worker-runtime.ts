@@ -14,7 +14,8 @@ import { isOlder, normalise, toKillRecord, type Normalised } from './normalise.j
 import { isEntryRejected } from './reject.js';
 import { createResultPackr, failResult, killResult, type WireResult } from './result-codec.js';
 import type {
-  DrainReply, DrainTask, NormaliseOneReply, NormaliseOneTask, PipelineTask, PipelineWorkerData, ReenrichReply, ReenrichTask, Sideband,
+  DrainReply, DrainTask, NormaliseOneReply, NormaliseOneTask, PipelineTask, PipelineWorkerData, ReenrichReply, ReenrichTask, ReplyTo, Sideband,
+  TaskKind, TaskOf, TaskReplies,
 } from './types.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -50,7 +51,10 @@ interface Pending {
   end: number;
 }
 
-export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps): (task: PipelineTask) => Promise<unknown> {
+/** One handler per task kind, each answering that kind's reply (types.ts TaskReplies). */
+type Handlers = { [K in TaskKind]: (task: TaskOf<K>) => Promise<TaskReplies[K]> };
+
+export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps): (task: PipelineTask) => Promise<ReplyTo<PipelineTask>> {
   const lanes: WorkerLane[] = data.lanes.map((l) => ({ ingest: new RingReader(l.ingest), result: new RingWriter(l.result) }));
   const packr = createResultPackr();
   const cfg = data.config;
@@ -82,15 +86,33 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     if (!isEntryRejected(err)) throw err;
     const r = failResult(h.entryId, h.seq, h.source, err.reason, err.message);
     // A package whose killmail could not be fetched is still good data: its (small) body goes
-    // back so the main thread can try it again later instead of losing the kill.
-    if (err.reason === 'esi_fetch' && body !== undefined) r.body = body.slice();
+    // back so the main thread can try it again later instead of losing the kill. A body that is
+    // not JSON goes back too: the main thread refetches it (R2Z2) or dead-letters it with it.
+    if ((err.reason === 'esi_fetch' || err.reason === 'json') && body !== undefined) r.body = body.slice();
     return r;
+  }
+
+  // Lookups that outlive a kill's budget keep filling this worker's caches; once they settle their
+  // rows are posted to main at once (not with the next task's reply, which a quiet feed may not
+  // send for minutes), so late completion finds the names whichever worker it runs on.
+  let postingLateWrites = false;
+  function postWhenSettled(): void {
+    const e = deps.enricher;
+    if (postingLateWrites || deps.post === undefined || e?.lookupsSettled === undefined) return;
+    postingLateWrites = true;
+    void e.lookupsSettled().then(() => {
+      postingLateWrites = false;
+      const writes = deps.enricher?.takePendingWrites?.();
+      if (writes !== undefined && writes.length > 0) deps.post?.({ kind: 'sideband', side: { threadId, enrichErrors: 0, cacheWrites: writes } });
+    });
   }
 
   async function enrichKill(n: Normalised, budgetMs: number): Promise<boolean> {
     if (enricher === undefined) return false;
     try {
-      return await enricher.enrich(n.killmail, budgetMs);
+      const complete = await enricher.enrich(n.killmail, budgetMs);
+      if (!complete) postWhenSettled();
+      return complete;
     } catch {
       // The kill is still valid with ids only; main counts pipeline.enrich_errors.
       enrichErrors++;
@@ -117,7 +139,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     try {
       n = normalise(body, normaliseOpts);
     } catch (err) {
-      return failure(h, err);
+      return failure(h, err, body);
     }
     if (n instanceof Promise || enricher !== undefined) return finishAsync(h, body, n, budgetMs);
     return finish(h, n, false);
@@ -191,18 +213,16 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     return { result, side: sideband() };
   }
 
-  return async (task: PipelineTask): Promise<unknown> => {
-    switch (task.kind) {
-      case 'drain':
-        return drain(task);
-      case 'normalise-one':
-        return normaliseOne(task);
-      case 'reenrich':
-        return reenrich(task);
-      case 'ping':
-        return 'pong';
-      default:
-        throw new TypeError(`unknown pipeline task ${JSON.stringify(task)}`);
-    }
+  const handlers: Handlers = {
+    drain,
+    'normalise-one': normaliseOne,
+    reenrich,
+    ping: () => Promise.resolve('pong'),
+  };
+
+  return async (task: PipelineTask): Promise<ReplyTo<PipelineTask>> => {
+    const handler = handlers[task.kind] as ((t: PipelineTask) => Promise<ReplyTo<PipelineTask>>) | undefined;
+    if (handler === undefined) throw new TypeError(`unknown pipeline task ${JSON.stringify(task)}`);
+    return handler(task);
   };
 }

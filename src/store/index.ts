@@ -18,6 +18,7 @@ export { SCHEMA_VERSION } from './migrations.js';
 export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
+export { deadLetters, type DeadLetters, type DeadLetterRow } from './dead-letters.js';
 
 export interface StoreOptions {
   /** SQLite file (parent folders are created) or ':memory:'. */

@@ -3,7 +3,7 @@
 // kill. See bench/micro/store/write.bench.ts. No JSON is parsed here: the pipeline hands over
 // the routing columns and the canonical JSON text in each KillRecord.
 import type { KillRecord } from '../core/killmail.js';
-import type { ComponentHealth, CursorStore } from '../core/ports.js';
+import type { ComponentHealth, CursorStore, KillWriteOutcome, KillWriter } from '../core/ports.js';
 import { WkError } from '../core/errors.js';
 import { monoUs } from '../core/clock.js';
 import type { Counters } from '../telemetry/index.js';
@@ -12,7 +12,7 @@ import { createCharacterIndex, joinIds, type CharacterIndex } from './character-
 import { addDelta, createSystemCounts } from './system-counts.js';
 
 /** stored: new kill. skipped: id already stored. replaced: stored copy updated. invalid: dead-lettered. */
-export type WriteOutcome = 'stored' | 'skipped' | 'replaced' | 'invalid';
+export type WriteOutcome = KillWriteOutcome;
 
 export interface CursorUpdate {
   readonly name: string;
@@ -40,7 +40,8 @@ export interface WriterStats {
   lastError: string | null;
 }
 
-export interface StoreWriter extends CursorStore {
+/** The ingest stage's KillWriter (core/ports.ts), plus what only the store's owner uses. */
+export interface StoreWriter extends CursorStore, KillWriter {
   writeBatch(records: readonly KillRecord[], cursors?: readonly CursorUpdate[]): WriteOutcome[];
   updateJson(killmailId: number, json: string, enriched: boolean): boolean;
   deadLetter(entry: DeadLetterEntry): void;

@@ -80,6 +80,11 @@ export class LatencyHistogram {
     return (this.cached ??= this.compute());
   }
 
+  /** Values recorded (cheap, unlike summary()). */
+  get count(): number {
+    return this.h.totalCount;
+  }
+
   private compute(): LatencySummary {
     const h = this.h;
     return {

@@ -2,6 +2,7 @@
 // conditional requests, 420/429/5xx recovery and bad bodies, all over real loopback HTTP.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
 import { createSimulator, characterId, nameFor, type Simulator, type FaultSpec } from '../../src/sim/index.js';
 import { Counters } from '../../src/telemetry/counters.js';
 import type { MetricKey } from '../../src/telemetry/index.js';
@@ -19,21 +20,35 @@ interface Sent {
   headers: Headers | undefined;
 }
 
-/** Records every fetch the client makes (send time, answer time, status) to check pacing. */
+/**
+ * Records every request the client makes (send time, answer time, status, headers) to check
+ * pacing, from undici's diagnostics channels: the client runs on undici, and these channels
+ * report each request without replacing anything of ours.
+ */
 function recordFetches(t: T): Sent[] {
   const sent: Sent[] = [];
-  const original = globalThis.fetch;
-  globalThis.fetch = async (input, init) => {
-    const rec: Sent = { url: String(input), sentAtMs: Date.now(), status: 0, doneAtMs: 0, headers: undefined };
+  const byRequest = new WeakMap<object, Sent>();
+  const onCreate = (m: unknown): void => {
+    const { request } = m as { request: { origin: string; path: string } };
+    const rec: Sent = { url: request.origin + request.path, sentAtMs: Date.now(), status: 0, doneAtMs: 0, headers: undefined };
     sent.push(rec);
-    const res = await original(input, init);
-    rec.status = res.status;
-    rec.doneAtMs = Date.now();
-    rec.headers = res.headers;
-    return res;
+    byRequest.set(request, rec);
   };
+  const onHeaders = (m: unknown): void => {
+    const { request, response } = m as { request: object; response: { statusCode: number; headers: Buffer[] } };
+    const rec = byRequest.get(request);
+    if (rec === undefined) return;
+    rec.status = response.statusCode;
+    rec.doneAtMs = Date.now();
+    const h = new Headers();
+    for (let i = 0; i + 1 < response.headers.length; i += 2) h.append(String(response.headers[i]), String(response.headers[i + 1]));
+    rec.headers = h;
+  };
+  diagnostics.subscribe('undici:request:create', onCreate);
+  diagnostics.subscribe('undici:request:headers', onHeaders);
   t.after(() => {
-    globalThis.fetch = original;
+    diagnostics.unsubscribe('undici:request:create', onCreate);
+    diagnostics.unsubscribe('undici:request:headers', onHeaders);
   });
   return sent;
 }

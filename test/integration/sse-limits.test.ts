@@ -8,7 +8,7 @@ import net from 'node:net';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import type { App } from '../../src/app.js';
-import { Collector, publish, rawGet, sleep, startSimApp, waitFor } from './sse-support.js';
+import { Collector, cuttableProxy, publish, rawGet, sleep, startSimApp, waitFor } from './sse-support.js';
 
 let app: App;
 let base: string;
@@ -21,8 +21,11 @@ after(async () => {
   await app.stop();
 });
 
-function sseStats(a: App): Record<string, number> {
-  return a.status().sse as Record<string, number>;
+type SseStats = Record<'connections' | 'client_ips' | 'indexed_systems' | 'indexed_characters' | 'indexed_wildcard' | 'closed_client_close'
+  | 'closed_slow_reader' | 'refused_total_limit' | 'resumed_kills', number>;
+
+function sseStats(a: App): SseStats {
+  return a.status().sse as SseStats;
 }
 
 test('per-IP limit → 429 and total limit → 503, in the error envelope; a freed slot is reusable', async () => {
@@ -77,34 +80,6 @@ test('a reader that stops reading is dropped and counted; the others keep receiv
   await waitFor(() => closed, 10_000, 'slow socket closed');
   healthy.close();
 });
-
-/** A TCP proxy we can cut, so EventSource sees a dropped connection and reconnects by itself. */
-function cuttableProxy(targetPort: number): Promise<{ port: number; cut(): void; close(): void }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(targetPort, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      resolve({
-        port: (server.address() as net.AddressInfo).port,
-        cut: () => {
-          for (const s of sockets) s.destroy();
-        },
-        close: () => {
-          for (const s of sockets) s.destroy();
-          server.close();
-        },
-      });
-    });
-  });
-}
 
 test('EventSource reconnects with Last-Event-ID and gets the kills it missed, then live ones, none twice', async () => {
   const reference = new Collector(`${base}/api/v1/kills/stream`);

@@ -135,14 +135,20 @@ test('bad filters: 400 in the error envelope with the original messages; the ser
   assert.equal((await fetch(`${base}/ping`)).status, 200);
 });
 
-test('/status has an sse section with real figures', async () => {
+test('/status and /metrics (JSON and Prometheus) have sse and webhooks sections with real figures', async () => {
   const c = new Collector(`${base}/api/v1/kills/stream`);
   await c.opened();
   const r = (await (await fetch(`${base}/status`)).json()) as { metrics?: Record<string, Record<string, unknown>>; sse?: Record<string, unknown> };
-  const sse = (r.metrics?.sse ?? r.sse) as Record<string, number>;
+  const sse = (r.metrics?.sse ?? r.sse) as { connections: number; opened: number };
   assert.ok(sse, 'sse section');
   assert.ok(sse.connections >= 1);
   assert.ok(sse.opened >= 1);
+  type Families = { metrics: Record<string, { series: { labels: Record<string, string>; value: number }[] }> };
+  const m = (await (await fetch(`${base}/metrics`)).json()) as Families;
+  assert.ok((m.metrics.wkills_sse_connections?.series[0]?.value ?? 0) >= 1, '/metrics JSON has the open SSE streams');
+  const prom = await (await fetch(`${base}/metrics?format=prometheus`)).text();
+  assert.match(prom, /^wkills_sse_connections [1-9]\d*$/m);
+  assert.match(prom, /^wkills_sse_opened_total [1-9]\d*$/m);
   c.close();
 });
 

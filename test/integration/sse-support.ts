@@ -2,6 +2,7 @@
 // in-process simulator (rate 0, kills published on demand), the npm `eventsource` client
 // collecting typed events, and raw HTTP streams for headers, limits and slow readers.
 import http from 'node:http';
+import net from 'node:net';
 import { EventSource } from 'eventsource';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig, type ConfigKey } from '../../src/config/index.js';
@@ -22,6 +23,8 @@ export async function startSimApp(overrides: Partial<Record<ConfigKey, unknown>>
   });
   const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 } });
   await app.start();
+  // The R2Z2 reader starts at the tip it reads first: kills published before that read are skipped.
+  await waitFor(() => Number(app.feed?.stats().requests ?? 0) >= 2, 10_000, 'the feed reading the simulator');
   return app;
 }
 
@@ -114,3 +117,32 @@ export function rawGet(url: string, headers: Record<string, string> = {}): Promi
     req.on('error', reject);
   });
 }
+
+/** A TCP proxy we can cut, so EventSource sees a dropped connection and reconnects by itself. */
+export function cuttableProxy(targetPort: number): Promise<{ port: number; cut(): void; close(): void }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      resolve({
+        port: (server.address() as net.AddressInfo).port,
+        cut: () => {
+          for (const s of sockets) s.destroy();
+        },
+        close: () => {
+          for (const s of sockets) s.destroy();
+          server.close();
+        },
+      });
+    });
+  });
+}
+

@@ -13,6 +13,7 @@ export const feedMetrics = {
   wkills_feed_backoffs_total: counter('Feed back-offs after errors or an empty feed', 'backoffs', ['feed.{source}.backoffs'], ['source']),
   wkills_feed_blocked_backoffs_total: counter('R2Z2 back-offs after the upstream blocked us (403/429)', 'backoffs', ['feed.{source}.blocked_backoffs'], ['source']),
   wkills_feed_crashes_total: counter('Feed loop crashes (restarted)', 'crashes', ['feed.{source}.crash'], ['source']),
+  wkills_feed_refetches_total: counter('R2Z2 bodies fetched again after they did not parse', 'requests', ['feed.{source}.refetches'], ['source']),
   wkills_feed_not_found_total: counter('R2Z2 sequences not published yet (404: caught up)', 'requests', ['feed.{source}.not_found'], ['source']),
   wkills_feed_gaps_total: counter('R2Z2 gaps: the feed moved past sequences it never saw', 'gaps', ['feed.{source}.gap'], ['source']),
   wkills_feed_gap_sequences_total: counter('R2Z2 sequences lost in gaps', 'sequences', ['feed.{source}.gap_seqs'], ['source']),

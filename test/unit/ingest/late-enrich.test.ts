@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLateEnricher } from '../../../src/ingest/late-enrich.js';
-import type { Pipeline } from '../../../src/pipeline/index.js';
+import type { Reenricher } from '../../../src/core/ports.js';
 import { openStore } from '../../../src/store/index.js';
 import { Counters, silentLogger } from '../../../src/telemetry/index.js';
 import { makeKill } from '../store/helpers.js';
@@ -14,13 +14,13 @@ function setup(answers: ({ json: string; enriched: boolean } | Error)[]) {
   const kill = makeKill({ id: 7, systemId: 30000142 });
   store.writer.writeBatch([kill]);
   let calls = 0;
-  const pipeline = {
+  const pipeline: Reenricher = {
     reenrich: async () => {
       const a = answers[Math.min(calls++, answers.length - 1)] as { json: string; enriched: boolean } | Error;
       if (a instanceof Error) throw a;
       return a;
     },
-  } as unknown as Pipeline;
+  };
   const counters = new Counters();
   const late = createLateEnricher({ pipeline, store, counters, logger: silentLogger(), delaysMs: [5, 5, 5] });
   return { store, kill, late, counters, calls: () => calls };

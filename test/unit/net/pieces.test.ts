@@ -87,7 +87,7 @@ test('headers: Retry-After seconds and dates, Cache-Control max-age', () => {
 
 test('policies: doubling with a cap, a finite schedule, jitter within its share', () => {
   assert.deepEqual([1, 2, 3, 10].map((a) => backoffMs(POLICIES.feedError, a)), [1000, 2000, 4000, 30_000]);
-  assert.deepEqual(schedule(POLICIES.esiFetchRetry), [5000, 30_000, 180_000]);
+  assert.deepEqual(schedule(POLICIES.esiFetchRetry), [5000, 30_000, 120_000]);
   assert.equal(backoffMs(POLICIES.esiTransient, 3), undefined, 'three tries in all');
   const j = backoffMs(POLICIES.esiTransient, 1, () => 0) as number;
   assert.equal(j, 100);

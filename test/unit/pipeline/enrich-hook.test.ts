@@ -28,7 +28,7 @@ test('names are filled before the JSON is encoded; unresolved and failing enrich
   assert.equal(h.counters.get('pipeline.enriched'), 1);
   await h.pipeline.stop(); // enrich errors arrive with the drain task's reply, after the results
   assert.equal(h.counters.get('pipeline.enrich_errors'), 1);
-  assert.deepEqual(writes, [{ table: 'esi_names', row: { id: 90000001, name: 'Pilot 90000001' } }], 'cache rows reach the main thread');
+  assert.deepEqual(writes, [{ table: 'esi_names', row: { id: 90000001, category: 'character', name: 'Pilot 90000001', ticker: null, extra: null, expires_at_ms: 1 } }], 'cache rows reach the main thread');
   const stats = h.pipeline.enricherStats();
   assert.ok(stats.length >= 1 && stats.every((s) => typeof s['calls'] === 'number'));
 });

@@ -1,7 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRateLimiter } from '../../../src/feeds/rate-limit.js';
-import { Backoff, delay } from '../../../src/feeds/timing.js';
+import { Backoff, createRateLimiter, delay, POLICIES } from '../../../src/net/index.js';
 
 describe('rate limiter', () => {
   test('never more than maxPerWindow starts in any window, even for concurrent takers', async () => {
@@ -39,7 +38,7 @@ describe('rate limiter', () => {
 
 describe('timing helpers', () => {
   test('Backoff doubles to its cap and resets', () => {
-    const b = new Backoff(1000, 30_000);
+    const b = new Backoff(POLICIES.feedError);
     assert.deepEqual(Array.from({ length: 7 }, () => b.next()), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
     b.reset();
     assert.equal(b.next(), 1000);
