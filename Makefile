@@ -4,6 +4,7 @@ NODE ?= node
 TEST_FILES ?= $(shell find test -name '*.test.ts' | sort)
 
 .PHONY: all install build start demo test test-unit test-integration typecheck lint bench bench-micro bench-e2e clean
+.PHONY: format format-check
 
 all: build
 
@@ -21,6 +22,14 @@ typecheck: install
 	npx tsc -p tsconfig.json --noEmit
 
 lint: typecheck
+	npx eslint --max-warnings=0 .
+
+# Prettier: format-check lists the files that differ from .prettierrc.json; format rewrites them.
+format-check: install
+	npx prettier --check .
+
+format: install
+	npx prettier --write .
 
 # Serve the live feed (R2Z2) on the embedded SQLite default.
 start: build
@@ -33,7 +42,7 @@ demo: build
 	rm -f ./data/demo.db ./data/demo.db-wal ./data/demo.db-shm
 	$(NODE) dist/src/cli/main.js serve --source sim --sim-rate 5 --db ./data/demo.db
 
-test: install typecheck
+test: install lint
 	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=120000 $(TEST_FILES)
 
 test-unit: install

@@ -6,12 +6,75 @@ import boundaries from 'eslint-plugin-boundaries';
 
 const ROOT = import.meta.dirname;
 
-/** The stages: one folder each under src/ (ingest, net and cluster are on their way). */
-const STAGES = ['feeds', 'pipeline', 'enrich', 'store', 'fanout', 'ingest', 'net', 'cluster'];
-const el = (type) => ({ to: { element: { type } } });
+/** The stages: one folder each under src/; they never import each other (cluster is on its way). */
+const STAGES = ['feeds', 'pipeline', 'enrich', 'store', 'fanout', 'ingest', 'cluster'];
+const BASE = ['core', 'config', 'telemetry'];
+/** net/ is the one outbound HTTP layer (client, policies, limiters): a library every stage may use, like core. */
+const LIBS = ['net'];
+
+const to = (...types) => ({ to: { element: { types } } });
+const from = (...types) => ({ element: { types } });
+/** Packages (node_modules) and node:* builtins. */
+const PACKAGES = { to: { module: { origin: ['external', 'core'] } } };
+const NODE_BUILTINS = { to: { module: { origin: 'core' } } };
+
+// A file belongs to the innermost folder element: src/<stage>/x.ts is that stage, src/app.ts is 'app'.
+const ELEMENTS = [
+  // test/fixtures/lint/src/<stage>/ files stand for that stage in test/unit/lint/boundaries.test.ts.
+  ...[...BASE, ...LIBS, ...STAGES, 'http', 'sim', 'cli'].map((type) => ({
+    type,
+    pattern: [`src/${type}`, `test/fixtures/lint/src/${type}`],
+    partialMatch: false,
+  })),
+  { type: 'app', pattern: 'src', partialMatch: false },
+  { type: 'bench', pattern: 'bench', partialMatch: false },
+];
+/** Worker thread entry points: they load in a fresh isolate, so they may only reach pure modules. */
+const FILES = [{ category: 'worker', pattern: '**/*.worker.ts' }];
+
+/** The design's arrows (docs/ARCHITECTURE.md#stages-and-arrows); anything not listed is an error. */
+const POLICIES = [
+  { from: from('core'), allow: NODE_BUILTINS },
+  { from: from('config'), allow: [to('core'), PACKAGES] },
+  { from: from('telemetry'), allow: [to('core', 'config'), PACKAGES] },
+  { from: from(...LIBS), allow: [to(...BASE), PACKAGES] },
+  { from: from(...STAGES), allow: [to(...BASE, ...LIBS), PACKAGES] },
+  // The worker side of the pipeline runs the enricher's pure client (no main-thread state).
+  {
+    from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/worker-*.ts' } },
+    allow: { to: { file: { path: '**/src/enrich/worker-enricher.ts' } } },
+  },
+  // TEMPORARY (arch branch removes the edge): pipeline/pool.ts builds the enricher on the main thread.
+  { from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/pool.ts' } }, allow: to('enrich') },
+  // TEMPORARY (the lead removes it once runOne is a core port): the zKB fetcher types its Pipeline dependency.
+  {
+    from: { file: { path: '**/src/ingest/kill-fetcher.ts' } },
+    allow: { to: { element: { type: 'pipeline' } }, dependency: { kind: 'type' } },
+  },
+  {
+    from: from('http'),
+    allow: [to(...BASE, ...LIBS), PACKAGES, { to: { element: { types: ['store', 'fanout'] } }, dependency: { kind: 'type' } }],
+  },
+  { from: from('sim'), allow: [to('core'), PACKAGES] },
+  { from: from('cli'), allow: [to('app', 'config', 'telemetry', 'sim', 'bench', 'core', ...LIBS), PACKAGES] },
+  { from: from('app'), allow: [to(...BASE, ...LIBS, ...STAGES, 'http', 'sim'), PACKAGES] },
+  {
+    from: { file: { categories: 'worker' } },
+    disallow: to(
+      ...BASE.filter((t) => t !== 'core'),
+      ...LIBS,
+      ...STAGES.filter((t) => t !== 'pipeline' && t !== 'enrich'),
+      'http',
+      'sim',
+      'cli',
+      'app',
+    ),
+  },
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**'] },
+  // test/fixtures/lint/ holds deliberate violations: only test/unit/lint/ lints them (ignore: false).
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', 'coverage/**', '.tmp/**', 'bench/results/**', 'test/fixtures/lint/**'] },
   {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.strictTypeChecked],
@@ -25,7 +88,10 @@ export default tseslint.config(
       // JSON is spliced as text on the hot paths: numbers and booleans concatenate into it on purpose.
       '@typescript-eslint/restrict-plus-operands': ['error', { allowNumberAndString: true, allowBoolean: true }],
       // `_name` marks a parameter or binding kept for its position or its side effect.
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' },
+      ],
       // noUncheckedIndexedAccess types every indexed read `T | undefined`; hot loops assert an index proven in range.
       '@typescript-eslint/no-non-null-assertion': 'off',
       // Values that cross threads, sockets and files are checked at run time even where the static type says they cannot be wrong.
@@ -34,6 +100,19 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
       // Passing a caught `unknown` on to reject() forwards an error; it does not invent one.
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'test/fixtures/lint/**/*.ts'],
+    plugins: { boundaries },
+    settings: {
+      'boundaries/elements': ELEMENTS,
+      'boundaries/files': FILES,
+      'import/resolver': { [resolve(ROOT, 'scripts/lint/ts-resolver.cjs')]: {} },
+    },
+    rules: {
+      // checkAllOrigins: packages and node:* builtins go through the policies too (core may use builtins only).
+      'boundaries/dependencies': ['error', { default: 'disallow', checkAllOrigins: true, checkUnknownLocals: true, policies: POLICIES }],
     },
   },
   {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run CI as it runs after a stop: a fresh clone of the committed main in a temporary folder, with a
-# copy of ../shared beside it, then `bash .ci/run` with CI=true. Uncommitted work is not included,
+# copy of the shared fixtures folder beside it, then `bash .ci/run` with CI=true. Uncommitted work is not included,
 # exactly as in CI. Usage: scripts/ci-local.sh [--keep]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,10 +1,10 @@
-// createApp(config): the one composition root (DESIGN). Stages meet only here:
+// createApp(config): the one composition root (docs/ARCHITECTURE.md). Stages meet only here:
 //   feed ──RawEntry──► pipeline (rings + workers) ──outcomes──► store writer ──stored──► bus ──► fan-out
 //   REST and WebSocket read the store through its read connection.
 // Start order follows the data backwards (consumers before producers); stop is the reverse, so
 // the rings drain into the store before the sockets close.
 import type { Config } from './config/index.js';
-import type { Feed, HealthCheck, IngestSink, KillFetcher } from './core/ports.js';
+import type { Feed, HealthCheck, IngestSink, KillFetcher, SubscriptionChange } from './core/ports.js';
 import { createFeed, R2Z2_CURSOR, type CreateFeedDeps, type FeedHandle } from './feeds/index.js';
 import { createPipeline, type Pipeline } from './pipeline/index.js';
 import { openStore, type Store } from './store/index.js';
@@ -17,6 +17,7 @@ import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator 
 import { Counters, Exposition, ProcessMonitor, StatusWindow, createLogger, initHistograms, mergeWorkerHistograms, secondsSummary, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
 import { gaugeReadings } from './app-metrics.js';
 import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
+import type { Cluster } from './cluster/index.js';
 
 export interface AppOptions {
   logger?: Logger;
@@ -45,8 +46,11 @@ export interface App {
   readonly pipeline: Pipeline;
   readonly fanout: Fanout;
   readonly sim: Simulator | undefined;
+  /** The feed while this node reads one (in a cluster: only while it leads). */
   readonly feed: Feed | undefined;
   readonly results: ResultSink;
+  /** Cluster mode (--nats-url): this node's role, lease and stream position. */
+  readonly cluster: Cluster | undefined;
   /** Bound HTTP port after start() (0 when HTTP is off). */
   port(): number;
   status(): Record<string, Section>;
@@ -79,7 +83,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let store: Store;
   try {
-    store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters });
+    store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters, lockWaitMs: config.dbLockWaitMs, serving: true });
   } catch (err) {
     await sim?.stop(); // a bad --db path must not leave the simulator listening
     throw err;
@@ -94,8 +98,13 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const sseLatency = counters.histogram('wkills_ingest_to_sse_seconds');
   const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
   // Matched kills enter the webhook outbox inside the transaction that stores them.
-  const webhooks = createWebhooks({ config, logger, counters, store: store.webhooks });
-  store.writer.onStored((records, outcomes) => webhooks.onStored(records, outcomes));
+  // In a cluster only the leader's own ingest enqueues (one delivery per cluster), and
+  // subscriptions are shared through NATS (docs/DEPLOYMENT.md).
+  let cluster: Cluster | undefined;
+  const webhooks = createWebhooks({ config, logger, counters, store: store.webhooks, onChange: (change) => cluster?.shareSubscription(change) });
+  store.writer.onStored((records, outcomes) => {
+    if (cluster === undefined || cluster.ownsWebhookDeliveries()) webhooks.onStored(records, outcomes);
+  });
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
   const cacheWriter = createCacheWriter(store.connection);
@@ -118,22 +127,39 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     retentionHours: config.retentionHours,
     ...(opts.fetchRetryDelaysMs !== undefined && { fetchRetryDelaysMs: opts.fetchRetryDelaysMs }),
     ...(opts.pauseFeedAt !== undefined && { pauseFeedAt: opts.pauseFeedAt }),
+    ...(config.natsUrl !== '' && {
+      replicate: (items, cursor) => cluster?.onCommitted(items, cursor),
+      replicateNames: (id, json, enriched) => cluster?.onNamesCompleted(id, json, enriched),
+    }),
     ...(opts.refetchDelaysMs !== undefined && { refetchDelaysMs: opts.refetchDelaysMs }),
   });
   pipeline.onResults((outcomes) => results.onOutcomes(outcomes));
 
   // The feed pushes through the result sink's gate: paused while the store holds a backlog.
   const feedSink = results.gate(pipeline);
-  if (opts.feed) feed = opts.feed(feedSink);
-  else {
+  const makeFeed = (): FeedHandle | Feed | undefined => {
+    if (opts.feed) return opts.feed(feedSink);
     // The R2Z2 cursor is persisted by the result sink, once per store batch and only after the
     // kills it covers are committed ('external'), not with one write per acknowledged entry.
     const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
-    feed = createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+    return createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2 });
+  };
+  // In a cluster only the leader reads the feed: it is created when this node takes the lease.
+  if (config.natsUrl === '') feed = makeFeed();
+  else {
+    try {
+      cluster = await startClusterModule(config, { store, bus, logger, makeFeed, setFeed: (f) => (feed = f), getFeed: () => feed, applySubscription: (c) => webhooks.applyRemote(c) });
+    } catch (err) {
+      await pipeline.stop();
+      await sim?.stop();
+      await store.stop();
+      throw err;
+    }
   }
 
   const killFetcher = createKillFetcher({ config, pipeline, counters, logger });
-  const fetchKill: KillFetcher = killFetcher.fetch;
+  // Only the leader talks to zKillboard and ESI: an edge answers unknown ids with a 404.
+  const fetchKill: KillFetcher = cluster?.role === 'edge' ? () => Promise.resolve(undefined) : killFetcher.fetch;
   const health: Record<string, HealthCheck> = {
     database: () => store.health(),
     pipeline: () => pipeline.health(),
@@ -142,19 +168,26 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       return { healthy: lag < 1000, message: `event loop lag p99 ${lag} ms` };
     },
   };
-  const feedHealth = feed && 'health' in feed ? feed : undefined;
-  if (feedHealth) health.feed = () => feedHealth.health();
+  if (feed && 'health' in feed) {
+    health.feed = () => (feed && 'health' in feed ? feed.health() : { healthy: true, message: 'not the leader' });
+  }
+  const clusterHealth = cluster;
+  if (clusterHealth) health.cluster = () => clusterHealth.health();
   let http: HttpServer | undefined;
   if (opts.http !== false) {
     http = createHttpServer({ config, logger, counters, reader: store.reader, fetchKill, health, wsStats: () => fanout.stats() });
-    fanout.attach(http.app);
-    for (const r of sseRoutes(sse)) http.route(r);
+    // A cluster's ingest nodes hold no client sockets: clients go to edges (docs/DEPLOYMENT.md).
+    if (cluster?.role !== 'ingest') {
+      fanout.attach(http.app);
+      for (const r of sseRoutes(sse)) http.route(r);
+    }
     const subscriptionDeps = { webhooks, wsSubscriptions: () => fanout.subscriptions(), sseConnections: () => sse.stats().connections ?? 0, apiToken: config.apiToken };
     for (const r of subscriptionRoutes(subscriptionDeps)) http.route(r);
   }
 
   const status = (): Record<string, Section> => ({
     feed: { ...(feed?.stats() ?? {}), source: config.source },
+    ...(cluster && { cluster: cluster.stats() }),
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
     latency: latencySection(counters, pipeline.enricherStats()),
@@ -193,7 +226,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   async function stop(): Promise<void> {
     reporter?.stop();
-    if (feedStarted) await feed?.stop();
+    if (cluster) await cluster.stop(); // stops the feed when leading, after publishing what is committed
+    else if (feedStarted) await feed?.stop();
     await pipeline.stop();
     results.stop();
     fanout.stop();
@@ -218,8 +252,11 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     pipeline,
     fanout,
     sim,
-    feed,
+    get feed() {
+      return feed;
+    },
     results,
+    cluster,
     port: () => http?.port() ?? 0,
     status,
     resetLatency() {
@@ -236,7 +273,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         sse.start();
         webhooks.start();
         if (http) await http.start();
-        await feed?.start();
+        if (cluster) await cluster.start();
+        else await feed?.start();
         feedStarted = true;
       } catch (err) {
         // A port in use or workers that fail to load: release what did start, then report it.
@@ -260,7 +298,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   };
 }
 
-/** Cache hit rate and ESI activity over the workers' latest snapshots (SPEC §9). */
+/** Cache hit rate and ESI activity over the workers' latest snapshots (docs/API.md#routes). */
 function enrichSummary(perWorker: readonly Record<string, number>[], counters: Counters): Section {
   const sum: Record<string, number> = {};
   for (const w of perWorker) {
@@ -290,3 +328,51 @@ function latencySection(counters: Counters, workerSnapshots: readonly Record<str
   for (const h of mergeWorkerHistograms(workerSnapshots)) out[[h.family, ...h.labelValues].join(' ')] = secondsSummary(h);
   return out;
 }
+
+interface ClusterWiring {
+  store: Store;
+  bus: ReturnType<typeof createBus>;
+  logger: Logger;
+  makeFeed(): FeedHandle | Feed | undefined;
+  setFeed(feed: FeedHandle | Feed | undefined): void;
+  getFeed(): FeedHandle | Feed | undefined;
+  applySubscription(change: SubscriptionChange): void;
+}
+
+/** Loaded only with --nats-url: the NATS client stays out of single-process mode entirely. */
+async function startClusterModule(config: Config, w: ClusterWiring): Promise<Cluster> {
+  const { createCluster, defaultNodeId } = await import('./cluster/index.js');
+  return createCluster({
+    options: {
+      natsUrl: config.natsUrl,
+      role: config.role as 'all' | 'ingest' | 'edge',
+      nodeId: config.nodeId || defaultNodeId(config.port),
+      stream: config.clusterStream,
+      leaseMs: config.clusterLeaseMs,
+      maxLag: config.clusterMaxLag,
+      maxAgeMs: config.retentionHours * 3_600_000,
+      maxBytes: config.clusterStreamMaxBytes,
+      replicas: config.clusterReplicas,
+    },
+    logger: w.logger,
+    store: w.store.writer,
+    cursors: w.store.cursors,
+    bus: w.bus,
+    async startIngest() {
+      const feed = w.makeFeed();
+      w.setFeed(feed);
+      await feed?.start();
+    },
+    async stopIngest() {
+      const feed = w.getFeed();
+      w.setFeed(undefined);
+      await feed?.stop();
+    },
+    applySubscription: (change) => w.applySubscription(change),
+  });
+}
+// The maintenance commands (`wkills db`, `wkills sde import`) reach the store and the SDE import
+// through the composition root, like every other use of a stage outside its folder.
+export { openStore, servingPid } from './store/index.js';
+export { deadLetters, type DeadLetterRow, type DeadLetters } from './store/index.js';
+export { importSde } from './enrich/index.js';

@@ -1,5 +1,5 @@
-// Baseline for bench/fanout/run.ts: what a user would otherwise write (DESIGN "Performance
-// targets"): node:http + the `ws` package, the Phoenix V2 frames by hand, JSON.parse of each kill
+// Baseline for bench/fanout/run.ts: what a user would otherwise write (docs/PERFORMANCE.md
+// "WebSocket fan-out"): node:http + the `ws` package, the Phoenix V2 frames by hand, JSON.parse of each kill
 // on the main thread, and a per-client JSON.stringify + ws.send for every matching client. It
 // also pushes `kill_count_update` at most once per second per system like ours, so that clients
 // of both servers handle the same messages.

@@ -64,8 +64,8 @@ async function runSse(): Promise<void> {
   if (!a.ws) return;
   process.stdout.write('\nWebSocket fan-out, same clients, rate and duration (bench/fanout/run.ts):\n');
   await new Promise<void>((resolve) => {
-    const ws = spawn(process.execPath, ['--import', 'tsx', here('../fanout/run.ts'), '--clients', String(n), '--rate', String(a.rate), '--seconds', String(a.seconds),
-      '--servers', 'uws', '--burst', '200', '--loaders', String(a.loaders)], { cwd: repoRoot, stdio: 'inherit' });
+    const ws = spawn(process.execPath, ['--import', 'tsx', here('../fanout/run.ts'), '--clients', String(n), '--rate', a.rate, '--seconds', a.seconds,
+      '--servers', 'uws', '--burst', '200', '--loaders', a.loaders], { cwd: repoRoot, stdio: 'inherit' });
     ws.once('exit', () => resolve());
   });
 }

@@ -1,5 +1,5 @@
 // Bench data: a SQLite store (real src/store schema) filled with enriched-looking canonical kills
-// (SPEC §3.1) of realistic size: 2-6 KB of JSON each, 50 per system over 200 systems by default.
+// (docs/API.md#the-canonical-killmail) of realistic size: 2-6 KB of JSON each, 50 per system over 200 systems by default.
 // Deterministic: the same options give the same bytes.
 import { openStore } from '../../src/store/index.js';
 import type { CanonicalAttacker, CanonicalKillmail, KillRecord } from '../../src/core/killmail.js';

@@ -2,8 +2,7 @@
 import Database from 'better-sqlite3';
 import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
-import { importSde } from '../enrich/index.js';
-import { openStore } from '../store/index.js';
+import { importSde, openStore, servingPid } from '../app.js';
 
 export async function runSdeImport(config: Config, source: string): Promise<void> {
   // Open through the store first so the file exists and carries the current schema.
@@ -22,6 +21,12 @@ export async function runSdeImport(config: Config, source: string): Promise<void
 export function runDb(config: Config, action: string): void {
   if (action !== 'stats' && action !== 'vacuum') {
     throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db action must be stats or vacuum (got ${JSON.stringify(action)})`);
+  }
+  const pid = action === 'vacuum' ? servingPid(config.db) : undefined;
+  if (pid !== undefined) {
+    // VACUUM holds the write lock while it rewrites the whole file: every write of the server
+    // would wait for it. Compact with the server stopped.
+    throw new WkError('ERR_DB_IN_USE', `${config.db} is being served by process ${pid} (wkills serve): stop it before \`wkills db vacuum\` (vacuum locks the database while it rewrites the file)`);
   }
   const store = openStore({ path: config.db, retentionHours: config.retentionHours, checkpointThread: false });
   try {

@@ -7,7 +7,7 @@ import { createApp, type App } from '../app.js';
 import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
 import type { SourceKind } from '../core/ports.js';
-import { deadLetters, openStore, type DeadLetterRow, type DeadLetters } from '../store/index.js';
+import { deadLetters, openStore, type DeadLetterRow, type DeadLetters } from '../app.js';
 import { createLogger } from '../telemetry/index.js';
 import { createHttpClient, type HttpClient } from '../net/index.js';
 

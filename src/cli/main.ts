@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// wkills: serve | sim | sde import | db (stats|vacuum) | bench (SPEC §11). Every command takes
+// wkills: serve | sim | sde import | db (stats|vacuum) | bench. Every command takes
 // the config flags of the schema (also WK_* variables and --config FILE); invalid configuration
 // fails at start with every problem listed and exit code 2.
 import { Command } from 'commander';
@@ -39,8 +39,8 @@ program.parseAsync(process.argv).catch((err: unknown) => {
     process.stderr.write(`wkills: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  if (hasCode(err, 'ERR_SDE_IMPORT')) {
-    // The operator's input is wrong, not the program: the message says what to fix.
+  if (hasCode(err, 'ERR_SDE_IMPORT') || hasCode(err, 'ERR_DB_IN_USE')) {
+    // The operator's input (or timing) is wrong, not the program: the message says what to fix.
     process.stderr.write(`wkills: ${(err as Error).message}\n`);
     process.exit(1);
   }

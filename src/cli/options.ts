@@ -1,5 +1,5 @@
 // Turns the config schema into commander options, so every key has a flag with the same
-// name, type and documentation as its WK_* variable (SPEC §11). Values stay strings here:
+// name, type and documentation as its WK_* variable. Values stay strings here:
 // config/load.ts parses and validates them with everything else, listing every problem.
 import { Option, type Command } from 'commander';
 import { SCHEMA, envName, flagName, type ConfigKey, type Config, loadConfig } from '../config/index.js';

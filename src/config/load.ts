@@ -1,5 +1,5 @@
 // load(): defaults < config file < environment (WK_*, plus PORT) < flags; every problem is
-// listed at once and the result is deep-frozen (STYLE §9). Only this module reads process.env.
+// listed at once and the result is deep-frozen. Only this module reads process.env.
 import { readFileSync } from 'node:fs';
 import { WkError } from '../core/errors.js';
 import { SCHEMA, envName, flagName, type Config, type ConfigKey, type KeySpec } from './schema.js';

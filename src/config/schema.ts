@@ -1,4 +1,4 @@
-// Every configuration key: its type, default, bounds and unit (STYLE §9). The flag is the
+// Every configuration key: its type, default, bounds and unit. The flag is the
 // kebab-case of the key, the environment variable WK_ + UPPER_SNAKE (WK_CUTOFF_SECONDS).
 import { availableParallelism } from 'node:os';
 
@@ -49,6 +49,14 @@ export const SCHEMA = {
   wsMaxPayloadBytes: { type: 'int', default: 128 * 1024, min: 1024, max: 16 * 1024 * 1024, doc: 'largest inbound WebSocket frame' },
   sseMaxConnections: { type: 'int', default: 100, min: 1, max: 100_000, doc: 'SSE connections in total' },
   sseMaxPerIp: { type: 'int', default: 10, min: 1, max: 100_000, doc: 'SSE connections per client IP' },
+  natsUrl: { type: 'string', default: '', allowEmpty: true, doc: 'NATS server URL(s), comma-separated: run as one node of a cluster (empty: one process)' },
+  role: { type: 'enum', default: 'all', values: ['all', 'ingest', 'edge'], doc: 'cluster role: all (leader candidate, serves clients), ingest (leader candidate, no push channels), edge (serves clients from the stream)' },
+  nodeId: { type: 'string', default: '', allowEmpty: true, doc: 'cluster node id (empty: host:port:pid)' },
+  clusterStream: { type: 'string', default: 'KILLS', doc: 'JetStream stream of stored kills (its KV buckets are named after it)' },
+  clusterLeaseMs: { type: 'int', default: 5000, min: 1000, max: 60_000, doc: 'leader lease TTL: a standby takes over this long after the leader stops renewing' },
+  clusterMaxLag: { type: 'int', default: 1000, min: 1, max: 100_000_000, doc: 'stream messages an edge may stay behind for 5 s and still report healthy' },
+  clusterReplicas: { type: 'int', default: 1, min: 1, max: 5, doc: 'JetStream replicas of the kill stream and KV buckets (3 on a three-server NATS cluster)' },
+  clusterStreamMaxBytes: { type: 'int', default: 4 * 1024 ** 3, min: 1024 * 1024, max: 1024 ** 4, doc: 'size limit of the kill stream, bytes (its age limit is --retention-hours)' },
   zkbMaxPerSecond: { type: 'int', default: 5, min: 1, max: 10, doc: 'zKB API requests per second, all lookups together (zKillboard allows about 10)' },
   zkbMaxInFlight: { type: 'int', default: 4, min: 1, max: 64, doc: 'zKB API lookups running at once' },
   zkbMaxWaiting: { type: 'int', default: 32, min: 0, max: 10_000, doc: 'zKB API lookups queued before new ones get 503 at once' },
@@ -66,8 +74,16 @@ export const SCHEMA = {
   webhookTimeoutMs: { type: 'int', default: 10_000, min: 100, max: 120_000, doc: 'webhook request timeout' },
   webhookMaxPerHost: { type: 'int', default: 4, min: 1, max: 1000, doc: 'concurrent webhook POSTs per receiver host' },
   wsReplyListMax: { type: 'int', default: 1000, min: 10, max: 50_000, doc: 'ids per list in WebSocket replies; longer lists are paged with get_subscriptions' },
-  wsEventsPerSecond: { type: 'number', default: 20, min: 0.1, max: 100_000, doc: 'inbound WebSocket frames per second per socket (sustained) before it is closed 1008' },
-  wsEventBurst: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'inbound WebSocket frames a socket may send at once (token bucket size)' },
+  wsEventsPerSecond: { type: 'number', default: 50, min: 0.1, max: 1_000_000, doc: 'inbound WebSocket budget per socket, tokens per second (a frame costs 1 + 1 per KiB); over it the socket is closed 1008' },
+  wsEventBurst: { type: 'int', default: 1000, min: 1, max: 10_000_000, doc: 'inbound WebSocket budget per socket: tokens available at once (a frame costs 1 + 1 per KiB)' },
+  wsIpEventsPerSecond: { type: 'number', default: 200, min: 0.1, max: 1_000_000, doc: 'inbound WebSocket budget shared by the sockets of one client IP, tokens per second' },
+  wsIpEventBurst: { type: 'int', default: 2000, min: 1, max: 10_000_000, doc: 'inbound WebSocket budget shared by the sockets of one client IP: tokens available at once' },
+  wsMaxConnections: { type: 'int', default: 10_000, min: 1, max: 1_000_000, doc: 'WebSocket connections in total (also held below the descriptor limit minus fdReserve); beyond, upgrades get 503' },
+  wsMaxPerIp: { type: 'int', default: 200, min: 1, max: 1_000_000, doc: 'WebSocket connections per client IP; beyond, upgrades get 429' },
+  fdReserve: { type: 'int', default: 512, min: 0, max: 1_000_000, doc: 'file descriptors kept free for REST, /health and the database when capping connections' },
+  dbLockWaitMs: { type: 'int', default: 50, min: 0, max: 10_000, doc: 'longest the server waits for another process\'s database lock before retrying on a timer, ms (the wait blocks the event loop)' },
+  publicUrl: { type: 'string', default: '', allowEmpty: true, doc: 'public base URL (https://kills.example.com) advertised by GET /websocket instead of the request Host' },
+  restCacheBytes: { type: 'int', default: 64 * 1024 * 1024, min: 0, max: 16 * 1024 * 1024 * 1024, doc: 'REST answer cache size, bytes (0: build every answer)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

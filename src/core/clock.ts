@@ -1,5 +1,5 @@
 // Time helpers. Latency stamps use a monotonic clock in integer microseconds; wall-clock
-// times are epoch milliseconds. Names carry their unit (STYLE §3).
+// times are epoch milliseconds. Names carry their unit.
 import { performance } from 'node:perf_hooks';
 
 /** Monotonic microseconds since this thread's time origin. Only compare stamps from one thread. */

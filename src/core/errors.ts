@@ -1,4 +1,4 @@
-// One class per error code (STYLE §6). Check `err.code`, never instanceof: errors cross
+// One class per error code. Check `err.code`, never instanceof: errors cross
 // worker boundaries as { code, message } and are rebuilt on the main side.
 
 export type ErrorCode =
@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'ERR_ESI_RATE_LIMITED'
   | 'ERR_SDE_IMPORT'
   | 'ERR_STORE_WRITE'
-  | 'ERR_HTTP_BAD_REQUEST';
+  | 'ERR_HTTP_BAD_REQUEST'
+  | 'ERR_DB_IN_USE';
 
 export class WkError extends Error {
   readonly code: ErrorCode;

@@ -1,4 +1,4 @@
-// The canonical killmail (SPEC §3.1): one shape for REST, WebSocket, SSE and webhooks.
+// The canonical killmail (docs/API.md#the-canonical-killmail): one shape for REST, WebSocket, SSE and webhooks.
 // Keys whose value is null/undefined are omitted when serialised; `zkb` keeps zKillboard's camelCase.
 
 export interface Position {
@@ -7,7 +7,7 @@ export interface Position {
   z: number;
 }
 
-/** Name fields filled by enrichment (SPEC §3.2); absent until resolved. */
+/** Name fields filled by enrichment (docs/API.md#the-canonical-killmail); absent until resolved. */
 export interface EntityNames {
   character_name?: string;
   corporation_name?: string;
@@ -84,11 +84,11 @@ export interface KillRecord {
   victimCharacterId: number; // 0 when none
   totalValue: number;
   npc: boolean;
-  /** Canonical JSON text (SPEC §3.1). */
+  /** Canonical JSON text (docs/API.md#the-canonical-killmail). */
   json: string;
   /** True when the entry replaces an earlier stored copy (R2Z2 `sequence_updated`). */
   replace: boolean;
-  /** True when every name the kill needs was resolved (SPEC §3.2 timeliness). */
+  /** True when every name the kill needs was resolved in time. */
   enriched: boolean;
   /** Epoch µs (clock.epochUs) when the raw entry was received: ingest → delivery latency. */
   receivedAtUs: number;

@@ -1,4 +1,4 @@
-// Interfaces through which the stages meet in app.ts (DESIGN "Stages never import each other").
+// Interfaces through which the stages meet in app.ts (docs/ARCHITECTURE.md#stages-and-arrows).
 import type { KillRecord } from './killmail.js';
 
 // ---------------------------------------------------------------- feeds → pipeline
@@ -100,8 +100,39 @@ export interface KillQuery {
   limit: number;
 }
 
+/** One stored kill with its routing keys, so readers need not pick the JSON apart. */
+export interface StoredKill {
+  killmailId: number;
+  systemId: number;
+  killTimeMs: number;
+  /** Victim and attacker character ids. */
+  characterIds: readonly number[];
+  /** The canonical JSON text as stored. */
+  json: string;
+}
+
+/** A system's newest kills as stored bytes: `k1,k2,...` (no brackets), one buffer for them all. */
+export interface KillListBytes {
+  /** The stored JSON of each kill joined by commas, UTF-8; empty when there is none. */
+  bytes: Buffer;
+  count: number;
+  /** kill_time_ms of the oldest kill in the list; +Infinity when empty. */
+  oldestKillTimeMs: number;
+}
+
 /** Read-only queries used by REST, WebSocket preload and SSE. Results are canonical JSON texts. */
 export interface KillReader {
+  /** killsBySystem as one buffer of stored bytes: no JS string or object per kill (REST hot path). */
+  systemKillBytes(q: KillQuery): KillListBytes;
+  /** killsBySystem as typed rows (WebSocket preload). */
+  systemKillRows(q: KillQuery): StoredKill[];
+  /** killsByCharacter as typed rows (WebSocket preload). */
+  characterKillRows(characterId: number, sinceMs: number, limit: number): StoredKill[];
+  /**
+   * Changes whenever a kill of the system is stored, replaced, re-enriched or pruned by this
+   * process's writer: an answer built at one version is current while the version is the same.
+   */
+  systemVersion(systemId: number): number;
   killsBySystem(q: KillQuery): string[];
   killsBySystems(systemIds: readonly number[], sinceMs: number, limitPerSystem: number): Map<number, string[]>;
   killsByCharacter(characterId: number, sinceMs: number, limit: number): string[];
@@ -144,7 +175,7 @@ export interface WorkerEnricher {
   /** The ESI killmail body for a short RedisQ package or a zKB reference: GET /killmails/{id}/{hash}/. */
   fetchKillmail(killmailId: number, hash: string): Promise<unknown>;
   /**
-   * Fill name fields of `kill` in place (SPEC §3.1/§3.2), waiting at most `budgetMs`.
+   * Fill name fields of `kill` in place (docs/API.md#the-canonical-killmail), waiting at most `budgetMs`.
    * Returns true when every id that can resolve did; false when some were left as ids.
    */
   enrich(kill: import('./killmail.js').CanonicalKillmail, budgetMs: number): Promise<boolean>;
@@ -159,7 +190,7 @@ export interface ComponentHealth {
   message: string;
 }
 
-/** Each stage reports its own health; /health combines them (SPEC §9). */
+/** Each stage reports its own health; /health combines them (docs/API.md#routes). */
 export type HealthCheck = () => ComponentHealth;
 
 /** Why a fetch found no kill (zKB does not know the id, or ESI has no body for it): the 404's details. */
@@ -261,6 +292,9 @@ export interface WebhookService {
   stats(): Record<string, number>;
 }
 
+/** A subscription created, changed or deleted on one node, shared with the others in a cluster. */
+export type SubscriptionChange = { kind: 'put'; row: WebhookRow } | { kind: 'delete'; id: string };
+
 /** A webhook subscription row (store ↔ fanout/webhooks). */
 export interface WebhookRow {
   id: string;
@@ -298,6 +332,10 @@ export interface OutboxSummary {
 export interface WebhookStore {
   subscriptions(): WebhookRow[];
   insertSubscription(row: WebhookRow): void;
+  /** Insert or replace one subscription (a cluster peer's change). */
+  upsertSubscription(row: WebhookRow): void;
+  /** Delete one subscription and its pending deliveries; false when absent. */
+  deleteSubscription(id: string): boolean;
   /** Deletes the subscriber's subscriptions and their pending deliveries; returns their ids. */
   deleteSubscriber(subscriberId: string): string[];
   setState(id: string, enabled: boolean, consecutiveFailures: number, nowMs: number): boolean;

@@ -1,5 +1,5 @@
 // Single-producer single-consumer byte ring over a SharedArrayBuffer: the hand-off between the
-// main thread and the pipeline workers (DESIGN "The shape", STYLE §7 "Ring and workers").
+// main thread and the pipeline workers (docs/ARCHITECTURE.md#rings-and-records).
 //
 //   byte offset  Int32 slot          written by  meaning
 //   0            HEAD          (0)   producer    write counter: bytes ever published, mod 2^32
@@ -219,7 +219,7 @@ export class RingWriter extends RingView {
     return signal;
   }
 
-  /** Blocking wait for space. Workers only (STYLE §7); the main thread uses waitForSpaceAsync. */
+  /** Blocking wait for space. Workers only; the main thread uses waitForSpaceAsync. */
   waitForSpace(payloadBytes: number, timeoutMs: number): WaitResult {
     const signal = this.announce(payloadBytes);
     if (signal === undefined) return 'ok';
@@ -316,7 +316,7 @@ export class RingReader extends RingView {
   }
 
   /**
-   * Blocking wait for data. Workers only, and only when idle (STYLE §7). Commit before waiting:
+   * Blocking wait for data. Workers only, and only when idle. Commit before waiting:
    * the producer notifies on committed-empty -> non-empty, so uncommitted reads make the wait
    * run to its timeout.
    */

@@ -1,9 +1,9 @@
-// Entry shapes of the name cache, per namespace, and their lifetimes (SPEC §3.2).
+// Entry shapes of the name cache, per namespace, and their lifetimes (docs/API.md#the-canonical-killmail).
 
 export type Namespace = 'character' | 'corporation' | 'alliance' | 'type' | 'group' | 'system' | 'constellation';
 export const NAMESPACES: readonly Namespace[] = ['character', 'corporation', 'alliance', 'type', 'group', 'system', 'constellation'];
 
-/** SPEC §3.2: character/corporation/alliance names live 24 h; static data never expires. */
+/** Character/corporation/alliance names live 24 h (they change); static data never expires. */
 export const ENTITY_TTL_MS = 24 * 3_600_000;
 export const PERMANENT = Number.POSITIVE_INFINITY;
 

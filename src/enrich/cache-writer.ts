@@ -32,7 +32,7 @@ export function createCacheWriter(db: Database): CacheWriter {
   const run = db.transaction((writes: readonly CacheWrite[]) => {
     for (const w of writes) {
       const stmt = stmts.get(w.table);
-      // An unknown table is a protocol bug between worker and main thread: fail loudly (STYLE §6).
+      // An unknown table is a protocol bug between worker and main thread: fail loudly.
       if (stmt === undefined) throw new Error(`cache write for unknown table ${w.table as string}`);
       stmt.run(w.row);
     }

@@ -1,7 +1,7 @@
 // The one ESI client, used by pipeline workers and the main thread alike, on the shared outbound
 // client (src/net: an undici pool per origin, per thread).
 // Every expected failure comes back as a result with a reason, never a throw, so callers can
-// count it and leave the kill with ids (SPEC §3.2, "bad input is data").
+// count it and leave the kill with ids (bad input is data).
 import { setMaxListeners } from 'node:events';
 import type { ErrorCode } from '../core/errors.js';
 import { backoffMs, createHttpClient, POLICIES, toHeaders, type HttpClient, type NetFailReason } from '../net/index.js';

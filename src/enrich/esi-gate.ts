@@ -1,4 +1,4 @@
-// When an ESI request may be sent. Three independent limits (external-apis.md §4.3):
+// When an ESI request may be sent. Three independent limits:
 // - the legacy error limit, global per source IP: `X-ESI-Error-Limit-Remain/Reset`, 420 when spent;
 // - token buckets per rate-limit group: `X-Ratelimit-Limit` ("3600/15m"), `X-Ratelimit-Remaining`,
 //   429 with `Retry-After` when empty;
@@ -17,7 +17,7 @@ import type { EsiRouteGroup } from './esi-routes.js';
 
 export { ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-routes.js';
 
-/** Cost of one successful request in bucket tokens (2xx = 2, external-apis §4.3). */
+/** Cost of one successful request in bucket tokens (2xx = 2, as ESI charges). */
 const TOKENS_PER_REQUEST = 2;
 /** Below this share of the bucket we pace requests instead of spending the rest at once. */
 const PACE_BELOW_SHARE = 0.1;

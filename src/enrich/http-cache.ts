@@ -1,4 +1,4 @@
-// ETag/Expires bookkeeping per URL (external-apis §4.3 "Caching"): before Expires the stored
+// ETag/Expires bookkeeping per URL: before Expires the stored
 // body is the answer and no request is sent; after it, the next request carries If-None-Match
 // and a 304 reuses the body. Rows can be persisted through an optional store (esi_http_cache),
 // so a restarted worker still revalidates instead of downloading again.

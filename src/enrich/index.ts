@@ -1,4 +1,4 @@
-// enrich/: ESI client, name/type/system resolution and caches (SPEC §3.2). What app.ts, the CLI
+// enrich/: ESI client, name/type/system resolution and caches (docs/API.md#the-canonical-killmail). What app.ts, the CLI
 // and the pipeline workers use.
 
 /** The one ESI client: rate limits, conditional requests, retries. See esi-client.ts. */

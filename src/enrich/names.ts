@@ -1,4 +1,4 @@
-// Bulk name resolution through `POST /universe/names/` (external-apis §4.2). Ids requested in
+// Bulk name resolution through `POST /universe/names/`. Ids requested in
 // the same turn of the event loop — from every kill a worker is enriching — share one call of at
 // most 1000 unique ids. ESI fails the whole batch with 404 when any id is unresolvable, so a 404
 // is bisected: one bad id among n costs about 2·log2(n) extra calls, and it is then remembered as

@@ -1,4 +1,4 @@
-// Fills the name fields of a canonical killmail (SPEC §3.1) from the caches, and starts the ESI
+// Fills the name fields of a canonical killmail (docs/API.md#the-canonical-killmail) from the caches, and starts the ESI
 // lookups for whatever is missing. `fill` is synchronous so a warm-cache kill never touches a
 // promise or a timer; lookups are coalesced per key (one in-flight request per id).
 import type { CanonicalAttacker, CanonicalKillmail, CanonicalVictim } from '../core/killmail.js';

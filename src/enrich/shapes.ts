@@ -42,7 +42,7 @@ export function isConstellationBody(b: unknown): boolean {
   return isObj(b) && isId(b['region_id']);
 }
 
-/** `GET /killmails/{id}/{hash}/` (external-apis §4.1): the fields every later stage relies on. */
+/** `GET /killmails/{id}/{hash}/`: the fields every later stage relies on. */
 export function isKillmailBody(b: unknown): boolean {
   return (
     isObj(b) &&

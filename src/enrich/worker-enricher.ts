@@ -100,7 +100,7 @@ class Enricher implements EnricherWithWrites {
       return true;
     }
     // Lookups outlive the budget on purpose: they fill the caches, and a later enrich() of the
-    // stored copy completes the kill (SPEC §3.2 timeliness).
+    // stored copy completes the kill.
     const running = this.resolver.lookup(missing);
     this.lookups.add(running);
     void running.then(() => this.lookups.delete(running));

@@ -1,4 +1,4 @@
-// Real-time fan-out of bus kills (SPEC §6 "Matching", "Fan-out").
+// Real-time fan-out of bus kills (docs/API.md#server-pushes, docs/ARCHITECTURE.md#hot-paths).
 //
 // Each kill's `killmail_update` frame is built once per serializer by splicing its canonical
 // JSON into a constant prefix, then:

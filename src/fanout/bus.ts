@@ -1,4 +1,4 @@
-// In-process kill bus (DESIGN "bus"): the store hands each stored batch to every listener
+// In-process kill bus (docs/ARCHITECTURE.md#the-shape): the store hands each stored batch to every listener
 // synchronously, in subscription order. A listener that throws is a bug in that listener: it is
 // counted and logged, and the other listeners still get the batch (one bad consumer must not
 // stop fan-out, SSE or webhooks).

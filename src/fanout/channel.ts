@@ -1,5 +1,5 @@
-// The `killmails:lobby` and `killmails:all` channels: joins, leaves and client events (SPEC §6,
-// reference §3.2-3.3 with the fixes of §12.2 items 2, 3, 14, 15).
+// The `killmails:lobby` and `killmails:all` channels: joins, leaves and client events
+// (docs/API.md#websocket), as the original service answers them, minus its bugs.
 import { push, reply, type HubContext } from './context.js';
 import type { InMessage } from './protocol.js';
 import { cancelPreload, startPreload } from './preload.js';

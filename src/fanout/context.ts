@@ -7,10 +7,13 @@ import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { encodeMessage, encodeReply, type InMessage, type Ref, type ReplyStatus } from './protocol.js';
 import type { SubscriptionRegistry } from './subscriptions.js';
+import type { ConnectionLimiter } from '../core/conn-limiter.js';
+import type { AddressBudgets } from './budget.js';
 import type { CloseReason, SocketState } from './state.js';
 
 // RFC 6455 1008 (policy violation): what a client sees when we drop it as a slow consumer.
 export const CLOSE_POLICY = 1008;
+export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TOO_BIG = 1009;
 
@@ -25,6 +28,10 @@ export interface HubContext {
   app: TemplatedApp | undefined;
   /** Send buffer above which a socket is dropped as a slow consumer (config.wsMaxBackpressureBytes). */
   readonly slowConsumerBytes: number;
+  /** WebSocket caps: total (below the descriptor limit) and per client IP. */
+  readonly limiter: ConnectionLimiter;
+  /** Inbound frame budgets per client address (budget.ts). */
+  readonly addressBudgets: AddressBudgets;
 }
 
 /** End a socket with a close frame and a reason the close handler will count. */

@@ -1,5 +1,5 @@
 // The Phoenix WebSocket hub on uWebSockets.js: upgrade (serializer negotiation), frame decoding
-// and routing, close accounting, and the bus listener (SPEC §6).
+// and routing, close accounting, and the bus listener (docs/API.md#websocket).
 import { timingSafeEqual } from 'node:crypto';
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, us_socket_context_t, WebSocket, WebSocketBehavior } from 'uWebSockets.js';
@@ -8,13 +8,17 @@ import type { Config } from '../config/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import { Broadcaster, type LatencySink } from './broadcast.js';
 import { closeChannel, handleChannelEvent, joinFirehose, joinLobby } from './channel.js';
-import { CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
-import { TokenBucket } from './budget.js';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG, endSocket, push, reply, type HubContext } from './context.js';
+import { AddressBudgets, frameCost, TokenBucket } from './budget.js';
+import { ConnectionLimiter } from '../core/conn-limiter.js';
 import { decodeBinary, decodeText, type InMessage, type Vsn } from './protocol.js';
 import { cancelPreload } from './preload.js';
 import { SubscriptionRegistry, type WsSubscriptionInfo } from './subscriptions.js';
 import { createSocketState, FIREHOSE_TOPIC, LOBBY_TOPIC, PHOENIX_TOPIC, type CloseReason, type SocketState } from './state.js';
 import { sanitizeIdentifier } from './validate.js';
+
+/** How often kill_count_update bookkeeping of quiet systems is forgotten (memory only; no client sees it). */
+const SWEEP_INTERVAL_MS = 10_000;
 
 export const SOCKET_PATH = '/socket/websocket';
 
@@ -46,7 +50,7 @@ export interface Fanout {
   subscriptions(): WsSubscriptionInfo[];
 }
 
-/** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0 (external-apis.md §5.1). */
+/** Phoenix `~> 1.0.0` / `~> 2.0.0`; no vsn is 1.0.0. */
 export function negotiateVsn(vsn: string | null): Vsn | undefined {
   if (vsn === null || vsn === '') return 1;
   if (/^1\.\d+\.\d+$/.test(vsn)) return 1;
@@ -67,10 +71,30 @@ function upgrade(ctx: HubContext, res: HttpResponse, req: HttpRequest, context: 
     res.writeStatus('403 Forbidden').end('invalid or missing token: pass the `token` connect param');
     return;
   }
-  const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const remote = Buffer.from(res.getRemoteAddressAsText()).toString();
+  const admission = ctx.limiter.admit(remote);
+  if (admission !== 'ok') return refuseUpgrade(ctx, res, admission);
+  const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const state = createSocketState(vsn, identifier, remote, ctx.nowMs());
   res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+}
+
+/** 503 at the total cap, 429 at the per-IP cap, in the REST error envelope; the connection closes. */
+function refuseUpgrade(ctx: HubContext, res: HttpResponse, admission: 'total' | 'per_ip'): void {
+  const total = admission === 'total';
+  ctx.counters.inc(`ws.upgrade_rejected.${admission}`);
+  const body = JSON.stringify({
+    error: total ? 'Too many WebSocket connections; try again later' : 'Too many WebSocket connections from this address',
+    code: total ? 'unavailable' : 'rate_limited',
+    details: total ? { max_connections: ctx.limiter.maxTotal } : { max_per_ip: ctx.limiter.maxPerIp },
+    timestamp: new Date(ctx.nowMs()).toISOString(),
+  });
+  res.cork(() => {
+    res.writeStatus(total ? '503 Service Unavailable' : '429 Too Many Requests');
+    res.writeHeader('retry-after', total ? '30' : '10');
+    res.writeHeader('content-type', 'application/json; charset=utf-8');
+    res.end(body, true);
+  });
 }
 
 /** The optional `--ws-token` (empty: no token needed), compared in constant time. */
@@ -116,17 +140,24 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
     ctx.counters.inc('ws.bad_frame.too_large');
     return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
   }
-  if (state.budget && !state.budget.take(performance.now())) {
+  const now = (state.lastFrameAtMs = performance.now());
+  const cost = frameCost(message.byteLength);
+  if (state.budget && !state.budget.take(now, cost)) {
     ctx.counters.inc('ws.rate_limited');
     const c = ctx.config;
-    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: more than ${c.wsEventsPerSecond} frames/s (burst ${c.wsEventBurst})`);
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: socket over ${c.wsEventsPerSecond} tokens/s, burst ${c.wsEventBurst} (1 per frame + 1 per KiB)`);
+  }
+  if (!ctx.addressBudgets.take(state.remoteAddress, now, cost)) {
+    ctx.counters.inc('ws.rate_limited_address');
+    const c = ctx.config;
+    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: address over ${c.wsIpEventsPerSecond} tokens/s, burst ${c.wsIpEventBurst} (1 per frame + 1 per KiB)`);
   }
   const decoded = isBinary ? decodeBinary(new Uint8Array(message), state.vsn) : decodeText(Buffer.from(message).toString('utf8'));
   if (!decoded.ok) {
     ctx.counters.inc(`ws.bad_frame.${decoded.reason}`);
     return endSocket(state, decoded.closeCode, 'bad_frame', `${decoded.reason}: ${decoded.detail}`);
   }
-  // A V2 socket whose first frame is a V1 object speaks V1 (reference §3.1, the Python example).
+  // A V2 socket whose first frame is a V1 object speaks V1 (some Python clients ask for 2.0.0 and send objects).
   if (state.framesIn++ === 0 && state.vsn === 2 && decoded.msg.shape === 'object') {
     state.vsn = 1;
     ctx.counters.inc('ws.vsn_fallback_v1');
@@ -176,16 +207,32 @@ function onClose(ctx: HubContext, ws: WebSocket<SocketState>, code: number, mess
   closeChannel(ctx, state, LOBBY_TOPIC, false);
   closeChannel(ctx, state, FIREHOSE_TOPIC, false);
   ctx.registry.sockets.delete(state);
+  ctx.limiter.release(state.remoteAddress);
+  ctx.addressBudgets.close(state.remoteAddress);
+}
+
+/** Close sockets that sent nothing for the idle timeout: 1000 with a reason, counted idle_timeout. */
+function sweepIdle(ctx: HubContext): void {
+  const now = performance.now();
+  ctx.addressBudgets.prune(now);
+  const cutoff = now - ctx.config.wsIdleTimeoutSeconds * 1000;
+  let idle: SocketState[] | undefined;
+  for (const state of ctx.registry.sockets) if (state.lastFrameAtMs < cutoff) (idle ??= []).push(state);
+  // Closed after the loop: the close handler edits the set being iterated.
+  if (idle) for (const state of idle) endSocket(state, CLOSE_NORMAL, 'idle_timeout', `idle_timeout: no frame for ${ctx.config.wsIdleTimeoutSeconds} s (send heartbeats)`);
 }
 
 function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
   const c = ctx.config;
   return {
     compression: uWS.DISABLED,
-    idleTimeout: c.wsIdleTimeoutSeconds,
-    // Twice the protocol cap: frames between the two get a 1009 close with a reason from us;
-    // beyond it uWS aborts the socket itself (1006, counted as too_large).
-    maxPayloadLength: c.wsMaxPayloadBytes * 2,
+    // Our sweep (sweepIdle) closes idle sockets 1000 with a reason; uWS's own timeout, which drops
+    // the TCP connection (the client sees 1006), is only the backstop behind it.
+    idleTimeout: Math.min(960, c.wsIdleTimeoutSeconds + 8),
+    // Above the protocol cap: frames between the two get a 1009 close with a reason from us;
+    // beyond it uWS aborts the socket itself (1006, counted as too_large). The margin is held
+    // only while such a frame arrives.
+    maxPayloadLength: Math.max(c.wsMaxPayloadBytes * 2, 1024 * 1024),
     // Our own check (context.ts checkBackpressure) closes at wsMaxBackpressureBytes with a reason;
     // uWS's limit is the hard ceiling above it should one frame jump past ours.
     maxBackpressure: c.wsMaxBackpressureBytes * 2,
@@ -196,7 +243,10 @@ function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {
     open: (ws) => {
       const state = ws.getUserData();
       state.ws = ws;
-      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, performance.now());
+      ctx.limiter.acquire(state.remoteAddress);
+      ctx.addressBudgets.open(state.remoteAddress, performance.now());
+      state.lastFrameAtMs = performance.now();
+      state.budget = new TokenBucket(ctx.config.wsEventsPerSecond, ctx.config.wsEventBurst, state.lastFrameAtMs);
       ctx.registry.sockets.add(state);
       ctx.registry.connectionsTotal++;
       ctx.counters.inc('ws.connections_opened');
@@ -217,11 +267,14 @@ export function createFanout(opts: FanoutOptions): Fanout {
     nowMs: opts.nowMs ?? Date.now,
     app: undefined,
     slowConsumerBytes: opts.config.wsMaxBackpressureBytes,
+    addressBudgets: new AddressBudgets(opts.config.wsIpEventsPerSecond, opts.config.wsIpEventBurst),
+    limiter: new ConnectionLimiter(opts.config.wsMaxConnections, opts.config.wsMaxPerIp, opts.config.fdReserve),
   };
   const broadcaster = new Broadcaster(ctx, opts.latency);
   const startedAtMs = ctx.nowMs();
   let unsubscribe: (() => void) | undefined;
   let pruneTimer: NodeJS.Timeout | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
   return {
     attach(app) {
       ctx.app = app;
@@ -230,13 +283,16 @@ export function createFanout(opts: FanoutOptions): Fanout {
     start() {
       if (unsubscribe) return;
       unsubscribe = opts.bus.subscribe((kills) => broadcaster.onKills(kills));
-      pruneTimer = setInterval(() => broadcaster.prune(), 10_000);
+      pruneTimer = setInterval(() => broadcaster.prune(), SWEEP_INTERVAL_MS);
       pruneTimer.unref();
+      idleTimer = setInterval(() => sweepIdle(ctx), Math.min(2000, opts.config.wsIdleTimeoutSeconds * 250));
+      idleTimer.unref();
     },
     stop() {
       unsubscribe?.();
       unsubscribe = undefined;
       if (pruneTimer) clearInterval(pruneTimer);
+      if (idleTimer) clearInterval(idleTimer);
       broadcaster.stop();
       for (const state of [...ctx.registry.sockets]) endSocket(state, CLOSE_GOING_AWAY, 'server_shutdown', 'server_shutdown');
     },

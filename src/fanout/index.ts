@@ -1,4 +1,4 @@
-// Fan-out stage (SPEC §6): the in-process kill bus and the Phoenix Channels WebSocket hub.
+// Fan-out stage (docs/API.md#websocket): the in-process kill bus and the Phoenix Channels WebSocket hub.
 // app.ts is the only importer.
 
 /**

@@ -1,4 +1,4 @@
-// Preload (SPEC §6): recent kills from the store for newly subscribed systems and characters,
+// Preload (docs/API.md#websocket): recent kills from the store for newly subscribed systems and characters,
 // newest first, de-duplicated per channel, sent as `killmail_update` with `preload: true` in
 // batches of `delivery_batch_size` every `delivery_interval_ms`, then `preload_complete`.
 //
@@ -9,35 +9,31 @@
 // Ordering: live kills are not held back while a preload runs. They go out as they arrive with
 // `preload: false`, so a client may see live kills between preload batches. A source is read on a
 // later tick, not at join time, so it may return a kill already sent live: the broadcaster notes
-// each live kill it sends to a preloading socket (noteLive) and take() skips it (SPEC §6 exactly
+// each live kill it sends to a preloading socket (noteLive) and take() skips it (exactly
 // once). The store writes a kill and publishes it in the same tick, so a read never sees a kill
 // that is still to be sent live.
 //
 // Unsubscribing stops the preload of that source: fill() skips sources no longer subscribed, and
 // sendBatch() drops read kills that no longer match the channel's systems or characters.
 import { MS_PER_HOUR } from '../core/clock.js';
+import type { StoredKill } from '../core/ports.js';
 import { push, type HubContext } from './context.js';
 import { killmailUpdatePayload } from './protocol.js';
 import { LOBBY_TOPIC, type LobbyChannel, type PreloadHandle, type SocketState } from './state.js';
 import type { PreloadOptions } from './validate.js';
 
+// 200 indexed reads take ~1-2 ms: a 10,000-system join spreads over ticks instead of blocking the loop for a second.
 const READS_PER_TICK = 200;
 /** Past this many remembered ids a channel stops de-duplicating later preloads (memory bound). */
 const MAX_PRELOADED_IDS = 100_000;
 /** A batch waits while the socket still holds this share of the slow-consumer limit unsent. */
 const PAUSE_BUFFER_SHARE = 0.25;
-const PAUSE_MS = 50;
-const KILL_ID = /"killmail_id":(\d+)/;
-const SYSTEM_ID = /"system_id":(\d+)/;
-/** Victim and attacker character ids: the only `character_id` keys of a canonical killmail. */
-const CHARACTER_ID = /"character_id":(\d+)/g;
+const PAUSE_MS = 50; // how often a paused preload looks at the socket buffer again
 
 interface Pending {
-  killId: number;
-  systemId: number;
+  kill: StoredKill;
   /** The character source that read it; 0 when a system source did. */
   characterId: number;
-  json: string;
 }
 
 interface PreloadError {
@@ -56,12 +52,6 @@ interface Job {
   pending: Pending[];
   totalKills: number;
   errors: PreloadError[];
-}
-
-/** The first `"killmail_id":N` of a canonical killmail is its own (it is the first key). */
-function firstInt(re: RegExp, json: string): number {
-  const m = re.exec(json);
-  return m ? Number(m[1]) : 0;
 }
 
 class PreloadRunner implements PreloadHandle {
@@ -139,9 +129,9 @@ class PreloadRunner implements PreloadHandle {
       try {
         const limit = job.opts.limitPerSystem;
         const kills = isSystem
-          ? this.ctx.reader.killsBySystem({ systemId: id, sinceMs: job.sinceMs, limit })
-          : this.ctx.reader.killsByCharacter(id, job.sinceMs, limit);
-        for (const json of kills) this.take(job, json, isSystem ? id : firstInt(SYSTEM_ID, json), isSystem ? 0 : id);
+          ? this.ctx.reader.systemKillRows({ systemId: id, sinceMs: job.sinceMs, limit })
+          : this.ctx.reader.characterKillRows(id, job.sinceMs, limit);
+        for (const kill of kills) this.take(job, kill, isSystem ? 0 : id);
       } catch (err) {
         this.ctx.counters.inc('ws.preload.read_errors');
         this.ctx.logger.warn({ err, id, isSystem }, 'preload read failed; reported in preload_complete.errors');
@@ -150,23 +140,20 @@ class PreloadRunner implements PreloadHandle {
     }
   }
 
-  private take(job: Job, json: string, systemId: number, characterId: number): void {
-    const killId = firstInt(KILL_ID, json);
-    if (killId !== 0) {
-      if (this.lobby.preloadedIds.has(killId)) return;
-      if (this.lobby.preloadedIds.size < MAX_PRELOADED_IDS) this.lobby.preloadedIds.add(killId);
-    }
-    job.pending.push({ killId, systemId, characterId, json });
+  private take(job: Job, kill: StoredKill, characterId: number): void {
+    if (this.lobby.preloadedIds.has(kill.killmailId)) return;
+    if (this.lobby.preloadedIds.size < MAX_PRELOADED_IDS) this.lobby.preloadedIds.add(kill.killmailId);
+    job.pending.push({ kill, characterId });
   }
 
   /** Whether a read kill still matches the channel; one that does not is forgotten, so a resubscribe preloads it. */
   private stillMatches(k: Pending): boolean {
     const { systems, characters } = this.lobby;
-    if (systems.has(k.systemId) || characters.has(k.characterId)) return true;
+    if (systems.has(k.kill.systemId) || characters.has(k.characterId)) return true;
     if (characters.size > 0) {
-      for (const m of k.json.matchAll(CHARACTER_ID)) if (characters.has(Number(m[1]))) return true;
+      for (const id of k.kill.characterIds) if (characters.has(id)) return true;
     }
-    this.lobby.preloadedIds.delete(k.killId);
+    this.lobby.preloadedIds.delete(k.kill.killmailId);
     this.ctx.counters.inc('ws.preload.dropped_unsubscribed');
     return false;
   }
@@ -176,10 +163,10 @@ class PreloadRunner implements PreloadHandle {
     const batch = job.pending.splice(0, job.opts.batchSize).filter((k) => this.stillMatches(k));
     if (batch.length === 0) return 0;
     const bySystem = new Map<number, string[]>();
-    for (const k of batch) {
-      const list = bySystem.get(k.systemId);
-      if (list) list.push(k.json);
-      else bySystem.set(k.systemId, [k.json]);
+    for (const { kill } of batch) {
+      const list = bySystem.get(kill.systemId);
+      if (list) list.push(kill.json);
+      else bySystem.set(kill.systemId, [kill.json]);
     }
     const iso = new Date(this.ctx.nowMs()).toISOString();
     for (const [systemId, jsons] of bySystem) {

@@ -1,4 +1,4 @@
-// Phoenix Channels wire protocol (external-apis.md §5): the V1 object serializer and the V2
+// Phoenix Channels wire protocol: the V1 object serializer and the V2
 // array serializer, inbound text and V2 binary push frames, outbound replies and pushes.
 //
 // Outbound frames are built by splicing JSON text: a constant prefix per (serializer, topic,
@@ -58,8 +58,8 @@ function fromParts(joinRef: unknown, ref: unknown, topic: unknown, event: unknow
 }
 
 /**
- * Decode one text frame. Both shapes are accepted on either serializer: the reference's Python
- * example sends V1 objects while asking for vsn=2.0.0 (wanderer-kills-original.md §3.1).
+ * Decode one text frame. Both shapes are accepted on either serializer: some Python clients
+ * send V1 objects while asking for vsn=2.0.0.
  */
 export function decodeText(text: string): DecodeResult {
   let v: unknown;

@@ -1,4 +1,4 @@
-// Per-socket state, kept in the uWS socket's typed user data (STYLE §7: no ad-hoc props).
+// Per-socket state, kept in the uWS socket's typed user data (no ad-hoc props on the socket).
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'uWebSockets.js';
 import { epochUs } from '../core/clock.js';
@@ -69,11 +69,13 @@ export interface SocketState {
   preload: PreloadHandle | undefined;
   /** Inbound frame budget (budget.ts), created when the socket opens. */
   budget: TokenBucket | undefined;
+  /** performance.now() of the last inbound frame (or the open): the idle sweep closes 1000 past the timeout. */
+  lastFrameAtMs: number;
 }
 
 let nextSocketId = 1;
 
-/** user_id as the original: `<identifier>_<unix µs>_<11 url-safe chars>` (reference §3.1). */
+/** user_id as the original: `<identifier>_<unix µs>_<11 url-safe chars>`. */
 export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddress: string, nowMs: number): SocketState {
   const rand = randomBytes(9).toString('base64url').slice(0, 11);
   const stamp = `${epochUs()}_${rand}`;
@@ -94,6 +96,7 @@ export function createSocketState(vsn: Vsn, clientIdentifier: string, remoteAddr
     closeReason: undefined,
     preload: undefined,
     budget: undefined,
+    lastFrameAtMs: 0,
   };
 }
 

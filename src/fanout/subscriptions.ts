@@ -1,6 +1,6 @@
 // Who is subscribed to what, in one place, so that /websocket/status, /api/v1/subscriptions/stats
-// and /status count the same thing, and a closed socket leaves nothing behind (reference §12.2
-// item 2). The system and character indexes also drive fan-out: a kill looks up the sockets of
+// and /status count the same thing, and a closed socket leaves nothing behind (the original
+// leaked them). The system and character indexes also drive fan-out: a kill looks up the sockets of
 // its system and of each of its characters.
 import type { SocketState } from './state.js';
 

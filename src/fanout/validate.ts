@@ -1,6 +1,6 @@
-// Validation of lobby join params and client events (SPEC §6). Every failure is a reason string
-// `<code>: <message>` sent back as `{reason}` (reference §12.2 item 14: never an unencodable error,
-// never a crash). Limits apply to the socket's running totals (item 15), checked by the caller
+// Validation of lobby join params and client events (docs/API.md#websocket). Every failure is a reason string
+// `<code>: <message>` sent back as `{reason}` (never an unencodable error,
+// never a crash). Limits apply to the socket's running totals, checked by the caller
 // with checkTotal(); the per-request checks here stop oversized lists before any work.
 
 import { MAX_CHARACTERS, MAX_SYSTEM_ID, MAX_SYSTEMS } from '../core/limits.js';
@@ -73,7 +73,7 @@ export interface PreloadOptions {
 }
 
 /**
- * No `preload` given: the original's behaviour (reference §3.5): up to 5 kills per system from
+ * No `preload` given: the original's behaviour: up to 5 kills per system from
  * the last 24 h, sent at once (in batches of 10 so one join cannot hog the event loop).
  */
 export const ORIGINAL_PRELOAD: PreloadOptions = Object.freeze({ enabled: true, limitPerSystem: 5, sinceHours: 24, batchSize: 10, intervalMs: 0 });
@@ -86,7 +86,7 @@ const PRELOAD_FIELDS = [
 ] as const;
 
 /**
- * `preload` join param (SPEC §6). Numbers outside the documented range are clamped to it (a
+ * `preload` join param (docs/API.md#websocket). Numbers outside the documented range are clamped to it (a
  * client asking for 500 per system gets the 200 maximum); values of the wrong type are errors.
  */
 export function parsePreload(value: unknown): Checked<PreloadOptions> {
@@ -107,7 +107,7 @@ export function parsePreload(value: unknown): Checked<PreloadOptions> {
   return { ok: true, value: out };
 }
 
-/** Connect param `client_identifier` (or `client_id`, `identifier`), as the original (reference §3.1). */
+/** Connect param `client_identifier` (or `client_id`, `identifier`), as the original. */
 export function sanitizeIdentifier(raw: string | null | undefined): string {
   if (raw === null || raw === undefined) return '';
   return raw.trim().slice(0, 32).replace(/[^A-Za-z0-9_-]/g, '_');

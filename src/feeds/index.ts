@@ -1,4 +1,4 @@
-// Feeds stage (SPEC §2): live sources that push raw killmail bytes into the pipeline's sink.
+// Feeds stage: live sources that push raw killmail bytes into the pipeline's sink.
 // Nothing here parses a killmail; `older` and `skipped` are decided downstream from
 // RawEntry.cutoffMs and the store's dedupe.
 import type { Config } from '../config/index.js';

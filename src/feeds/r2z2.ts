@@ -1,4 +1,4 @@
-// R2Z2 reader (SPEC §2, external-apis §2): sequence.json once, then {N}.json, N+1, ... until a
+// R2Z2 reader: sequence.json once, then {N}.json, N+1, ... until a
 // 404, then wait >= 6 s and retry N. Bodies go to the sink as raw bytes; `sequence_updated`
 // entries are ordinary new sequence numbers here, and the store replaces the older copy.
 //
@@ -273,7 +273,7 @@ class R2Z2Feed implements FeedHandle {
   private async checkGap(signal: AbortSignal): Promise<'skipped' | FailedFetch | undefined> {
     const tip = await this.fetchTip(signal);
     if (typeof tip !== 'number') return tip;
-    // sequence.json trails the real tip by up to ~51 (external-apis §2.1); far below our position
+    // sequence.json trails the real tip by up to ~51; far below our position
     // means the cursor belongs to another feed (an upstream reset, a changed URL, the simulator's
     // cursor in the same file): waiting would stall forever while looking healthy.
     if (tip + CURSOR_AHEAD_SLACK < this.seq) {
@@ -286,7 +286,9 @@ class R2Z2Feed implements FeedHandle {
     }
     if (tip <= this.seq) return undefined;
     let failure: FailedFetch | undefined;
-    const next = await findOldestAvailable(this.seq + 1, tip, async (k) => {
+    // From N itself: N may have been published between its 404 and this tip read (entries appear
+    // in bursts); searching from N+1 skipped it as a gap and lost the kill.
+    const next = await findOldestAvailable(this.seq, tip, async (k) => {
       const res = await this.get(`/ephemeral/${k}.json`, this.o.maxEntryBytes, signal);
       if (res.ok || res.reason === 'too_large') return true;
       if (res.reason === 'http_404') return false;
@@ -294,6 +296,10 @@ class R2Z2Feed implements FeedHandle {
       return undefined;
     });
     if (next === undefined) return failure;
+    if (next === this.seq) {
+      this.missesOnSeq = 0;
+      return 'skipped'; // N is there now: read it at once
+    }
     this.skipTo(next);
     return 'skipped';
   }

@@ -1,4 +1,4 @@
-// RedisQ long-poll reader (SPEC §2, external-apis §1, original §6.1). One request in flight per
+// RedisQ long-poll reader. One request in flight per
 // queueID; redirects followed (listen.php → 302 → object.php). `{"package": null}` is recognised
 // by a byte-level check of the small body; every other body goes to the sink raw, and workers
 // parse it and fetch the killmail from ESI for short packages ({killID, zkb} without killmail).

@@ -1,5 +1,5 @@
 // Request bodies: read as a list of copied chunks with a byte cap, concatenated once at the
-// end (STYLE §7; not the repeated Buffer.concat per chunk of uWS examples/JsonPost.js).
+// end (not the repeated Buffer.concat per chunk of uWS examples/JsonPost.js).
 // The cap is checked against Content-Length before any byte is read and again while streaming,
 // which covers chunked bodies that announce no length.
 import { respondError, type RequestCtx } from './respond.js';

@@ -1,4 +1,4 @@
-// CORS (SPEC §5: configurable allow-list, default "*") and request ids. Both are computed once
+// CORS (docs/API.md#envelopes: configurable allow-list, default "*") and request ids. Both are computed once
 // per request from headers copied out of the stack-allocated uWS HttpRequest.
 
 export interface CorsPolicy {

@@ -1,4 +1,4 @@
-// REST API stage (SPEC §5, §9): what app.ts needs.
+// REST API stage (docs/API.md#rest): what app.ts needs.
 
 /**
  * createHttpServer({config, logger, counters, reader, fetchKill?, health, wsStats?}) builds the

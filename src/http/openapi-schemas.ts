@@ -1,5 +1,5 @@
-// Shared OpenAPI component schemas: the canonical killmail (SPEC §3.1) and the envelopes
-// (SPEC §5). Route specs point at them with ref(); openapi.ts emits them under components.
+// Shared OpenAPI component schemas: the canonical killmail (docs/API.md#the-canonical-killmail) and the envelopes
+// (docs/API.md#rest). Route specs point at them with ref(); openapi.ts emits them under components.
 import type { JsonSchema, ResponseSpec } from './route-spec.js';
 
 export function ref(name: string): JsonSchema {

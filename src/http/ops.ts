@@ -1,4 +1,4 @@
-// Operations routes (SPEC §9): /ping, /health, /websocket, /websocket/status.
+// Operations routes (docs/API.md#routes): /ping, /health, /websocket, /websocket/status.
 import type { HealthCheck, ComponentHealth, WsStats } from '../core/ports.js';
 import type { Config } from '../config/index.js';
 import { MAX_CHARACTERS, MAX_SYSTEMS } from '../core/limits.js';
@@ -6,7 +6,7 @@ import { isoTimestamp, respondJson, send, TEXT_TYPE, type RequestCtx } from './r
 import type { RouteInput, RouteSpec } from './route-spec.js';
 import { errorResponses, ref } from './openapi-schemas.js';
 
-/** Per-process connection capacity the design is sized for (DESIGN "Performance targets"). */
+/** Per-process connection capacity the design is sized for (docs/PERFORMANCE.md). */
 const WS_DEGRADED_CONNECTIONS = 10_000;
 const HOST_OK = /^[A-Za-z0-9.\-]{1,253}(?::[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]{2,45}\](?::[0-9]{1,5})?$/;
 
@@ -39,10 +39,21 @@ function health(deps: OpsDeps, ctx: RequestCtx): void {
   respondJson(ctx, healthy ? 200 : 503, JSON.stringify(body));
 }
 
-function websocketInfo(deps: OpsDeps, ctx: RequestCtx, input: RouteInput): void {
+/**
+ * Scheme and host of the advertised WebSocket URL: --public-url when set (behind a proxy, the
+ * only trustworthy source); otherwise the request's Host, if well-formed, as a development aid.
+ */
+function publicOrigin(deps: OpsDeps, input: RouteInput): [string, string] {
+  const publicUrl = deps.config.publicUrl;
+  const u = publicUrl === '' ? undefined : URL.parse(publicUrl);
+  if (u) return [u.protocol === 'https:' || u.protocol === 'wss:' ? 'wss' : 'ws', u.host + u.pathname.replace(/\/+$/, '')];
   const hostHeader = input.header('host');
   const host = HOST_OK.test(hostHeader) ? hostHeader : `localhost:${deps.port()}`;
-  const scheme = input.header('x-forwarded-proto') === 'https' ? 'wss' : 'ws';
+  return [input.header('x-forwarded-proto') === 'https' ? 'wss' : 'ws', host];
+}
+
+function websocketInfo(deps: OpsDeps, ctx: RequestCtx, input: RouteInput): void {
+  const [scheme, host] = publicOrigin(deps, input);
   const { config } = deps;
   const body = {
     websocket_url: `${scheme}://${host}/socket`,

@@ -1,13 +1,13 @@
 // Per-request state and the only functions that write a response. Every write goes through
 // send(): it checks the aborted flag and corks, so handlers may call it before or after an
-// await alike (STYLE §7 "HTTP"; uWS examples/AsyncFunction.js).
+// await alike (uWS examples/AsyncFunction.js).
 import type { HttpResponse } from 'uWebSockets.js';
 import { monoUs } from '../core/clock.js';
 
 export const JSON_TYPE = 'application/json; charset=utf-8';
 export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
-/** The SPEC §5 error codes: the only values `code` may take. */
+/** The error codes of docs/API.md#envelopes: the only values `code` may take. */
 export type ApiErrorCode =
   | 'bad_request'
   | 'not_found'

@@ -32,6 +32,38 @@ export interface Router {
   version(): number;
 }
 
+// Counted by headerProblem() through req.forEach; module state so the check allocates no closure.
+let hostHeaders = 0;
+let lengthHeaders = 0;
+let lengthValue = '';
+let lengthsDiffer = false;
+function countHeader(key: string, value: string): void {
+  if (key === 'host') hostHeaders++;
+  else if (key === 'content-length') {
+    if (lengthHeaders++ > 0 && value !== lengthValue) lengthsDiffer = true;
+    lengthValue = value;
+  }
+}
+
+/**
+ * Request smuggling guards uWS v20.30 leaves to us: it reads the first of several
+ * Content-Length headers (a proxy reading the last would frame the body differently). Only
+ * requests that carry a Content-Length are walked, so a plain GET pays nothing. Missing Host,
+ * malformed request lines and a Content-Length of 20 digits never reach a handler: uWS drops them
+ * itself (see docs/OPERATIONS.md "Limits and protections" for the proxy settings).
+ */
+export function headerProblem(req: HttpRequest): string | undefined {
+  if (req.getHeader('content-length') === '') return undefined;
+  hostHeaders = 0;
+  lengthHeaders = 0;
+  lengthsDiffer = false;
+  req.forEach(countHeader);
+  if (lengthsDiffer) return 'conflicting Content-Length headers';
+  if (lengthHeaders > 1) return 'duplicate Content-Length headers';
+  if (hostHeaders > 1) return 'duplicate Host headers';
+  return undefined;
+}
+
 export function createRouter(opts: RouterOptions): Router {
   const { app, metrics } = opts;
   const table: RouteSpec[] = [];
@@ -39,7 +71,13 @@ export function createRouter(opts: RouterOptions): Router {
 
   const begin = (res: HttpResponse, req: HttpRequest, head: boolean, recorder: ResponseRecorder): RequestCtx => {
     const [allowOrigin, vary] = corsFor(opts.cors, opts.cors.any ? '' : req.getHeader('origin'));
-    return new RequestCtx(res, head, requestIdFor(req.getHeader('x-request-id')), allowOrigin, vary, monoUs(), recorder);
+    const ctx = new RequestCtx(res, head, requestIdFor(req.getHeader('x-request-id')), allowOrigin, vary, monoUs(), recorder);
+    const problem = headerProblem(req);
+    if (problem !== undefined) {
+      metrics.counters.inc('http.rejected.framing');
+      respondError(ctx, 400, 'bad_request', `Malformed request: ${problem}`, { reason: problem }, undefined, true);
+    }
+    return ctx;
   };
 
   const notFound = metrics.recorder('unmatched');
@@ -49,6 +87,7 @@ export function createRouter(opts: RouterOptions): Router {
   const wrongMethod = metrics.recorder('405 (method not allowed)');
   app.any('/*', (res, req) => {
     const ctx = begin(res, req, req.getMethod() === 'head', notFound);
+    if (ctx.done) return;
     respondError(ctx, 404, 'not_found', 'Not Found', { path: req.getUrl(), method: req.getCaseSensitiveMethod() });
   });
 
@@ -61,6 +100,7 @@ export function createRouter(opts: RouterOptions): Router {
     const allow = (): string => [...methods, ...(methods.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
     app.options(path, (res, req) => {
       const ctx = begin(res, req, false, preflight);
+      if (ctx.done) return;
       send(ctx, 204, '', '', [
         ['allow', allow()],
         ['access-control-allow-methods', allow()],
@@ -70,6 +110,7 @@ export function createRouter(opts: RouterOptions): Router {
     });
     app.any(path, (res, req) => {
       const ctx = begin(res, req, req.getMethod() === 'head', wrongMethod);
+      if (ctx.done) return;
       const method = req.getCaseSensitiveMethod();
       respondError(ctx, 405, 'bad_request', 'Method Not Allowed', { method, allowed: allow() }, [['allow', allow()]]);
     });
@@ -88,6 +129,7 @@ export function createRouter(opts: RouterOptions): Router {
       const paramIndex = new Map(pathParamNames(spec.path).map((n, i) => [n, i] as const));
       const handle = (res: HttpResponse, req: HttpRequest, head: boolean): void => {
         const ctx = begin(res, req, head, recorder);
+        if (ctx.done) return;
         dispatch(ctx, req, spec, paramIndex, opts.logger);
       };
       app[UWS_METHOD[spec.method]](spec.path, (res, req) => handle(res, req, false));
@@ -113,7 +155,8 @@ function registerEmptyTrailingParam(
   if (!m) return;
   const [, prefix, name] = m as unknown as [string, string, string];
   const reject = (res: HttpResponse, req: HttpRequest, head: boolean): void => {
-    rejectField(begin(res, req, head, recorder), { field: name, value: '', reason: 'required' }, messageFor(spec, name));
+    const ctx = begin(res, req, head, recorder);
+    if (!ctx.done) rejectField(ctx, { field: name, value: '', reason: 'required' }, messageFor(spec, name));
   };
   app[UWS_METHOD[spec.method]](prefix, (res, req) => reject(res, req, false));
   if (spec.method === 'GET') app.head(prefix, (res, req) => reject(res, req, true));
@@ -174,7 +217,7 @@ function rejectField(ctx: RequestCtx, err: FieldError, message: string): void {
 function readJsonBody(ctx: RequestCtx, req: HttpRequest, spec: RouteSpec, input: RouteInput, logger: Logger): void {
   const contentType = req.getHeader('content-type');
   if (!JSON_CONTENT_TYPE.test(contentType)) {
-    // 415 with code bad_request: SPEC §5's code list has no media-type code. Close the
+    // 415 with code bad_request: the code list (docs/API.md#envelopes) has no media-type code. Close the
     // connection rather than read a body we will not use.
     respondError(ctx, 415, 'bad_request', 'Content-Type must be application/json',
       { field: 'content-type', value: echo(contentType), expected: 'application/json' }, undefined, true);

@@ -15,6 +15,7 @@ import type { Counters, Logger } from '../telemetry/index.js';
 
 const RETRY_DELAYS_MS = schedule(POLICIES.esiFetchRetry);
 const REFETCH_DELAYS_MS = schedule(POLICIES.feedRefetch);
+// Entries held for a retry or a refetch at once: an outage longer than this dead-letters instead of growing memory.
 const MAX_HELD = 10_000;
 
 type Failed = Extract<PipelineOutcome, { kind: 'failed' }>;

@@ -15,6 +15,7 @@ import { Backoff, ConcurrencyLimiter, createHttpClient, createRateLimiter, Expir
 import type { Pipeline } from '../pipeline/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
+// A client waits on this request: past 15 s an answer is worth less than the 503 that frees the slot.
 const FETCH_TIMEOUT_MS = 15_000;
 /** How long a lookup may wait for the rate window before it is answered 503 instead. */
 const MAX_WINDOW_WAIT_MS = 15_000;

@@ -1,4 +1,4 @@
-// Late completion of names (SPEC §3.2 timeliness): a kill whose names were not all resolved
+// Late completion of names: a kill whose names were not all resolved
 // within the budget was stored and broadcast with ids; here its stored copy is completed once
 // the worker caches have the names. Attempts are spaced out (the first lookups are still in
 // flight when the kill is stored) and bounded, and the queue is capped so an ESI outage cannot
@@ -9,6 +9,7 @@
 import type { KillWriter, Reenricher } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
+// Names usually arrive within seconds; the tail covers an ESI hiccup. MAX_CONCURRENT keeps re-enrich tasks from crowding the pool.
 const RETRY_DELAYS_MS = [3_000, 15_000, 60_000, 300_000];
 const MAX_QUEUED = 20_000;
 const MAX_CONCURRENT = 4;
@@ -29,7 +30,17 @@ export interface LateEnricher {
   stop(): void;
 }
 
-export function createLateEnricher(deps: { pipeline: Reenricher; store: { readonly writer: KillWriter }; counters: Counters; logger: Logger; delaysMs?: readonly number[] }): LateEnricher {
+export interface LateEnricherDeps {
+  pipeline: Reenricher;
+  store: { readonly writer: KillWriter };
+  counters: Counters;
+  logger: Logger;
+  delaysMs?: readonly number[];
+  /** After a completed (or final partial) copy is saved: the cluster leader publishes it. */
+  onSaved?: (killmailId: number, json: string, enriched: boolean) => void;
+}
+
+export function createLateEnricher(deps: LateEnricherDeps): LateEnricher {
   const delays = deps.delaysMs ?? RETRY_DELAYS_MS;
   const fifos: Job[][] = delays.map(() => []);
   // The current job of each kill: a job that is no longer current (its kill was replaced or
@@ -88,6 +99,7 @@ export function createLateEnricher(deps: { pipeline: Reenricher; store: { readon
       if (out.enriched) {
         current.delete(job.killmailId);
         deps.store.writer.updateJson(job.killmailId, out.json, true);
+        deps.onSaved?.(job.killmailId, out.json, true);
         inc('late_completed');
         return;
       }
@@ -109,6 +121,7 @@ export function createLateEnricher(deps: { pipeline: Reenricher; store: { readon
       // Store what resolved so far; the kill keeps ids for the rest.
       try {
         deps.store.writer.updateJson(job.killmailId, job.json, false);
+        deps.onSaved?.(job.killmailId, job.json, false);
       } catch (err) {
         inc('late_errors');
         deps.logger.warn({ err, killmailId: job.killmailId }, 'partial names not saved');

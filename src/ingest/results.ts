@@ -7,6 +7,7 @@
 // the moves between them.
 import { epochUs, MS_PER_HOUR } from '../core/clock.js';
 import type { BusKill, CursorStore, Feed, IngestSink, KillBus, KillWriteOutcome, KillWriter, PipelineOutcome, Reenricher } from '../core/ports.js';
+import type { KillRecord } from '../core/killmail.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { putBack, takeBatch, type Batch, type FailedOutcome } from './batch.js';
 import { createFetchRetry, type FetchRetry } from './fetch-retry.js';
@@ -66,6 +67,20 @@ export interface ResultSinkDeps {
   refetchDelaysMs?: readonly number[];
   /** Backlog size that pauses the feed (default PAUSE_FEED_AT; tests lower it). */
   pauseFeedAt?: number;
+  /**
+   * Cluster leader: every committed kill (stored, or already stored when a new leader re-reads
+   * the feed) with the cursor it completes, after the commit. Undefined in single-process mode.
+   */
+  replicate?: (items: ReplicatedChange[], cursor: { name: string; value: string } | undefined) => void;
+  /** Cluster leader: a stored copy completed with names later. */
+  replicateNames?: (killmailId: number, json: string, enriched: boolean) => void;
+}
+
+/** A committed change as the cluster publishes it. */
+export interface ReplicatedChange {
+  kind: 'kill' | 'replace';
+  record: KillRecord;
+  older: boolean;
 }
 
 const TOTALS = ['stored', 'skipped', 'replaced', 'older', 'expired', 'failed', 'invalid', 'store_errors', 'feed_pauses', 'broadcast'] as const;
@@ -86,12 +101,14 @@ class Sink implements ResultSink {
   private readonly retentionMs: number;
   private readonly late: LateEnricher;
   private readonly retry: FetchRetry;
+  /** Cluster mode only: what the current batch committed, in commit order. */
+  private replicated: ReplicatedChange[] = [];
 
   constructor(private readonly deps: ResultSinkDeps) {
     this.pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
     this.retentionMs = deps.retentionHours * MS_PER_HOUR;
     const store = { writer: deps.writer };
-    this.late = createLateEnricher({ pipeline: deps.pipeline, store, counters: deps.counters, logger: deps.logger });
+    this.late = createLateEnricher({ pipeline: deps.pipeline, store, counters: deps.counters, logger: deps.logger, ...(deps.replicateNames && { onSaved: deps.replicateNames }) });
     this.retry = createFetchRetry({
       sink: deps.pipeline, store, counters: deps.counters, logger: deps.logger, cutoffSeconds: deps.cutoffSeconds,
       ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
@@ -201,11 +218,15 @@ class Sink implements ResultSink {
       else if (o.seq !== 0) this.retry.settled(o.seq);
     }
     const feed = this.deps.feed();
-    if (feed === undefined) return;
     // The feed's entries (seq > 0; runOne bypasses the rings, re-pushed retries have seq < 0).
     // An entry waiting for a refetch is not acknowledged: the cursor stays before it.
-    for (const o of batch.outcomes) if (o.seq > 0 && !this.retry.holds(o.seq)) feed.ack(o.seq);
-    this.persistCursor(feed);
+    if (feed !== undefined) for (const o of batch.outcomes) if (o.seq > 0 && !this.retry.holds(o.seq)) feed.ack(o.seq);
+    const cursor = feed === undefined ? undefined : this.persistCursor(feed);
+    if (this.deps.replicate !== undefined && (this.replicated.length > 0 || cursor !== undefined)) {
+      const items = this.replicated;
+      this.replicated = [];
+      this.deps.replicate(items, cursor);
+    }
   }
 
   private onFailure(o: FailedOutcome): void {
@@ -222,9 +243,9 @@ class Sink implements ResultSink {
   }
 
   /** One cursor write per batch, after the kills it covers were committed. */
-  private persistCursor(f: Feed): void {
+  private persistCursor(f: Feed): { name: string; value: string } | undefined {
     const cursor = f.pendingCursor?.();
-    if (cursor === undefined) return;
+    if (cursor === undefined) return undefined;
     try {
       this.deps.cursors.setCursor(cursor.name, cursor.value);
     } catch (err) {
@@ -232,6 +253,7 @@ class Sink implements ResultSink {
       this.count('store_errors');
       this.deps.logger.error({ err, cursor }, 'cursor not saved');
     }
+    return cursor;
   }
 
   private writeAndPublish(batch: Batch): boolean {
@@ -249,6 +271,7 @@ class Sink implements ResultSink {
     for (let i = 0; i < kills.length; i++) {
       const { kill, older } = kills[i] as (typeof kills)[number];
       const w = written[i];
+      if (this.deps.replicate !== undefined && w !== 'invalid') this.replicated.push({ kind: kill.replace ? 'replace' : 'kill', record: kill, older });
       if (w === 'stored') {
         this.count('stored');
         this.deps.latency.recordUs(nowUs - kill.receivedAtUs);

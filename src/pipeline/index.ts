@@ -1,4 +1,4 @@
-// Pipeline stage (SPEC §3, DESIGN "The shape"): K lanes of SharedArrayBuffer rings feeding a
+// Pipeline stage (docs/ARCHITECTURE.md#rings-and-records): K lanes of SharedArrayBuffer rings feeding a
 // Piscina pool that parses, validates, normalises and enriches raw feed entries.
 import type { ComponentHealth, IngestSink, PipelineOutcome, SourceKind } from '../core/ports.js';
 import { PipelinePool, type PipelineOptions, type PipelineStats } from './pool.js';
@@ -29,7 +29,7 @@ export interface Pipeline extends IngestSink {
   /** Late re-enrichment of a stored canonical JSON; `enriched` false when names are still missing. */
   reenrich(json: string): Promise<{ json: string; enriched: boolean }>;
   stats(): PipelineStats;
-  /** Component health for /health (SPEC §9 "worker pool alive"). */
+  /** Component health for /health (the worker pool is alive). */
   health(): ComponentHealth;
   /**
    * Cache rows the workers' enrichers resolved, delivered after each task for the one SQLite

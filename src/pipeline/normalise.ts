@@ -80,7 +80,7 @@ export interface RecordMeta {
   receivedAtUs: number;
 }
 
-/** Build the KillRecord; the canonical JSON is serialised here, once (DESIGN "encoded once"). */
+/** Build the KillRecord; the canonical JSON is serialised here, once (docs/ARCHITECTURE.md#hot-paths). */
 export function toKillRecord(km: CanonicalKillmail, meta: RecordMeta): KillRecord {
   return {
     killmailId: km.killmail_id,
@@ -97,7 +97,7 @@ export function toKillRecord(km: CanonicalKillmail, meta: RecordMeta): KillRecor
   };
 }
 
-/** `older` as SPEC §2: kill time before the entry's cutoff; a cutoff of 0 disables it. */
+/** `older`: kill time before the entry's cutoff; a cutoff of 0 disables it. */
 export function isOlder(killTimeMsValue: number, cutoffMs: number): boolean {
   return cutoffMs > 0 && killTimeMsValue < cutoffMs;
 }

@@ -6,6 +6,7 @@ import type { Counters, Logger } from '../telemetry/index.js';
 import type { CacheWrite } from '../core/cache-rows.js';
 import type { Sideband } from './types.js';
 
+// Failures are counted every time but logged once per reason per 10 s: a flood of bad entries must not flood the log.
 const FAILURE_LOG_INTERVAL_MS = 10_000;
 
 export type OutcomeListener = (outcomes: PipelineOutcome[]) => void;

@@ -1,4 +1,4 @@
-// Piscina worker entry for the pipeline. Imports only core/ and pure pipeline/ modules (STYLE §2).
+// Piscina worker entry for the pipeline. Imports only core/ and pure pipeline/ modules.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PipelineWorkerData } from './types.js';
 import { createWorkerDeps } from './worker-deps.js';

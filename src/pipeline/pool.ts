@@ -14,10 +14,13 @@ import { createResultPackr, failResult, toOutcome } from './result-codec.js';
 import type { CacheWrite } from '../core/cache-rows.js';
 import { isSidebandMessage, type DrainReply, type PipelineTask, type PipelineWorkerData, type ReplyTo } from './types.js';
 
+// Waits are bounded only so that stop() is noticed: notifications wake the loops long before these expire.
 const RESULT_WAIT_MS = 250;
 const WRITABLE_WAIT_MS = 100;
+// Piscina queue bound (small tasks: runOne, reenrich); the idle timeout is the longest timer, so workers are never reaped.
 const MAX_QUEUED_TASKS = 256;
 const IDLE_TIMEOUT_MS = 2 ** 31 - 1;
+// A crashing lane is resubmitted after 10 ms doubling per crash up to this, so a poison entry cannot spin the CPU.
 const MAX_RESUBMIT_DELAY_MS = 1000;
 /** Consecutive task failures with no entry in flight before /health reports the pool unhealthy. */
 const UNHEALTHY_CRASH_STREAK = 3;
@@ -141,7 +144,7 @@ export class PipelinePool {
       this.opts.counters.inc('pipeline.pool_errors');
       this.opts.logger.error({ err }, 'pipeline worker pool error');
     });
-    // Fail fast when the worker file cannot load (STYLE §6 "Startup problems fail fast").
+    // Fail fast when the worker file cannot load.
     try {
       await runTask(this.pool, { kind: 'ping' });
     } catch (err) {

@@ -1,4 +1,4 @@
-// A rejected entry: bad input is data (STYLE §6), so each rejection carries the FailReason it is
+// A rejected entry: bad input is data, so each rejection carries the FailReason it is
 // counted under and an error code from core/errors.ts for logs.
 import { WkError, type ErrorCode } from '../core/errors.js';
 import type { FailReason } from '../core/ports.js';

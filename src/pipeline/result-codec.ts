@@ -1,6 +1,6 @@
 // msgpackr encoding of worker -> main result records. Both sides build the Packr from this module
 // with the same predefined record structures, so every record is a compact structure reference
-// and the main thread decodes without JSON (DESIGN "msgpackr encodes the worker -> main records").
+// and the main thread decodes without JSON (docs/ARCHITECTURE.md#rings-and-records).
 // maxSharedStructures equals the predefined count: an unexpected shape is written inline (still
 // decodable) and never appended to the shared list, which would make the two sides diverge.
 import { Packr } from 'msgpackr';

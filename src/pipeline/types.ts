@@ -1,10 +1,10 @@
 // Messages between the pool (main) and pipeline.worker.ts. Control only: bulk entry and result
-// bytes move through the rings (DESIGN "Piscina ... carries control messages").
+// bytes move through the rings (docs/ARCHITECTURE.md#rings-and-records).
 import type { CacheWrite } from '../core/cache-rows.js';
 import type { SourceKind } from '../core/ports.js';
 import type { WireResult } from './result-codec.js';
 
-/** The slice of Config a worker needs (STYLE §9: workers get their slice through workerData). */
+/** The slice of Config a worker needs (workers get their slice through workerData). */
 export interface WorkerConfig {
   maxEntryBytes: number;
   enrich: boolean;

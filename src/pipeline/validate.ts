@@ -1,4 +1,4 @@
-// ESI killmail (+ zkb) -> the canonical killmail of SPEC §3.1. Pure. Required: killmail_id and
+// ESI killmail (+ zkb) -> the canonical killmail (docs/API.md#the-canonical-killmail). Pure. Required: killmail_id and
 // solar_system_id (positive integers), killmail_time (ISO-8601), victim (object) with an integer
 // ship_type_id (0 accepted: legacy dumps use it for "unknown"; negative is a wrong type), and an
 // attackers array. An empty attackers array is accepted (ESI allows it; attacker_count 0).

@@ -82,7 +82,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
 
   function failure(h: EntryHeader, err: unknown, body?: Uint8Array): WireResult {
     // Anything but a rejection is a bug: rethrow so the task fails and the lane's crash
-    // recovery retries then dead-letters the entry (STYLE §6: a worker error is an error).
+    // recovery retries then dead-letters the entry (a worker error is an error).
     if (!isEntryRejected(err)) throw err;
     const r = failResult(h.entryId, h.seq, h.source, err.reason, err.message);
     // A package whose killmail could not be fetched is still good data: its (small) body goes
@@ -181,7 +181,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     let lingerMs = 0;
     while (processed < MAX_ENTRIES_PER_TASK) {
       let batch = readBatch(lane, task.sequentialThroughId);
-      // Idle: everything read is committed, so blocking on DATA_SIGNAL is allowed (STYLE §7).
+      // Idle: everything read is committed, so blocking on DATA_SIGNAL is allowed.
       if (batch.length === 0) {
         const waitStart = performance.now();
         const woke = lane.ingest.waitForData(IDLE_LINGER_MS) !== 'timed-out';

@@ -1,4 +1,4 @@
-// ESI's two rate-limit schemes (reference/external-apis.md §4.3): the legacy error limit
+// ESI's two rate-limit schemes: the legacy error limit
 // (non-2xx/3xx responses per fixed window, then 420 everywhere) and the floating-window token
 // bucket of route groups such as `killmail` (costs per status class, 429 + Retry-After).
 

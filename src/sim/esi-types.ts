@@ -1,5 +1,5 @@
 // Wire shapes the simulator serves, named exactly as ESI and zKillboard name their fields
-// (reference/external-apis.md §2.2, §4.1). Optional fields are absent, never null, as on ESI.
+//. Optional fields are absent, never null, as on ESI.
 
 export interface EsiPosition {
   x: number;

@@ -1,4 +1,4 @@
-// Simulated ESI (reference/external-apis.md §4): the killmail route under the `killmail` token
+// Simulated ESI: the killmail route under the `killmail` token
 // bucket, and names/universe/entity routes under the error limit, with Expires, ETag and 304.
 import { createHash } from 'node:crypto';
 import { ALL_TYPES, GROUPS_BY_ID, REGION_NAMES, SYSTEMS, SYSTEMS_BY_ID } from './data.js';

@@ -1,5 +1,5 @@
 // The simulator stage: a loopback HTTP server that speaks R2Z2, RedisQ, ESI and the zKB API
-// with deterministic data, fault injection and replay of real killmails (SPEC §10).
+// with deterministic data, fault injection and replay of real killmails.
 
 /**
  * Create a simulator; `start()` listens (port 0 by default) and resolves with the real port and

@@ -1,10 +1,10 @@
 // R2Z2 (`/ephemeral/…`, `/history/…`) and zKillboard API (`/api/killID/{id}/`) routes, served
-// from the feed log (reference/external-apis.md §2, §3.2).
+// from the feed log.
 import type { EntryMeta, FeedLog } from './feed-log.js';
 import { json, notFound, raw, type SimResponse } from './respond.js';
 
 const DAY_MS = 86_400_000;
-// History files are immutable once written (external-apis.md §2.1).
+// History files are immutable once written.
 const HISTORY_CACHE = { 'cache-control': 'public, max-age=31536000' };
 
 export interface R2z2Context {
@@ -75,7 +75,7 @@ export function historyTotals(ctx: R2z2Context): SimResponse {
 
 /** zKB `/api/killID/{id}/`: `[ESI killmail + zkb]`, or `[]` when unknown. */
 export function zkbKill(ctx: R2z2Context, id: number, hasQuery: boolean): SimResponse {
-  // The real API refuses any query string with 403 (external-apis.md §3.2).
+  // The real API refuses any query string with 403.
   if (hasQuery) return json(403, { error: 'query strings are not allowed' });
   const meta = ctx.log.byKillmailId(id);
   if (!meta) return json(200, [], { 'cache-control': 'max-age=3600' });

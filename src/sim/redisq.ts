@@ -1,4 +1,4 @@
-// RedisQ long-poll (reference/external-apis.md §1): `listen.php` holds the request up to ttw
+// RedisQ long-poll: `listen.php` holds the request up to ttw
 // seconds, then answers 302 to `object.php?objectID=…`. Each queueID has its own cursor, created
 // at first sight at the current tip, so a queue opened before an entry is published sees it, and
 // every original entry reaches every queue exactly once. Republished entries are not re-queued:

@@ -1,4 +1,4 @@
-// Storage stage (SPEC §4): SQLite in WAL mode, one batch writer, a read connection with prepared
+// Storage stage: SQLite in WAL mode, one batch writer, a read connection with prepared
 // queries, feed cursors, retention and the WAL watch. app.ts is the only importer.
 import type { ComponentHealth, CursorStore, KillReader, StoreStats } from '../core/ports.js';
 import type { Counters, Logger } from '../telemetry/index.js';
@@ -9,12 +9,16 @@ import { createKillReader } from './reader.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
+import { claimServe } from './serve-marker.js';
+import { createWriteProbe } from './write-probe.js';
 import { createResumeReader, createWebhookStore } from './push.js';
 import type { ResumeReader, WebhookStore } from '../core/ports.js';
+import { createSystemVersions } from './system-versions.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
 export { SCHEMA_VERSION } from './migrations.js';
+export { servingPid } from './serve-marker.js';
 export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
@@ -41,6 +45,14 @@ export interface StoreOptions {
    * databases only). When false, the writer checkpoints every walAutocheckpointPages itself.
    */
   checkpointThread?: boolean;
+  /**
+   * Lock wait once the store is open, ms (the busy_timeout of both connections; opening and
+   * migrating use tuning.busyTimeoutMs). Short, because the wait blocks the event loop: a write
+   * that meets another process's lock fails fast and the result sink retries it on a timer.
+   */
+  lockWaitMs?: number;
+  /** Mark the file as served (`<db>.serving`) while started, so `wkills db vacuum` refuses. */
+  serving?: boolean;
 }
 
 // With the checkpoint thread on, the writer's own autocheckpoint only fires if the thread
@@ -83,7 +95,7 @@ export interface Store {
   stop(): Promise<void>;
   stats(): StoreStats;
   report(): StoreReport;
-  /** Healthy while the database is open and the last write succeeded (SPEC §9 "DB writable"). */
+  /** Healthy while the database is open and the last write succeeded (the database is writable). */
   health(): ComponentHealth;
   /** Rebuild the file to reclaim free pages (`wkills db vacuum`); blocks: not for a serving process. */
   vacuum(): void;
@@ -103,6 +115,10 @@ export function openStore(opts: StoreOptions): Store {
     ...opts.tuning,
   };
   const opened = openDatabase(opts.path, (db) => void migrate(db), tuning);
+  if (opts.lockWaitMs !== undefined) {
+    opened.writer.pragma(`busy_timeout = ${opts.lockWaitMs}`);
+    if (opened.reader !== opened.writer) opened.reader.pragma(`busy_timeout = ${opts.lockWaitMs}`);
+  }
   const writerOpts = {
     ...(opts.nowMs !== undefined && { nowMs: opts.nowMs }),
     ...(opts.counters !== undefined && { counters: opts.counters }),
@@ -110,13 +126,18 @@ export function openStore(opts: StoreOptions): Store {
   };
   const characters = createCharacterIndex();
   loadCharacterIndex(opened.writer, characters);
-  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters });
-  const reader = createKillReader(opened.reader, characters);
+  // Shared by the writer, retention and the reader: what changed, per system (REST answer cache).
+  // Another process's commits show in the writer connection's data_version (not its own).
+  const dataVersion = opts.path === MEMORY_PATH ? undefined : opened.writer.prepare<[], number>('PRAGMA data_version').pluck();
+  const versions = createSystemVersions(dataVersion && (() => (opened.writer.open ? (dataVersion.get() ?? 0) : 0)));
+  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions });
+  const reader = createKillReader(opened.reader, characters, versions);
   const retention = createRetention({
     db: opened.writer,
     characters,
+    versions,
     retentionHours: opts.retentionHours,
-    busyTimeoutMs: tuning.busyTimeoutMs,
+    busyTimeoutMs: opts.lockWaitMs ?? tuning.busyTimeoutMs,
     lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
@@ -128,9 +149,12 @@ export function openStore(opts: StoreOptions): Store {
   });
   let closed = false;
   let checkpointer: Checkpointer | undefined;
+  let unmark: (() => void) | undefined;
+  const probe = createWriteProbe(opened.path);
   const close = (): void => {
     if (closed) return;
     closed = true;
+    unmark?.();
     // The thread closes its own connection on 'stop'; the writer's final TRUNCATE waits for it.
     void checkpointer?.stop();
     opened.close();
@@ -147,6 +171,7 @@ export function openStore(opts: StoreOptions): Store {
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();
+      if (opts.serving === true && unmark === undefined) unmark = claimServe(opened.path);
       if (threaded && checkpointer === undefined) {
         checkpointer = startCheckpointer({
           path: opened.path,
@@ -169,7 +194,11 @@ export function openStore(opts: StoreOptions): Store {
       retention: retention.stats(),
       checkpointer: checkpointer?.stats() ?? null,
     }),
-    health: () => (closed ? { healthy: false, message: 'store closed' } : writer.health()),
+    health: () => {
+      if (closed) return { healthy: false, message: 'store closed' };
+      const unwritable = probe();
+      return unwritable === null ? writer.health() : { healthy: false, message: unwritable };
+    },
     vacuum() {
       opened.writer.exec('VACUUM');
     },

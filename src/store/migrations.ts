@@ -65,7 +65,7 @@ CREATE TABLE dead_letters (
 CREATE INDEX dead_letters_by_time ON dead_letters (at_ms);
 `;
 
-// ESI / SDE caches, written and read by enrich/ through its own connections (SPEC §3.2). The
+// ESI / SDE caches, written and read by enrich/ through its own connections (docs/API.md#the-canonical-killmail). The
 // columns are nullable on purpose: enrich owns their semantics. esi_http_cache keeps a rowid
 // because its bodies can be large (WITHOUT ROWID suits small rows only).
 const V1_CACHES = `

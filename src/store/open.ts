@@ -1,7 +1,7 @@
 // Open the SQLite file: one read-write connection (the only writer of killmails) and one
 // read-only connection for queries (REST, preload, SSE), both on the main thread.
 //
-// Durability (SPEC §4 "a crash (kill -9) loses no killmail that was reported stored"):
+// Durability (a crash, even kill -9, loses no killmail that was reported stored):
 // journal_mode=WAL + synchronous=NORMAL. A commit appends the transaction to the WAL file with
 // write(2) before writeBatch returns; the bytes are then in the OS page cache, which a process
 // crash (kill -9, OOM kill, uncaught exception) does not lose: on reopen SQLite replays every
@@ -12,6 +12,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { WkError } from '../core/errors.js';
 
 export type Db = Database.Database;
 
@@ -51,15 +52,38 @@ export interface OpenedDb {
   close(): void;
 }
 
+// Errors that mean "this path cannot hold a writable database": the operator's --db is wrong
+// (read-only filesystem or folder, a file where a folder should be), not a bug to print a stack for.
+const PATH_ERRORS = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'ENOENT', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_PERM', 'SQLITE_IOERR_WRITE']);
+
+function pathError(path: string, err: unknown): Error {
+  const raw = (err as { code?: unknown }).code;
+  const code = typeof raw === 'string' ? raw : '';
+  if (!PATH_ERRORS.has(code) && !code.startsWith('SQLITE_READONLY')) return err as Error;
+  const why = `${code}: ${(err as Error).message}`;
+  return new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db: cannot open ${path} for writing (${why}); give a writable path with --db or WK_DB`, { cause: err });
+}
+
 /** Open (and create) the writer connection. The schema is not touched here: see migrations.ts. */
 export function openWriter(path: string, tuning: DbTuning = DEFAULT_TUNING): Db {
   const memory = path === MEMORY_PATH;
   if (path.length === 0) throw new Error('store: database path is empty (use ":memory:" for an in-memory database)');
-  if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
-  const db = new Database(memory ? MEMORY_PATH : resolve(path));
+  let db: Db;
+  try {
+    if (!memory) mkdirSync(dirname(resolve(path)), { recursive: true });
+    db = new Database(memory ? MEMORY_PATH : resolve(path));
+  } catch (err) {
+    throw pathError(path, err);
+  }
   // ':memory:' has no WAL (journal_mode answers "memory"); every other pragma still applies.
   if (!memory) {
-    const mode = db.pragma('journal_mode = WAL', { simple: true });
+    let mode: unknown;
+    try {
+      mode = db.pragma('journal_mode = WAL', { simple: true });
+    } catch (err) {
+      db.close();
+      throw pathError(path, err);
+    }
     if (mode !== 'wal') {
       db.close();
       throw new Error(`store: could not enable WAL on ${path} (journal_mode is ${String(mode)})`);

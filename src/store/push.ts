@@ -52,6 +52,12 @@ export function createWebhookStore(db: Db): WebhookStore {
       consecutive_failures, created_at_ms, updated_at_ms FROM webhook_subscriptions ORDER BY created_at_ms, id`).raw(),
     insert: db.prepare(`INSERT INTO webhook_subscriptions (id, subscriber_id, callback_url, system_ids, character_ids, secret,
       enabled, consecutive_failures, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+    upsert: db.prepare(`INSERT INTO webhook_subscriptions (id, subscriber_id, callback_url, system_ids, character_ids, secret,
+      enabled, consecutive_failures, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(id) DO UPDATE SET subscriber_id = excluded.subscriber_id, callback_url = excluded.callback_url,
+      system_ids = excluded.system_ids, character_ids = excluded.character_ids, secret = excluded.secret, enabled = excluded.enabled,
+      consecutive_failures = excluded.consecutive_failures, updated_at_ms = excluded.updated_at_ms`),
+    delSub: db.prepare<[string]>('DELETE FROM webhook_subscriptions WHERE id = ?'),
     idsOf: db.prepare<[string], string>('SELECT id FROM webhook_subscriptions WHERE subscriber_id = ?').pluck(),
     delSubs: db.prepare<[string]>('DELETE FROM webhook_subscriptions WHERE subscriber_id = ?'),
     delRowsOf: db.prepare<[string]>('DELETE FROM webhook_outbox WHERE subscription_id = ?'),
@@ -78,6 +84,10 @@ export function createWebhookStore(db: Db): WebhookStore {
   const retryRows = db.transaction((ids: readonly number[], attempts: number, dueAtMs: number) => {
     for (const id of ids) st.retry.run(attempts, dueAtMs, id);
   });
+  const deleteSubscription = db.transaction((id: string): boolean => {
+    st.delRowsOf.run(id);
+    return st.delSub.run(id).changes > 0;
+  });
   const deleteSubscriber = db.transaction((subscriberId: string): string[] => {
     const ids = st.idsOf.all(subscriberId);
     for (const id of ids) st.delRowsOf.run(id);
@@ -91,6 +101,11 @@ export function createWebhookStore(db: Db): WebhookStore {
         r.enabled ? 1 : 0, r.consecutiveFailures, r.createdAtMs, r.updatedAtMs);
     },
     deleteSubscriber: (subscriberId) => deleteSubscriber.immediate(subscriberId),
+    upsertSubscription(r) {
+      st.upsert.run(r.id, r.subscriberId, r.callbackUrl, r.systemIds.join(','), r.characterIds.join(','), r.secret,
+        r.enabled ? 1 : 0, r.consecutiveFailures, r.createdAtMs, r.updatedAtMs);
+    },
+    deleteSubscription: (id) => deleteSubscription.immediate(id),
     setState: (id, enabled, failures, nowMs) => st.setState.run(enabled ? 1 : 0, failures, nowMs, id).changes > 0,
     enqueue(subscriptionId, killmailId, systemId, dueAtMs) {
       st.enqueue.run(subscriptionId, killmailId, systemId, dueAtMs);

@@ -1,4 +1,4 @@
-// /status and /metrics on the running app (SPEC §9): real figures from the stages, the original's
+// /status and /metrics on the running app (docs/API.md#routes): real figures from the stages, the original's
 // {metrics, summary, timestamp} shape, and the Prometheus text exposition.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Bad input end to end (issue 2, SPEC "bad input is data"): spoiled feed entries from the
+// Bad input end to end (issue 2, bad input is data): spoiled feed entries from the
 // simulator (badEvery) and failing feed requests (fault injection) are each counted with their
 // reason, every good kill is still stored once, and the app keeps ingesting afterwards.
 import { test } from 'node:test';

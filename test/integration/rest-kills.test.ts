@@ -1,5 +1,5 @@
 // Kill routes over real HTTP against a real uWS server and a real SQLite store: every
-// validation edge from the acceptance list, and kills equal to SPEC §3.1 exactly.
+// validation edge from the acceptance list, and kills equal to the canonical shape exactly.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { canonicalKill, getJson, HOUR_MS, startRest, type RestFixture } from './rest-support.js';

@@ -74,7 +74,7 @@ describe('REST over simulator-fed kills', () => {
     for (const [systemId, kills] of bySystem) assert.deepEqual(bulk.body.data.systems_kills[String(systemId)], newestFirst(kills));
   });
 
-  test('kills keep SPEC §3.1: no nulls, camelCase zkb, required keys present', async () => {
+  test('kills keep the canonical shape: no nulls, camelCase zkb, required keys present', async () => {
     for (const k of stored.slice(0, 10)) {
       const res = await fetch(`${fx.base}/api/v1/killmail/${k.killmail_id}`);
       const text = await res.text();

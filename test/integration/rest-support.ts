@@ -1,4 +1,4 @@
-// Shared by test/integration/rest-*.test.ts: canonical kills built per SPEC §3.1, a real store
+// Shared by test/integration/rest-*.test.ts: canonical kills (docs/API.md#the-canonical-killmail), a real store
 // (src/store openStore) behind a real uWS server on port 0, and raw-socket HTTP for the cases
 // fetch cannot express (HEAD, disconnects, bodies without Content-Length).
 import net from 'node:net';

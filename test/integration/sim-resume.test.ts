@@ -14,7 +14,11 @@ test('a reader starting on an empty simulated feed stores the first kill with no
   // Long enough for the reader to give up on a tip that is never published (3 tries × 50 ms).
   await new Promise((r) => setTimeout(r, 400));
   sim.publish(1);
-  await waitFor(() => totals(app).stored >= 1, 10_000, () => `the first kill stored (${JSON.stringify(app.feed?.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 1,
+    10_000,
+    () => `the first kill stored (${JSON.stringify(app.feed?.stats())})`,
+  );
   assert.equal(app.counters.get('feed.r2z2.gap'), 0, 'no sequence counted lost');
   assert.equal(app.feed?.stats().seq, sim.lastSequence + 1);
 });
@@ -24,8 +28,16 @@ test('serve --source sim restarted on an existing database goes on from the stor
   const first = await startApp(t, { source: 'sim', simRate: 0, db: file });
   await feedPositioned(first);
   first.sim?.publish(3);
-  await waitFor(() => totals(first).stored >= 3, 10_000, () => `3 kills stored (${JSON.stringify(first.results.stats())})`);
-  await waitFor(() => first.store.cursors.getCursor(R2Z2_CURSOR) === String(first.sim?.lastSequence), 5_000, () => 'cursor saved');
+  await waitFor(
+    () => totals(first).stored >= 3,
+    10_000,
+    () => `3 kills stored (${JSON.stringify(first.results.stats())})`,
+  );
+  await waitFor(
+    () => first.store.cursors.getCursor(R2Z2_CURSOR) === String(first.sim?.lastSequence),
+    5_000,
+    () => 'cursor saved',
+  );
   const cursor = Number(first.store.cursors.getCursor(R2Z2_CURSOR));
   await first.stop();
 
@@ -33,7 +45,11 @@ test('serve --source sim restarted on an existing database goes on from the stor
   assert.equal(second.sim?.lastSequence, cursor, 'the simulator numbers its feed after the stored cursor');
   await feedPositioned(second);
   second.sim?.publish(2);
-  await waitFor(() => totals(second).stored >= 2, 10_000, () => `2 new kills stored (${JSON.stringify(second.results.stats())}; feed ${JSON.stringify(second.feed?.stats())})`);
+  await waitFor(
+    () => totals(second).stored >= 2,
+    10_000,
+    () => `2 new kills stored (${JSON.stringify(second.results.stats())}; feed ${JSON.stringify(second.feed?.stats())})`,
+  );
   await second.stop();
   const db = openDbView(file);
   t.after(() => db.close());

@@ -39,7 +39,7 @@ test('per-IP limit → 429 and total limit → 503, in the error envelope; a fre
     const body = (await r.json()) as { error: string; code: string; details: { limit: number } };
     assert.equal(body.code, 'rate_limited');
     assert.equal(body.details.limit, 3);
-    open[0]!.close();
+    open[0].close();
     await waitFor(() => (sseStats(limited).connections ?? 0) === 2, 5000, 'slot freed');
     const again = await rawGet(url);
     assert.equal(again.status, 200);

@@ -82,7 +82,7 @@ export interface KillSpec {
   agoMin?: number;
 }
 
-/** A canonical killmail (SPEC §3.1 key order) and its store record. */
+/** A canonical killmail (the normaliser's key order) and its store record. */
 export function makeKill(spec: KillSpec): KillRecord {
   const killTimeMs = Date.now() - (spec.agoMin ?? 1) * 60_000;
   const attackers = (spec.attackers ?? [95_000_001]).map((id, i) => ({ character_id: id, corporation_id: 98_000_001, ship_type_id: 587, damage_done: 100, final_blow: i === 0, security_status: 0.5 }));

@@ -1,4 +1,4 @@
-// Preload races with the official `phoenix` client (SPEC §6): a live kill stored while a preload
+// Preload races with the official `phoenix` client (docs/API.md#websocket): a live kill stored while a preload
 // is still reading is not sent again as preload, and a preload stops sending kills of systems
 // and characters the client unsubscribed meanwhile.
 import { after, before, describe, test } from 'node:test';

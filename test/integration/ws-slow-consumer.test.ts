@@ -1,6 +1,6 @@
 // A client that stops reading is dropped once its send buffer passes wsMaxBackpressureBytes,
 // with a counted reason, while a normal client on the same system keeps receiving every kill
-// with low latency (SPEC §6 "Slow clients ... never slow other clients").
+// with low latency (slow clients never slow other clients).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Duplex } from 'node:stream';

@@ -19,7 +19,7 @@ function consumeRing(sab: SharedArrayBuffer, count: number): Tally {
   while (t.records < count) {
     let rec = r.read();
     if (rec === undefined) {
-      r.waitForData(50); // idle worker: blocking here is allowed (STYLE §7)
+      r.waitForData(50); // idle worker: blocking here is allowed
       continue;
     }
     while (rec !== undefined) {

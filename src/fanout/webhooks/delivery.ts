@@ -41,6 +41,8 @@ export interface DeliveryDeps {
   retryDelaysMs: readonly number[];
   maxPerHost: number;
   userAgent: string;
+  /** A subscription's state changed here (failures, disabled): a cluster shares it. */
+  onStateChange?: (row: WebhookRow) => void;
 }
 
 export interface Delivery {
@@ -75,6 +77,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     const now = d.nowMs();
     store.setState(s.row.id, enabled, failures, now);
     s.row = { ...s.row, enabled, consecutiveFailures: failures, updatedAtMs: now };
+    d.onStateChange?.(s.row);
   }
 
   function succeeded(s: SubState, ids: number[]): void {

@@ -5,7 +5,7 @@
 // drains the outbox.
 import { randomBytes } from 'node:crypto';
 import type { KillRecord } from '../../core/killmail.js';
-import type { NewWebhookSubscription, WebhookRow, WebhookService, WebhookStore, WebhookSubscription } from '../../core/ports.js';
+import type { NewWebhookSubscription, SubscriptionChange, WebhookRow, WebhookService, WebhookStore, WebhookSubscription } from '../../core/ports.js';
 import type { Config } from '../../config/index.js';
 import type { Counters, Logger } from '../../telemetry/index.js';
 import { MatchIndex } from '../match-index.js';
@@ -22,11 +22,15 @@ export interface WebhooksOptions {
   /** DNS for the SSRF guard (tests). */
   resolver?: Resolver;
   poster?: WebhookPoster;
+  /** A local change to a subscription (created, re-enabled, failures, deleted): a cluster shares it. */
+  onChange?: (change: SubscriptionChange) => void;
 }
 
 export interface Webhooks extends WebhookService {
   /** The store writer's onStored listener: enqueue matched kills inside the write transaction. */
   onStored(records: readonly KillRecord[], outcomes: readonly string[]): void;
+  /** A cluster peer's change: applied here without being shared again. */
+  applyRemote(change: SubscriptionChange): void;
   start(): void;
   stop(): Promise<void>;
 }
@@ -44,6 +48,10 @@ function view(row: WebhookRow): WebhookSubscription {
     created_at: new Date(row.createdAtMs).toISOString(),
     updated_at: new Date(row.updatedAtMs).toISOString(),
   };
+}
+
+function sameTargets(a: WebhookRow, b: WebhookRow): boolean {
+  return a.callbackUrl === b.callbackUrl && a.systemIds.join() === b.systemIds.join() && a.characterIds.join() === b.characterIds.join();
 }
 
 export function parseRetryDelays(text: string): number[] {
@@ -72,7 +80,15 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     retryDelaysMs: parseRetryDelays(config.webhookRetryMs),
     maxPerHost: config.webhookMaxPerHost,
     userAgent: 'WandererKills/1.0 (wanderer-kills-ts)',
+    ...(opts.onChange && { onStateChange: (row: WebhookRow) => opts.onChange?.({ kind: 'put', row }) }),
   });
+
+  function drop(id: string): void {
+    const s = subs.get(id);
+    if (!s) return;
+    index.remove(s, s.row.systemIds, s.row.characterIds);
+    subs.delete(id);
+  }
 
   function add(row: WebhookRow): SubState {
     const s: SubState = { row, matchStamp: 0, host: new URL(row.callbackUrl).host, busy: false, fresh: 0, nextDueMs: Infinity, holdUntilMs: 0 };
@@ -123,6 +139,7 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
       };
       store.insertSubscription(row);
       add(row);
+      opts.onChange?.({ kind: 'put', row });
       counters.inc('webhooks.subscriptions_created');
       return view(row);
     },
@@ -130,10 +147,8 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     removeSubscriber(subscriberId) {
       const ids = store.deleteSubscriber(subscriberId);
       for (const id of ids) {
-        const s = subs.get(id);
-        if (!s) continue;
-        index.remove(s, s.row.systemIds, s.row.characterIds);
-        subs.delete(id);
+        drop(id);
+        opts.onChange?.({ kind: 'delete', id });
       }
       return ids.length;
     },
@@ -145,9 +160,31 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
       store.reschedule(id, now);
       s.row = { ...s.row, enabled: true, consecutiveFailures: 0, updatedAtMs: now };
       s.holdUntilMs = 0;
+      opts.onChange?.({ kind: 'put', row: s.row });
       delivery.resync(s);
       delivery.kick();
       return true;
+    },
+    applyRemote(change) {
+      if (change.kind === 'delete') {
+        store.deleteSubscription(change.id);
+        drop(change.id);
+        return;
+      }
+      const { row } = change;
+      const known = subs.get(row.id);
+      if (known && known.row.updatedAtMs > row.updatedAtMs) return; // an older echo of a local change
+      store.upsertSubscription(row);
+      if (known && sameTargets(known.row, row)) {
+        const wasDisabled = !known.row.enabled;
+        known.row = row;
+        if (wasDisabled && row.enabled) known.holdUntilMs = 0;
+      } else {
+        drop(row.id);
+        add(row);
+      }
+      delivery.resync(subs.get(row.id) as SubState);
+      delivery.kick();
     },
     stats() {
       let enabled = 0;

@@ -130,6 +130,6 @@ export function guardedLookup(resolve: Resolver = systemResolver) {
       if (addrs.length === 0) return callback(new SsrfError(`webhook host ${hostname} resolved to no address`), '');
       if (options.all) return callback(null, addrs);
       return callback(null, addrs[0]!.address, addrs[0]!.family);
-    }, (err: NodeJS.ErrnoException) => callback(err, ''));
+    }, (err: unknown) => callback(err as NodeJS.ErrnoException, ''));
   };
 }

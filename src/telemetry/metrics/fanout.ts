@@ -10,6 +10,7 @@ export const fanoutMetrics = {
   wkills_ws_events_total: counter('Channel events answered, by reply status', 'events', ['ws.events.{status}'], ['status']),
   wkills_ws_bad_frames_total: counter('Frames refused, by reason', 'frames', ['ws.bad_frame.{reason}'], ['reason']),
   wkills_ws_rate_limited_total: counter('Sockets closed for sending more frames per second than allowed', 'sockets', ['ws.rate_limited']),
+  wkills_ws_rate_limited_address_total: counter('Connections refused or closed by the per-address frame budget', 'connections', ['ws.rate_limited_address']),
   wkills_ws_channel_errors_total: counter('Channel handlers that threw', 'errors', ['ws.channel_errors']),
   wkills_ws_unmatched_topic_total: counter('Messages for a topic the socket has not joined', 'messages', ['ws.unmatched_topic']),
   wkills_ws_stale_join_ref_total: counter('Messages ignored for a stale join reference', 'messages', ['ws.ignored.stale_join_ref']),

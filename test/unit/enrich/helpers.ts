@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS sde_systems (system_id INTEGER PRIMARY KEY, name TEXT
 CREATE TABLE IF NOT EXISTS esi_http_cache (url TEXT PRIMARY KEY, etag TEXT, expires_at_ms INTEGER, body TEXT);
 `;
 
-/** ../shared/fixtures resolved from the repo root, or undefined when absent (tests then skip). */
+/** The fixtures folder beside the repository, or undefined when absent (tests then skip). */
 export function sharedFixtures(): string | undefined {
   const dir = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
   return existsSync(dir) ? dir : undefined;

@@ -1,5 +1,5 @@
 // A worker crash loses no entry: in-flight entries are retried once, a repeat offender is
-// dead-lettered, later entries still complete (SPEC §3, STYLE §10 "a worker crashes mid-batch").
+// dead-lettered, later entries still complete.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';

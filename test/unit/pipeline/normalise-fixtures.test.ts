@@ -1,5 +1,5 @@
-// Normalise every real killmail in the shared fixtures (SPEC "legacy RedisQ packages parse too").
-// Skips with a message when ../shared/fixtures is absent; normalise.test.ts covers the same code
+// Normalise every real killmail in the shared fixtures (legacy RedisQ packages parse too).
+// Skips with a message when the fixtures are absent; normalise.test.ts covers the same code
 // with inline samples.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';

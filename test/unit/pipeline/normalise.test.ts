@@ -14,7 +14,7 @@ function sync(body: Uint8Array): Normalised {
 }
 
 describe('normalise: accepted shapes', () => {
-  test('R2Z2 entry -> canonical killmail (SPEC §3.1)', () => {
+  test('R2Z2 entry -> canonical killmail', () => {
     const { killmail: km, replace } = sync(bytes(r2z2Entry()));
     assert.equal(replace, false);
     assert.deepEqual(km, {

@@ -1,4 +1,4 @@
-// SPEC §4 / STYLE §10: "the WAL reopens after kill -9": every batch a child process reported
+// The WAL reopens after kill -9: every batch a child process reported
 // stored survives a SIGKILL delivered mid-ingest, and the file passes integrity_check.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
