@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { initHistograms, LatencyHistogram, type LatencySummary } from '../../src/telemetry/index.js';
 import { rng, type Usage } from './driver.js';
+import { TS_EXEC_ARGV, script } from '../runner.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -38,12 +39,12 @@ const opt = {
   burst: Number(a.burst), batch: Number(a.batch), phoenix: Number(a.phoenix), concurrency: Number(a.concurrency),
 };
 const SERVERS: Record<string, string> = {
-  uws: fileURLToPath(new URL('./serve-uws.ts', import.meta.url)),
-  baseline: fileURLToPath(new URL('../baselines/fanout-ws.ts', import.meta.url)),
+  uws: script(new URL('./serve-uws.ts', import.meta.url)),
+  baseline: script(new URL('../baselines/fanout-ws.ts', import.meta.url)),
   // Bare uWS publishing the same pre-encoded frames, no matching (docs/PERFORMANCE.md "Limit rows").
-  limit: fileURLToPath(new URL('./serve-limit.ts', import.meta.url)),
+  limit: script(new URL('./serve-limit.ts', import.meta.url)),
 };
-const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
+const LOAD = script(new URL('./load.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 type Msg = Record<string, unknown> & { type: string };
@@ -54,7 +55,7 @@ const serverArgs = (process.env['FANOUT_BENCH_SERVER_ARGS'] ?? '').split(' ').fi
 const children = new Set<ChildProcess>();
 
 function child(entry: string, extraArgs: string[] = []): ChildProcess {
-  const c = fork(entry, [], { cwd: repoRoot, execArgv: ['--import', 'tsx', ...extraArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const c = fork(entry, [], { cwd: repoRoot, execArgv: [...TS_EXEC_ARGV, ...extraArgs], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(c);
   c.once('exit', () => children.delete(c));
   return c;

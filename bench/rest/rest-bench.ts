@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fillStore, type FillResult } from './data.js';
 import { hasWrk, runNodeLoad, runWrk, type LoadResult, type Scenario } from './load.js';
+import { TS_EXEC_ARGV, script } from '../runner.js';
 
 export interface RestBenchOptions {
   durationS: number;
@@ -46,15 +47,15 @@ const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 // from the store); baseline: the plain node:http implementation; limit: bare uWS sending the same
 // bytes from memory (docs/PERFORMANCE.md "Limit rows").
 const SERVERS: Record<string, [string, ...string[]]> = {
-  uws: [fileURLToPath(new URL('./serve-uws.ts', import.meta.url))],
-  'uws-cold': [fileURLToPath(new URL('./serve-uws.ts', import.meta.url)), '0'],
-  baseline: [fileURLToPath(new URL('../baselines/rest-node-http.ts', import.meta.url))],
-  limit: [fileURLToPath(new URL('./serve-limit.ts', import.meta.url))],
+  uws: [script(new URL('./serve-uws.ts', import.meta.url))],
+  'uws-cold': [script(new URL('./serve-uws.ts', import.meta.url)), '0'],
+  baseline: [script(new URL('../baselines/rest-node-http.ts', import.meta.url))],
+  limit: [script(new URL('./serve-limit.ts', import.meta.url))],
 };
 
 function startServer(server: readonly [string, ...string[]], db: string): Promise<{ child: ChildProcess; port: number }> {
   const [entry, ...rest] = server;
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, db, ...rest], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [...TS_EXEC_ARGV, entry, db, ...rest], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.once('line', (l) => resolve({ child, port: (JSON.parse(l) as { port: number }).port }));

@@ -18,9 +18,13 @@ const SCENARIOS = {
   abuse: 'bench/abuse/run.ts',
   cluster: 'bench/cluster/run.ts',
   soak: 'bench/soak/run.ts',
+  telemetry: 'bench/telemetry/run.ts',
 } as const;
 /** Scenarios whose script serves several: the name is passed as its first argument. */
 const NAMED: ReadonlySet<string> = new Set(['sse', 'webhooks']);
+// Built (dist/src/cli/bench.js): the scenarios are the compiled dist/bench/…/run.js, run with
+// plain node; from the sources (tsx), the .ts files through tsx.
+const COMPILED = import.meta.url.endsWith('.js');
 type Scenario = keyof typeof SCENARIOS;
 
 function repoRoot(): string {
@@ -35,9 +39,12 @@ function repoRoot(): string {
 
 function runScript(root: string, script: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    // The scenarios are TypeScript run through tsx (a dev dependency `make bench` installs), so
-    // a bench measures exactly the sources of the commit it reports.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], { cwd: root, stdio: 'inherit' });
+    // From a checkout the scenarios run through tsx (a bench measures exactly the sources of the
+    // commit it reports); an installed, built copy runs the compiled ones without dev dependencies.
+    const node = COMPILED
+      ? [fileURLToPath(new URL(`../../${script.replace(/\.ts$/, '.js')}`, import.meta.url))]
+      : ['--import', 'tsx', join(root, script)];
+    const child = spawn(process.execPath, [...node, ...args], { cwd: root, stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code) => resolve(code ?? 1));
   });

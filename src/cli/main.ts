@@ -9,6 +9,7 @@ import { runServe } from './serve.js';
 import { runSim, addSimOptions } from './sim.js';
 import { runSdeImport, runDb } from './db.js';
 import { addBenchCommand } from './bench.js';
+import { addMetricsCommand } from './metrics.js';
 import { runDeadLetters } from './dead-letters.js';
 
 const program = new Command()
@@ -31,6 +32,7 @@ addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum | de
     action === 'dead-letters' ? runDeadLetters(configFromOptions(opts), what) : runDb(configFromOptions(opts), action));
 
 addBenchCommand(program);
+addMetricsCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (hasCode(err, 'ERR_CONFIG_INVALID')) {
