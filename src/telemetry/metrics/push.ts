@@ -13,7 +13,7 @@ export const pushMetrics = {
   wkills_webhook_kills_enqueued_total: counter('Kills put in the webhook outbox (one per matching subscription)', 'kills', ['webhooks.enqueued']),
   wkills_webhook_kills_delivered_total: counter('Kills delivered to webhook callbacks', 'kills', ['webhooks.kills_delivered']),
   wkills_webhook_kills_dropped_total: counter('Kills dropped after a callback kept failing past its retries', 'kills', ['webhooks.kills_dropped']),
-  wkills_webhook_posts_failed_total: counter('Webhook POSTs that failed (retried later)', 'posts', ['webhooks.posts_failed']),
+  wkills_webhook_deliveries_failed_total: counter('Webhook deliveries that failed: one of their POSTs failed (retried later)', 'deliveries', ['webhooks.deliveries_failed']),
   wkills_webhook_disabled_total: counter('Webhook subscriptions disabled after repeated failures', 'subscriptions', ['webhooks.disabled']),
   wkills_webhook_subscriptions_created_total: counter('Webhook subscriptions created', 'subscriptions', ['webhooks.subscriptions_created']),
   wkills_webhook_outbox: gauge('Webhook deliveries waiting in the outbox', 'deliveries'),
