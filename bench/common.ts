@@ -4,6 +4,7 @@ import { execSync, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { cliArgs } from './runner.js';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -46,7 +47,7 @@ export interface SimProcess {
 
 /** `wkills sim --port 0 --rate 0` in a child process; resolves once it prints its URL. */
 export function startSimProcess(extra: readonly string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'sim', '--port', '0', '--rate', '0', ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...cliArgs(), 'sim', '--port', '0', '--rate', '0', ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (l) => {
@@ -69,3 +70,17 @@ export function startSimProcess(extra: readonly string[] = []): Promise<SimProce
     child.once('exit', (code) => reject(new Error(`simulator exited ${code} before listening`)));
   });
 }
+
+/**
+ * Limits for a bench server whose every client comes from 127.0.0.1: the production per-IP caps
+ * and event budgets (docs/OPERATIONS.md "Limits and protections") would refuse all but the first
+ * few hundred sockets of one address, which is what they are for but not what a bench measures.
+ */
+export const LOOPBACK_LOAD_LIMITS = {
+  wsMaxConnections: 1_000_000,
+  wsMaxPerIp: 1_000_000,
+  wsIpEventsPerSecond: 1_000_000,
+  wsIpEventBurst: 10_000_000,
+  sseMaxConnections: 100_000,
+  sseMaxPerIp: 100_000,
+} as const;

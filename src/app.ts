@@ -14,7 +14,8 @@ import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, createSharedLimits } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
-import { Counters, LatencyHistogram, ProcessMonitor, createLogger, initHistograms, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
+import { Counters, Exposition, ProcessMonitor, StatusWindow, createLogger, initHistograms, mergeWorkerHistograms, secondsSummary, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
+import { gaugeReadings } from './app-metrics.js';
 import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
 import type { Cluster } from './cluster/index.js';
 
@@ -59,13 +60,16 @@ export interface App {
   stop(): Promise<void>;
 }
 
+const LIVE_WINDOW_MS = 5000;
+
 export async function createApp(baseConfig: Config, opts: AppOptions = {}): Promise<App> {
   await initHistograms();
   const logger = opts.logger ?? createLogger(baseConfig.logLevel);
-  const counters = opts.counters ?? new Counters();
+  const counters = opts.counters ?? new Counters(undefined, { histograms: baseConfig.metrics });
   const monitor = new ProcessMonitor();
-  const ingestLatency = new LatencyHistogram();
-  const broadcastLatency = new LatencyHistogram();
+  // Owned by the counters: the exposition, /status and the status report read them there.
+  const ingestLatency = counters.histogram('wkills_ingest_to_stored_seconds');
+  const broadcastLatency = counters.histogram('wkills_ingest_to_broadcast_seconds');
 
   // The embedded simulator serves the feed, ESI and the zKB API: with --source sim nothing
   // leaves the machine, so every outside URL points at it.
@@ -91,7 +95,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   const pipeline = createPipeline({ config, logger, counters, esiLimits: createSharedLimits() });
   const bus = createBus({ logger, counters });
   const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency, storedOrder: store.storedOrder });
-  const sseLatency = new LatencyHistogram();
+  const sseLatency = counters.histogram('wkills_ingest_to_sse_seconds');
   const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
   // Matched kills enter the webhook outbox inside the transaction that stores them.
   // In a cluster only the leader's own ingest enqueues (one delivery per cluster), and
@@ -188,6 +192,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     ...(cluster && { cluster: cluster.stats() }),
     pipeline: { ...pipeline.stats() },
     enrich: enrichSummary(pipeline.enricherStats(), counters),
+    latency: latencySection(counters, pipeline.enricherStats()),
+    ...(lastWindow && { window: lastWindow }),
     ingest: { state: results.state(), ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
@@ -198,12 +204,25 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     process: { ...monitor.snapshot() },
   });
 
+  const exposition = new Exposition({
+    counters,
+    defaultMetrics: config.metrics,
+    workerSnapshots: () => pipeline.enricherStats(),
+    gauges: gaugeReadings({ source: config.source, feed: () => feed, pipeline, store, fanout, health, sseConnections: () => sse.stats().connections ?? 0 }),
+  });
+
   if (http) {
-    for (const r of statusRoutes({ sections: status, requestsTotal: () => counters.get('http.requests') })) http.route(r);
+    const api = http;
+    for (const r of statusRoutes({ sections: status, requestsTotal: () => api.httpStats().requests, exposition })) http.route(r);
     http.route(dashboardRoute());
   }
 
   let reporter: { stop(): void } | undefined;
+  let window: StatusWindow | undefined;
+  // The dashboard's figures: a short window, closed every LIVE_WINDOW_MS, read by /status.
+  let live: StatusWindow | undefined;
+  let liveTimer: NodeJS.Timeout | undefined;
+  let lastWindow: Section | undefined;
   let feedStarted = false;
   let stopping: Promise<void> | undefined;
 
@@ -221,9 +240,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     await sim?.stop();
     await store.stop();
     monitor.stop();
-    ingestLatency.destroy();
-    broadcastLatency.destroy();
-    sseLatency.destroy();
+    window?.destroy();
+    clearInterval(liveTimer);
+    live?.destroy();
     logger.info('wanderer-kills stopped');
   }
 
@@ -264,7 +283,14 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         await (stopping ??= stop()).catch((stopErr: unknown) => logger.error({ err: stopErr }, 'cleanup after a failed start failed'));
         throw err;
       }
-      reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, snapshot: status, onReport: () => monitor.resetLag() });
+      if (http && config.metrics) {
+        const w = (live = new StatusWindow(counters, exposition, monitor));
+        liveTimer = setInterval(() => (lastWindow = w.take()), LIVE_WINDOW_MS).unref();
+      }
+      if (config.statusIntervalSeconds > 0) {
+        window = new StatusWindow(counters, exposition, monitor);
+        reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, window, onReport: () => monitor.resetLag() });
+      }
       if (http && config.apiToken === '' && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
         logger.warn({ host: config.host }, 'webhook subscriptions can be created and deleted without a token on a non-loopback address: set --api-token (WK_API_TOKEN)');
       }
@@ -287,7 +313,7 @@ function enrichSummary(perWorker: readonly Record<string, number>[], counters: C
   const sum: Record<string, number> = {};
   for (const w of perWorker) {
     for (const [k, v] of Object.entries(w)) {
-      if (!k.includes('latency')) sum[k] = (sum[k] ?? 0) + v; // percentiles do not add up
+      if (!k.startsWith('~h|')) sum[k] = (sum[k] ?? 0) + v; // histogram fields: latencySection
     }
   }
   const hits = sum['enrich.cache.hit'] ?? 0;
@@ -297,6 +323,20 @@ function enrichSummary(perWorker: readonly Record<string, number>[], counters: C
     late_completed: counters.get('enrich.late_completed'),
     ...sum,
   };
+}
+
+/** Every declared histogram with samples, in seconds: HDR percentiles (the workers' ESI ones merged as an upper bound). */
+function latencySection(counters: Counters, workerSnapshots: readonly Record<string, number>[]): Section {
+  const out: Record<string, Record<string, number>> = {};
+  for (const family of counters.registry.families.values()) {
+    if (family.type !== 'histogram') continue;
+    for (const s of counters.histogramsOfFamily(family.name)) {
+      const summary = s.item.summary();
+      if (summary.count > 0) out[[family.name, ...s.labels].join(' ')] = secondsSummary({ summary, sumUs: s.item.sumUs });
+    }
+  }
+  for (const h of mergeWorkerHistograms(workerSnapshots)) out[[h.family, ...h.labelValues].join(' ')] = secondsSummary(h);
+  return out;
 }
 
 interface ClusterWiring {

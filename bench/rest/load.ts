@@ -5,7 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { TS_EXEC_ARGV, script } from '../runner.js';
 
 export interface Scenario {
   name: string;
@@ -103,9 +103,9 @@ export async function runWrk(s: Scenario, o: LoadOptions): Promise<LoadResult> {
 }
 
 export async function runNodeLoad(s: Scenario, o: LoadOptions, repoRoot: string): Promise<LoadResult> {
-  const entry = fileURLToPath(new URL('./load-node.ts', import.meta.url));
+  const entry = script(new URL('./load-node.ts', import.meta.url));
   const spec = JSON.stringify({ port: o.port, connections: o.connections, durationMs: o.durationS * 1000, scenario: s });
-  const out = await collect(process.execPath, ['--import', 'tsx', entry, spec], repoRoot);
+  const out = await collect(process.execPath, [...TS_EXEC_ARGV, entry, spec], repoRoot);
   const line = out.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`load-node printed no RESULT line:\n${out}`);
   return toResult('node', JSON.parse(line.slice('RESULT '.length)));

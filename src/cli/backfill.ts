@@ -9,7 +9,7 @@ import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
 import type { BackfillProgressStore } from '../core/ports.js';
 import { createBackfillFeed, daysBetween, fileUnits, historyDayUnit, type BackfillFeed, type BackfillUnit } from '../backfill-feed.js';
-import { Counters, createLogger } from '../telemetry/index.js';
+import { Counters, createStderrLogger } from '../telemetry/index.js';
 import { addConfigOptions, configFromOptions } from './options.js';
 import { esiCalls, startProgress, type ProgressView } from './backfill-progress.js';
 
@@ -79,7 +79,7 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
     hasKill: (id) => app.store.backfill.hasKill(id),
   };
   // Logs go to stderr: stdout carries the report (--json for scripts).
-  const logger = createLogger(config.logLevel, 'wkills-backfill', 2);
+  const logger = createStderrLogger(config.logLevel, 'wkills-backfill');
   const counters = new Counters();
   const app: App = await createApp(cfg, {
     http: false,

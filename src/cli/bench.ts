@@ -17,10 +17,15 @@ const SCENARIOS = {
   webhooks: 'bench/push/run.ts',
   abuse: 'bench/abuse/run.ts',
   cluster: 'bench/cluster/run.ts',
+  soak: 'bench/soak/run.ts',
+  telemetry: 'bench/telemetry/run.ts',
   backfill: 'bench/backfill/run.ts',
 } as const;
 /** Scenarios whose script serves several: the name is passed as its first argument. */
 const NAMED: ReadonlySet<string> = new Set(['sse', 'webhooks']);
+// Built (dist/src/cli/bench.js): the scenarios are the compiled dist/bench/…/run.js, run with
+// plain node; from the sources (tsx), the .ts files through tsx.
+const COMPILED = import.meta.url.endsWith('.js');
 type Scenario = keyof typeof SCENARIOS;
 
 function repoRoot(): string {
@@ -35,9 +40,12 @@ function repoRoot(): string {
 
 function runScript(root: string, script: string, args: readonly string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    // The scenarios are TypeScript run through tsx (a dev dependency `make bench` installs), so
-    // a bench measures exactly the sources of the commit it reports.
-    const child = spawn(process.execPath, ['--import', 'tsx', join(root, script), ...args], { cwd: root, stdio: 'inherit' });
+    // From a checkout the scenarios run through tsx (a bench measures exactly the sources of the
+    // commit it reports); an installed, built copy runs the compiled ones without dev dependencies.
+    const node = COMPILED
+      ? [fileURLToPath(new URL(`../../${script.replace(/\.ts$/, '.js')}`, import.meta.url))]
+      : ['--import', 'tsx', join(root, script)];
+    const child = spawn(process.execPath, [...node, ...args], { cwd: root, stdio: 'inherit' });
     child.once('error', reject);
     child.once('exit', (code) => resolve(code ?? 1));
   });
@@ -51,7 +59,8 @@ export function addBenchCommand(program: Command): void {
     .argument('[args...]', 'passed to the scenario (e.g. --duration 10 --json); put them after --')
     .allowUnknownOption(true)
     .action(async (scenario: string, args: string[]) => {
-      const names: Scenario[] = scenario === 'all' ? (Object.keys(SCENARIOS) as Scenario[]) : [scenario as Scenario];
+      // 'all' leaves out the soak: it runs for many minutes (run it on its own).
+      const names: Scenario[] = scenario === 'all' ? (Object.keys(SCENARIOS) as Scenario[]).filter((n) => n !== 'soak') : [scenario as Scenario];
       for (const name of names) {
         if (!Object.hasOwn(SCENARIOS, name)) {
           throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - bench scenario must be one of ${Object.keys(SCENARIOS).join(', ')}, all (got ${JSON.stringify(scenario)})`);

@@ -9,6 +9,7 @@ import { runServe } from './serve.js';
 import { runSim, addSimOptions } from './sim.js';
 import { runSdeImport, runDb } from './db.js';
 import { addBenchCommand } from './bench.js';
+import { addMetricsCommand } from './metrics.js';
 import { runDeadLetters } from './dead-letters.js';
 import { addBackfillCommand } from './backfill.js';
 
@@ -32,6 +33,7 @@ addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum | de
     action === 'dead-letters' ? runDeadLetters(configFromOptions(opts), what) : runDb(configFromOptions(opts), action));
 
 addBenchCommand(program);
+addMetricsCommand(program);
 addBackfillCommand(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -36,6 +36,7 @@ export const SCHEMA = {
   maxEntryBytes: { type: 'int', default: 4 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024, doc: 'largest accepted feed entry, bytes' },
   logLevel: { type: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'pino level' },
   statusIntervalSeconds: { type: 'int', default: 300, min: 0, max: 86_400, doc: 'status report period; 0 disables' },
+  metrics: { type: 'bool', default: true, doc: 'record latency histograms, process metrics and the dashboard window; off only to measure their cost (bench telemetry)' },
   enrich: { type: 'bool', default: true, doc: 'resolve names through ESI' },
   enrichBudgetMs: { type: 'int', default: 2000, min: 0, max: 60_000, doc: 'longest a kill waits for names before it is stored with ids' },
   simRate: { type: 'number', default: 1, min: 0, max: 1_000_000, doc: 'simulator kills per second (--source sim)' },
@@ -87,6 +88,7 @@ export const SCHEMA = {
   fdReserve: { type: 'int', default: 512, min: 0, max: 1_000_000, doc: 'file descriptors kept free for REST, /health and the database when capping connections' },
   dbLockWaitMs: { type: 'int', default: 50, min: 0, max: 10_000, doc: 'longest the server waits for another process\'s database lock before retrying on a timer, ms (the wait blocks the event loop)' },
   publicUrl: { type: 'string', default: '', allowEmpty: true, doc: 'public base URL (https://kills.example.com) advertised by GET /websocket instead of the request Host' },
+  restCacheBytes: { type: 'int', default: 64 * 1024 * 1024, min: 0, max: 16 * 1024 * 1024 * 1024, doc: 'REST answer cache size, bytes (0: build every answer)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -59,6 +59,7 @@ export interface EsiClient {
   post(group: EsiRouteGroup, path: string, body: unknown, isShape: ShapeCheck): Promise<EsiResult>;
   stats(): Record<string, number>;
   latency(): Record<string, LatencySummary>;
+  latencyHistograms(): ReadonlyMap<EsiRouteGroup, LatencyHistogram>;
   close(): void;
 }
 
@@ -139,6 +140,11 @@ class Client implements EsiClient {
     this.counters.set('esi.http_cache.entries', this.cache.size);
     this.counters.set('esi.http_cache.corrupt_rows', this.cache.corruptRows);
     return this.counters.snapshot();
+  }
+
+  /** Per route group, for the main thread's Prometheus buckets (telemetry histogramFields). */
+  latencyHistograms(): ReadonlyMap<EsiRouteGroup, LatencyHistogram> {
+    return this.histograms;
   }
 
   latency(): Record<string, LatencySummary> {

@@ -4,6 +4,7 @@ import type { CanonicalKillmail } from '../core/killmail.js';
 import type { WorkerEnricher } from '../core/ports.js';
 import { WkError } from '../core/errors.js';
 import { Counters } from '../telemetry/counters.js';
+import { histogramFields } from '../telemetry/worker-histograms.js';
 import { NameCache } from './cache.js';
 import type { CacheWrite } from './cache-writer.js';
 import { createEsiClient, type EsiClient } from './esi-client.js';
@@ -120,10 +121,8 @@ class Enricher implements EnricherWithWrites {
   stats(): Record<string, number> {
     this.client.stats();
     const s = this.cache.stats();
-    for (const [group, l] of Object.entries(this.client.latency())) {
-      if (l.count === 0) continue;
-      s[`esi.latency_us.${group}.p50`] = l.p50;
-      s[`esi.latency_us.${group}.p99`] = l.p99;
+    for (const [group, h] of this.client.latencyHistograms()) {
+      if (h.count > 0) Object.assign(s, histogramFields('wkills_esi_request_duration_seconds', [group], h));
     }
     s['enrich.lookups_in_flight'] = this.lookups.size;
     return s;

@@ -30,15 +30,23 @@ export class Broadcaster {
   private stamp = 0;
   private readonly lastCountAtMs = new Map<number, number>();
   private readonly countTimers = new Map<number, NodeJS.Timeout>();
+  /** Time to hand one kill to every subscribed socket (wkills_ws_broadcast_send_seconds). */
+  private readonly sendTime: LatencySink;
 
   constructor(
     private readonly ctx: HubContext,
     private readonly latency: LatencySink | undefined,
-  ) {}
+  ) {
+    this.sendTime = ctx.counters.histogram('wkills_ws_broadcast_send_seconds');
+  }
 
   onKills(kills: readonly BusKill[]): void {
     const iso = new Date(this.ctx.nowMs()).toISOString();
-    for (const kill of kills) this.deliver(kill, iso);
+    for (const kill of kills) {
+      const startedMs = performance.now();
+      this.deliver(kill, iso);
+      this.sendTime.recordUs((performance.now() - startedMs) * 1000);
+    }
     for (const kill of kills) this.noteCount(kill.systemId);
   }
 

@@ -1,6 +1,6 @@
 // Types and helpers shared by the R2Z2 and RedisQ feeds.
 import type { ComponentHealth, CursorStore, Feed, IngestSink, RawEntry } from '../core/ports.js';
-import type { Counters, Logger } from '../telemetry/index.js';
+import type { Counters, Logger, MetricKey } from '../telemetry/index.js';
 import { untilAborted } from '../net/index.js';
 
 /** A cursor value the caller should persist (with its next store batch) under `name`. */
@@ -46,6 +46,9 @@ export async function pushEntry(sink: IngestSink, entry: RawEntry, signal: Abort
   return true;
 }
 
+/** What a feed may count: the `feed.{source}.<event>` names declared in src/telemetry/metrics/feeds.ts. */
+export type FeedEvent<K = MetricKey> = K extends `feed.${string}.${infer E}` ? E : never;
+
 /** Local tallies for stats(), mirrored into the shared counters as `feed.<name>.<key>`. */
 export class Tally {
   private readonly values = new Map<string, number>();
@@ -55,9 +58,10 @@ export class Tally {
     private readonly counters: Counters,
   ) {}
 
-  inc(key: string, by = 1): void {
+  inc(key: FeedEvent, by = 1): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
-    this.counters.inc(`${this.prefix}.${key}`, by);
+    // The key is checked against the declarations when first used (src/telemetry/metrics/feeds.ts).
+    this.counters.inc(`${this.prefix}.${key}` as MetricKey, by);
   }
 
   get(key: string): number {

@@ -25,7 +25,7 @@ export { errorResponses, ref } from './openapi-schemas.js';
 export type { ValueSpec } from './validate.js';
 export type { HttpStats, RouteStats } from './metrics.js';
 /** /status and /metrics (JSON and Prometheus) over the app's status sections. */
-export { statusRoutes, prometheusText, type StatusDeps, type StatusSections } from './status.js';
+export { statusRoutes, type MetricsSource, type StatusDeps, type StatusSections } from './status.js';
 /** The live dashboard page at `/` (polls /status). */
 export { dashboardRoute } from './dashboard.js';
 /** SSE routes over an SseService (src/fanout/sse) and the filter parser they use. */

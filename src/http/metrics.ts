@@ -1,6 +1,6 @@
-// Per-route latency (HDR histograms, integer µs) and status counters. Recording is a Map-free
-// path: each route holds its own recorder object, created at registration.
-import { Counters, LatencyHistogram, initHistograms, type LatencySummary } from '../telemetry/index.js';
+// Per-route latency (HDR histograms, integer µs) and (route, status) counters. Recording is a
+// Map-free path for the latency: each route holds its own recorder object, created at registration.
+import { Counters, LatencyHistogram, initHistograms, type Cell, type LatencySummary } from '../telemetry/index.js';
 import type { ResponseRecorder } from './respond.js';
 
 export interface RouteStats extends LatencySummary {
@@ -16,6 +16,8 @@ export interface HttpStats {
 
 class RouteRecorder implements ResponseRecorder {
   hist: LatencyHistogram | undefined;
+  /** Status → its (route, status) counter; a route sees a handful of statuses. */
+  private readonly statuses = new Map<number, Cell>();
 
   constructor(
     readonly route: string,
@@ -24,7 +26,13 @@ class RouteRecorder implements ResponseRecorder {
 
   record(status: number, latencyUs: number): void {
     this.hist?.recordUs(latencyUs);
-    this.metrics.onResponse(status);
+    let cell = this.statuses.get(status);
+    if (cell === undefined) {
+      cell = this.metrics.counters.cell('wkills_http_requests_total', [this.route, String(status)]);
+      this.statuses.set(status, cell);
+    }
+    cell.value++;
+    this.metrics.requests++;
   }
 
   aborted(): void {
@@ -36,14 +44,15 @@ class RouteRecorder implements ResponseRecorder {
   }
 
   skipped(reason: 'after_abort' | 'already_sent'): void {
-    this.metrics.counters.inc(reason === 'after_abort' ? 'http.write_skipped.after_abort' : 'http.write_skipped.already_sent');
+    this.metrics.counters.inc(`http.write_skipped.${reason}`);
   }
 }
 
 export class HttpMetrics {
   private readonly recorders = new Map<string, RouteRecorder>();
-  private readonly statusNames = new Map<number, string>();
   private ready = false;
+  /** Requests answered, all routes (the requests-per-minute rate reads it). */
+  requests = 0;
 
   constructor(readonly counters: Counters) {}
 
@@ -51,42 +60,39 @@ export class HttpMetrics {
   async start(): Promise<void> {
     await initHistograms();
     this.ready = true;
-    for (const r of this.recorders.values()) r.hist ??= new LatencyHistogram();
+    for (const r of this.recorders.values()) r.hist ??= this.histogram(r.route);
+  }
+
+  private histogram(route: string): LatencyHistogram {
+    return this.counters.histogram('wkills_http_request_duration_seconds', [route]);
   }
 
   recorder(route: string): ResponseRecorder {
     let r = this.recorders.get(route);
     if (!r) {
       r = new RouteRecorder(route, this);
-      if (this.ready) r.hist = new LatencyHistogram();
+      if (this.ready) r.hist = this.histogram(route);
       this.recorders.set(route, r);
     }
     return r;
   }
 
-  onResponse(status: number): void {
-    let name = this.statusNames.get(status);
-    if (name === undefined) {
-      name = `http.status.${status}`;
-      this.statusNames.set(status, name);
-    }
-    this.counters.inc('http.requests');
-    this.counters.inc(name);
-  }
-
   stats(): HttpStats {
     const byStatus: Record<string, number> = {};
-    for (const [status, name] of this.statusNames) byStatus[String(status)] = this.counters.get(name);
+    for (const s of this.counters.seriesOfFamily('wkills_http_requests_total')) {
+      const status = s.labels[1] as string;
+      byStatus[status] = (byStatus[status] ?? 0) + s.item.value;
+    }
     const routes: RouteStats[] = [];
     for (const r of this.recorders.values()) {
       const summary = r.hist?.summary();
       if (summary && summary.count > 0) routes.push({ route: r.route, ...summary });
     }
-    return { requests: this.counters.get('http.requests'), aborted: this.counters.get('http.aborted'), byStatus, routes };
+    return { requests: this.requests, aborted: this.counters.get('http.aborted'), byStatus, routes };
   }
 
+  /** The histograms belong to the counters (exposition reads them); only stop recording here. */
   destroy(): void {
-    for (const r of this.recorders.values()) r.hist?.destroy();
     this.ready = false;
     for (const r of this.recorders.values()) r.hist = undefined;
   }

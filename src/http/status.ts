@@ -1,18 +1,26 @@
-// /status and /metrics (docs/API.md#routes): the running stages' own numbers, never placeholders. /status is
-// the original's `{metrics, summary, timestamp}`; /metrics is the same sections as JSON, or the
-// Prometheus text exposition with ?format=prometheus or `Accept: text/plain`.
+// /status and /metrics: the running stages' own numbers, never placeholders. /status is
+// `{metrics, summary, timestamp}` (per-stage sections); /metrics is the metric registry's
+// families as JSON, or the Prometheus text exposition with ?format=prometheus or
+// `Accept: text/plain` (docs/OPERATIONS.md lists every family).
 import { isoTimestamp, respondJson, send, type RequestCtx } from './respond.js';
 import type { RouteInput, RouteSpec } from './route-spec.js';
 
 export type StatusSections = Record<string, Record<string, unknown>>;
 
+/** What /metrics renders: the declared families (src/telemetry/metrics) as text or JSON. */
+export interface MetricsSource {
+  text(): Promise<string>;
+  json(): Record<string, unknown>;
+  readonly contentType: string;
+}
+
 export interface StatusDeps {
   sections: () => StatusSections;
+  exposition: MetricsSource;
   /** Monotonic request counter (all routes), for the requests-per-minute rate. */
   requestsTotal: () => number;
 }
 
-const PROMETHEUS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 const RATE_WINDOW_MS = 60_000;
 
 /** Requests per minute over the last minute, from samples of the running total taken on reads. */
@@ -49,33 +57,6 @@ function summary(s: StatusSections, requestsPerMinute: number): Record<string, u
     uptime_hours: Math.round((num(process.uptime_seconds) / 3600) * 100) / 100,
     processing_lag_seconds: typeof feed.lastEntryAgeMs === 'number' ? Math.round(feed.lastEntryAgeMs / 1000) : null,
   };
-}
-
-/** `wkills_<section>_<key>` gauges for every numeric leaf; `{p50, p95, p99, ...}` objects become summaries. */
-export function prometheusText(s: StatusSections): string {
-  const out: string[] = [];
-  const name = (parts: string[]): string => 'wkills_' + parts.join('_').replace(/[^A-Za-z0-9_]/g, '_').replace(/_+/g, '_');
-  const walk = (parts: string[], v: unknown): void => {
-    if (typeof v === 'number' && Number.isFinite(v)) {
-      out.push(`# TYPE ${name(parts)} gauge`, `${name(parts)} ${v}`);
-    } else if (typeof v === 'boolean') {
-      out.push(`# TYPE ${name(parts)} gauge`, `${name(parts)} ${v ? 1 : 0}`);
-    } else if (v !== null && typeof v === 'object' && !Array.isArray(v)) {
-      const o = v as Record<string, unknown>;
-      if (typeof o.p50 === 'number' && typeof o.count === 'number') {
-        const n = name(parts);
-        out.push(`# TYPE ${n} summary`);
-        for (const [q, key] of [['0.5', 'p50'], ['0.95', 'p95'], ['0.99', 'p99'], ['0.999', 'p999']] as const) {
-          if (typeof o[key] === 'number') out.push(`${n}{quantile="${q}"} ${o[key]}`);
-        }
-        out.push(`${n}_count ${o.count}`);
-        return;
-      }
-      for (const [k, child] of Object.entries(o)) walk([...parts, k], child);
-    }
-  };
-  for (const [section, values] of Object.entries(s)) walk([section], values);
-  return out.join('\n') + '\n';
 }
 
 function wantsPrometheus(input: RouteInput): boolean {
@@ -123,15 +104,15 @@ export function statusRoutes(deps: StatusDeps): RouteSpec[] {
     },
     {
       method: 'GET', path: '/metrics', operationId: 'metrics', tags: OPS, headers: ['accept'],
-      summary: 'The same figures as JSON, or Prometheus text (?format=prometheus or Accept: text/plain)',
+      summary: 'Every declared metric family (type, unit, help, values) as JSON, or Prometheus text (?format=prometheus or Accept: text/plain)',
       params: [{ name: 'format', in: 'query', description: 'json (default) or prometheus', value: { type: 'string', maxLength: 16, enum: ['json', 'prometheus'] } }],
       responses: {
         200: { description: 'Metrics (JSON, or Prometheus text exposition)', schema: { type: 'object' } },
       },
-      handler: (ctx: RequestCtx, input: RouteInput) => {
-        const metrics = sections();
-        if (wantsPrometheus(input)) send(ctx, 200, PROMETHEUS_TYPE, prometheusText(metrics));
-        else respondJson(ctx, 200, JSON.stringify({ ...metrics, timestamp: isoTimestamp() }));
+      handler: async (ctx: RequestCtx, input: RouteInput) => {
+        const { exposition } = deps;
+        if (wantsPrometheus(input)) send(ctx, 200, exposition.contentType, await exposition.text());
+        else respondJson(ctx, 200, JSON.stringify({ metrics: exposition.json(), timestamp: isoTimestamp() }));
       },
     },
   ];

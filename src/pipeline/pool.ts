@@ -6,7 +6,7 @@ import { epochUs } from '../core/clock.js';
 import { WkError } from '../core/errors.js';
 import type { ComponentHealth, PipelineOutcome, RawEntry, SourceKind } from '../core/ports.js';
 import { nextPowerOfTwo, ringRecordBytes } from '../core/ring.js';
-import type { Counters, Logger } from '../telemetry/index.js';
+import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { ENTRY_HEADER_BYTES } from './entry-header.js';
 import { Lane } from './lane.js';
 import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
@@ -90,6 +90,8 @@ export class PipelinePool {
   private loops: Promise<void>[] = [];
   private busyMs = 0;
   private busySinceMs = 0;
+  /** Busy time per drain task (created on first use, after the app loaded the HDR WASM build). */
+  private taskTime: LatencyHistogram | undefined;
   private readonly stats_ = { received: 0, retried: 0, deadLettered: 0, drainTasks: 0 };
 
   constructor(private readonly opts: PipelineOptions) {
@@ -229,6 +231,7 @@ export class PipelinePool {
     lane.taskOutstanding = false;
     lane.crashStreak = 0;
     this.busyMs += reply.busyMs;
+    (this.taskTime ??= this.opts.counters.histogram('wkills_worker_task_seconds')).recordUs(reply.busyMs * 1000);
     this.sideband.accept(reply.side);
     this.drainLane(lane);
     this.kick(lane);

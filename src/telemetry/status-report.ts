@@ -1,8 +1,8 @@
-// The periodic status report (docs/API.md#routes): one structured pino record plus a one-line human
-// summary, every `intervalMs`. The original's report was never scheduled; ours is, and every
-// figure in it is read from the running stages, never a placeholder.
+// The periodic status report: one structured pino record plus a short human summary, every
+// `intervalMs`, and the process figures (event-loop lag, memory) it and /status read.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { windowSummary, type StatusWindow } from './status-window.js';
 
 export type Section = Record<string, unknown>;
 export type SnapshotFn = () => Record<string, Section>;
@@ -48,25 +48,22 @@ export class ProcessMonitor {
   }
 }
 
-export function startStatusReporter(opts: { intervalMs: number; logger: Logger; snapshot: SnapshotFn; onReport?: () => void }): { stop(): void } {
+/**
+ * Every `intervalMs`: one pino record `{ status: <the window's figures> }` whose message is the
+ * four-line summary (API, processing, cache, system). Figures cover the window since the
+ * previous report, never lifetime totals.
+ */
+export function startStatusReporter(opts: { intervalMs: number; logger: Logger; window: StatusWindow; onReport?: () => void }): { stop(): void } {
   if (opts.intervalMs <= 0) return { stop: () => undefined };
   const timer = setInterval(() => {
-    const snap = opts.snapshot();
-    opts.logger.info({ status: snap }, humanSummary(snap));
+    try {
+      const figures = opts.window.take();
+      opts.logger.info({ status: figures }, windowSummary(figures));
+    } catch (err) {
+      opts.logger.warn({ err }, 'status report failed');
+    }
     opts.onReport?.();
   }, opts.intervalMs);
   timer.unref();
   return { stop: () => clearInterval(timer) };
-}
-
-/** "feed: received=… stored=… | pipeline: … | …" — every numeric field of every section. */
-export function humanSummary(snap: Record<string, Section>): string {
-  const parts: string[] = [];
-  for (const [name, section] of Object.entries(snap)) {
-    const fields = Object.entries(section)
-      .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
-      .map(([k, v]) => `${k}=${String(v)}`);
-    if (fields.length > 0) parts.push(`${name}: ${fields.join(' ')}`);
-  }
-  return `status | ${parts.join(' | ')}`;
 }

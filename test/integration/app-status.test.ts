@@ -23,17 +23,26 @@ test('/status, /metrics and /metrics?format=prometheus report what the app did',
   assert.ok((status.summary.memory_usage_mb as number) > 0);
   assert.ok((status.summary.api_requests_per_minute as number) >= 3, `requests per minute: ${String(status.summary.api_requests_per_minute)}`);
 
-  const json = (await (await fetch(`${base}/metrics`)).json()) as Record<string, unknown>;
-  assert.ok(json.ingest && json.storage && json.timestamp);
+  const json = (await (await fetch(`${base}/metrics`)).json()) as { metrics: Record<string, { type: string; unit: string; help: string; series: { labels: Record<string, string>; value?: number; count?: number }[] }>; timestamp: string };
+  assert.ok(json.timestamp);
+  assert.equal(json.metrics.wkills_ingest_stored_total?.type, 'counter');
+  assert.equal(json.metrics.wkills_ingest_stored_total?.series[0]?.value, 6);
+  assert.equal(json.metrics.wkills_ingest_to_stored_seconds?.series[0]?.count, 6);
+  assert.ok(json.metrics.wkills_http_requests_total?.series.some((x) => x.labels.route === 'GET /ping' && x.labels.status === '200' && x.value === 3));
 
   const prom = await fetch(`${base}/metrics?format=prometheus`);
   assert.match(prom.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const text = await prom.text();
-  assert.match(text, /^wkills_ingest_stored 6$/m);
-  assert.match(text, /^wkills_ingest_ingest_to_stored_us\{quantile="0\.99"\} \d+$/m);
-  assert.match(text, /^wkills_storage_killmails 6$/m);
+  assert.match(text, /^# HELP wkills_ingest_stored_total Kills written to the store$/m);
+  assert.match(text, /^# TYPE wkills_ingest_stored_total counter$/m);
+  assert.match(text, /^wkills_ingest_stored_total 6$/m);
+  assert.match(text, /^wkills_ingest_to_stored_seconds_bucket\{le="\+Inf"\} 6$/m);
+  assert.match(text, /^wkills_ingest_to_stored_seconds_count 6$/m);
+  assert.match(text, /^wkills_store_killmails 6$/m);
+  assert.match(text, /^wkills_http_requests_total\{route="GET \/ping",status="200"\} 3$/m);
+  assert.match(text, /^# TYPE process_cpu_seconds_total counter$/m);
   const viaAccept = await fetch(`${base}/metrics`, { headers: { accept: 'text/plain' } });
-  assert.match(await viaAccept.text(), /^# TYPE wkills_ingest_stored gauge$/m);
+  assert.match(await viaAccept.text(), /^# TYPE wkills_ingest_stored_total counter$/m);
 
   const bad = await fetch(`${base}/metrics?format=xml`);
   assert.equal(bad.status, 400);

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { createSimulator, characterId, nameFor, type Simulator, type FaultSpec } from '../../src/sim/index.js';
 import { Counters } from '../../src/telemetry/counters.js';
+import type { MetricKey } from '../../src/telemetry/index.js';
 import { createEsiClient, createWorkerEnricher, type EnricherWithWrites } from '../../src/enrich/index.js';
 import type { CanonicalKillmail } from '../../src/core/killmail.js';
 import { toCanonical, type EsiBody } from '../unit/enrich/canonical.js';
@@ -171,7 +172,7 @@ describe('enrich against the simulator', () => {
     const refs = await publish(sim, 3);
     const fetcher = enricherFor(t, sim);
     const bodies = await Promise.all(refs.map((r) => fetcher.fetchKillmail(r.id, r.hash)));
-    const cases: [FaultSpec, string][] = [
+    const cases: [FaultSpec, MetricKey][] = [
       [{ route: 'esi', kind: 'malformed' }, 'esi.failed.malformed'],
       [{ route: 'esi', kind: 'truncate' }, 'esi.failed.truncated'],
       [{ route: 'esi', kind: 'latency', latencyMs: 5000 }, 'esi.failed.timeout'],

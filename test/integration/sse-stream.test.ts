@@ -143,12 +143,12 @@ test('/status and /metrics (JSON and Prometheus) have sse and webhooks sections 
   assert.ok(sse, 'sse section');
   assert.ok(sse.connections >= 1);
   assert.ok(sse.opened >= 1);
-  const m = (await (await fetch(`${base}/metrics`)).json()) as { sse: { connections: number }; webhooks: { subscriptions: number } };
-  assert.ok(m.sse.connections >= 1, '/metrics JSON has the sse section');
-  assert.equal(typeof m.webhooks.subscriptions, 'number', '/metrics JSON has the webhooks section');
+  type Families = { metrics: Record<string, { series: { labels: Record<string, string>; value: number }[] }> };
+  const m = (await (await fetch(`${base}/metrics`)).json()) as Families;
+  assert.ok((m.metrics.wkills_sse_connections?.series[0]?.value ?? 0) >= 1, '/metrics JSON has the open SSE streams');
   const prom = await (await fetch(`${base}/metrics?format=prometheus`)).text();
-  assert.match(prom, /sse_connections/);
-  assert.match(prom, /webhooks_pending_deliveries/);
+  assert.match(prom, /^wkills_sse_connections [1-9]\d*$/m);
+  assert.match(prom, /^wkills_sse_opened_total [1-9]\d*$/m);
   c.close();
 });
 

@@ -2,6 +2,7 @@
 // reason, counted, and the server keeps serving a healthy client throughout. Also the V1 (object
 // frame) serializer, binary pushes, leave/rejoin and stale join refs.
 import { after, before, describe, test } from 'node:test';
+import type { MetricKey } from '../../src/telemetry/index.js';
 import assert from 'node:assert/strict';
 import { isEvent, isReply, makeKill, RawClient, startHarness, type Harness } from './ws-harness.js';
 
@@ -102,7 +103,7 @@ describe('bad input on /socket/websocket', () => {
     c.close();
   });
 
-  const closes: Array<[string, () => unknown, number, RegExp, string]> = [
+  const closes: Array<[string, () => unknown, number, RegExp, MetricKey]> = [
     ['invalid JSON', () => '{"topic": ', 1007, /^invalid_json: /, 'ws.bad_frame.invalid_json'],
     ['an array frame of the wrong length', () => JSON.stringify([null, '1', LOBBY]), 1007, /^invalid_frame: array frame must have 5 elements/, 'ws.bad_frame.invalid_frame'],
     ['a scalar frame', () => '42', 1007, /^invalid_frame: /, 'ws.bad_frame.invalid_frame'],

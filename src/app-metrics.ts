@@ -1,0 +1,60 @@
+// The gauges app.ts reads from the running stages at each scrape or report (the counters and
+// histograms the stages record themselves). Part of the composition root: it sees every stage's
+// stats() so the stages need not see each other.
+import type { Feed, HealthCheck } from './core/ports.js';
+import type { Pipeline } from './pipeline/index.js';
+import type { Store } from './store/index.js';
+import type { Fanout } from './fanout/index.js';
+import type { GaugeReadings } from './telemetry/index.js';
+
+export interface GaugeSources {
+  source: string;
+  feed: () => Feed | undefined;
+  pipeline: Pipeline;
+  store: Store;
+  fanout: Fanout;
+  health: Record<string, HealthCheck>;
+  /** Open SSE streams. */
+  sseConnections?: () => number;
+}
+
+export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
+  return () => {
+    const p = s.pipeline.stats();
+    const st = s.store.stats();
+    const ws = s.fanout.stats();
+    const subs = s.fanout.subscriptionStats();
+    const feed = s.feed()?.stats() ?? {};
+    const age = feed.lastEntryAgeMs;
+    const healthy: [string[], number][] = [];
+    for (const [name, check] of Object.entries(s.health)) {
+      let ok = false;
+      try {
+        ok = check().healthy;
+      } catch {
+        ok = false;
+      }
+      healthy.push([[name], ok ? 1 : 0]);
+    }
+    return {
+      wkills_up: 1,
+      wkills_healthy: healthy,
+      ...(typeof age === 'number' && { wkills_feed_last_entry_age_seconds: [[[s.source], age / 1000]] }),
+      ...(s.health.feed && { wkills_feed_up: [[[s.source], healthy.find(([n]) => n[0] === 'feed')?.[1] ?? 0]] }),
+      wkills_pipeline_queue_entries: p.queueDepthEntries,
+      wkills_pipeline_queue_bytes: p.queueDepthBytes,
+      wkills_pipeline_result_queue_bytes: p.resultDepthBytes,
+      wkills_pipeline_worker_threads: p.threads,
+      wkills_pipeline_worker_utilisation_ratio: p.workerUtilisation,
+      wkills_store_killmails: st.killmails,
+      wkills_store_systems: st.systems,
+      wkills_store_db_bytes: st.dbBytes,
+      wkills_store_wal_bytes: st.walBytes,
+      wkills_ws_connections: ws.activeConnections,
+      wkills_ws_subscriptions: [[['lobby'], subs.websocket_subscriptions - subs.firehose_subscriptions], [['firehose'], subs.firehose_subscriptions]],
+      wkills_ws_subscribed_systems: ws.subscribedSystems,
+      wkills_ws_subscribed_characters: ws.subscribedCharacters,
+      ...(s.sseConnections && { wkills_sse_connections: s.sseConnections() }),
+    };
+  };
+}
