@@ -22,7 +22,7 @@ export const feedMetrics = {
   wkills_feed_circuit_events_total: counter('RedisQ circuit breaker: opened, polls skipped while open', 'events', ['feed.{source}.circuit_{event}'], ['source', 'event']),
   // Backfill (`wkills backfill`) and R2Z2 gap repair: source `backfill` / `gap_repair`.
   wkills_feed_history_entries_total: counter('History entries read (backfill, gap repair)', 'entries', ['feed.{source}.entries'], ['source']),
-  wkills_feed_history_pushed_total: counter('History entries pushed: full mails, or id → hash for an ESI fetch', 'entries', ['feed.{source}.pushed', 'feed.{source}.pushed_{kind}'], ['source']),
+  wkills_feed_history_pushed_total: counter('History entries pushed: full mails, or id → hash for an ESI fetch', 'entries', ['feed.{source}.pushed', 'feed.{source}.pushed_fetch'], ['source']),
   wkills_feed_history_skipped_total: counter('History entries not pushed: already stored (known) or too large', 'entries', ['feed.{source}.known', 'feed.{source}.too_large'], ['source']),
   wkills_feed_history_units_total: counter('History units (days, files): done, skipped as done before, missing, failed', 'units', ['feed.{source}.units_{event}'], ['source', 'event']),
   wkills_feed_history_retries_total: counter('History units read again after an error', 'retries', ['feed.{source}.unit_retries'], ['source']),
