@@ -69,3 +69,17 @@ export function startSimProcess(extra: readonly string[] = []): Promise<SimProce
     child.once('exit', (code) => reject(new Error(`simulator exited ${code} before listening`)));
   });
 }
+
+/**
+ * Limits for a bench server whose every client comes from 127.0.0.1: the production per-IP caps
+ * and event budgets (docs/OPERATIONS.md "Limits and protections") would refuse all but the first
+ * few hundred sockets of one address, which is what they are for but not what a bench measures.
+ */
+export const LOOPBACK_LOAD_LIMITS = {
+  wsMaxConnections: 1_000_000,
+  wsMaxPerIp: 1_000_000,
+  wsIpEventsPerSecond: 1_000_000,
+  wsIpEventBurst: 10_000_000,
+  sseMaxConnections: 100_000,
+  sseMaxPerIp: 100_000,
+} as const;

@@ -4,6 +4,7 @@
 // then 'usage' (CPU, RSS, the edge's applied position) on request.
 import uWS from 'uWebSockets.js';
 import { testConfig } from '../../src/config/index.js';
+import { LOOPBACK_LOAD_LIMITS } from '../common.js';
 import type { KillBus } from '../../src/core/ports.js';
 import { createCluster } from '../../src/cluster/index.js';
 import { createBus, createFanout } from '../../src/fanout/index.js';
@@ -13,7 +14,7 @@ import { usage } from '../fanout/driver.js';
 
 const [natsUrl = '', nodeId = 'edge'] = process.argv.slice(2);
 await initHistograms();
-const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent' });
+const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...LOOPBACK_LOAD_LIMITS });
 const counters = new Counters();
 const logger = silentLogger();
 const store = openStore({ path: ':memory:', retentionHours: 0, counters });

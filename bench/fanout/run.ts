@@ -10,7 +10,7 @@
 //      got its last kill, and deliveries per server CPU-second.
 //
 //   node --import tsx bench/fanout/run.ts [--clients 10000] [--loaders 4] [--rate 100] [--seconds 10]
-//        [--pool 1000] [--burst 2000] [--phoenix 5] [--servers uws,baseline] [--json]
+//        [--pool 1000] [--burst 2000] [--phoenix 5] [--servers uws,baseline,limit] [--json]
 import { fork, execSync, type ChildProcess } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +29,7 @@ const { values: a } = parseArgs({
     batch: { type: 'string', default: '50' },
     phoenix: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '50' },
-    servers: { type: 'string', default: 'uws,baseline' },
+    servers: { type: 'string', default: 'uws,baseline,limit' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -40,6 +40,8 @@ const opt = {
 const SERVERS: Record<string, string> = {
   uws: fileURLToPath(new URL('./serve-uws.ts', import.meta.url)),
   baseline: fileURLToPath(new URL('../baselines/fanout-ws.ts', import.meta.url)),
+  // Bare uWS publishing the same pre-encoded frames, no matching (docs/PERFORMANCE.md "Limit rows").
+  limit: fileURLToPath(new URL('./serve-limit.ts', import.meta.url)),
 };
 const LOAD = fileURLToPath(new URL('./load.ts', import.meta.url));
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -162,13 +164,16 @@ async function runServer(name: string): Promise<Record<string, unknown>> {
   const bursted = await nextMsg(server, 'bursted', 300_000);
   const burstExpected = expectedFor(shares, bursted['systems'] as number[]);
   const burst = await phase(loaders, 'b', burstExpected, 120_000);
-  const afterBurst = (await (server.send({ type: 'usage' }), nextMsg(server, 'usage', 10_000)))['usage'] as Usage;
+  const afterBurstMsg = await (server.send({ type: 'usage' }), nextMsg(server, 'usage', 10_000));
+  const afterBurst = afterBurstMsg['usage'] as Usage;
 
   for (const l of loaders) l.send({ type: 'close' });
   server.send({ type: 'stop' });
   const steadyUsage = afterSteady['usage'] as Usage;
   const burstWallS = (burst.lastUs - (bursted['startUs'] as number)) / 1e6;
   const burstCpuS = cpuS(bursted['before'] as Usage, afterBurst);
+  // Ours also writes each kill to SQLite (ingest's work; the limit stores nothing): its CPU apart.
+  const storeCpuS = ((((afterBurstMsg['extra'] as Record<string, number> | undefined)?.['storeCpuUs'] ?? 0) - ((afterSteady['extra'] as Record<string, number> | undefined)?.['storeCpuUs'] ?? 0)) / 1e6);
   const steadyCpuS = cpuS(driven['before'] as Usage, steadyUsage);
   return {
     server: name,
@@ -194,6 +199,8 @@ async function runServer(name: string): Promise<Record<string, unknown>> {
       deliveriesPerS: burst.received / burstWallS,
       serverCpuS: burstCpuS,
       deliveriesPerCpuS: burst.received / burstCpuS,
+      storeCpuS,
+      deliveriesPerFanoutCpuS: burst.received / Math.max(1e-6, burstCpuS - storeCpuS),
       latencyUs: burst.hist,
     },
     serverExtra: afterSteady['extra'],
@@ -210,6 +217,21 @@ function machine(): Record<string, unknown> {
   return { cpu: cpus()[0]?.model, cores: cpus().length, memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, commit };
 }
 
+/**
+ * Every socket is a descriptor on both ends: the server holds all clients, each load process its
+ * share. Children inherit this process's limit (`ulimit -n`; raise the soft limit up to the hard
+ * one before running), so check before connecting rather than fail with EMFILE half way.
+ */
+function checkDescriptors(): void {
+  const soft = Number(execSync('ulimit -n', { shell: '/bin/sh' }).toString().trim());
+  if (!Number.isFinite(soft)) return;
+  const perLoader = Math.ceil(opt.clients / opt.loaders);
+  // The server also holds its listen socket, the IPC channel, stdio, SQLite and libuv descriptors.
+  if (opt.clients + 64 > soft) throw new Error(`--clients ${opt.clients} needs ${opt.clients + 64} descriptors in the server; ulimit -n is ${soft} (raise it, or use fewer clients)`);
+  if (perLoader + 64 > soft) throw new Error(`${perLoader} clients per load process exceed ulimit -n ${soft}: use more --loaders`);
+}
+
+checkDescriptors();
 await initHistograms();
 const results: Record<string, unknown>[] = [];
 for (const name of (a.servers ?? '').split(',')) results.push(await runServer(name));
@@ -217,13 +239,17 @@ const ms = (us: number): string => (us / 1000).toFixed(2);
 if (a.json) process.stdout.write(JSON.stringify({ options: opt, machine: machine(), results }, null, 2) + '\n');
 else {
   console.log(JSON.stringify({ options: opt, machine: machine() }));
-  console.log('| server | clients | connect p50/p99 ms | delivered/expected | p50 ms | p95 ms | p99 ms | max ms | server CPU % | clients CPU % | RSS MB | burst deliveries/s | deliveries per server CPU-s |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| server | clients | connect p50/p99 ms | delivered/expected | p50 ms | p95 ms | p99 ms | max ms | server CPU % | clients CPU % | RSS MB | burst deliveries/s | deliveries per server CPU-s | ours / limit (deliveries/s, per CPU-s) |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  const limit = (results as Array<Record<string, any>>).find((r) => r['server'] === 'limit')?.['burst'];
   for (const r of results as Array<Record<string, any>>) {
     const s = r['steady'];
     const b = r['burst'];
+    const ofLimit = limit && r['server'] !== 'limit'
+      ? `${Math.round((100 * b.deliveriesPerS) / limit.deliveriesPerS)} %, ${Math.round((100 * b.deliveriesPerCpuS) / limit.deliveriesPerCpuS)} % (${Math.round((100 * b.deliveriesPerFanoutCpuS) / limit.deliveriesPerCpuS)} % without the store write)`
+      : '';
     console.log(
-      `| ${r['server']} | ${r['clients']} | ${ms(r['connectUs'].p50)} / ${ms(r['connectUs'].p99)} | ${s.received}/${s.expected} | ${ms(s.latencyUs.p50)} | ${ms(s.latencyUs.p95)} | ${ms(s.latencyUs.p99)} | ${ms(s.latencyUs.max)} | ${s.serverCpuPct.toFixed(1)} | ${s.loadCpuPct.toFixed(0)} | ${s.rssMB.toFixed(0)} | ${Math.round(b.deliveriesPerS)} (${b.received}/${b.expected}) | ${Math.round(b.deliveriesPerCpuS)} |`,
+      `| ${r['server']} | ${r['clients']} | ${ms(r['connectUs'].p50)} / ${ms(r['connectUs'].p99)} | ${s.received}/${s.expected} | ${ms(s.latencyUs.p50)} | ${ms(s.latencyUs.p95)} | ${ms(s.latencyUs.p99)} | ${ms(s.latencyUs.max)} | ${s.serverCpuPct.toFixed(1)} | ${s.loadCpuPct.toFixed(0)} | ${s.rssMB.toFixed(0)} | ${Math.round(b.deliveriesPerS)} (${b.received}/${b.expected}) | ${Math.round(b.deliveriesPerCpuS)} | ${ofLimit} |`,
     );
   }
 }

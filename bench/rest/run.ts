@@ -1,7 +1,7 @@
 // REST benchmark CLI (until `wkills bench rest` lands; see rest-bench.ts):
 //   node --import tsx bench/rest/run.ts [--duration 10] [--warmup 2] [--connections 32]
 //        [--bulk-connections 8] [--systems 200] [--kills-per-system 50] [--tool auto|wrk|node]
-//        [--servers uws,baseline] [--scenarios system-50,...] [--json] [--check]
+//        [--servers uws,uws-cold,baseline,limit] [--scenarios system-50,...] [--rounds 1] [--json] [--check]
 // --check exits 1 when a target from the issue is missed or any request failed.
 import { parseArgs } from 'node:util';
 import { checkTargets, markdownTable, runRestBench } from './rest-bench.js';
@@ -15,8 +15,9 @@ const { values: a } = parseArgs({
     systems: { type: 'string', default: '200' },
     'kills-per-system': { type: 'string', default: '50' },
     tool: { type: 'string', default: 'auto' },
-    servers: { type: 'string', default: 'uws,baseline' },
+    servers: { type: 'string', default: 'uws,uws-cold,baseline,limit' },
     scenarios: { type: 'string', default: '' },
+    rounds: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },
   },
@@ -33,6 +34,7 @@ const report = await runRestBench({
   tool: a.tool as 'auto' | 'wrk' | 'node',
   servers: a.servers.split(',').filter((s) => s !== ''),
   scenarios: a.scenarios.split(',').filter((s) => s !== ''),
+  rounds: Number(a.rounds),
   log: (line) => process.stderr.write(line + '\n'),
 });
 const m = report.machine;

@@ -82,6 +82,7 @@ export const SCHEMA = {
   fdReserve: { type: 'int', default: 512, min: 0, max: 1_000_000, doc: 'file descriptors kept free for REST, /health and the database when capping connections' },
   dbLockWaitMs: { type: 'int', default: 50, min: 0, max: 10_000, doc: 'longest the server waits for another process\'s database lock before retrying on a timer, ms (the wait blocks the event loop)' },
   publicUrl: { type: 'string', default: '', allowEmpty: true, doc: 'public base URL (https://kills.example.com) advertised by GET /websocket instead of the request Host' },
+  restCacheBytes: { type: 'int', default: 64 * 1024 * 1024, min: 0, max: 16 * 1024 * 1024 * 1024, doc: 'REST answer cache size, bytes (0: build every answer)' },
 } as const satisfies Record<string, KeySpec>;
 
 export type ConfigKey = keyof typeof SCHEMA;

@@ -105,8 +105,39 @@ export interface KillQuery {
   limit: number;
 }
 
+/** One stored kill with its routing keys, so readers need not pick the JSON apart. */
+export interface StoredKill {
+  killmailId: number;
+  systemId: number;
+  killTimeMs: number;
+  /** Victim and attacker character ids. */
+  characterIds: readonly number[];
+  /** The canonical JSON text as stored. */
+  json: string;
+}
+
+/** A system's newest kills as stored bytes: `k1,k2,...` (no brackets), one buffer for them all. */
+export interface KillListBytes {
+  /** The stored JSON of each kill joined by commas, UTF-8; empty when there is none. */
+  bytes: Buffer;
+  count: number;
+  /** kill_time_ms of the oldest kill in the list; +Infinity when empty. */
+  oldestKillTimeMs: number;
+}
+
 /** Read-only queries used by REST, WebSocket preload and SSE. Results are canonical JSON texts. */
 export interface KillReader {
+  /** killsBySystem as one buffer of stored bytes: no JS string or object per kill (REST hot path). */
+  systemKillBytes(q: KillQuery): KillListBytes;
+  /** killsBySystem as typed rows (WebSocket preload). */
+  systemKillRows(q: KillQuery): StoredKill[];
+  /** killsByCharacter as typed rows (WebSocket preload). */
+  characterKillRows(characterId: number, sinceMs: number, limit: number): StoredKill[];
+  /**
+   * Changes whenever a kill of the system is stored, replaced, re-enriched or pruned by this
+   * process's writer: an answer built at one version is current while the version is the same.
+   */
+  systemVersion(systemId: number): number;
   killsBySystem(q: KillQuery): string[];
   killsBySystems(systemIds: readonly number[], sinceMs: number, limitPerSystem: number): Map<number, string[]>;
   killsByCharacter(characterId: number, sinceMs: number, limit: number): string[];

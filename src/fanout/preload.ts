@@ -16,6 +16,7 @@
 // Unsubscribing stops the preload of that source: fill() skips sources no longer subscribed, and
 // sendBatch() drops read kills that no longer match the channel's systems or characters.
 import { MS_PER_HOUR } from '../core/clock.js';
+import type { StoredKill } from '../core/ports.js';
 import { push, type HubContext } from './context.js';
 import { killmailUpdatePayload } from './protocol.js';
 import { LOBBY_TOPIC, type LobbyChannel, type PreloadHandle, type SocketState } from './state.js';
@@ -28,17 +29,11 @@ const MAX_PRELOADED_IDS = 100_000;
 /** A batch waits while the socket still holds this share of the slow-consumer limit unsent. */
 const PAUSE_BUFFER_SHARE = 0.25;
 const PAUSE_MS = 50; // how often a paused preload looks at the socket buffer again
-const KILL_ID = /"killmail_id":(\d+)/;
-const SYSTEM_ID = /"system_id":(\d+)/;
-/** Victim and attacker character ids: the only `character_id` keys of a canonical killmail. */
-const CHARACTER_ID = /"character_id":(\d+)/g;
 
 interface Pending {
-  killId: number;
-  systemId: number;
+  kill: StoredKill;
   /** The character source that read it; 0 when a system source did. */
   characterId: number;
-  json: string;
 }
 
 interface PreloadError {
@@ -57,12 +52,6 @@ interface Job {
   pending: Pending[];
   totalKills: number;
   errors: PreloadError[];
-}
-
-/** The first `"killmail_id":N` of a canonical killmail is its own (it is the first key). */
-function firstInt(re: RegExp, json: string): number {
-  const m = re.exec(json);
-  return m ? Number(m[1]) : 0;
 }
 
 class PreloadRunner implements PreloadHandle {
@@ -140,9 +129,9 @@ class PreloadRunner implements PreloadHandle {
       try {
         const limit = job.opts.limitPerSystem;
         const kills = isSystem
-          ? this.ctx.reader.killsBySystem({ systemId: id, sinceMs: job.sinceMs, limit })
-          : this.ctx.reader.killsByCharacter(id, job.sinceMs, limit);
-        for (const json of kills) this.take(job, json, isSystem ? id : firstInt(SYSTEM_ID, json), isSystem ? 0 : id);
+          ? this.ctx.reader.systemKillRows({ systemId: id, sinceMs: job.sinceMs, limit })
+          : this.ctx.reader.characterKillRows(id, job.sinceMs, limit);
+        for (const kill of kills) this.take(job, kill, isSystem ? 0 : id);
       } catch (err) {
         this.ctx.counters.inc('ws.preload.read_errors');
         this.ctx.logger.warn({ err, id, isSystem }, 'preload read failed; reported in preload_complete.errors');
@@ -151,23 +140,20 @@ class PreloadRunner implements PreloadHandle {
     }
   }
 
-  private take(job: Job, json: string, systemId: number, characterId: number): void {
-    const killId = firstInt(KILL_ID, json);
-    if (killId !== 0) {
-      if (this.lobby.preloadedIds.has(killId)) return;
-      if (this.lobby.preloadedIds.size < MAX_PRELOADED_IDS) this.lobby.preloadedIds.add(killId);
-    }
-    job.pending.push({ killId, systemId, characterId, json });
+  private take(job: Job, kill: StoredKill, characterId: number): void {
+    if (this.lobby.preloadedIds.has(kill.killmailId)) return;
+    if (this.lobby.preloadedIds.size < MAX_PRELOADED_IDS) this.lobby.preloadedIds.add(kill.killmailId);
+    job.pending.push({ kill, characterId });
   }
 
   /** Whether a read kill still matches the channel; one that does not is forgotten, so a resubscribe preloads it. */
   private stillMatches(k: Pending): boolean {
     const { systems, characters } = this.lobby;
-    if (systems.has(k.systemId) || characters.has(k.characterId)) return true;
+    if (systems.has(k.kill.systemId) || characters.has(k.characterId)) return true;
     if (characters.size > 0) {
-      for (const m of k.json.matchAll(CHARACTER_ID)) if (characters.has(Number(m[1]))) return true;
+      for (const id of k.kill.characterIds) if (characters.has(id)) return true;
     }
-    this.lobby.preloadedIds.delete(k.killId);
+    this.lobby.preloadedIds.delete(k.kill.killmailId);
     this.ctx.counters.inc('ws.preload.dropped_unsubscribed');
     return false;
   }
@@ -177,10 +163,10 @@ class PreloadRunner implements PreloadHandle {
     const batch = job.pending.splice(0, job.opts.batchSize).filter((k) => this.stillMatches(k));
     if (batch.length === 0) return 0;
     const bySystem = new Map<number, string[]>();
-    for (const k of batch) {
-      const list = bySystem.get(k.systemId);
-      if (list) list.push(k.json);
-      else bySystem.set(k.systemId, [k.json]);
+    for (const { kill } of batch) {
+      const list = bySystem.get(kill.systemId);
+      if (list) list.push(kill.json);
+      else bySystem.set(kill.systemId, [kill.json]);
     }
     const iso = new Date(this.ctx.nowMs()).toISOString();
     for (const [systemId, jsons] of bySystem) {

@@ -78,7 +78,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   let listenSocket: us_listen_socket | undefined;
 
   const upstreamPerIp = { perMinute: opts.config.upstreamPerIpPerMinute, burst: opts.config.upstreamPerIpBurst };
-  for (const r of killRoutes({ reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, upstreamPerIp })) router.route(r);
+  const killDeps = { reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, upstreamPerIp, cacheBytes: opts.config.restCacheBytes };
+  for (const r of killRoutes(killDeps)) router.route(r);
   const ops = opsRoutes({ config: opts.config, health: opts.health, wsStats: opts.wsStats, port: () => boundPort });
   for (const r of ops) router.route(r);
 

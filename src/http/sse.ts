@@ -39,7 +39,8 @@ function openStream(ctx: RequestCtx, start: (sink: StreamSink) => () => void): v
   const res = ctx.res;
   let pending = 0;
   let ended = false;
-  let onDisconnect: (() => void) | undefined;
+  // Set once the service has the stream; an abort before that has nothing to release.
+  const hooks: { onDisconnect?: () => void } = {};
   const finish = (): void => {
     if (ended) return;
     ended = true;
@@ -48,7 +49,7 @@ function openStream(ctx: RequestCtx, start: (sink: StreamSink) => () => void): v
   };
   ctx.watchAbort(() => {
     finish();
-    onDisconnect?.();
+    hooks.onDisconnect?.();
   });
   // uWS calls this once the socket has drained what was buffered.
   res.onWritable(() => {
@@ -78,7 +79,7 @@ function openStream(ctx: RequestCtx, start: (sink: StreamSink) => () => void): v
     writeCommonHeaders(ctx, SSE_HEADERS);
     res.writeHeader('content-type', SSE_TYPE);
   });
-  onDisconnect = start(sink);
+  hooks.onDisconnect = start(sink);
 }
 
 function handler(sse: SseService, mode: 'standard' | 'enhanced') {

@@ -13,6 +13,7 @@ import { claimServe } from './serve-marker.js';
 import { createWriteProbe } from './write-probe.js';
 import { createResumeReader, createWebhookStore } from './push.js';
 import type { ResumeReader, WebhookStore } from '../core/ports.js';
+import { createSystemVersions } from './system-versions.js';
 
 export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
@@ -125,11 +126,16 @@ export function openStore(opts: StoreOptions): Store {
   };
   const characters = createCharacterIndex();
   loadCharacterIndex(opened.writer, characters);
-  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters });
-  const reader = createKillReader(opened.reader, characters);
+  // Shared by the writer, retention and the reader: what changed, per system (REST answer cache).
+  // Another process's commits show in the writer connection's data_version (not its own).
+  const dataVersion = opts.path === MEMORY_PATH ? undefined : opened.writer.prepare<[], number>('PRAGMA data_version').pluck();
+  const versions = createSystemVersions(dataVersion && (() => (opened.writer.open ? (dataVersion.get() ?? 0) : 0)));
+  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions });
+  const reader = createKillReader(opened.reader, characters, versions);
   const retention = createRetention({
     db: opened.writer,
     characters,
+    versions,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: opts.lockWaitMs ?? tuning.busyTimeoutMs,
     lastWriteAtMs: () => writer.lastWriteAtMs(),

@@ -1,10 +1,12 @@
 // Read-side queries (REST, WebSocket preload, SSE) on their own connection, every statement
-// prepared once. Results are the stored canonical JSON texts, newest first
-// (kill_time_ms DESC, killmail_id DESC), ready to splice into a response without re-encoding.
+// prepared once. Results are the stored canonical JSON (texts, typed rows, or one buffer of
+// bytes for the REST hot path), newest first (kill_time_ms DESC, killmail_id DESC), ready to
+// splice into a response without re-encoding.
 import { statSync } from 'node:fs';
-import type { KillQuery, KillReader, StoreStats } from '../core/ports.js';
+import type { KillListBytes, KillQuery, KillReader, StoredKill, StoreStats } from '../core/ports.js';
 import type { Db } from './open.js';
 import type { CharacterIndex } from './character-index.js';
+import { createSystemVersions, type SystemVersions } from './system-versions.js';
 
 /** Splice stored JSON texts into one JSON array text (no parse, no re-serialise). */
 export function spliceJsonArray(texts: readonly string[]): string {
@@ -17,6 +19,17 @@ export function spliceJsonArray(texts: readonly string[]): string {
 const SQL = {
   bySystem: `SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
              ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`,
+  // The REST hot path: SQLite joins the stored texts itself and hands back one BLOB, so no JS
+  // string (nor object) exists per kill. The LIMITed subquery runs as a co-routine that yields
+  // rows in its ORDER BY order, and group_concat appends them in the order it receives them
+  // (test/unit/store/reader-rows.test.ts checks newest-first on ties); an ORDER BY inside
+  // group_concat would add a sort step for nothing.
+  bySystemBytes: `SELECT CAST(coalesce(group_concat(json, ','), '') AS BLOB), count(*), min(kill_time_ms) FROM
+             (SELECT json, kill_time_ms FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
+              ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?)`,
+  bySystemRows: `SELECT killmail_id, system_id, kill_time_ms, character_ids, json FROM killmails
+             WHERE system_id = ? AND kill_time_ms >= ? ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`,
+  rowById: 'SELECT killmail_id, system_id, kill_time_ms, character_ids, json FROM killmails WHERE killmail_id = ?',
   byId: 'SELECT json FROM killmails WHERE killmail_id = ?',
   // Counted on the covering index, exact: ~1 µs for a typical system, 0.1-0.2 ms for one with
   // 5,000 kills in the window. Hour buckets would win only for such hot systems (6-15 µs) and
@@ -35,6 +48,22 @@ function safeLimit(limit: number): number {
   return Number.isFinite(limit) && limit > 0 ? Math.floor(limit) : 0;
 }
 
+type Row = [number, number, number, string, string];
+
+function parseIds(text: string): number[] {
+  if (text === '') return [];
+  const parts = text.split(',');
+  const ids = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++) ids[i] = Number(parts[i]);
+  return ids;
+}
+
+function toStoredKill(r: Row): StoredKill {
+  return { killmailId: r[0], systemId: r[1], killTimeMs: r[2], characterIds: parseIds(r[3]), json: r[4] };
+}
+
+const EMPTY_BYTES = Buffer.alloc(0);
+
 function fileBytes(path: string): number {
   try {
     return statSync(path).size;
@@ -45,8 +74,11 @@ function fileBytes(path: string): number {
   }
 }
 
-export function createKillReader(db: Db, characters: CharacterIndex): KillReader {
+export function createKillReader(db: Db, characters: CharacterIndex, versions: SystemVersions = createSystemVersions()): KillReader {
   const bySystem = db.prepare<[number, number, number], string>(SQL.bySystem).pluck();
+  const bySystemBytes = db.prepare<[number, number, number], [Buffer, number, number | null]>(SQL.bySystemBytes).raw();
+  const bySystemRows = db.prepare<[number, number, number], Row>(SQL.bySystemRows).raw();
+  const rowById = db.prepare<[number], Row>(SQL.rowById).raw();
   const byId = db.prepare<[number], string>(SQL.byId).pluck();
   const count = db.prepare<[number, number], number>(SQL.count).pluck();
   const recent = db.prepare<[number, number], string>(SQL.recent).pluck();
@@ -61,6 +93,25 @@ export function createKillReader(db: Db, characters: CharacterIndex): KillReader
 
   return {
     killsBySystem,
+    systemKillBytes(q): KillListBytes {
+      const limit = safeLimit(q.limit);
+      const row = limit === 0 ? undefined : bySystemBytes.get(q.systemId, q.sinceMs, limit);
+      if (row === undefined || row[1] === 0) return { bytes: EMPTY_BYTES, count: 0, oldestKillTimeMs: Number.POSITIVE_INFINITY };
+      return { bytes: row[0], count: row[1], oldestKillTimeMs: row[2] ?? Number.POSITIVE_INFINITY };
+    },
+    systemKillRows(q) {
+      const limit = safeLimit(q.limit);
+      return limit === 0 ? [] : bySystemRows.all(q.systemId, q.sinceMs, limit).map(toStoredKill);
+    },
+    characterKillRows(characterId, sinceMs, limit) {
+      const out: StoredKill[] = [];
+      for (const id of characters.query(characterId, sinceMs, safeLimit(limit))) {
+        const row = rowById.get(id);
+        if (row !== undefined) out.push(toStoredKill(row));
+      }
+      return out;
+    },
+    systemVersion: (systemId) => versions.get(systemId),
     killsBySystems(systemIds, sinceMs, limitPerSystem) {
       // One indexed range read per system: each is a short backwards walk of
       // killmails_by_system_time, cheaper than a single query that must sort across systems.

@@ -22,12 +22,15 @@ import type { Counters, Logger } from '../telemetry/index.js';
 import type { Db } from './open.js';
 import type { CharacterIndex } from './character-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
+import type { SystemVersions } from './system-versions.js';
 
 export interface RetentionOptions {
   /** The writer connection (deletes are writes). */
   db: Db;
   /** The in-memory per-character index: pruned kills leave it after their batch commits. */
   characters?: CharacterIndex;
+  /** Bumped for every system that loses a kill (the reader's systemVersion). */
+  versions?: SystemVersions;
   /** Kills with kill_time older than this are deleted; 0 disables pruning (the WAL watch still runs). */
   retentionHours: number;
   /** Most kills per prune transaction (default 500). */
@@ -129,7 +132,10 @@ export function createRetention(o: RetentionOptions): Retention {
   function pruneBatch(cutoffMs: number, limit = batchSize): number {
     const t0 = performance.now();
     const rows = batchTx.immediate(cutoffMs, limit);
-    for (const [killmailId, , killTimeMs, charText] of rows) o.characters?.remove(charText, killTimeMs, killmailId);
+    for (const [killmailId, systemId, killTimeMs, charText] of rows) {
+      o.characters?.remove(charText, killTimeMs, killmailId);
+      o.versions?.bump(systemId);
+    }
     const n = rows.length;
     const us = Math.round((performance.now() - t0) * 1000);
     if (us > s.maxBatchUs) s.maxBatchUs = us;

@@ -10,6 +10,7 @@ import type { Counters } from '../telemetry/index.js';
 import type { Db } from './open.js';
 import { createCharacterIndex, joinIds, type CharacterIndex } from './character-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
+import type { SystemVersions } from './system-versions.js';
 
 /** stored: new kill. skipped: id already stored. replaced: stored copy updated. invalid: dead-lettered. */
 export type WriteOutcome = KillWriteOutcome;
@@ -66,6 +67,8 @@ export interface WriterOptions {
   counters?: Counters;
   /** Records each batch's transaction time in µs (telemetry LatencyHistogram fits). */
   batchHistogram?: { recordUs(us: number): void };
+  /** Bumped for every system whose stored kills change (the reader's systemVersion). */
+  versions?: SystemVersions;
 }
 
 const MAX_MESSAGE_CHARS = 2000;
@@ -97,7 +100,10 @@ function prepareStatements(db: Db) {
       `UPDATE killmails SET system_id = ?, kill_time_ms = ?, total_value = ?, npc = ?, victim_character_id = ?,
          enriched = ?, character_ids = ?, json = ? WHERE killmail_id = ?`,
     ),
-    updateJson: db.prepare<[string, number, number]>('UPDATE killmails SET json = ?, enriched = ? WHERE killmail_id = ?'),
+    // RETURNING the system: its cached answers hold the old text.
+    updateJson: db
+      .prepare<[string, number, number], number>('UPDATE killmails SET json = ?, enriched = ? WHERE killmail_id = ? RETURNING system_id')
+      .pluck(),
     upsertCursor: db.prepare<[string, string, number]>(
       `INSERT INTO feed_cursors (name, value, updated_at_ms) VALUES (?, ?, ?)
        ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms`,
@@ -160,6 +166,7 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     if (info.changes === 0) return false;
     indexOps.push({ add: r.characterIds, text: '', killTimeMs: r.killTimeMs, killmailId: r.killmailId });
     addDelta(deltas, r.systemId, 1);
+    opts.versions?.bump(r.systemId);
     return true;
   }
 
@@ -175,7 +182,9 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     if (oldSystem !== r.systemId) {
       addDelta(deltas, oldSystem, -1);
       addDelta(deltas, r.systemId, 1);
+      opts.versions?.bump(oldSystem);
     }
+    opts.versions?.bump(r.systemId);
   }
 
   function writeOne(r: KillRecord, atMs: number, deltas: Map<number, number>): WriteOutcome {
@@ -246,8 +255,12 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
       return outcomes;
     },
     updateJson(killmailId, json, enriched) {
-      const changed = guarded('updateJson', () => st.updateJson.run(json, enriched ? 1 : 0, killmailId).changes > 0);
-      if (changed) s.jsonUpdates++;
+      const systemId = guarded('updateJson', () => st.updateJson.get(json, enriched ? 1 : 0, killmailId));
+      const changed = systemId !== undefined;
+      if (changed) {
+        s.jsonUpdates++;
+        opts.versions?.bump(systemId);
+      }
       return changed;
     },
     deadLetter(entry) {

@@ -7,6 +7,7 @@ import { EventSource } from 'eventsource';
 import { createApp, type App } from '../../src/app.js';
 import { testConfig, type ConfigKey } from '../../src/config/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
+import { FAST_FEEDS } from '../fixtures/ingest-harness.js';
 
 export interface Kill {
   killmail_id: number;
@@ -21,7 +22,9 @@ export async function startSimApp(overrides: Partial<Record<ConfigKey, unknown>>
     source: 'sim', simRate: 0, host: '127.0.0.1', port: 0, db: ':memory:', workers: 1, logLevel: 'silent', statusIntervalSeconds: 0,
     ...overrides,
   });
-  const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 } });
+  // Loopback feed timings (a 200 ms idle wait at the tip instead of the live 6 s): each publish
+  // reaches the store in well under a second, even on a loaded machine.
+  const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 }, feedTuning: { r2z2: { ...FAST_FEEDS.r2z2, idleWaitMs: 200 } } });
   await app.start();
   // The R2Z2 reader starts at the tip it reads first: kills published before that read are skipped.
   await waitFor(() => Number(app.feed?.stats().requests ?? 0) >= 2, 10_000, 'the feed reading the simulator');
@@ -88,7 +91,10 @@ export async function publish(app: App, n: number): Promise<void> {
   const before = app.results.stats().stored ?? 0;
   const published = app.sim?.publish(n) ?? 0;
   if (published !== n) throw new Error(`simulator published ${published} of ${n}`);
-  await waitFor(() => (app.results.stats().stored ?? 0) >= before + n, 30_000, `${n} kills stored`);
+  await waitFor(() => (app.results.stats().stored ?? 0) >= before + n, 60_000, `${n} kills stored`).catch((err: unknown) => {
+    // Say where they are: the feed's state and the sink's totals.
+    throw new Error(`${(err as Error).message}; feed ${JSON.stringify(app.status().feed)}; ingest ${JSON.stringify(app.results.stats())}`);
+  });
 }
 
 export function characterIdsOf(k: Kill): number[] {

@@ -72,7 +72,9 @@ test('kill -9 with webhook deliveries pending: all delivered after the restart, 
   sim.publish(10);
   await waitFor(() => receiver.requests.length >= 1, 30_000, 'a first (failed) delivery attempt');
   sim.publish(10); // these wait in the 1.5 s batch window when the process dies
-  await waitFor(() => existsSync(file) && pendingIds(file).length >= 20, 20_000, 'twenty pending deliveries committed');
+  await waitFor(() => existsSync(file) && pendingIds(file).length >= 20, 30_000, 'twenty pending deliveries committed').catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}: ${existsSync(file) ? pendingIds(file).length : 0} pending, ${receiver.requests.length} POSTs; server log: ${first.out().slice(-1500)}`);
+  });
   first.child.kill('SIGKILL');
   assert.equal((await first.exited).signal, 'SIGKILL');
   const pending = pendingIds(file);
@@ -84,7 +86,9 @@ test('kill -9 with webhook deliveries pending: all delivered after the restart, 
   await waitFor(() => receiver.delivered('/crash').length >= pending.length, 30_000, 'every pending delivery after the restart');
   await sleep(1000); // a duplicate would show up within a retry delay
   const delivered = receiver.delivered('/crash');
-  assert.deepEqual([...delivered].sort((a, b) => a - b), pending, 'each pending kill delivered exactly once');
+  // A kill whose entry the first server had not stored yet is stored (and delivered) by the second.
+  assert.equal(new Set(delivered).size, delivered.length, `none twice: ${JSON.stringify(delivered)}`);
+  for (const id of pending) assert.ok(delivered.includes(id), `pending kill ${id} delivered`);
   assert.deepEqual(pendingIds(file), []);
   second.child.kill('SIGTERM');
   assert.equal((await second.exited).code, 0, second.out().slice(-2000));

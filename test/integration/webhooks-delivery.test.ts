@@ -69,6 +69,7 @@ test('500 then 200: every matching kill is delivered exactly once, signed, batch
   }
   const stats = app.status().webhooks as Record<string, number>;
   assert.ok((stats.posts_failed ?? 0) >= 2);
+  assert.ok((stats.deliveries_failed ?? 0) >= 1);
   assert.equal(stats.pending_deliveries, 0);
   sse.close();
 });

@@ -55,13 +55,13 @@ export interface Delivery {
   stats(): Record<string, number>;
 }
 
-type Totals = Record<'posts_ok' | 'posts_failed' | 'kills_delivered' | 'kills_dropped' | 'kills_missing' | 'disabled_total' | 'ssrf_refused', number>;
+type Totals = Record<'posts_ok' | 'posts_failed' | 'deliveries_failed' | 'kills_delivered' | 'kills_dropped' | 'kills_missing' | 'disabled_total' | 'ssrf_refused', number>;
 
 export function createDelivery(d: DeliveryDeps): Delivery {
   const { store, counters } = d;
   const hostBusy = new Map<string, number>();
   const running = new Set<Promise<void>>();
-  const totals: Totals = { posts_ok: 0, posts_failed: 0, kills_delivered: 0, kills_dropped: 0, kills_missing: 0, disabled_total: 0, ssrf_refused: 0 };
+  const totals: Totals = { posts_ok: 0, posts_failed: 0, deliveries_failed: 0, kills_delivered: 0, kills_dropped: 0, kills_missing: 0, disabled_total: 0, ssrf_refused: 0 };
   let inFlight = 0;
   let scheduled = false;
   let stopped = true;
@@ -90,8 +90,8 @@ export function createDelivery(d: DeliveryDeps): Delivery {
   }
 
   function failed(s: SubState, rows: readonly OutboxRow[], error: string): void {
-    totals.posts_failed++;
-    counters.inc('webhooks.posts_failed');
+    totals.deliveries_failed++;
+    counters.inc('webhooks.deliveries_failed');
     reschedule(rows);
     const failures = s.row.consecutiveFailures + 1;
     const delays = d.retryDelaysMs;
@@ -183,6 +183,7 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     // failure: one bad moment of a receiver, not one per system.
     const results = await Promise.all([...bySystem].map(([systemId, group]) => send(s, systemId, group)));
     const failedRows = results.flatMap((r) => r.failed);
+    for (const r of results) if (r.error !== '') totals.posts_failed++;
     if (failedRows.length > 0) failed(s, failedRows, results.find((r) => r.error !== '')?.error ?? '');
   }
 
