@@ -44,13 +44,6 @@ const POLICIES = [
     from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/worker-*.ts' } },
     allow: { to: { file: { path: '**/src/enrich/worker-enricher.ts' } } },
   },
-  // TEMPORARY (arch branch removes the edge): pipeline/pool.ts builds the enricher on the main thread.
-  { from: { element: { type: 'pipeline' }, file: { path: '**/src/pipeline/pool.ts' } }, allow: to('enrich') },
-  // TEMPORARY (the lead removes it once runOne is a core port): the zKB fetcher types its Pipeline dependency.
-  {
-    from: { file: { path: '**/src/ingest/kill-fetcher.ts' } },
-    allow: { to: { element: { type: 'pipeline' } }, dependency: { kind: 'type' } },
-  },
   {
     from: from('http'),
     allow: [to(...BASE, ...LIBS), PACKAGES, { to: { element: { types: ['store', 'fanout'] } }, dependency: { kind: 'type' } }],

@@ -120,6 +120,11 @@ export interface Reenricher {
   reenrich(json: string): Promise<{ json: string; enriched: boolean }>;
 }
 
+/** Normalise (and enrich) one entry outside the rings (implemented by the pipeline's worker pool). */
+export interface SingleRunner {
+  runOne(body: Uint8Array, source: SourceKind): Promise<PipelineOutcome>;
+}
+
 // ---------------------------------------------------------------- store (read side)
 
 export interface KillQuery {

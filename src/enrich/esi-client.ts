@@ -11,6 +11,10 @@ import { EsiGate, ESI_ROUTE_GROUPS, type EsiRouteGroup } from './esi-gate.js';
 import { SharedLimits } from './esi-shared-limits.js';
 import { HttpCache, type HttpCacheStore } from './http-cache.js';
 
+// The largest ESI answers (a killmail of a fight with thousands of attackers) are ~1-2 MB; a body
+// that decodes past this is a fault or a compression bomb, not data.
+const ESI_MAX_BODY_BYTES = 16 * 1024 * 1024;
+
 export type EsiFailReason =
   | 'not_found'
   | 'http_4xx'
@@ -37,6 +41,8 @@ export interface EsiClientOptions {
   maxConcurrencyPerRoute: number;
   counters?: Counters;
   now?: () => number;
+  /** Largest decoded body (default 16 MiB); past it the answer is a counted ERR_ESI_BODY. */
+  maxBodyBytes?: number;
   /** Attempts for 5xx, timeouts, network errors and truncated bodies (first try included). */
   maxAttempts?: number;
   /** Extra attempts after 420/429 (each waits for the announced reset first). */
@@ -122,6 +128,7 @@ class Client implements EsiClient {
     this.http = createHttpClient({
       userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxRedirects: 3,
       connectionsPerOrigin: opts.maxConcurrencyPerRoute * ESI_ROUTE_GROUPS.length,
+      maxBytes: opts.maxBodyBytes ?? ESI_MAX_BODY_BYTES,
     });
     for (const g of ESI_ROUTE_GROUPS) this.histograms.set(g, new LatencyHistogram());
   }

@@ -10,9 +10,8 @@
 // and a strict per-second window shared by every lookup.
 import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
-import type { KillFetcher, KillMiss } from '../core/ports.js';
+import type { KillFetcher, KillMiss, SingleRunner } from '../core/ports.js';
 import { Backoff, ConcurrencyLimiter, createHttpClient, createRateLimiter, ExpiringCache, headerValue, maxAgeMs, parseRetryAfterMs, POLICIES, SingleFlight, type NetResult } from '../net/index.js';
-import type { Pipeline } from '../pipeline/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
 // A client waits on this request: past 15 s an answer is worth less than the 503 that frees the slot.
@@ -33,7 +32,7 @@ export interface KillFetcherHandle {
   close(): Promise<void>;
 }
 
-export function createKillFetcher(deps: { config: Config; pipeline: Pipeline; counters: Counters; logger?: Logger }): KillFetcherHandle {
+export function createKillFetcher(deps: { config: Config; pipeline: SingleRunner; counters: Counters; logger?: Logger }): KillFetcherHandle {
   const { config, pipeline, counters } = deps;
   const client = createHttpClient({
     userAgent: config.userAgent, timeoutMs: FETCH_TIMEOUT_MS, connectionsPerOrigin: config.zkbMaxInFlight,

@@ -5,6 +5,7 @@
 // caller's policy (policies.ts). Transport failures come back as a result, never a throw.
 import { setMaxListeners } from 'node:events';
 import { Agent, type Dispatcher } from 'undici';
+import { ACCEPT_ENCODING, decodedBody, decodedHeaders } from './decode.js';
 import { headerValue } from './headers.js';
 
 export type NetFailReason = 'timeout' | 'network' | 'aborted' | 'too_large' | 'truncated';
@@ -22,7 +23,7 @@ export interface HttpClientOptions {
   timeoutMs: number;
   /** Sockets per origin (undici pool size). */
   connectionsPerOrigin?: number;
-  /** Largest body read; longer ones are cancelled and reported as `too_large`. */
+  /** Largest body read, counted after decompression; longer ones are cancelled as `too_large`. */
   maxBytes?: number;
   /** Follow up to this many redirects (RedisQ's listen.php answers 302); 0 = answer the 3xx. */
   maxRedirects?: number;
@@ -77,7 +78,8 @@ class UndiciClient implements HttpClient {
     setMaxListeners(0, this.stop.signal);
     this.agent = new Agent({ connections: opts.connectionsPerOrigin ?? 8, keepAliveTimeout: 10_000 });
     this.maxRedirects = opts.maxRedirects ?? 0;
-    this.base = { 'user-agent': opts.userAgent, ...opts.headers };
+    // gzip/br unless the owner set its own accept-encoding; bodies are decoded while read (decode.ts).
+    this.base = { 'user-agent': opts.userAgent, 'accept-encoding': ACCEPT_ENCODING, ...opts.headers };
   }
 
   async request(url: string, r: RequestOptions = {}): Promise<NetResult> {
@@ -145,25 +147,29 @@ async function readBody(res: Dispatcher.ResponseData, url: string, maxBytes: num
     discard(res.body);
     return fail('too_large', status, `content-length ${declared} > ${maxBytes}`);
   }
+  const decoded = decodedBody(res.body, res.headers);
+  const source = decoded ?? res.body;
   const chunks: Buffer[] = [];
   let total = 0;
   try {
-    for await (const chunk of res.body) {
+    for await (const chunk of source) {
       const c = chunk as Buffer;
       total += c.byteLength;
       if (total > maxBytes) {
+        if (decoded !== undefined) decoded.destroy();
         discard(res.body);
-        return fail('too_large', status, `body over ${maxBytes} bytes`);
+        return fail('too_large', status, `${decoded !== undefined ? 'decoded ' : ''}body over ${maxBytes} bytes`);
       }
       chunks.push(c);
     }
   } catch (err) {
-    // undici errors the body when the socket closes before the declared length or last chunk.
+    // undici errors the body when the socket closes before the declared length or last chunk;
+    // zlib errors a compressed stream that ends early or is corrupt.
     return fail(signal.aborted ? why() : 'truncated', status, describe(err));
   }
   if (declared !== undefined && total !== declared) return fail('truncated', status, `got ${total} of ${declared} bytes`);
   const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
-  return { ok: true, status, headers: res.headers, body, url };
+  return { ok: true, status, headers: decoded !== undefined ? decodedHeaders(res.headers) : res.headers, body, url };
 }
 
 /**

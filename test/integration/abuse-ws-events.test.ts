@@ -77,7 +77,7 @@ test('a socket at the subscription maximum: bounded replies, paged lists, set-ba
   const perFrameMs = (performance.now() - t0) / SWAPS;
   const ping = await probe.stop();
   c.close();
-  t.diagnostic(`update_subscriptions swap at the limit: ${perFrameMs.toFixed(1)} ms per frame; /ping max ${ping.maxMs} ms over ${ping.count}`);
+  t.diagnostic(`update_subscriptions swap at the limit: ${perFrameMs.toFixed(1)} ms per frame; /ping max ${ping.maxMs} ms (raw ${ping.rawMaxMs} ms, prober stalls included) over ${ping.count}`);
   assert.equal(ping.failures, 0);
   assert.ok(ping.maxMs < 1000, `/ping max ${ping.maxMs} ms`);
 });

@@ -165,7 +165,10 @@ describe('esi client', () => {
     const r = await client.get('types', '/universe/types/587/', isNamed);
     assert.equal(!r.ok && r.reason, 'timeout');
     assert.equal(!r.ok && r.code, 'ERR_ESI_TIMEOUT');
-    assert.ok(Date.now() - started < 1000);
+    // The server never answers: any finite bound proves the 100 ms timeout cut it; 3 s holds on a
+    // loaded machine.
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs < 3000, `gave up after ${tookMs} ms`);
     assert.equal(counters.get('esi.failed.timeout'), 1);
   });
 
