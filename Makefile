@@ -21,8 +21,10 @@ build: install
 typecheck: install
 	npx tsc -p tsconfig.json --noEmit
 
+# Lint = types, ESLint (strict type-aware rules + the stage import boundaries) and Prettier's check.
 lint: typecheck
 	npx eslint --max-warnings=0 .
+	npx prettier --check --log-level warn .
 
 # Prettier: format-check lists the files that differ from .prettierrc.json; format rewrites them.
 format-check: install
@@ -43,7 +45,7 @@ demo: build
 	$(NODE) dist/src/cli/main.js serve --source sim --sim-rate 5 --db ./data/demo.db
 
 test: install lint
-	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=120000 $(TEST_FILES)
+	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=300000 $(TEST_FILES)
 
 test-unit: install
 	$(NODE) --import tsx --test $(shell find test/unit -name '*.test.ts' | sort)

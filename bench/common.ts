@@ -20,11 +20,20 @@ export interface MachineInfo {
 export function machineInfo(): MachineInfo {
   let commit = 'uncommitted';
   try {
-    commit = execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     // No HEAD yet (a fresh repository): the report says so instead of failing.
   }
-  return { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', memGb: Math.round(totalmem() / 2 ** 30), node: process.version, commit, date: new Date().toISOString() };
+  return {
+    nproc: availableParallelism(),
+    cpu: cpus()[0]?.model ?? 'unknown',
+    memGb: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    commit,
+    date: new Date().toISOString(),
+  };
 }
 
 export function printTable(title: string, rows: readonly Record<string, string | number>[]): void {
@@ -47,7 +56,10 @@ export interface SimProcess {
 
 /** `wkills sim --port 0 --rate 0` in a child process; resolves once it prints its URL. */
 export function startSimProcess(extra: readonly string[] = []): Promise<SimProcess> {
-  const child = spawn(process.execPath, [...cliArgs(), 'sim', '--port', '0', '--rate', '0', ...extra], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...cliArgs(), 'sim', '--port', '0', '--rate', '0', ...extra], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout });
     lines.on('line', (l) => {
@@ -59,12 +71,15 @@ export function startSimProcess(extra: readonly string[] = []): Promise<SimProce
         child,
         async esiRequests() {
           const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { requests: Record<string, number> };
-          return Object.entries(stats.requests).filter(([k]) => k.startsWith('esi.')).reduce((s, [, v]) => s + v, 0);
+          return Object.entries(stats.requests)
+            .filter(([k]) => k.startsWith('esi.'))
+            .reduce((s, [, v]) => s + v, 0);
         },
-        stop: () => new Promise<void>((done) => {
-          child.once('exit', () => done());
-          child.kill('SIGTERM');
-        }),
+        stop: () =>
+          new Promise<void>((done) => {
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
       });
     });
     child.once('exit', (code) => reject(new Error(`simulator exited ${code} before listening`)));

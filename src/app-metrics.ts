@@ -51,7 +51,10 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
       wkills_store_db_bytes: st.dbBytes,
       wkills_store_wal_bytes: st.walBytes,
       wkills_ws_connections: ws.activeConnections,
-      wkills_ws_subscriptions: [[['lobby'], subs.websocket_subscriptions - subs.firehose_subscriptions], [['firehose'], subs.firehose_subscriptions]],
+      wkills_ws_subscriptions: [
+        [['lobby'], subs.websocket_subscriptions - subs.firehose_subscriptions],
+        [['firehose'], subs.firehose_subscriptions],
+      ],
       wkills_ws_subscribed_systems: ws.subscribedSystems,
       wkills_ws_subscribed_characters: ws.subscribedCharacters,
       ...(s.sseConnections && { wkills_sse_connections: s.sseConnections() }),

@@ -14,7 +14,19 @@ import { sseRoutes, subscriptionRoutes } from './http/index.js';
 import { createHttpServer, dashboardRoute, statusRoutes, type HttpServer } from './http/index.js';
 import { createCacheWriter, createSharedLimits } from './enrich/index.js';
 import { createSimulator, simOptionsFromConfig, type SimOptions, type Simulator } from './sim/index.js';
-import { Counters, Exposition, ProcessMonitor, StatusWindow, createLogger, initHistograms, mergeWorkerHistograms, secondsSummary, startStatusReporter, type Logger, type Section } from './telemetry/index.js';
+import {
+  Counters,
+  Exposition,
+  ProcessMonitor,
+  StatusWindow,
+  createLogger,
+  initHistograms,
+  mergeWorkerHistograms,
+  secondsSummary,
+  startStatusReporter,
+  type Logger,
+  type Section,
+} from './telemetry/index.js';
 import { gaugeReadings } from './app-metrics.js';
 import { createKillFetcher, createResultSink, type ResultSink } from './ingest/index.js';
 import type { Cluster } from './cluster/index.js';
@@ -83,7 +95,14 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let store: Store;
   try {
-    store = openStore({ path: config.db, retentionHours: config.retentionHours, logger, counters, lockWaitMs: config.dbLockWaitMs, serving: true });
+    store = openStore({
+      path: config.db,
+      retentionHours: config.retentionHours,
+      logger,
+      counters,
+      lockWaitMs: config.dbLockWaitMs,
+      serving: true,
+    });
   } catch (err) {
     await sim?.stop(); // a bad --db path must not leave the simulator listening
     throw err;
@@ -94,14 +113,28 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
   // One ESI limit state for every worker: ESI's limits are per IP, not per thread.
   const pipeline = createPipeline({ config, logger, counters, esiLimits: createSharedLimits() });
   const bus = createBus({ logger, counters });
-  const fanout = createFanout({ config, logger, counters, reader: store.reader, bus, latency: broadcastLatency, storedOrder: store.storedOrder });
+  const fanout = createFanout({
+    config,
+    logger,
+    counters,
+    reader: store.reader,
+    bus,
+    latency: broadcastLatency,
+    storedOrder: store.storedOrder,
+  });
   const sseLatency = counters.histogram('wkills_ingest_to_sse_seconds');
   const sse = createSseHub({ config, logger, counters, reader: store.reader, resume: store.resume, bus, latency: sseLatency });
   // Matched kills enter the webhook outbox inside the transaction that stores them.
   // In a cluster only the leader's own ingest enqueues (one delivery per cluster), and
   // subscriptions are shared through NATS (docs/DEPLOYMENT.md).
   let cluster: Cluster | undefined;
-  const webhooks = createWebhooks({ config, logger, counters, store: store.webhooks, onChange: (change) => cluster?.shareSubscription(change) });
+  const webhooks = createWebhooks({
+    config,
+    logger,
+    counters,
+    store: store.webhooks,
+    onChange: (change) => cluster?.shareSubscription(change),
+  });
   store.writer.onStored((records, outcomes) => {
     if (cluster === undefined || cluster.ownsWebhookDeliveries()) webhooks.onStored(records, outcomes);
   });
@@ -119,7 +152,12 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   let feed: FeedHandle | Feed | undefined;
   const results = createResultSink({
-    writer: store.writer, cursors: store.cursors, pipeline, bus, counters, logger,
+    writer: store.writer,
+    cursors: store.cursors,
+    pipeline,
+    bus,
+    counters,
+    logger,
     feed: () => feed,
     latency: ingestLatency,
     enrich: config.enrich,
@@ -144,13 +182,30 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     // kills it covers are committed ('external'), not with one write per acknowledged entry.
     const r2z2 = { cursorMode: 'external' as const, ...opts.feedTuning?.r2z2 };
     const history = { progress: store.backfill, newestKillTimeMs: () => newestKillTimeMs(store) };
-    return createFeed(config, { sink: feedSink, cursors: store.cursors, logger, counters, ...(sim && { simUrl: sim.url }), ...opts.feedTuning, r2z2, history });
+    return createFeed(config, {
+      sink: feedSink,
+      cursors: store.cursors,
+      logger,
+      counters,
+      ...(sim && { simUrl: sim.url }),
+      ...opts.feedTuning,
+      r2z2,
+      history,
+    });
   };
   // In a cluster only the leader reads the feed: it is created when this node takes the lease.
   if (config.natsUrl === '') feed = makeFeed();
   else {
     try {
-      cluster = await startClusterModule(config, { store, bus, logger, makeFeed, setFeed: (f) => (feed = f), getFeed: () => feed, applySubscription: (c) => webhooks.applyRemote(c) });
+      cluster = await startClusterModule(config, {
+        store,
+        bus,
+        logger,
+        makeFeed,
+        setFeed: (f) => (feed = f),
+        getFeed: () => feed,
+        applySubscription: (c) => webhooks.applyRemote(c),
+      });
     } catch (err) {
       await pipeline.stop();
       await sim?.stop();
@@ -183,7 +238,12 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       fanout.attach(http.app);
       for (const r of sseRoutes(sse)) http.route(r);
     }
-    const subscriptionDeps = { webhooks, wsSubscriptions: () => fanout.subscriptions(), sseConnections: () => sse.stats().connections ?? 0, apiToken: config.apiToken };
+    const subscriptionDeps = {
+      webhooks,
+      wsSubscriptions: () => fanout.subscriptions(),
+      sseConnections: () => sse.stats().connections ?? 0,
+      apiToken: config.apiToken,
+    };
     for (const r of subscriptionRoutes(subscriptionDeps)) http.route(r);
   }
 
@@ -194,7 +254,12 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     enrich: enrichSummary(pipeline.enricherStats(), counters),
     latency: latencySection(counters, pipeline.enricherStats()),
     ...(lastWindow && { window: lastWindow }),
-    ingest: { state: results.state(), ...results.stats(), ingest_to_stored_us: ingestLatency.summary(), ingest_to_broadcast_us: broadcastLatency.summary() },
+    ingest: {
+      state: results.state(),
+      ...results.stats(),
+      ingest_to_stored_us: ingestLatency.summary(),
+      ingest_to_broadcast_us: broadcastLatency.summary(),
+    },
     storage: { ...store.stats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
@@ -208,7 +273,15 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     counters,
     defaultMetrics: config.metrics,
     workerSnapshots: () => pipeline.enricherStats(),
-    gauges: gaugeReadings({ source: config.source, feed: () => feed, pipeline, store, fanout, health, sseConnections: () => sse.stats().connections ?? 0 }),
+    gauges: gaugeReadings({
+      source: config.source,
+      feed: () => feed,
+      pipeline,
+      store,
+      fanout,
+      health,
+      sseConnections: () => sse.stats().connections ?? 0,
+    }),
   });
 
   if (http) {
@@ -228,7 +301,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
 
   async function stop(): Promise<void> {
     reporter?.stop();
-    if (cluster) await cluster.stop(); // stops the feed when leading, after publishing what is committed
+    if (cluster)
+      await cluster.stop(); // stops the feed when leading, after publishing what is committed
     else if (feedStarted) await feed?.stop();
     await pipeline.stop();
     results.stop();
@@ -289,12 +363,23 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       }
       if (config.statusIntervalSeconds > 0) {
         window = new StatusWindow(counters, exposition, monitor);
-        reporter = startStatusReporter({ intervalMs: config.statusIntervalSeconds * 1000, logger, window, onReport: () => monitor.resetLag() });
+        reporter = startStatusReporter({
+          intervalMs: config.statusIntervalSeconds * 1000,
+          logger,
+          window,
+          onReport: () => monitor.resetLag(),
+        });
       }
       if (http && config.apiToken === '' && !['127.0.0.1', '::1', 'localhost'].includes(config.host)) {
-        logger.warn({ host: config.host }, 'webhook subscriptions can be created and deleted without a token on a non-loopback address: set --api-token (WK_API_TOKEN)');
+        logger.warn(
+          { host: config.host },
+          'webhook subscriptions can be created and deleted without a token on a non-loopback address: set --api-token (WK_API_TOKEN)',
+        );
       }
-      logger.info({ port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url }, 'wanderer-kills started');
+      logger.info(
+        { port: http?.port(), source: config.source, db: store.path, workers: config.workers, sim: sim?.url },
+        'wanderer-kills started',
+      );
     },
     stop: () => (stopping ??= stop()),
   };

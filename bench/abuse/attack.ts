@@ -36,15 +36,41 @@ async function wsFrames(): Promise<void> {
       ws.on('error', () => {});
       const closed = new Promise<void>((r) => ws.once('close', () => r()));
       await new Promise<void>((r) => (ws.once('open', () => r()), ws.once('close', () => r())));
-      if (ws.readyState !== WebSocket.OPEN) { inc('refused'); await new Promise((r) => setTimeout(r, 200)); continue; }
+      if (ws.readyState !== WebSocket.OPEN) {
+        inc('refused');
+        await new Promise((r) => setTimeout(r, 200));
+        continue;
+      }
       inc('sockets');
-      for (let c = 0; c < 5; c++) ws.send(JSON.stringify(['1', `c${c}`, 'killmails:lobby', c === 0 ? 'phx_join' : 'subscribe_characters', c === 0 ? { systems: systems.slice(0, 5000), preload: { enabled: false } } : { character_ids: Array.from({ length: 10_000 }, (_, k) => 90_000_000 + c * 10_000 + k) }]));
+      for (let c = 0; c < 5; c++)
+        ws.send(
+          JSON.stringify([
+            '1',
+            `c${c}`,
+            'killmails:lobby',
+            c === 0 ? 'phx_join' : 'subscribe_characters',
+            c === 0
+              ? { systems: systems.slice(0, 5000), preload: { enabled: false } }
+              : { character_ids: Array.from({ length: 10_000 }, (_, k) => 90_000_000 + c * 10_000 + k) },
+          ]),
+        );
       let i = 0;
       const timer = setInterval(() => {
         if (ws.readyState !== WebSocket.OPEN || !live()) return;
         for (let k = 0; k < 20; k++, i++) {
-          const swap = i % 2 === 0 ? { add_systems: systems.slice(5000), remove_systems: systems.slice(0, 5000) } : { add_systems: systems.slice(0, 5000), remove_systems: systems.slice(5000) };
-          ws.send(JSON.stringify(['1', String(i), 'killmails:lobby', i % 3 === 0 ? 'get_status' : 'update_subscriptions', i % 3 === 0 ? {} : swap]));
+          const swap =
+            i % 2 === 0
+              ? { add_systems: systems.slice(5000), remove_systems: systems.slice(0, 5000) }
+              : { add_systems: systems.slice(0, 5000), remove_systems: systems.slice(5000) };
+          ws.send(
+            JSON.stringify([
+              '1',
+              String(i),
+              'killmails:lobby',
+              i % 3 === 0 ? 'get_status' : 'update_subscriptions',
+              i % 3 === 0 ? {} : swap,
+            ]),
+          );
           inc('frames');
         }
       }, 10);
@@ -61,20 +87,24 @@ async function wsFrames(): Promise<void> {
 async function wsConnections(): Promise<void> {
   const open: WebSocket[] = [];
   while (live()) {
-    const batch = Array.from({ length: 50 }, () => new Promise<void>((r) => {
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`);
-      ws.on('error', () => {});
-      ws.once('open', () => {
-        inc('accepted');
-        open.push(ws);
-        r();
-      });
-      ws.once('unexpected-response', (_q, res) => {
-        inc(`refused_${String(res.statusCode)}`);
-        r();
-      });
-      ws.once('close', () => r());
-    }));
+    const batch = Array.from(
+      { length: 50 },
+      () =>
+        new Promise<void>((r) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${port}/socket/websocket?vsn=2.0.0`);
+          ws.on('error', () => {});
+          ws.once('open', () => {
+            inc('accepted');
+            open.push(ws);
+            r();
+          });
+          ws.once('unexpected-response', (_q, res) => {
+            inc(`refused_${String(res.statusCode)}`);
+            r();
+          });
+          ws.once('close', () => r());
+        }),
+    );
     await Promise.all(batch);
     if (open.length > 1000) for (const ws of open.splice(0, 500)) ws.terminate();
   }
@@ -83,11 +113,18 @@ async function wsConnections(): Promise<void> {
 
 /** 50 clients polling /status back to back. */
 async function statusFlood(): Promise<void> {
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    while (live()) {
-      try { await (await fetch(`http://127.0.0.1:${port}/status`)).arrayBuffer(); inc('requests'); } catch { inc('errors'); }
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (live()) {
+        try {
+          await (await fetch(`http://127.0.0.1:${port}/status`)).arrayBuffer();
+          inc('requests');
+        } catch {
+          inc('errors');
+        }
+      }
+    }),
+  );
 }
 
 /** 200 connections sending a request head without Host (uWS holds them until its timeout), renewed. */
@@ -104,7 +141,13 @@ async function malformed(): Promise<void> {
   await new Promise((r) => setTimeout(r, endAt - Date.now() + 100));
 }
 
-const ATTACKS: Record<string, () => Promise<void>> = { pipeline, 'ws-frames': wsFrames, 'ws-connections': wsConnections, 'status-flood': statusFlood, malformed };
+const ATTACKS: Record<string, () => Promise<void>> = {
+  pipeline,
+  'ws-frames': wsFrames,
+  'ws-connections': wsConnections,
+  'status-flood': statusFlood,
+  malformed,
+};
 const attack = ATTACKS[name];
 if (!attack) throw new Error(`unknown attack ${name}: ${Object.keys(ATTACKS).join(', ')}`);
 await attack();

@@ -26,7 +26,24 @@ const { values: a } = parseArgs({
 const durationS = Number(a.duration);
 
 async function startServer(db: string): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['--import', 'tsx', 'src/cli/main.ts', 'serve', '--source', 'none', '--db', db, '--host', '127.0.0.1', '--port', '0', '--status-interval-seconds', '0', '--log-level', 'info'];
+  const args = [
+    '--import',
+    'tsx',
+    'src/cli/main.ts',
+    'serve',
+    '--source',
+    'none',
+    '--db',
+    db,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--status-interval-seconds',
+    '0',
+    '--log-level',
+    'info',
+  ];
   const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const port = await new Promise<number>((resolve, reject) => {
@@ -44,7 +61,15 @@ function rssMb(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : 0;
 }
 
-interface Phase { attack: string; requests: number; errors: number; p50: number; p99: number; rssPeak: number; attackCounts: string }
+interface Phase {
+  attack: string;
+  requests: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  rssPeak: number;
+  attackCounts: string;
+}
 
 /** The well-behaved load: `clients` loops of a 20-kill system query and /ping for durationS. */
 async function measure(port: number, pid: number, attack: string, systemIds: number[]): Promise<Phase> {
@@ -55,25 +80,31 @@ async function measure(port: number, pid: number, attack: string, systemIds: num
   let attacker: ChildProcess | undefined;
   let attackOut = '';
   if (attack !== 'none') {
-    attacker = spawn(process.execPath, ['--import', 'tsx', 'bench/abuse/attack.ts', attack, String(port), String(durationS), String(systemIds[0])], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    attacker = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/abuse/attack.ts', attack, String(port), String(durationS), String(systemIds[0])],
+      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     attacker.stdout!.on('data', (d: Buffer) => (attackOut += d.toString()));
     await new Promise((r) => setTimeout(r, 1500)); // the attack is under way (tsx start-up) before we measure
   }
   const endAt = Date.now() + (attack === 'none' ? durationS : durationS - 2) * 1000;
-  await Promise.all(Array.from({ length: Number(a.clients) }, async (_, c) => {
-    for (let i = 0; Date.now() < endAt; i++) {
-      const path = i % 2 === 0 ? '/ping' : `/api/v1/kills/system/${systemIds[(c + i) % systemIds.length]}?limit=20`;
-      const t0 = performance.now();
-      try {
-        const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
-        await res.arrayBuffer();
-        if (res.status !== 200) errors++;
-      } catch {
-        errors++;
+  await Promise.all(
+    Array.from({ length: Number(a.clients) }, async (_, c) => {
+      for (let i = 0; Date.now() < endAt; i++) {
+        const path = i % 2 === 0 ? '/ping' : `/api/v1/kills/system/${systemIds[(c + i) % systemIds.length]}?limit=20`;
+        const t0 = performance.now();
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(5000) });
+          await res.arrayBuffer();
+          if (res.status !== 200) errors++;
+        } catch {
+          errors++;
+        }
+        lat.push(performance.now() - t0);
       }
-      lat.push(performance.now() - t0);
-    }
-  }));
+    }),
+  );
   if (attacker && attacker.exitCode === null) await once(attacker, 'exit');
   clearInterval(sampler);
   lat.sort((x, y) => x - y);
@@ -81,7 +112,9 @@ async function measure(port: number, pid: number, attack: string, systemIds: num
   let attackCounts = '';
   try {
     const { name: _name, ...counts } = JSON.parse(attackOut.trim()) as Record<string, unknown>;
-    attackCounts = Object.entries(counts).map(([k, v]) => `${k} ${String(v)}`).join(', ');
+    attackCounts = Object.entries(counts)
+      .map(([k, v]) => `${k} ${String(v)}`)
+      .join(', ');
   } catch {
     attackCounts = attack === 'none' ? '' : 'attack output missing';
   }
@@ -104,8 +137,14 @@ try {
   await once(child, 'exit');
   const base = phases[0]!;
   const rows = phases.map((p) => ({
-    attack: p.attack, 'good req/s': Math.round(p.requests / durationS), 'p50 ms': p.p50, 'p99 ms': p.p99,
-    'p99 vs none': p === base ? '1.00' : (p.p99 / Math.max(base.p99, 0.1)).toFixed(2), errors: p.errors, 'server RSS peak MB': p.rssPeak, 'attack did': p.attackCounts,
+    attack: p.attack,
+    'good req/s': Math.round(p.requests / durationS),
+    'p50 ms': p.p50,
+    'p99 ms': p.p99,
+    'p99 vs none': p === base ? '1.00' : (p.p99 / Math.max(base.p99, 0.1)).toFixed(2),
+    errors: p.errors,
+    'server RSS peak MB': p.rssPeak,
+    'attack did': p.attackCounts,
   }));
   if (a.json) process.stdout.write(JSON.stringify({ machine: machineInfo(), durationS, clients: Number(a.clients), rows }, null, 2) + '\n');
   else printTable(`bench abuse: ${a.clients} well-behaved clients (/ping + 20-kill system query), ${durationS} s per phase`, rows);

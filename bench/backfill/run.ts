@@ -14,7 +14,14 @@ import { generateKill } from '../../src/sim/index.js';
 import { openStore } from '../../src/store/index.js';
 import { machineInfo, printTable } from '../common.js';
 
-const { values } = parseArgs({ options: { kills: { type: 'string', default: '40000' }, workers: { type: 'string', default: '2' }, rounds: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '40000' },
+    workers: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '1' },
+    json: { type: 'boolean', default: false },
+  },
+});
 const KILLS = Number(values.kills);
 const MONTH_KILLS = 1_200_000;
 
@@ -38,8 +45,16 @@ function fresh(path: string): void {
   openStore({ path, retentionHours: 0, checkpointThread: false }).close();
 }
 
-interface EsiParty { character_id?: number }
-interface Esi { killmail_id: number; killmail_time: string; solar_system_id: number; victim: EsiParty; attackers: EsiParty[] }
+interface EsiParty {
+  character_id?: number;
+}
+interface Esi {
+  killmail_id: number;
+  killmail_time: string;
+  solar_system_id: number;
+  victim: EsiParty;
+  attackers: EsiParty[];
+}
 
 function baseline(file: string, db: string): { kills: number; seconds: number; rssMb: number; cpuS: number } {
   fresh(db);
@@ -59,7 +74,15 @@ function baseline(file: string, db: string): { kills: number; seconds: number; r
     const chars = new Set<number>();
     if (km.victim.character_id) chars.add(km.victim.character_id);
     for (const a of km.attackers) if (a.character_id) chars.add(a.character_id);
-    insert.run(km.killmail_id, km.solar_system_id, Date.parse(km.killmail_time), km.victim.character_id ?? 0, Date.now(), [...chars].join(','), JSON.stringify(km));
+    insert.run(
+      km.killmail_id,
+      km.solar_system_id,
+      Date.parse(km.killmail_time),
+      km.victim.character_id ?? 0,
+      Date.now(),
+      [...chars].join(','),
+      JSON.stringify(km),
+    );
     kills++;
   }
   conn.close();
@@ -67,10 +90,37 @@ function baseline(file: string, db: string): { kills: number; seconds: number; r
   return { kills, seconds: Number(process.hrtime.bigint() - started) / 1e9, rssMb, cpuS: (cpu.user + cpu.system) / 1e6 };
 }
 
-function candidate(file: string, db: string, workers: string): Promise<{ report: Record<string, number>; wallS: number; peakRssMb: number; peakAnonMb: number; cpuS: number }> {
+function candidate(
+  file: string,
+  db: string,
+  workers: string,
+): Promise<{ report: Record<string, number>; wallS: number; peakRssMb: number; peakAnonMb: number; cpuS: number }> {
   const t0 = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'backfill', '--file', file, '--db', db, '--enrich', 'false',
-    '--workers', workers, '--retention-hours', '0', '--log-level', 'warn', '--progress', 'none', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'src/cli/main.ts',
+      'backfill',
+      '--file',
+      file,
+      '--db',
+      db,
+      '--enrich',
+      'false',
+      '--workers',
+      workers,
+      '--retention-hours',
+      '0',
+      '--log-level',
+      'warn',
+      '--progress',
+      'none',
+      '--json',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   let peakRss = 0;
@@ -92,7 +142,13 @@ function candidate(file: string, db: string, workers: string): Promise<{ report:
     child.once('exit', (code) => {
       clearInterval(timer);
       if (code !== 0) return reject(new Error(`backfill exited ${code}`));
-      resolve({ report: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>, wallS: (Date.now() - t0) / 1000, peakRssMb: peakRss / 1024, peakAnonMb: peakAnon / 1024, cpuS: ticks / 100 });
+      resolve({
+        report: JSON.parse(out.trim().split('\n').pop() ?? '{}') as Record<string, number>,
+        wallS: (Date.now() - t0) / 1000,
+        peakRssMb: peakRss / 1024,
+        peakAnonMb: peakAnon / 1024,
+        cpuS: ticks / 100,
+      });
     });
   });
 }
@@ -117,11 +173,31 @@ try {
   const candRate = cand.report.kills_per_s ?? 0;
   const baseRate = Math.round(base.kills / base.seconds);
   const rows = [
-    { run: 'wkills backfill --file', kills: cand.report.stored ?? 0, 'kills/s': candRate, 'wall s (incl. start)': cand.wallS.toFixed(1), 'CPU µs/kill (incl. start)': Math.round((cand.cpuS * 1e6) / KILLS), 'peak RSS MB': cand.peakRssMb.toFixed(0), 'peak anon MB': cand.peakAnonMb.toFixed(0) },
-    { run: 'baseline (read all, JSON.parse, INSERT per kill)', kills: base.kills, 'kills/s': baseRate, 'wall s (incl. start)': base.seconds.toFixed(1), 'CPU µs/kill (incl. start)': Math.round((base.cpuS * 1e6) / base.kills), 'peak RSS MB': base.rssMb.toFixed(0), 'peak anon MB': '' },
+    {
+      run: 'wkills backfill --file',
+      kills: cand.report.stored ?? 0,
+      'kills/s': candRate,
+      'wall s (incl. start)': cand.wallS.toFixed(1),
+      'CPU µs/kill (incl. start)': Math.round((cand.cpuS * 1e6) / KILLS),
+      'peak RSS MB': cand.peakRssMb.toFixed(0),
+      'peak anon MB': cand.peakAnonMb.toFixed(0),
+    },
+    {
+      run: 'baseline (read all, JSON.parse, INSERT per kill)',
+      kills: base.kills,
+      'kills/s': baseRate,
+      'wall s (incl. start)': base.seconds.toFixed(1),
+      'CPU µs/kill (incl. start)': Math.round((base.cpuS * 1e6) / base.kills),
+      'peak RSS MB': base.rssMb.toFixed(0),
+      'peak anon MB': '',
+    },
     { run: 'ratio', 'kills/s': `${(candRate / baseRate).toFixed(2)}x` },
   ];
-  const summary = { file_mb: Math.round(bytes / 2 ** 20), month_estimate_s: Math.round(MONTH_KILLS / candRate), ratio: candRate / baseRate };
+  const summary = {
+    file_mb: Math.round(bytes / 2 ** 20),
+    month_estimate_s: Math.round(MONTH_KILLS / candRate),
+    ratio: candRate / baseRate,
+  };
   if (values.json) process.stdout.write(`${JSON.stringify({ machine: machineInfo(), rows, summary })}\n`);
   else {
     printTable(`backfill: a day of raw history (${KILLS} kills, ${summary.file_mb} MB)`, rows);

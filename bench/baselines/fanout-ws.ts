@@ -18,7 +18,8 @@ function sendCount(systemId: number): void {
   lastCountAt.set(systemId, Date.now());
   const count = counts.get(systemId) ?? 0;
   const timestamp = new Date().toISOString();
-  for (const ws of bySystem.get(systemId) ?? []) ws.send(JSON.stringify([null, null, LOBBY, 'kill_count_update', { system_id: systemId, count, timestamp }]));
+  for (const ws of bySystem.get(systemId) ?? [])
+    ws.send(JSON.stringify([null, null, LOBBY, 'kill_count_update', { system_id: systemId, count, timestamp }]));
 }
 
 function noteCount(systemId: number): void {
@@ -26,10 +27,13 @@ function noteCount(systemId: number): void {
   if (!bySystem.get(systemId)?.size || countTimers.has(systemId)) return;
   const waitMs = (lastCountAt.get(systemId) ?? -Infinity) + 1000 - Date.now();
   if (waitMs <= 0) return sendCount(systemId);
-  countTimers.set(systemId, setTimeout(() => {
-    countTimers.delete(systemId);
-    sendCount(systemId);
-  }, waitMs));
+  countTimers.set(
+    systemId,
+    setTimeout(() => {
+      countTimers.delete(systemId);
+      sendCount(systemId);
+    }, waitMs),
+  );
 }
 
 const server = createServer((_req, res) => {
@@ -47,7 +51,10 @@ wss.on('connection', (ws) => {
       ws.close(1007, 'invalid_json');
       return;
     }
-    if (!Array.isArray(frame) || frame.length !== 5) { ws.close(1007, 'invalid_frame'); return; }
+    if (!Array.isArray(frame) || frame.length !== 5) {
+      ws.close(1007, 'invalid_frame');
+      return;
+    }
     const [joinRef, ref, topic, event, payload] = frame as [string | null, string | null, string, string, Record<string, unknown>];
     if (event === 'phx_join' && topic === LOBBY) {
       for (const id of (payload['systems'] as number[] | undefined) ?? []) {
@@ -56,7 +63,15 @@ wss.on('connection', (ws) => {
         if (!set) bySystem.set(id, (set = new Set()));
         set.add(ws);
       }
-      ws.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: { subscribed_systems: [...systems], status: 'connected' } }]));
+      ws.send(
+        JSON.stringify([
+          joinRef,
+          ref,
+          topic,
+          'phx_reply',
+          { status: 'ok', response: { subscribed_systems: [...systems], status: 'connected' } },
+        ]),
+      );
     } else {
       ws.send(JSON.stringify([joinRef, ref, topic, 'phx_reply', { status: 'ok', response: {} }]));
     }
@@ -73,7 +88,15 @@ function publish(kills: DriverKill[]): void {
     if (subs) {
       const timestamp = new Date().toISOString();
       for (const ws of subs) {
-        ws.send(JSON.stringify([null, null, LOBBY, 'killmail_update', { system_id: kill.system_id, killmails: [kill], timestamp, preload: false }]));
+        ws.send(
+          JSON.stringify([
+            null,
+            null,
+            LOBBY,
+            'killmail_update',
+            { system_id: kill.system_id, killmails: [kill], timestamp, preload: false },
+          ]),
+        );
         delivered++;
       }
     }
@@ -85,4 +108,8 @@ server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
   process.send?.({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : 0 });
 });
-serveCommands(publish, () => server.close(), () => ({ ws: { activeConnections: wss.clients.size, killsSentRealtime: delivered } }));
+serveCommands(
+  publish,
+  () => server.close(),
+  () => ({ ws: { activeConnections: wss.clients.size, killsSentRealtime: delivered } }),
+);

@@ -55,8 +55,17 @@ export function runBaseline(dbPath: string, bodies: readonly Uint8Array[]): { ki
       zkb: e.zkb,
     };
     const charIds = [...chars];
-    insertKill.run(e.killmail_id, km.solar_system_id, killTimeMs, e.zkb.totalValue ?? 0, e.zkb.npc ? 1 : 0,
-      km.victim.character_id ?? 0, Date.now(), charIds.join(','), JSON.stringify(canonical));
+    insertKill.run(
+      e.killmail_id,
+      km.solar_system_id,
+      killTimeMs,
+      e.zkb.totalValue ?? 0,
+      e.zkb.npc ? 1 : 0,
+      km.victim.character_id ?? 0,
+      Date.now(),
+      charIds.join(','),
+      JSON.stringify(canonical),
+    );
     kills++;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

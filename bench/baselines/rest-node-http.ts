@@ -9,8 +9,12 @@ const dbPath = process.argv[2];
 if (!dbPath) throw new Error('usage: rest-node-http.ts DB_PATH');
 const db = new Database(dbPath, { readonly: true, fileMustExist: true });
 const count = db.prepare('SELECT count(*) FROM killmails WHERE system_id = ? AND kill_time_ms >= ?').pluck();
-const bySystem = db.prepare(`SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
-  ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`).pluck();
+const bySystem = db
+  .prepare(
+    `SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
+  ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`,
+  )
+  .pluck();
 
 function killsFor(systemId: number, sinceHours: number, limit: number): unknown[] {
   const rows = bySystem.all(systemId, Date.now() - sinceHours * 3_600_000, limit) as string[];
@@ -66,7 +70,8 @@ const server = http.createServer((req, res) => {
       const ids = body.system_ids;
       const limit = intParam(body.limit, 1, 1000, 50);
       const since = intParam(body.since_hours, 1, 168, 24);
-      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || !limit || !since) return fail(res, 400, 'Invalid parameters', 'system_ids');
+      if (!Array.isArray(ids) || ids.length === 0 || ids.length > 100 || !limit || !since)
+        return fail(res, 400, 'Invalid parameters', 'system_ids');
       const systemsKills: Record<string, unknown[]> = {};
       for (const id of ids as number[]) systemsKills[String(id)] = killsFor(id, since, limit);
       const ts = new Date().toISOString();

@@ -36,7 +36,14 @@ const { values: a } = parseArgs({
     json: { type: 'boolean', default: false },
   },
 });
-const opt = { clients: Number(a.clients), loaders: Number(a.loaders), rate: Number(a.rate), seconds: Number(a.seconds), pool: Number(a.pool), catchup: Number(a.catchup) };
+const opt = {
+  clients: Number(a.clients),
+  loaders: Number(a.loaders),
+  rate: Number(a.rate),
+  seconds: Number(a.seconds),
+  pool: Number(a.pool),
+  catchup: Number(a.catchup),
+};
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const repoRoot = here('../../');
 const children = new Set<ChildProcess>();
@@ -50,7 +57,8 @@ function track<C extends ChildProcess>(c: C): C {
   c.once('exit', () => children.delete(c));
   return c;
 }
-const child = (entry: string, args: string[] = []): ChildProcess => track(fork(entry, args, { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+const child = (entry: string, args: string[] = []): ChildProcess =>
+  track(fork(entry, args, { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
 
 function nextMsg(c: ChildProcess, type: string, timeoutMs: number): Promise<Msg> {
   return new Promise((resolve, reject) => {
@@ -82,7 +90,8 @@ async function startNats(): Promise<{ url: string; nc: NatsConnection; js: JetSt
   const proc = track(spawn('nats-server', ['-js', '-a', '127.0.0.1', '-p', String(port), '-sd', dir], { stdio: 'ignore' }));
   const url = `nats://127.0.0.1:${port}`;
   let nc: NatsConnection | undefined;
-  for (let i = 0; i < 100 && !nc; i++) nc = await connect({ servers: url }).catch(async () => (await new Promise((r) => setTimeout(r, 100)), undefined));
+  for (let i = 0; i < 100 && !nc; i++)
+    nc = await connect({ servers: url }).catch(async () => (await new Promise((r) => setTimeout(r, 100)), undefined));
   if (!nc) throw new Error('nats-server did not start');
   const jsm = await jetstreamManager(nc);
   await jsm.streams.add({ name: 'KILLS', subjects: ['kills.>'], duplicate_window: 600e9 });
@@ -105,8 +114,22 @@ function publisher(js: JetStreamClient): { publish(kills: DriverKill[]): void; s
   return {
     publish(kills) {
       for (const k of kills) {
-        const record = { killmailId: k.killmailId, systemId: k.systemId, killTimeMs: Date.now(), characterIds: k.characterIds, victimCharacterId: 0, totalValue: 1e7, npc: false, json: k.json, replace: false, enriched: true, receivedAtUs: k.atUs };
-        const p = js.publish(`kills.${k.systemId}`, encodeReplicated({ kind: 'kill', record, older: false }), { msgID: String(k.killmailId) });
+        const record = {
+          killmailId: k.killmailId,
+          systemId: k.systemId,
+          killTimeMs: Date.now(),
+          characterIds: k.characterIds,
+          victimCharacterId: 0,
+          totalValue: 1e7,
+          npc: false,
+          json: k.json,
+          replace: false,
+          enriched: true,
+          receivedAtUs: k.atUs,
+        };
+        const p = js.publish(`kills.${k.systemId}`, encodeReplicated({ kind: 'kill', record, older: false }), {
+          msgID: String(k.killmailId),
+        });
         inflight.add(p);
         void p.finally(() => inflight.delete(p));
       }
@@ -197,12 +220,19 @@ async function catchUp(): Promise<Record<string, unknown>> {
   const rss = ((await ask(edge, 'usage'))['usage'] as Usage).rssBytes;
   edge.send({ type: 'stop' });
   await nats.stop();
-  return { kills: opt.catchup, leaderPublishKillsPerS: Math.round(opt.catchup / publishS), replayKillsPerS: Math.round((opt.catchup - (first?.seq ?? 0)) / s), edgeRssMB: Math.round(rss / 2 ** 20) };
+  return {
+    kills: opt.catchup,
+    leaderPublishKillsPerS: Math.round(opt.catchup / publishS),
+    replayKillsPerS: Math.round((opt.catchup - (first?.seq ?? 0)) / s),
+    edgeRssMB: Math.round(rss / 2 ** 20),
+  };
 }
 
 async function status(port: number): Promise<{ leader?: boolean; published?: number } | undefined> {
   try {
-    const body = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { metrics: { cluster: { leader: boolean; published: number } } };
+    const body = (await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as {
+      metrics: { cluster: { leader: boolean; published: number } };
+    };
     return body.metrics.cluster;
   } catch {
     return undefined;
@@ -217,8 +247,41 @@ async function failover(leaseMs: number): Promise<Record<string, unknown>> {
   const nodes = await Promise.all(
     [1, 2].map(async (i) => {
       const port = await freePort();
-      const args = ['serve', '--source', 'r2z2', '--r2z2-url', url, '--esi-url', url, '--zkb-url', url, '--db', join(dir, `n${i}.db`), '--port', String(port), '--host', '127.0.0.1', '--log-level', 'error', '--workers', '1', '--status-interval-seconds', '0', '--nats-url', nats.url, '--role', 'ingest', '--node-id', `n${i}`, '--cluster-lease-ms', String(leaseMs)];
-      return { port, proc: track(spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, stdio: 'ignore' })) };
+      const args = [
+        'serve',
+        '--source',
+        'r2z2',
+        '--r2z2-url',
+        url,
+        '--esi-url',
+        url,
+        '--zkb-url',
+        url,
+        '--db',
+        join(dir, `n${i}.db`),
+        '--port',
+        String(port),
+        '--host',
+        '127.0.0.1',
+        '--log-level',
+        'error',
+        '--workers',
+        '1',
+        '--status-interval-seconds',
+        '0',
+        '--nats-url',
+        nats.url,
+        '--role',
+        'ingest',
+        '--node-id',
+        `n${i}`,
+        '--cluster-lease-ms',
+        String(leaseMs),
+      ];
+      return {
+        port,
+        proc: track(spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, stdio: 'ignore' })),
+      };
     }),
   );
   let leader: (typeof nodes)[number] | undefined;
@@ -261,7 +324,9 @@ else {
   console.log('| edges | clients per edge | delivered/expected | p50 ms | p95 ms | p99 ms | max ms | RSS MB per edge |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of results.fanout as Array<Record<string, any>>) {
-    console.log(`| ${r['edges']} | ${r['clientsPerEdge'].join(' / ')} | ${r['received']}/${r['expected']} | ${ms(r['latencyUs'].p50)} | ${ms(r['latencyUs'].p95)} | ${ms(r['latencyUs'].p99)} | ${ms(r['latencyUs'].max)} | ${r['rssMBPerEdge'].join(' / ')} |`);
+    console.log(
+      `| ${r['edges']} | ${r['clientsPerEdge'].join(' / ')} | ${r['received']}/${r['expected']} | ${ms(r['latencyUs'].p50)} | ${ms(r['latencyUs'].p95)} | ${ms(r['latencyUs'].p99)} | ${ms(r['latencyUs'].max)} | ${r['rssMBPerEdge'].join(' / ')} |`,
+    );
   }
   console.log(`catch-up: ${JSON.stringify(results.catchUp)}`);
   for (const f of results.failover) console.log(`failover: ${JSON.stringify(f)}`);

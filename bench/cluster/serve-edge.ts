@@ -24,7 +24,17 @@ const app = uWS.App();
 fanout.attach(app);
 fanout.start();
 const cluster = await createCluster({
-  options: { natsUrl, role: 'edge', nodeId, stream: 'KILLS', leaseMs: 5000, maxLag: 1_000_000, maxAgeMs: 0, maxBytes: 8 * 1024 ** 3, replicas: 1 },
+  options: {
+    natsUrl,
+    role: 'edge',
+    nodeId,
+    stream: 'KILLS',
+    leaseMs: 5000,
+    maxLag: 1_000_000,
+    maxAgeMs: 0,
+    maxBytes: 8 * 1024 ** 3,
+    replicas: 1,
+  },
   logger,
   store: store.writer,
   cursors: store.cursors,

@@ -58,10 +58,33 @@ export function makeKill(id: number, systemId: number, phase: Phase, random: () 
     solar_system_name: `Bench-${systemId}`,
     region_id: 10_000_002,
     security_status: 0.9,
-    victim: { character_id: victimId, character_name: 'Victim', corporation_id: 98_000_001, corporation_name: 'Victims Inc', ship_type_id: 587, ship_name: 'Rifter', ship_group_id: 25, ship_group_name: 'Frigate', damage_taken: 5000, position: { x: 1.5, y: 2.5, z: 3.5 } },
+    victim: {
+      character_id: victimId,
+      character_name: 'Victim',
+      corporation_id: 98_000_001,
+      corporation_name: 'Victims Inc',
+      ship_type_id: 587,
+      ship_name: 'Rifter',
+      ship_group_id: 25,
+      ship_group_name: 'Frigate',
+      damage_taken: 5000,
+      position: { x: 1.5, y: 2.5, z: 3.5 },
+    },
     attackers,
     attacker_count: n,
-    zkb: { locationID: 40_000_001, hash: 'f'.repeat(40), fittedValue: 1e7, droppedValue: 2e6, destroyedValue: 8e6, totalValue: 1e7, points: 1, npc: false, solo: n === 1, awox: false, labels: ['pvp', 'loc:highsec'] },
+    zkb: {
+      locationID: 40_000_001,
+      hash: 'f'.repeat(40),
+      fittedValue: 1e7,
+      droppedValue: 2e6,
+      destroyedValue: 8e6,
+      totalValue: 1e7,
+      points: 1,
+      npc: false,
+      solo: n === 1,
+      awox: false,
+      labels: ['pvp', 'loc:highsec'],
+    },
   };
   const json = `{"killmail_id":${id},"bench_at_us":${atUs},"bench_phase":"${phase}",${JSON.stringify(body).slice(1)}`;
   return { killmailId: id, systemId, characterIds: [victimId, ...attackers.map((a) => a.character_id)], json, atUs };
@@ -73,7 +96,13 @@ const TICK_MS = 10;
  * Publish `rate` kills/s for `seconds`, in the batches a 10 ms tick makes (what the pipeline's
  * result ring hands over). Resolves with the systems of the kills, in order.
  */
-export function runRate(rate: number, seconds: number, pool: readonly number[], firstId: number, publish: (kills: DriverKill[]) => void): Promise<number[]> {
+export function runRate(
+  rate: number,
+  seconds: number,
+  pool: readonly number[],
+  firstId: number,
+  publish: (kills: DriverKill[]) => void,
+): Promise<number[]> {
   const random = rng(firstId);
   const total = Math.round(rate * seconds);
   const systems: number[] = [];
@@ -97,7 +126,13 @@ export function runRate(rate: number, seconds: number, pool: readonly number[], 
 }
 
 /** Publish `count` kills as fast as the server takes them, `batch` per event-loop turn. */
-export async function runBurst(count: number, batch: number, pool: readonly number[], firstId: number, publish: (kills: DriverKill[]) => void): Promise<number[]> {
+export async function runBurst(
+  count: number,
+  batch: number,
+  pool: readonly number[],
+  firstId: number,
+  publish: (kills: DriverKill[]) => void,
+): Promise<number[]> {
   const random = rng(firstId);
   const systems: number[] = [];
   while (systems.length < count) {
@@ -134,13 +169,19 @@ export function usage(): Usage {
 }
 
 /** The command loop both servers run: publish through `publish`, answer with usage and systems. */
-export function serveCommands(publish: (kills: DriverKill[]) => void, onStop: () => void, extra: () => Record<string, unknown> = () => ({})): void {
+export function serveCommands(
+  publish: (kills: DriverKill[]) => void,
+  onStop: () => void,
+  extra: () => Record<string, unknown> = () => ({}),
+): void {
   process.on('message', (raw) => {
     const cmd = raw as ServerCommand;
     const reply = (m: Record<string, unknown>): void => void process.send?.(m);
     if (cmd.type === 'drive') {
       const before = usage();
-      void runRate(cmd.rate, cmd.seconds, cmd.pool, cmd.firstId, publish).then((systems) => reply({ type: 'driven', systems, before, after: usage(), extra: extra() }));
+      void runRate(cmd.rate, cmd.seconds, cmd.pool, cmd.firstId, publish).then((systems) =>
+        reply({ type: 'driven', systems, before, after: usage(), extra: extra() }),
+      );
     } else if (cmd.type === 'burst') {
       const before = usage();
       const startUs = epochUs();

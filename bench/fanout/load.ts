@@ -35,7 +35,15 @@ function record(phase: string, atUs: number, nowUs: number): void {
 
 function report(phase: 's' | 'b'): void {
   const cpu = process.cpuUsage();
-  process.send?.({ type: 'phase', phase, received: received[phase], lastUs: lastUs[phase], hist: hist[phase].encode(), errors, cpuUs: cpu.user + cpu.system });
+  process.send?.({
+    type: 'phase',
+    phase,
+    received: received[phase],
+    lastUs: lastUs[phase],
+    hist: hist[phase].encode(),
+    errors,
+    cpuUs: cpu.user + cpu.system,
+  });
 }
 
 function onFrame(data: Buffer): void {

@@ -35,8 +35,15 @@ const { values: a } = parseArgs({
   },
 });
 const opt = {
-  clients: Number(a.clients), loaders: Number(a.loaders), rate: Number(a.rate), seconds: Number(a.seconds), pool: Number(a.pool),
-  burst: Number(a.burst), batch: Number(a.batch), phoenix: Number(a.phoenix), concurrency: Number(a.concurrency),
+  clients: Number(a.clients),
+  loaders: Number(a.loaders),
+  rate: Number(a.rate),
+  seconds: Number(a.seconds),
+  pool: Number(a.pool),
+  burst: Number(a.burst),
+  batch: Number(a.batch),
+  phoenix: Number(a.phoenix),
+  concurrency: Number(a.concurrency),
 };
 const SERVERS: Record<string, string> = {
   uws: script(new URL('./serve-uws.ts', import.meta.url)),
@@ -99,7 +106,12 @@ function expectedFor(shares: number[][][], systems: number[]): number[] {
   });
 }
 
-async function phase(loaders: ChildProcess[], name: 's' | 'b', expected: number[], timeoutMs: number): Promise<{ hist: LatencySummary; received: number; lastUs: number; loadCpuUs: number }> {
+async function phase(
+  loaders: ChildProcess[],
+  name: 's' | 'b',
+  expected: number[],
+  timeoutMs: number,
+): Promise<{ hist: LatencySummary; received: number; lastUs: number; loadCpuUs: number }> {
   const merged = new LatencyHistogram();
   const results = await Promise.all(
     loaders.map(async (l, i) => {
@@ -159,7 +171,7 @@ async function runServer(name: string): Promise<Record<string, unknown>> {
   const driven = await nextMsg(server, 'driven', (opt.seconds + 60) * 1000);
   const steadyExpected = expectedFor(shares, driven['systems'] as number[]);
   const steady = await phase(loaders, 's', steadyExpected, 60_000);
-  const afterSteady = (await (server.send({ type: 'usage' }), nextMsg(server, 'usage', 10_000)));
+  const afterSteady = await (server.send({ type: 'usage' }), nextMsg(server, 'usage', 10_000));
 
   server.send({ type: 'burst', count: opt.burst, batch: opt.batch, pool, firstId: 50_000_000 });
   const bursted = await nextMsg(server, 'bursted', 300_000);
@@ -174,7 +186,10 @@ async function runServer(name: string): Promise<Record<string, unknown>> {
   const burstWallS = (burst.lastUs - (bursted['startUs'] as number)) / 1e6;
   const burstCpuS = cpuS(bursted['before'] as Usage, afterBurst);
   // Ours also writes each kill to SQLite (ingest's work; the limit stores nothing): its CPU apart.
-  const storeCpuS = ((((afterBurstMsg['extra'] as Record<string, number> | undefined)?.['storeCpuUs'] ?? 0) - ((afterSteady['extra'] as Record<string, number> | undefined)?.['storeCpuUs'] ?? 0)) / 1e6);
+  const storeCpuS =
+    (((afterBurstMsg['extra'] as Record<string, number> | undefined)?.['storeCpuUs'] ?? 0) -
+      ((afterSteady['extra'] as Record<string, number> | undefined)?.['storeCpuUs'] ?? 0)) /
+    1e6;
   const steadyCpuS = cpuS(driven['before'] as Usage, steadyUsage);
   return {
     server: name,
@@ -211,7 +226,9 @@ async function runServer(name: string): Promise<Record<string, unknown>> {
 function machine(): Record<string, unknown> {
   let commit = 'uncommitted';
   try {
-    commit = execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    commit = execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch (err) {
     commit = `unknown (${(err as Error).message.split('\n')[0]})`;
   }
@@ -228,7 +245,10 @@ function checkDescriptors(): void {
   if (!Number.isFinite(soft)) return;
   const perLoader = Math.ceil(opt.clients / opt.loaders);
   // The server also holds its listen socket, the IPC channel, stdio, SQLite and libuv descriptors.
-  if (opt.clients + 64 > soft) throw new Error(`--clients ${opt.clients} needs ${opt.clients + 64} descriptors in the server; ulimit -n is ${soft} (raise it, or use fewer clients)`);
+  if (opt.clients + 64 > soft)
+    throw new Error(
+      `--clients ${opt.clients} needs ${opt.clients + 64} descriptors in the server; ulimit -n is ${soft} (raise it, or use fewer clients)`,
+    );
   if (perLoader + 64 > soft) throw new Error(`${perLoader} clients per load process exceed ulimit -n ${soft}: use more --loaders`);
 }
 
@@ -240,15 +260,18 @@ const ms = (us: number): string => (us / 1000).toFixed(2);
 if (a.json) process.stdout.write(JSON.stringify({ options: opt, machine: machine(), results }, null, 2) + '\n');
 else {
   console.log(JSON.stringify({ options: opt, machine: machine() }));
-  console.log('| server | clients | connect p50/p99 ms | delivered/expected | p50 ms | p95 ms | p99 ms | max ms | server CPU % | clients CPU % | RSS MB | burst deliveries/s | deliveries per server CPU-s | ours / limit (deliveries/s, per CPU-s) |');
+  console.log(
+    '| server | clients | connect p50/p99 ms | delivered/expected | p50 ms | p95 ms | p99 ms | max ms | server CPU % | clients CPU % | RSS MB | burst deliveries/s | deliveries per server CPU-s | ours / limit (deliveries/s, per CPU-s) |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const limit = (results as Array<Record<string, any>>).find((r) => r['server'] === 'limit')?.['burst'];
   for (const r of results as Array<Record<string, any>>) {
     const s = r['steady'];
     const b = r['burst'];
-    const ofLimit = limit && r['server'] !== 'limit'
-      ? `${Math.round((100 * b.deliveriesPerS) / limit.deliveriesPerS)} %, ${Math.round((100 * b.deliveriesPerCpuS) / limit.deliveriesPerCpuS)} % (${Math.round((100 * b.deliveriesPerFanoutCpuS) / limit.deliveriesPerCpuS)} % without the store write)`
-      : '';
+    const ofLimit =
+      limit && r['server'] !== 'limit'
+        ? `${Math.round((100 * b.deliveriesPerS) / limit.deliveriesPerS)} %, ${Math.round((100 * b.deliveriesPerCpuS) / limit.deliveriesPerCpuS)} % (${Math.round((100 * b.deliveriesPerFanoutCpuS) / limit.deliveriesPerCpuS)} % without the store write)`
+        : '';
     console.log(
       `| ${r['server']} | ${r['clients']} | ${ms(r['connectUs'].p50)} / ${ms(r['connectUs'].p99)} | ${s.received}/${s.expected} | ${ms(s.latencyUs.p50)} | ${ms(s.latencyUs.p95)} | ${ms(s.latencyUs.p99)} | ${ms(s.latencyUs.max)} | ${s.serverCpuPct.toFixed(1)} | ${s.loadCpuPct.toFixed(0)} | ${s.rssMB.toFixed(0)} | ${Math.round(b.deliveriesPerS)} (${b.received}/${b.expected}) | ${Math.round(b.deliveriesPerCpuS)} | ${ofLimit} |`,
     );

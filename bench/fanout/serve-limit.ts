@@ -32,10 +32,13 @@ function noteCount(systemId: number): void {
   if (app.numSubscribers(topic(systemId)) === 0 || countTimers.has(systemId)) return;
   const waitMs = (lastCountAt.get(systemId) ?? -Infinity) + 1000 - Date.now();
   if (waitMs <= 0) return sendCount(systemId);
-  countTimers.set(systemId, setTimeout(() => {
-    countTimers.delete(systemId);
-    sendCount(systemId);
-  }, waitMs));
+  countTimers.set(
+    systemId,
+    setTimeout(() => {
+      countTimers.delete(systemId);
+      sendCount(systemId);
+    }, waitMs),
+  );
 }
 
 app.ws<Client>('/socket/websocket', {
@@ -44,10 +47,22 @@ app.ws<Client>('/socket/websocket', {
   maxPayloadLength: 128 * 1024,
   maxBackpressure: 64 * 1024 * 1024,
   upgrade: (res, req, context) => {
-    res.upgrade({ systems: [] }, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+    res.upgrade(
+      { systems: [] },
+      req.getHeader('sec-websocket-key'),
+      req.getHeader('sec-websocket-protocol'),
+      req.getHeader('sec-websocket-extensions'),
+      context,
+    );
   },
   message: (ws, message) => {
-    const [joinRef, ref, t, event, payload] = JSON.parse(Buffer.from(message).toString()) as [string | null, string | null, string, string, { systems?: number[] }];
+    const [joinRef, ref, t, event, payload] = JSON.parse(Buffer.from(message).toString()) as [
+      string | null,
+      string | null,
+      string,
+      string,
+      { systems?: number[] },
+    ];
     let response = '{}';
     if (event === 'phx_join') {
       const systems = payload.systems ?? [];
@@ -55,14 +70,19 @@ app.ws<Client>('/socket/websocket', {
       ws.getUserData().systems = systems;
       response = `{"subscribed_systems":${JSON.stringify(systems)},"subscribed_characters":[],"status":"connected"}`;
     }
-    ws.send(`[${JSON.stringify(joinRef)},${JSON.stringify(ref)},${JSON.stringify(t)},"phx_reply",{"status":"ok","response":${response}}]`, false);
+    ws.send(
+      `[${JSON.stringify(joinRef)},${JSON.stringify(ref)},${JSON.stringify(t)},"phx_reply",{"status":"ok","response":${response}}]`,
+      false,
+    );
   },
 });
 
 function publish(kills: DriverKill[]): void {
   const iso = new Date().toISOString();
   for (const k of kills) {
-    const frame = Buffer.from(`[null,null,${LOBBY},"killmail_update",{"system_id":${k.systemId},"killmails":[${k.json}],"timestamp":"${iso}","preload":false}]`);
+    const frame = Buffer.from(
+      `[null,null,${LOBBY},"killmail_update",{"system_id":${k.systemId},"killmails":[${k.json}],"timestamp":"${iso}","preload":false}]`,
+    );
     app.publish(topic(k.systemId), frame, false, false);
     published++;
   }
@@ -73,4 +93,8 @@ app.listen('127.0.0.1', 0, (ls) => {
   if (!ls) throw new Error('listen failed');
   process.send?.({ type: 'listening', port: uWS.us_socket_local_port(ls) });
 });
-serveCommands(publish, () => undefined, () => ({ ws: { published } }));
+serveCommands(
+  publish,
+  () => undefined,
+  () => ({ ws: { published } }),
+);

@@ -44,7 +44,15 @@ function publish(kills: DriverKill[]): void {
   store.writer.writeBatch(records);
   const c1 = process.cpuUsage(c0);
   storeCpuUs += c1.user + c1.system;
-  const busKills: BusKill[] = records.map((r) => ({ killmailId: r.killmailId, systemId: r.systemId, characterIds: r.characterIds, totalValue: r.totalValue, killTimeMs: r.killTimeMs, json: r.json, receivedAtUs: r.receivedAtUs }));
+  const busKills: BusKill[] = records.map((r) => ({
+    killmailId: r.killmailId,
+    systemId: r.systemId,
+    characterIds: r.characterIds,
+    totalValue: r.totalValue,
+    killTimeMs: r.killTimeMs,
+    json: r.json,
+    receivedAtUs: r.receivedAtUs,
+  }));
   bus.publish(busKills);
 }
 
@@ -52,4 +60,8 @@ app.listen('127.0.0.1', 0, (ls) => {
   if (!ls) throw new Error('listen failed');
   process.send?.({ type: 'listening', port: uWS.us_socket_local_port(ls) });
 });
-serveCommands(publish, () => fanout.stop(), () => ({ ws: fanout.stats(), counters: counters.snapshot(), publishLatencyUs: publishLatency.summary(), storeCpuUs }));
+serveCommands(
+  publish,
+  () => fanout.stop(),
+  () => ({ ws: fanout.stats(), counters: counters.snapshot(), publishLatencyUs: publishLatency.summary(), storeCpuUs }),
+);

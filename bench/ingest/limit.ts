@@ -19,7 +19,11 @@ parentPort.on('message', (bodies) => {
   parentPort.postMessage({ bodies, n }, bodies.map((b) => b.buffer));
 });`;
 
-export async function runLimit(dbPath: string, bodies: readonly Uint8Array[], workers: number): Promise<{ kills: number; seconds: number }> {
+export async function runLimit(
+  dbPath: string,
+  bodies: readonly Uint8Array[],
+  workers: number,
+): Promise<{ kills: number; seconds: number }> {
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -49,7 +53,10 @@ export async function runLimit(dbPath: string, bodies: readonly Uint8Array[], wo
         next += batch.length;
         const reply = await new Promise<{ bodies: Uint8Array[]; n: number }>((resolve) => {
           waiting.push(resolve);
-          w.postMessage(batch, batch.map((b) => b.buffer));
+          w.postMessage(
+            batch,
+            batch.map((b) => b.buffer),
+          );
         });
         insertBatch.immediate(first, reply.bodies);
         kills += reply.n;

@@ -44,7 +44,18 @@ function entries(count: number, firstIndex: number, seed: number): Uint8Array[] 
   const now = Date.now();
   for (let i = 0; i < count; i++) {
     const k = generateKill(firstIndex + i, { seed, esiBaseUrl: 'http://127.0.0.1' }, now);
-    out.push(encoder.encode(JSON.stringify({ killmail_id: k.killmail_id, hash: k.hash, esi: k.esi, zkb: k.zkb, uploaded_at: Math.floor(now / 1000), sequence_id: firstIndex + i })));
+    out.push(
+      encoder.encode(
+        JSON.stringify({
+          killmail_id: k.killmail_id,
+          hash: k.hash,
+          esi: k.esi,
+          zkb: k.zkb,
+          uploaded_at: Math.floor(now / 1000),
+          sequence_id: firstIndex + i,
+        }),
+      ),
+    );
   }
   return out;
 }
@@ -93,9 +104,14 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
   const elu = performance.eventLoopUtilization(elu0);
   const w1 = app.store.writer.stats();
   return {
-    seconds, killsPerSecond: Math.round(bodies.length / seconds), rssPeakMb: Math.round(rssPeak / 1048576), mainCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
-    mainBusyUsPerKill: Math.round((elu.active * 1000) / bodies.length * 10) / 10,
-    killsPerTransaction: Math.round((w1.stored + w1.skipped + w1.replaced - w0.stored - w0.skipped - w0.replaced) / Math.max(1, w1.batches - w0.batches)),
+    seconds,
+    killsPerSecond: Math.round(bodies.length / seconds),
+    rssPeakMb: Math.round(rssPeak / 1048576),
+    mainCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
+    mainBusyUsPerKill: Math.round(((elu.active * 1000) / bodies.length) * 10) / 10,
+    killsPerTransaction: Math.round(
+      (w1.stored + w1.skipped + w1.replaced - w0.stored - w0.skipped - w0.replaced) / Math.max(1, w1.batches - w0.batches),
+    ),
   };
 }
 
@@ -114,8 +130,16 @@ async function main(): Promise<void> {
     const bodies = entries(N, 1_000_000, seed);
     const bytes = bodies.reduce((s, b) => s + b.byteLength, 0);
     const config = testConfig({
-      source: 'none', db: process.env.BENCH_DB ?? join(dir, 'candidate.db'), workers: Number(args.workers), enrich, logLevel: 'silent',
-      statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: 0, ...(process.env.BENCH_BUDGET && { enrichBudgetMs: Number(process.env.BENCH_BUDGET) }), ...(sim && { esiUrl: sim.url }),
+      source: 'none',
+      db: process.env.BENCH_DB ?? join(dir, 'candidate.db'),
+      workers: Number(args.workers),
+      enrich,
+      logLevel: 'silent',
+      statusIntervalSeconds: 0,
+      cutoffSeconds: 0,
+      retentionHours: 0,
+      ...(process.env.BENCH_BUDGET && { enrichBudgetMs: Number(process.env.BENCH_BUDGET) }),
+      ...(sim && { esiUrl: sim.url }),
     });
     let feed: ReturnType<typeof driver> | undefined;
     const app = await createApp(config, { http: false, logger: silentLogger(), feed: (sink) => (feed = driver(sink)) });
@@ -144,8 +168,19 @@ async function main(): Promise<void> {
     const limitRate = Math.max(1, Math.round(lim.kills / lim.seconds));
     const ingest = status.ingest as { ingest_to_stored_us: { p50: number; p99: number; max: number } };
     const report = {
-      scenario: 'ingest', machine: machineInfo(), kills: N, mean_entry_bytes: Math.round(bytes / N), workers: Number(args.workers), enrich: args.enrich,
-      candidate: { ...result, ingest_to_stored_p50_ms: ingest.ingest_to_stored_us.p50 / 1000, ingest_to_stored_p99_ms: ingest.ingest_to_stored_us.p99 / 1000, pipeline: status.pipeline, ...(enrich && { enrich: status.enrich, late: status.ingest }) },
+      scenario: 'ingest',
+      machine: machineInfo(),
+      kills: N,
+      mean_entry_bytes: Math.round(bytes / N),
+      workers: Number(args.workers),
+      enrich: args.enrich,
+      candidate: {
+        ...result,
+        ingest_to_stored_p50_ms: ingest.ingest_to_stored_us.p50 / 1000,
+        ingest_to_stored_p99_ms: ingest.ingest_to_stored_us.p99 / 1000,
+        pipeline: status.pipeline,
+        ...(enrich && { enrich: status.enrich, late: status.ingest }),
+      },
       ...(cold && { cold_cache: { ...cold, esi_calls_per_kill_after_warmup: esiCalls / N } }),
       ...(paced && { paced }),
       baseline: { seconds: base.seconds, killsPerSecond: baseRate },
@@ -154,14 +189,71 @@ async function main(): Promise<void> {
       of_limit: Math.round((result.killsPerSecond / limitRate) * 100) / 100,
     };
     printTable('ingest', [
-      { run: `pipeline (${args.workers} workers, enrich ${args.enrich})`, 'kills/s': result.killsPerSecond, 'p50 ms': report.candidate.ingest_to_stored_p50_ms, 'p99 ms': report.candidate.ingest_to_stored_p99_ms, 'RSS MB': result.rssPeakMb, 'process CPU %': result.mainCpuPct, 'main µs/kill': result.mainBusyUsPerKill, 'kills/tx': result.killsPerTransaction },
-      ...(paced ? [{ run: `pipeline paced at ${paced.ratePerS}/s`, 'kills/s': paced.ratePerS, 'p50 ms': paced.p50Ms, 'p99 ms': paced.p99Ms, 'RSS MB': '', 'process CPU %': '' }] : []),
-      ...(cold ? [{ run: 'pipeline, cold ESI caches', 'kills/s': cold.killsPerSecond, 'p50 ms': '', 'p99 ms': '', 'RSS MB': cold.rssPeakMb, 'process CPU %': cold.mainCpuPct }] : []),
-      ...(args.baseline === 'off' ? [] : [{ run: 'baseline (main thread, INSERT per kill)', 'kills/s': baseRate, 'p50 ms': '', 'p99 ms': '', 'RSS MB': '', 'process CPU %': 100 }]),
-      ...(args.limit === 'off' ? [] : [{ run: `limit (JSON.parse on ${args.workers} workers + raw batch insert)`, 'kills/s': limitRate, 'p50 ms': '', 'p99 ms': '', 'RSS MB': '', 'process CPU %': '' }]),
+      {
+        run: `pipeline (${args.workers} workers, enrich ${args.enrich})`,
+        'kills/s': result.killsPerSecond,
+        'p50 ms': report.candidate.ingest_to_stored_p50_ms,
+        'p99 ms': report.candidate.ingest_to_stored_p99_ms,
+        'RSS MB': result.rssPeakMb,
+        'process CPU %': result.mainCpuPct,
+        'main µs/kill': result.mainBusyUsPerKill,
+        'kills/tx': result.killsPerTransaction,
+      },
+      ...(paced
+        ? [
+            {
+              run: `pipeline paced at ${paced.ratePerS}/s`,
+              'kills/s': paced.ratePerS,
+              'p50 ms': paced.p50Ms,
+              'p99 ms': paced.p99Ms,
+              'RSS MB': '',
+              'process CPU %': '',
+            },
+          ]
+        : []),
+      ...(cold
+        ? [
+            {
+              run: 'pipeline, cold ESI caches',
+              'kills/s': cold.killsPerSecond,
+              'p50 ms': '',
+              'p99 ms': '',
+              'RSS MB': cold.rssPeakMb,
+              'process CPU %': cold.mainCpuPct,
+            },
+          ]
+        : []),
+      ...(args.baseline === 'off'
+        ? []
+        : [
+            {
+              run: 'baseline (main thread, INSERT per kill)',
+              'kills/s': baseRate,
+              'p50 ms': '',
+              'p99 ms': '',
+              'RSS MB': '',
+              'process CPU %': 100,
+            },
+          ]),
+      ...(args.limit === 'off'
+        ? []
+        : [
+            {
+              run: `limit (JSON.parse on ${args.workers} workers + raw batch insert)`,
+              'kills/s': limitRate,
+              'p50 ms': '',
+              'p99 ms': '',
+              'RSS MB': '',
+              'process CPU %': '',
+            },
+          ]),
     ]);
-    if (args.baseline !== 'off') process.stdout.write(`ours / baseline ${report.ratio}x  (mean entry ${report.mean_entry_bytes} B, ${N} kills)\n`);
-    if (args.limit !== 'off') process.stdout.write(`ours / limit ${Math.round(report.of_limit * 100)} %  (ours ${result.killsPerSecond} / baseline ${baseRate} / limit ${limitRate} kills/s)\n`);
+    if (args.baseline !== 'off')
+      process.stdout.write(`ours / baseline ${report.ratio}x  (mean entry ${report.mean_entry_bytes} B, ${N} kills)\n`);
+    if (args.limit !== 'off')
+      process.stdout.write(
+        `ours / limit ${Math.round(report.of_limit * 100)} %  (ours ${result.killsPerSecond} / baseline ${baseRate} / limit ${limitRate} kills/s)\n`,
+      );
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
   } finally {
     await sim?.stop();

@@ -32,4 +32,3 @@ export function ask<T>(c: ChildProcess, msg: Record<string, unknown> | undefined
 export function pct(sorted: readonly number[], p: number): number {
   return sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0);
 }
-

@@ -20,9 +20,15 @@ import { ask, child, pct } from './ipc.js';
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
   options: {
-    clients: { type: 'string', default: '1000' }, loaders: { type: 'string', default: '2' }, rate: { type: 'string', default: '100' },
-    seconds: { type: 'string', default: '10' }, subs: { type: 'string', default: '1000' }, kills: { type: 'string', default: '2000' },
-    'baseline-kills': { type: 'string', default: '200' }, hosts: { type: 'string', default: '8' }, ws: { type: 'boolean', default: true },
+    clients: { type: 'string', default: '1000' },
+    loaders: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '10' },
+    subs: { type: 'string', default: '1000' },
+    kills: { type: 'string', default: '2000' },
+    'baseline-kills': { type: 'string', default: '200' },
+    hosts: { type: 'string', default: '8' },
+    ws: { type: 'boolean', default: true },
   },
 });
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
@@ -45,9 +51,14 @@ async function runSse(): Promise<void> {
   const { port } = await ask<{ port: number }>(server, undefined, 'listening');
   const loaders = Array.from({ length: Number(a.loaders) }, () => child(here('./sse-load.ts')));
   const share = Math.ceil(n / loaders.length);
-  await Promise.all(loaders.map((l, i) => ask(l, { type: 'connect', port, clients: clients.slice(i * share, (i + 1) * share) }, 'connected')));
-  const driven = await ask<{ systems: number[]; before: { cpuUserUs: number; cpuSystemUs: number }; after: { cpuUserUs: number; cpuSystemUs: number; rssBytes: number } }>(
-    server, { type: 'drive', rate: Number(a.rate), seconds: Number(a.seconds), pool, firstId: 1 }, 'driven');
+  await Promise.all(
+    loaders.map((l, i) => ask(l, { type: 'connect', port, clients: clients.slice(i * share, (i + 1) * share) }, 'connected')),
+  );
+  const driven = await ask<{
+    systems: number[];
+    before: { cpuUserUs: number; cpuSystemUs: number };
+    after: { cpuUserUs: number; cpuSystemUs: number; rssBytes: number };
+  }>(server, { type: 'drive', rate: Number(a.rate), seconds: Number(a.seconds), pool, firstId: 1 }, 'driven');
   await new Promise((r) => setTimeout(r, 1500));
   const reports = await Promise.all(loaders.map((l) => ask<{ received: number; latencies: number[] }>(l, { type: 'report' }, 'report')));
   const bySystem = new Map<number, number>();
@@ -55,26 +66,61 @@ async function runSse(): Promise<void> {
   const expected = driven.systems.reduce((sum, s) => sum + (bySystem.get(s) ?? 0), 0);
   const lat = reports.flatMap((r) => r.latencies).sort((x, y) => x - y);
   const cpuUs = driven.after.cpuUserUs + driven.after.cpuSystemUs - driven.before.cpuUserUs - driven.before.cpuSystemUs;
-  printTable('SSE fan-out (ingest → client)', [{
-    clients: n, kills: driven.systems.length, 'delivered/expected': `${reports.reduce((s, r) => s + r.received, 0)}/${expected}`,
-    'p50 ms': (pct(lat, 50) / 1000).toFixed(2), 'p99 ms': (pct(lat, 99) / 1000).toFixed(2), 'max ms': ((lat[lat.length - 1] ?? 0) / 1000).toFixed(2),
-    'server CPU %': ((cpuUs / (Number(a.seconds) * 1e6)) * 100).toFixed(1), 'server RSS MB': (driven.after.rssBytes / 2 ** 20).toFixed(0),
-  }]);
+  printTable('SSE fan-out (ingest → client)', [
+    {
+      clients: n,
+      kills: driven.systems.length,
+      'delivered/expected': `${reports.reduce((s, r) => s + r.received, 0)}/${expected}`,
+      'p50 ms': (pct(lat, 50) / 1000).toFixed(2),
+      'p99 ms': (pct(lat, 99) / 1000).toFixed(2),
+      'max ms': ((lat[lat.length - 1] ?? 0) / 1000).toFixed(2),
+      'server CPU %': ((cpuUs / (Number(a.seconds) * 1e6)) * 100).toFixed(1),
+      'server RSS MB': (driven.after.rssBytes / 2 ** 20).toFixed(0),
+    },
+  ]);
   for (const c of [...loaders, server]) c.send({ type: 'stop' });
   if (!a.ws) return;
   process.stdout.write('\nWebSocket fan-out, same clients, rate and duration (bench/fanout/run.ts):\n');
   await new Promise<void>((resolve) => {
-    const ws = spawn(process.execPath, ['--import', 'tsx', here('../fanout/run.ts'), '--clients', String(n), '--rate', a.rate, '--seconds', a.seconds,
-      '--servers', 'uws', '--burst', '200', '--loaders', a.loaders], { cwd: repoRoot, stdio: 'inherit' });
+    const ws = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        here('../fanout/run.ts'),
+        '--clients',
+        String(n),
+        '--rate',
+        a.rate,
+        '--seconds',
+        a.seconds,
+        '--servers',
+        'uws',
+        '--burst',
+        '200',
+        '--loaders',
+        a.loaders,
+      ],
+      { cwd: repoRoot, stdio: 'inherit' },
+    );
     ws.once('exit', () => resolve());
   });
 }
 
 const scenario = positionals[0];
 if (scenario === 'sse') await runSse();
-else if (scenario === 'webhooks') await runWebhooks({ subs: Number(a.subs), kills: Number(a.kills), baselineKills: Number(a['baseline-kills']), hosts: Number(a.hosts), pool: POOL });
+else if (scenario === 'webhooks')
+  await runWebhooks({
+    subs: Number(a.subs),
+    kills: Number(a.kills),
+    baselineKills: Number(a['baseline-kills']),
+    hosts: Number(a.hosts),
+    pool: POOL,
+  });
 else {
-  process.stderr.write('usage: bench/push/run.ts sse|webhooks [--clients N --rate R --seconds S | --subs N --kills K --baseline-kills K]\n');
+  process.stderr.write(
+    'usage: bench/push/run.ts sse|webhooks [--clients N --rate R --seconds S | --subs N --kills K --baseline-kills K]\n',
+  );
   process.exitCode = 2;
 }
 process.exit();

@@ -10,7 +10,14 @@ import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../
 import { serveCommands, type DriverKill } from '../fanout/driver.js';
 
 await initHistograms();
-const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', sseMaxConnections: 100_000, sseMaxPerIp: 100_000, sseMaxBufferedBytes: 8 * 1024 * 1024 });
+const config = testConfig({
+  host: '127.0.0.1',
+  port: 0,
+  logLevel: 'silent',
+  sseMaxConnections: 100_000,
+  sseMaxPerIp: 100_000,
+  sseMaxBufferedBytes: 8 * 1024 * 1024,
+});
 const counters = new Counters();
 const logger = silentLogger();
 const store = openStore({ path: ':memory:', retentionHours: 0, counters });
@@ -23,14 +30,35 @@ sse.start();
 
 function publish(kills: DriverKill[]): void {
   const records = kills.map((k) => ({
-    killmailId: k.killmailId, systemId: k.systemId, killTimeMs: Date.now(), characterIds: k.characterIds,
-    victimCharacterId: k.characterIds[0] ?? 0, totalValue: 1e7, npc: false, json: k.json, replace: false, enriched: true, receivedAtUs: k.atUs,
+    killmailId: k.killmailId,
+    systemId: k.systemId,
+    killTimeMs: Date.now(),
+    characterIds: k.characterIds,
+    victimCharacterId: k.characterIds[0] ?? 0,
+    totalValue: 1e7,
+    npc: false,
+    json: k.json,
+    replace: false,
+    enriched: true,
+    receivedAtUs: k.atUs,
   }));
   store.writer.writeBatch(records);
-  const busKills: BusKill[] = records.map((r) => ({ killmailId: r.killmailId, systemId: r.systemId, characterIds: r.characterIds, totalValue: r.totalValue, killTimeMs: r.killTimeMs, json: r.json, receivedAtUs: r.receivedAtUs }));
+  const busKills: BusKill[] = records.map((r) => ({
+    killmailId: r.killmailId,
+    systemId: r.systemId,
+    characterIds: r.characterIds,
+    totalValue: r.totalValue,
+    killTimeMs: r.killTimeMs,
+    json: r.json,
+    receivedAtUs: r.receivedAtUs,
+  }));
   bus.publish(busKills);
 }
 
 const port = await http.start();
 process.send?.({ type: 'listening', port });
-serveCommands(publish, () => sse.stop(), () => ({ sse: sse.stats(), publishLatencyUs: latency.summary() }));
+serveCommands(
+  publish,
+  () => sse.stop(),
+  () => ({ sse: sse.stats(), publishLatencyUs: latency.summary() }),
+);

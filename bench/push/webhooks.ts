@@ -29,8 +29,19 @@ function kills(n: number, pool: readonly number[], seed: number): KillRecord[] {
   const random = rng(seed);
   return Array.from({ length: n }, (_, i) => {
     const k = makeKill(seed * 1_000_000 + i + 1, pool[Math.floor(random() * pool.length)]!, 'b', random);
-    return { killmailId: k.killmailId, systemId: k.systemId, killTimeMs: Date.now(), characterIds: k.characterIds, victimCharacterId: 0,
-      totalValue: 1e7, npc: false, json: k.json, replace: false, enriched: true, receivedAtUs: k.atUs };
+    return {
+      killmailId: k.killmailId,
+      systemId: k.systemId,
+      killTimeMs: Date.now(),
+      characterIds: k.characterIds,
+      victimCharacterId: 0,
+      totalValue: 1e7,
+      npc: false,
+      json: k.json,
+      replace: false,
+      enriched: true,
+      receivedAtUs: k.atUs,
+    };
   });
 }
 
@@ -56,7 +67,8 @@ async function ours(subs: readonly Sub[], records: readonly KillRecord[]): Promi
   const store = openStore({ path: ':memory:', retentionHours: 0 });
   const webhooks = createWebhooks({ config, logger: silentLogger(), counters: new Counters(), store: store.webhooks });
   store.writer.onStored((r, o) => webhooks.onStored(r, o));
-  for (const [i, s] of subs.entries()) webhooks.create({ subscriberId: `bench-${i}`, callbackUrl: s.url, systemIds: s.systems, characterIds: [], secret: 'bench-secret' });
+  for (const [i, s] of subs.entries())
+    webhooks.create({ subscriberId: `bench-${i}`, callbackUrl: s.url, systemIds: s.systems, characterIds: [], secret: 'bench-secret' });
   webhooks.start();
   for (let i = 0; i < records.length; i += 50) {
     store.writer.writeBatch(records.slice(i, i + 50));
@@ -101,19 +113,31 @@ export async function runWebhooks(o: WebhookBenchOptions): Promise<void> {
     return { url: `http://127.0.0.1:${ports[i % ports.length]}/hook/${i}`, systems: [...s] };
   });
   const rows: Record<string, string | number>[] = [];
-  for (const [name, n, run] of [['wanderer-kills (outbox, batched)', o.kills, ours], ['baseline (fetch per kill per subscription)', o.baselineKills, baseline]] as const) {
+  for (const [name, n, run] of [
+    ['wanderer-kills (outbox, batched)', o.kills, ours],
+    ['baseline (fetch per kill per subscription)', o.baselineKills, baseline],
+  ] as const) {
     const records = kills(n, o.pool, name.startsWith('base') ? 2 : 1);
     const expected = expectedDeliveries(subs, records);
     await ask(receiver, { type: 'reset' }, 'reset');
     const t0 = performance.now();
     const running = run(subs, records);
     const { seconds, report } = await waitForAll(receiver, expected, t0);
-    await (await running)();
+    await (
+      await running
+    )();
     const lat = report.latencies.sort((x, y) => x - y);
     rows.push({
-      sender: name, subscriptions: o.subs, kills: n, 'delivered/expected': `${report.kills}/${expected}`, POSTs: report.posts,
-      seconds: seconds.toFixed(2), 'kills/s': (n / seconds).toFixed(1), 'deliveries/s': Math.round(report.kills / seconds),
-      'p50 ms': (pct(lat, 50) / 1000).toFixed(0), 'p99 ms': (pct(lat, 99) / 1000).toFixed(0),
+      sender: name,
+      subscriptions: o.subs,
+      kills: n,
+      'delivered/expected': `${report.kills}/${expected}`,
+      POSTs: report.posts,
+      seconds: seconds.toFixed(2),
+      'kills/s': (n / seconds).toFixed(1),
+      'deliveries/s': Math.round(report.kills / seconds),
+      'p50 ms': (pct(lat, 50) / 1000).toFixed(0),
+      'p99 ms': (pct(lat, 99) / 1000).toFixed(0),
     });
   }
   printTable('Webhook delivery to a loopback receiver', rows);

@@ -15,7 +15,13 @@ import { JsonBytes } from '../../src/http/json-bytes.js';
 import { Counters } from '../../src/telemetry/index.js';
 import { machineInfo } from '../common.js';
 
-const { values: a } = parseArgs({ options: { systems: { type: 'string', default: '200' }, 'kills-per-system': { type: 'string', default: '50' }, limit: { type: 'string', default: '50' } } });
+const { values: a } = parseArgs({
+  options: {
+    systems: { type: 'string', default: '200' },
+    'kills-per-system': { type: 'string', default: '50' },
+    limit: { type: 'string', default: '50' },
+  },
+});
 const dir = mkdtempSync(join(tmpdir(), 'wk-cold-'));
 const path = join(dir, 'cold.db');
 const { systemIds } = fillStore({ path, systems: Number(a.systems), killsPerSystem: Number(a['kills-per-system']), seed: 7 });
@@ -27,14 +33,19 @@ const cold = new AnswerCache({ reader: store.reader, counters: new Counters(), m
 const candidates: Record<string, (systemId: number, iso: string) => number> = {
   'previous: string per kill + JsonBytes': (systemId, iso) => {
     const kills = store.reader.killsBySystem({ systemId, sinceMs: Date.now() - 24 * H, limit });
-    return new JsonBytes().raw('{"data":{"kills":').array(kills)
-      .raw(',"timestamp":"' + iso + '","cached":false},"timestamp":"' + iso + '"}').toBuffer().length;
+    return new JsonBytes()
+      .raw('{"data":{"kills":')
+      .array(kills)
+      .raw(',"timestamp":"' + iso + '","cached":false},"timestamp":"' + iso + '"}')
+      .toBuffer().length;
   },
   'now, cold: one BLOB per answer': (systemId, iso) => cold.get(systemId, limit, 24, false, iso).body.length,
 };
 
 const m = machineInfo();
-console.log(`cold answer, ${systemIds.length} systems x ${limit} kills — ${m.nproc} cores, ${m.cpu}, node ${m.node}, commit ${m.commit}, ${m.date}`);
+console.log(
+  `cold answer, ${systemIds.length} systems x ${limit} kills — ${m.nproc} cores, ${m.cpu}, node ${m.node}, commit ${m.commit}, ${m.date}`,
+);
 const results: Record<string, number[]> = {};
 let bytes = 0;
 for (let round = 0; round < 5; round++) {
@@ -50,7 +61,10 @@ for (let round = 0; round < 5; round++) {
 }
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 const [prev, now] = Object.values(results).map(median);
-for (const [name, xs] of Object.entries(results)) console.log(`${name.padEnd(40)} median ${median(xs).toFixed(1).padStart(7)} CPU µs per ${Math.round(bytes / 1024)} KB answer (rounds: ${xs.map((x) => x.toFixed(0)).join(', ')})`);
+for (const [name, xs] of Object.entries(results))
+  console.log(
+    `${name.padEnd(40)} median ${median(xs).toFixed(1).padStart(7)} CPU µs per ${Math.round(bytes / 1024)} KB answer (rounds: ${xs.map((x) => x.toFixed(0)).join(', ')})`,
+  );
 console.log(`cold now / previous: ${(now! / prev!).toFixed(2)} (below 1: faster)`);
 store.close();
 rmSync(dir, { recursive: true, force: true });

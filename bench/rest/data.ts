@@ -21,8 +21,12 @@ export interface FillResult {
 
 const FIRST_SYSTEM = 30_000_001;
 const SHIPS: readonly [number, string, number, string][] = [
-  [587, 'Rifter', 25, 'Frigate'], [621, 'Caracal', 26, 'Cruiser'], [24690, 'Drake', 419, 'Combat Battlecruiser'],
-  [17738, 'Machariel', 27, 'Battleship'], [11987, 'Guardian', 832, 'Logistics'], [22456, 'Sabre', 541, 'Interdictor'],
+  [587, 'Rifter', 25, 'Frigate'],
+  [621, 'Caracal', 26, 'Cruiser'],
+  [24690, 'Drake', 419, 'Combat Battlecruiser'],
+  [17738, 'Machariel', 27, 'Battleship'],
+  [11987, 'Guardian', 832, 'Logistics'],
+  [22456, 'Sabre', 541, 'Interdictor'],
 ];
 
 function mulberry(seed: number): () => number {
@@ -45,7 +49,9 @@ function attacker(rand: () => number, i: number, final: boolean): CanonicalAttac
     corporation_id: corp,
     corporation_name: `Corporation ${corp.toString(36)} Holdings`,
     corporation_ticker: corp.toString(36).slice(-4).toUpperCase(),
-    ...(withAlliance ? { alliance_id: 99_000_000 + (corp % 700), alliance_name: `Alliance of ${corp % 700}`, alliance_ticker: `A${corp % 700}` } : {}),
+    ...(withAlliance
+      ? { alliance_id: 99_000_000 + (corp % 700), alliance_name: `Alliance of ${corp % 700}`, alliance_ticker: `A${corp % 700}` }
+      : {}),
     ship_type_id: shipId,
     ship_name: shipName,
     weapon_type_id: 2000 + Math.floor(rand() * 900),
@@ -76,16 +82,29 @@ export function benchKill(id: number, systemId: number, killTimeMs: number, rand
       alliance_id: 99_001_000,
       alliance_name: 'Wormhole Society',
       alliance_ticker: 'WHS',
-      ship_type_id: shipId, ship_name: shipName, ship_group_id: groupId, ship_group_name: groupName,
+      ship_type_id: shipId,
+      ship_name: shipName,
+      ship_group_id: groupId,
+      ship_group_name: groupName,
       damage_taken: attackers.reduce((s, a) => s + a.damage_done, 0),
       position: { x: rand() * 1e12, y: rand() * 1e11, z: rand() * 1e12 },
     },
     attackers,
     attacker_count: n,
     zkb: {
-      locationID: 40_000_000 + Math.floor(rand() * 1e6), hash: Math.floor(rand() * 2 ** 52).toString(16).padStart(40, '0'),
-      fittedValue: value * 0.6, droppedValue: value * 0.2, destroyedValue: value * 0.8, totalValue: value,
-      points: 1 + Math.floor(rand() * 50), npc: false, solo: n === 1, awox: false, labels: ['pvp', 'loc:w-space'],
+      locationID: 40_000_000 + Math.floor(rand() * 1e6),
+      hash: Math.floor(rand() * 2 ** 52)
+        .toString(16)
+        .padStart(40, '0'),
+      fittedValue: value * 0.6,
+      droppedValue: value * 0.2,
+      destroyedValue: value * 0.8,
+      totalValue: value,
+      points: 1 + Math.floor(rand() * 50),
+      npc: false,
+      solo: n === 1,
+      awox: false,
+      labels: ['pvp', 'loc:w-space'],
     },
   };
 }
@@ -94,9 +113,17 @@ function recordOf(k: CanonicalKillmail, json: string): KillRecord {
   const chars = new Set<number>([k.victim.character_id ?? 0, ...k.attackers.map((a) => a.character_id ?? 0)]);
   chars.delete(0);
   return {
-    killmailId: k.killmail_id, systemId: k.system_id, killTimeMs: Date.parse(k.kill_time), characterIds: [...chars],
-    victimCharacterId: k.victim.character_id ?? 0, totalValue: k.zkb?.totalValue ?? 0, npc: false, json,
-    replace: false, enriched: true, receivedAtUs: 0,
+    killmailId: k.killmail_id,
+    systemId: k.system_id,
+    killTimeMs: Date.parse(k.kill_time),
+    characterIds: [...chars],
+    victimCharacterId: k.victim.character_id ?? 0,
+    totalValue: k.zkb?.totalValue ?? 0,
+    npc: false,
+    json,
+    replace: false,
+    enriched: true,
+    receivedAtUs: 0,
   };
 }
 

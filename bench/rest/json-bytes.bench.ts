@@ -7,14 +7,16 @@ import { JsonBytes } from '../../src/http/json-bytes.js';
 const SETS = 64;
 const KILLS = 50;
 let seed = 1;
-const rand = (): number => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
-const sets = Array.from({ length: SETS }, (_, s) => Array.from({ length: KILLS }, (_, k) => JSON.stringify(benchKill(s * KILLS + k, 30_000_001 + s, Date.now(), rand))));
+const rand = (): number => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
+const sets = Array.from({ length: SETS }, (_, s) =>
+  Array.from({ length: KILLS }, (_, k) => JSON.stringify(benchKill(s * KILLS + k, 30_000_001 + s, Date.now(), rand))),
+);
 const ts = new Date().toISOString();
 const tail = `,"timestamp":"${ts}","cached":false},"timestamp":"${ts}"}`;
 
 const candidates: Record<string, (texts: readonly string[]) => Uint8Array> = {
   'join + encode (baseline)': (texts) => Buffer.from('{"data":{"kills":[' + texts.join(',') + ']' + tail),
-  'JsonBytes': (texts) => new JsonBytes().raw('{"data":{"kills":').array(texts).raw(tail).toBuffer(),
+  JsonBytes: (texts) => new JsonBytes().raw('{"data":{"kills":').array(texts).raw(tail).toBuffer(),
 };
 
 const bytes = candidates['JsonBytes']!(sets[0]!).byteLength;

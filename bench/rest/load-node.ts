@@ -21,7 +21,11 @@ const s = spec.scenario;
 const requests = s.paths.map((p, i) => {
   const body = s.bodies?.[i];
   const head = `${s.method} ${p} HTTP/1.1\r\nHost: bench\r\n`;
-  return Buffer.from(body === undefined ? head + '\r\n' : `${head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  return Buffer.from(
+    body === undefined
+      ? head + '\r\n'
+      : `${head}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
 });
 
 let sent = 0;
@@ -74,5 +78,7 @@ setTimeout(() => (stopping = true), spec.durationMs);
 await Promise.all(Array.from({ length: spec.connections }, connection));
 const durationUs = monoUs() - start;
 const h = hist.summary();
-process.stdout.write(`RESULT ${JSON.stringify({ requests: done, durationUs, bytes, errors, non2xx, p50: h.p50, p95: h.p95, p99: h.p99, p999: h.p999, max: h.max })}\n`);
+process.stdout.write(
+  `RESULT ${JSON.stringify({ requests: done, durationUs, bytes, errors, non2xx, p50: h.p50, p95: h.p95, p99: h.p99, p999: h.p999, max: h.max })}\n`,
+);
 hist.destroy();

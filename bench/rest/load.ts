@@ -79,12 +79,35 @@ function collect(cmd: string, args: string[], cwd?: string): Promise<string> {
 
 const US_PER_MS = 1000;
 
-function toResult(tool: 'wrk' | 'node', r: { requests: number; durationUs: number; bytes: number; errors: number; non2xx: number; p50: number; p95: number; p99: number; p999: number; max: number }): LoadResult {
+function toResult(
+  tool: 'wrk' | 'node',
+  r: {
+    requests: number;
+    durationUs: number;
+    bytes: number;
+    errors: number;
+    non2xx: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    p999: number;
+    max: number;
+  },
+): LoadResult {
   const durationS = r.durationUs / 1e6;
   return {
-    tool, requests: r.requests, durationS, rps: Math.round(r.requests / durationS), errors: r.errors, non2xx: r.non2xx,
+    tool,
+    requests: r.requests,
+    durationS,
+    rps: Math.round(r.requests / durationS),
+    errors: r.errors,
+    non2xx: r.non2xx,
     mbPerS: Math.round(r.bytes / durationS / 1e5) / 10,
-    p50Ms: r.p50 / US_PER_MS, p95Ms: r.p95 / US_PER_MS, p99Ms: r.p99 / US_PER_MS, p999Ms: r.p999 / US_PER_MS, maxMs: r.max / US_PER_MS,
+    p50Ms: r.p50 / US_PER_MS,
+    p95Ms: r.p95 / US_PER_MS,
+    p99Ms: r.p99 / US_PER_MS,
+    p999Ms: r.p999 / US_PER_MS,
+    maxMs: r.max / US_PER_MS,
   };
 }
 
@@ -93,7 +116,19 @@ export async function runWrk(s: Scenario, o: LoadOptions): Promise<LoadResult> {
   try {
     const script = join(dir, 'scenario.lua');
     writeFileSync(script, wrkScript(s));
-    const out = await collect('wrk', ['-t', String(o.threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--timeout', '10s', '-s', script, `http://127.0.0.1:${o.port}`]);
+    const out = await collect('wrk', [
+      '-t',
+      String(o.threads),
+      '-c',
+      String(o.connections),
+      '-d',
+      `${o.durationS}s`,
+      '--timeout',
+      '10s',
+      '-s',
+      script,
+      `http://127.0.0.1:${o.port}`,
+    ]);
     const line = out.split('\n').find((l) => l.startsWith('RESULT '));
     if (!line) throw new Error(`wrk printed no RESULT line:\n${out}`);
     return toResult('wrk', JSON.parse(line.slice('RESULT '.length)));

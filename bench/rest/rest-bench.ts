@@ -85,7 +85,9 @@ export function restScenarios(systemIds: readonly number[]): Scenario[] {
 
 function gitCommit(): string {
   try {
-    return execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return execSync('git rev-parse --short HEAD', { cwd: repoRoot, stdio: ['ignore', 'pipe', 'ignore'] })
+      .toString()
+      .trim();
   } catch {
     return 'uncommitted'; // a fresh repository has no HEAD yet
   }
@@ -97,8 +99,16 @@ export async function runRestBench(o: RestBenchOptions): Promise<RestBenchReport
   const db = join(dir, 'bench.db');
   try {
     const { systemIds, ...store } = fillStore({ path: db, systems: o.systems, killsPerSystem: o.killsPerSystem, seed: 7 });
-    const machine = { nproc: availableParallelism(), cpu: cpus()[0]?.model ?? 'unknown', node: process.version, commit: gitCommit(), tool: useWrk ? 'wrk' : 'node' };
-    o.log(`store: ${store.kills} kills, JSON ${store.minJsonBytes}..${store.maxJsonBytes} B (mean ${store.meanJsonBytes}); load: ${machine.tool}`);
+    const machine = {
+      nproc: availableParallelism(),
+      cpu: cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      commit: gitCommit(),
+      tool: useWrk ? 'wrk' : 'node',
+    };
+    o.log(
+      `store: ${store.kills} kills, JSON ${store.minJsonBytes}..${store.maxJsonBytes} B (mean ${store.meanJsonBytes}); load: ${machine.tool}`,
+    );
     const scenarios = restScenarios(systemIds).filter((s) => o.scenarios.length === 0 || o.scenarios.includes(s.name));
     // All servers are up at once (idle ones cost nothing) and take turns per scenario, round
     // after round: on a shared machine the load drifts over minutes, and interleaving puts each
@@ -143,7 +153,10 @@ export async function runRestBench(o: RestBenchOptions): Promise<RestBenchReport
 }
 
 export function markdownTable(rows: readonly RestBenchRow[]): string {
-  const out = ['| scenario | server | conns | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | MB/s | errors | vs baseline | ours / limit |', '|---|---|---|---|---|---|---|---|---|---|---|---|'];
+  const out = [
+    '| scenario | server | conns | req/s | p50 ms | p95 ms | p99 ms | p99.9 ms | MB/s | errors | vs baseline | ours / limit |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
   for (const r of rows) {
     const base = rows.find((b) => b.server === 'baseline' && b.scenario === r.scenario);
     const limit = rows.find((b) => b.server === 'limit' && b.scenario === r.scenario);
@@ -151,14 +164,17 @@ export function markdownTable(rows: readonly RestBenchRow[]): string {
     const ratio = base && other && base.result.rps > 0 ? `${(r.result.rps / base.result.rps).toFixed(1)}x` : '';
     const ofLimit = limit && r.server !== 'limit' && limit.result.rps > 0 ? `${Math.round((100 * r.result.rps) / limit.result.rps)} %` : '';
     const x = r.result;
-    out.push(`| ${r.scenario} | ${r.server} | ${r.connections} | ${x.rps} | ${x.p50Ms} | ${x.p95Ms} | ${x.p99Ms} | ${x.p999Ms} | ${x.mbPerS} | ${x.errors + x.non2xx} | ${ratio} | ${ofLimit} |`);
+    out.push(
+      `| ${r.scenario} | ${r.server} | ${r.connections} | ${x.rps} | ${x.p50Ms} | ${x.p95Ms} | ${x.p99Ms} | ${x.p999Ms} | ${x.mbPerS} | ${x.errors + x.non2xx} | ${ratio} | ${ofLimit} |`,
+    );
   }
   return out.join('\n');
 }
 
 /** The issue's targets; returns what was missed (empty: all met). */
 export function checkTargets(rows: readonly RestBenchRow[]): string[] {
-  const get = (server: string, scenario: string): LoadResult | undefined => rows.find((r) => r.server === server && r.scenario === scenario)?.result;
+  const get = (server: string, scenario: string): LoadResult | undefined =>
+    rows.find((r) => r.server === server && r.scenario === scenario)?.result;
   const sys = get('uws', 'system-50');
   const bulk = get('uws', 'bulk-100x50');
   const base = get('baseline', 'system-50');
@@ -168,6 +184,8 @@ export function checkTargets(rows: readonly RestBenchRow[]): string[] {
     sys && limit && sys.rps < 0.6 * limit.rps ? `system-50 ${Math.round((100 * sys.rps) / limit.rps)} % of the limit (target >= 60 %)` : '',
     bulk && !(bulk.p95Ms < 25) ? `bulk-100x50 p95 ${bulk.p95Ms} ms (target < 25 ms)` : '',
     sys && base && sys.rps < 2 * base.rps ? `system-50 ${(sys.rps / base.rps).toFixed(2)}x the baseline (target >= 2x)` : '',
-    ...rows.filter((r) => r.result.errors + r.result.non2xx > 0).map((r) => `${r.server} ${r.scenario}: ${r.result.errors + r.result.non2xx} errors`),
+    ...rows
+      .filter((r) => r.result.errors + r.result.non2xx > 0)
+      .map((r) => `${r.server} ${r.scenario}: ${r.result.errors + r.result.non2xx} errors`),
   ].filter((f) => f !== '');
 }

@@ -38,9 +38,11 @@ const report = await runRestBench({
   log: (line) => process.stderr.write(line + '\n'),
 });
 const m = report.machine;
-process.stdout.write(a.json
-  ? JSON.stringify(report, null, 2) + '\n'
-  : `nproc ${m.nproc}, ${m.cpu}, node ${m.node}, commit ${m.commit}, load ${m.tool}, ${report.durationS} s per run\n${markdownTable(report.rows)}\n`);
+process.stdout.write(
+  a.json
+    ? JSON.stringify(report, null, 2) + '\n'
+    : `nproc ${m.nproc}, ${m.cpu}, node ${m.node}, commit ${m.commit}, load ${m.tool}, ${report.durationS} s per run\n${markdownTable(report.rows)}\n`,
+);
 if (a.check) {
   const missed = checkTargets(report.rows);
   if (missed.length > 0) {

@@ -9,8 +9,12 @@ import Database from 'better-sqlite3';
 const dbPath = process.argv[2];
 if (!dbPath) throw new Error('usage: serve-limit.ts DB_PATH');
 const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-const joined = db.prepare<[number, number, number], Buffer>(`SELECT CAST(coalesce(group_concat(json, ','), '') AS BLOB) FROM
-  (SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ? ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?)`).pluck();
+const joined = db
+  .prepare<[number, number, number], Buffer>(
+    `SELECT CAST(coalesce(group_concat(json, ','), '') AS BLOB) FROM
+  (SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ? ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?)`,
+  )
+  .pluck();
 const count = db.prepare<[number, number], number>('SELECT count(*) FROM killmails WHERE system_id = ? AND kill_time_ms >= ?').pluck();
 const H = 3_600_000;
 const TYPE = 'application/json; charset=utf-8';
@@ -23,7 +27,11 @@ function arrayOf(systemId: number, limit: number): Buffer {
 
 function systemBody(systemId: number, limit: number): Buffer {
   const iso = new Date().toISOString();
-  return Buffer.concat([Buffer.from('{"data":{"kills":'), arrayOf(systemId, limit), Buffer.from(`,"timestamp":"${iso}","cached":false},"timestamp":"${iso}"}`)]);
+  return Buffer.concat([
+    Buffer.from('{"data":{"kills":'),
+    arrayOf(systemId, limit),
+    Buffer.from(`,"timestamp":"${iso}","cached":false},"timestamp":"${iso}"}`),
+  ]);
 }
 
 function bulkBody(text: string): Buffer {
@@ -37,7 +45,9 @@ function bulkBody(text: string): Buffer {
 
 function countBody(systemId: number): Buffer {
   const iso = new Date().toISOString();
-  return Buffer.from(`{"data":{"system_id":${systemId},"count":${count.get(systemId, Date.now() - 24 * H)},"since_hours":24,"timestamp":"${iso}"},"timestamp":"${iso}"}`);
+  return Buffer.from(
+    `{"data":{"system_id":${systemId},"count":${count.get(systemId, Date.now() - 24 * H)},"since_hours":24,"timestamp":"${iso}"},"timestamp":"${iso}"}`,
+  );
 }
 
 function memo(key: string, make: () => Buffer): Buffer {
@@ -60,11 +70,17 @@ app.get('/api/v1/kills/system/:id', (res, req) => {
   const id = req.getParameter(0) ?? '';
   const query = req.getQuery() ?? '';
   const limit = Number(/limit=(\d+)/.exec(query)?.[1] ?? 50);
-  send(res, memo(`s${id}?${limit}`, () => systemBody(Number(id), limit)));
+  send(
+    res,
+    memo(`s${id}?${limit}`, () => systemBody(Number(id), limit)),
+  );
 });
 app.get('/api/v1/kills/count/:id', (res, req) => {
   const id = req.getParameter(0) ?? '';
-  send(res, memo(`c${id}`, () => countBody(Number(id))));
+  send(
+    res,
+    memo(`c${id}`, () => countBody(Number(id))),
+  );
 });
 app.post('/api/v1/kills/systems', (res) => {
   // Reading the request body is work every server must do; its text is the key.
@@ -75,7 +91,10 @@ app.post('/api/v1/kills/systems', (res) => {
     chunks.push(Buffer.from(chunk.slice(0)));
     if (!last || aborted) return;
     const text = Buffer.concat(chunks).toString('latin1');
-    send(res, memo(`b${text}`, () => bulkBody(text)));
+    send(
+      res,
+      memo(`b${text}`, () => bulkBody(text)),
+    );
   });
 });
 app.listen('127.0.0.1', 0, (socket) => {

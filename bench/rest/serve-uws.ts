@@ -10,7 +10,12 @@ const dbPath = process.argv[2];
 if (!dbPath) throw new Error('usage: serve-uws.ts DB_PATH');
 const store = openStore({ path: dbPath, retentionHours: 0 });
 const server = createHttpServer({
-  config: testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...(process.argv[3] !== undefined && { restCacheBytes: Number(process.argv[3]) }) }),
+  config: testConfig({
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'silent',
+    ...(process.argv[3] !== undefined && { restCacheBytes: Number(process.argv[3]) }),
+  }),
   logger: silentLogger(),
   counters: new Counters(),
   reader: store.reader,

@@ -36,20 +36,63 @@ export function soakSvg(samples: readonly Sample[], title: string, limitMB: numb
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="24" text-anchor="middle" font-size="15">${title}</text>`,
   ];
-  for (const v of ticks(rssMax)) out.push(`<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v, rssMax)}" y2="${y(v, rssMax)}" stroke="#eee"/><text x="${PAD.l - 6}" y="${y(v, rssMax) + 4}" text-anchor="end">${v}</text>`);
+  for (const v of ticks(rssMax))
+    out.push(
+      `<line x1="${PAD.l}" x2="${W - PAD.r}" y1="${y(v, rssMax)}" y2="${y(v, rssMax)}" stroke="#eee"/><text x="${PAD.l - 6}" y="${y(v, rssMax) + 4}" text-anchor="end">${v}</text>`,
+    );
   for (const v of ticks(tMax)) out.push(`<text x="${x(v)}" y="${H - PAD.b + 18}" text-anchor="middle">${v}</text>`);
-  for (const v of ticks(killsMax)) out.push(`<text x="${W - PAD.r + 6}" y="${y(v, killsMax) + 4}" fill="#888">${v >= 1000 ? `${v / 1000}k` : v}</text>`);
+  for (const v of ticks(killsMax))
+    out.push(`<text x="${W - PAD.r + 6}" y="${y(v, killsMax) + 4}" fill="#888">${v >= 1000 ? `${v / 1000}k` : v}</text>`);
   out.push(`<text x="${W / 2}" y="${H - 18}" text-anchor="middle">seconds since start</text>`);
   out.push(`<text transform="translate(18 ${H / 2}) rotate(-90)" text-anchor="middle">server RSS, MB</text>`);
-  out.push(`<text transform="translate(${W - 14} ${H / 2}) rotate(90)" text-anchor="middle" fill="#888">kills (pushed, and stored after pruning)</text>`);
-  out.push(line([[x(0), y(limitMB, rssMax)], [x(tMax), y(limitMB, rssMax)]], '#d33', 1, '6 4'));
+  out.push(
+    `<text transform="translate(${W - 14} ${H / 2}) rotate(90)" text-anchor="middle" fill="#888">kills (pushed, and stored after pruning)</text>`,
+  );
+  out.push(
+    line(
+      [
+        [x(0), y(limitMB, rssMax)],
+        [x(tMax), y(limitMB, rssMax)],
+      ],
+      '#d33',
+      1,
+      '6 4',
+    ),
+  );
   out.push(`<text x="${x(tMax) - 4}" y="${y(limitMB, rssMax) - 6}" text-anchor="end" fill="#d33">${limitMB} MB target</text>`);
-  out.push(line(samples.map((s) => [x(s.tS), y(s.pushed, killsMax)]), '#bbb', 1.5, '3 3'));
-  out.push(line(samples.map((s) => [x(s.tS), y(s.storeKills, killsMax)]), '#888', 1.5));
-  out.push(line(samples.map((s) => [x(s.tS), y(s.anonMB, rssMax)]), '#2a9d4b', 2));
-  out.push(line(samples.map((s) => [x(s.tS), y(s.rssMB, rssMax)]), '#1f5fbf', 2.5));
+  out.push(
+    line(
+      samples.map((s) => [x(s.tS), y(s.pushed, killsMax)]),
+      '#bbb',
+      1.5,
+      '3 3',
+    ),
+  );
+  out.push(
+    line(
+      samples.map((s) => [x(s.tS), y(s.storeKills, killsMax)]),
+      '#888',
+      1.5,
+    ),
+  );
+  out.push(
+    line(
+      samples.map((s) => [x(s.tS), y(s.anonMB, rssMax)]),
+      '#2a9d4b',
+      2,
+    ),
+  );
+  out.push(
+    line(
+      samples.map((s) => [x(s.tS), y(s.rssMB, rssMax)]),
+      '#1f5fbf',
+      2.5,
+    ),
+  );
   out.push(`<rect x="${PAD.l}" y="${PAD.t}" width="${W - PAD.l - PAD.r}" height="${H - PAD.t - PAD.b}" fill="none" stroke="#999"/>`);
-  out.push(`<text x="${PAD.l + 8}" y="${PAD.t + 16}" fill="#1f5fbf">RSS</text><text x="${PAD.l + 44}" y="${PAD.t + 16}" fill="#2a9d4b">anonymous RSS (heaps, buffers)</text><text x="${PAD.l + 240}" y="${PAD.t + 16}" fill="#888">stored kills</text><text x="${PAD.l + 330}" y="${PAD.t + 16}" fill="#aaa">pushed kills</text>`);
+  out.push(
+    `<text x="${PAD.l + 8}" y="${PAD.t + 16}" fill="#1f5fbf">RSS</text><text x="${PAD.l + 44}" y="${PAD.t + 16}" fill="#2a9d4b">anonymous RSS (heaps, buffers)</text><text x="${PAD.l + 240}" y="${PAD.t + 16}" fill="#888">stored kills</text><text x="${PAD.l + 330}" y="${PAD.t + 16}" fill="#aaa">pushed kills</text>`,
+  );
   out.push('</svg>');
   return out.join('\n');
 }
@@ -58,9 +101,22 @@ export function soakSvg(samples: readonly Sample[], title: string, limitMB: numb
 export function renderPng(svgPath: string, pngPath: string): boolean {
   const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((p) => existsSync(p));
   if (!chromium) return false;
-  const r = spawnSync(chromium, [
-    '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', '--hide-scrollbars', `--window-size=${W},${H}`, `--screenshot=${resolve(pngPath)}`, `file://${resolve(svgPath)}`,
-  ], { stdio: 'ignore', timeout: 60_000 });
+  const r = spawnSync(
+    chromium,
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--hide-scrollbars',
+      `--window-size=${W},${H}`,
+      `--screenshot=${resolve(pngPath)}`,
+      `file://${resolve(svgPath)}`,
+    ],
+    { stdio: 'ignore', timeout: 60_000 },
+  );
   return r.status === 0 && existsSync(pngPath);
 }

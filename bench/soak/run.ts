@@ -43,7 +43,11 @@ process.on('exit', () => {
 });
 
 function child(entry: string, args: string[] = [], node: string[] = []): ChildProcess {
-  const c = fork(fileURLToPath(new URL(entry, import.meta.url)), args, { cwd: repoRoot, execArgv: ['--import', 'tsx', ...node], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const c = fork(fileURLToPath(new URL(entry, import.meta.url)), args, {
+    cwd: repoRoot,
+    execArgv: ['--import', 'tsx', ...node],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   children.add(c);
   c.once('exit', () => children.delete(c));
   return c;
@@ -68,7 +72,14 @@ function rss(pid: number): { rssMB: number; anonMB: number } {
 }
 
 const systems = SYSTEMS.map((s) => s.id);
-const opts = { kills: Number(a.kills), rate: Number(a.rate), spreadHours: Number(a['spread-hours']), retentionHours: Number(a['retention-hours']), workers: Number(a.workers), pool: Number(a.pool) };
+const opts = {
+  kills: Number(a.kills),
+  rate: Number(a.rate),
+  spreadHours: Number(a['spread-hours']),
+  retentionHours: Number(a['retention-hours']),
+  workers: Number(a.workers),
+  pool: Number(a.pool),
+};
 const server = child('./serve.ts', [JSON.stringify(opts)], ['--expose-gc']);
 const listening = await next(server, 'listening');
 const port = listening['port'] as number;
@@ -80,17 +91,27 @@ let last = { pushed: 0, storeKills: 0, pruned: 0, ws: {} as Record<string, unkno
 server.on('message', (m) => {
   if ((m as { type: string }).type === 'progress') last = m as typeof last;
 });
-const sampler = setInterval(() => {
-  samples.push({ tS: Math.round((Date.now() - t0) / 100) / 10, ...rss(server.pid!), storeKills: last.storeKills, pushed: last.pushed });
-}, Number(a['sample-seconds']) * 1000);
-
+const sampler = setInterval(
+  () => {
+    samples.push({ tS: Math.round((Date.now() - t0) / 100) / 10, ...rss(server.pid!), storeKills: last.storeKills, pushed: last.pushed });
+  },
+  Number(a['sample-seconds']) * 1000,
+);
 
 // Clients: 1-20 systems each from the generator's systems, joined without preload.
 const r = rng(13);
-const clients = Array.from({ length: Number(a.clients) }, () => [...new Set(Array.from({ length: 1 + Math.floor(r() * 20) }, () => systems[Math.floor(r() * systems.length)]!))]);
+const clients = Array.from({ length: Number(a.clients) }, () => [
+  ...new Set(Array.from({ length: 1 + Math.floor(r() * 20) }, () => systems[Math.floor(r() * systems.length)]!)),
+]);
 const loaders = Array.from({ length: Number(a.loaders) }, (_, i) => {
   const l = child('../fanout/load.ts');
-  l.send({ type: 'connect', url: `ws://127.0.0.1:${port}/socket`, clients: clients.filter((_, j) => j % Number(a.loaders) === i), phoenix: 0, concurrency: 50 });
+  l.send({
+    type: 'connect',
+    url: `ws://127.0.0.1:${port}/socket`,
+    clients: clients.filter((_, j) => j % Number(a.loaders) === i),
+    phoenix: 0,
+    concurrency: 50,
+  });
   return l;
 });
 const connected = await Promise.all(loaders.map((l) => next(l, 'connected')));
@@ -119,19 +140,43 @@ await new Promise((res) => server.once('exit', res));
 const third = Math.floor(samples.length / 3);
 const maxOf = (xs: Sample[], k: 'rssMB' | 'anonMB' = 'rssMB'): number => Math.max(0, ...xs.map((s) => s[k]));
 const summary = {
-  machine: machineInfo(), options: { ...opts, clients: Number(a.clients), restConnections: Number(a['rest-connections']) },
+  machine: machineInfo(),
+  options: { ...opts, clients: Number(a.clients), restConnections: Number(a['rest-connections']) },
   rssBeforeKillsMB: { appStarted: listening['rssStartedMB'], withDriverTemplates: listening['rssWithTemplatesMB'] },
-  killsPushed: pushedTotal, halted: pushedTotal < opts.kills,
-  seconds: Math.round(seconds), killsPerSecond: Math.round(pushedTotal / seconds),
+  killsPushed: pushedTotal,
+  halted: pushedTotal < opts.kills,
+  seconds: Math.round(seconds),
+  killsPerSecond: Math.round(pushedTotal / seconds),
   clientsConnected: connected.reduce((n, c) => n + (c['open'] as number), 0),
-  rssMB: { max: maxOf(samples), final: samples.at(-1)?.rssMB, maxMiddleThird: maxOf(samples.slice(third, 2 * third)), maxLastThird: maxOf(samples.slice(2 * third)) },
-  anonMB: { max: maxOf(samples, 'anonMB'), final: samples.at(-1)?.anonMB, maxMiddleThird: maxOf(samples.slice(third, 2 * third), 'anonMB'), maxLastThird: maxOf(samples.slice(2 * third), 'anonMB') },
-  storeKillsFinal: last.storeKills, prunedKills: last.pruned, ws: last.ws,
-  rest: { requests: rest.reduce((n, x) => n + x.requests, 0), meanRps: Math.round(rest.reduce((n, x) => n + x.rps, 0) / Math.max(1, rest.length)), worstP99Ms: Math.max(0, ...rest.map((x) => x.p99Ms)), errors: rest.reduce((n, x) => n + x.errors + x.non2xx, 0) },
+  rssMB: {
+    max: maxOf(samples),
+    final: samples.at(-1)?.rssMB,
+    maxMiddleThird: maxOf(samples.slice(third, 2 * third)),
+    maxLastThird: maxOf(samples.slice(2 * third)),
+  },
+  anonMB: {
+    max: maxOf(samples, 'anonMB'),
+    final: samples.at(-1)?.anonMB,
+    maxMiddleThird: maxOf(samples.slice(third, 2 * third), 'anonMB'),
+    maxLastThird: maxOf(samples.slice(2 * third), 'anonMB'),
+  },
+  storeKillsFinal: last.storeKills,
+  prunedKills: last.pruned,
+  ws: last.ws,
+  rest: {
+    requests: rest.reduce((n, x) => n + x.requests, 0),
+    meanRps: Math.round(rest.reduce((n, x) => n + x.rps, 0) / Math.max(1, rest.length)),
+    worstP99Ms: Math.max(0, ...rest.map((x) => x.p99Ms)),
+    errors: rest.reduce((n, x) => n + x.errors + x.non2xx, 0),
+  },
 };
 const title = `soak: ${pushedTotal.toLocaleString('en')} kills${opts.rate > 0 ? ` at ${opts.rate}/s` : ''}, ${summary.clientsConnected} clients, REST beside — ${summary.machine.commit}, ${summary.machine.date.slice(0, 16)}Z`;
 writeFileSync(`${a.out}.svg`, soakSvg(samples, title, Number(a['limit-mb'])));
 writeFileSync(`${a.out}.json`, JSON.stringify({ summary, samples }, null, 1) + '\n');
 const png = renderPng(`${a.out}.svg`, `${a.out}.png`);
-process.stdout.write(a.json ? JSON.stringify(summary) + '\n' : `${JSON.stringify(summary, null, 2)}\nchart: ${a.out}.svg${png ? ` and ${a.out}.png` : ' (no Chromium: no PNG)'}\n`);
+process.stdout.write(
+  a.json
+    ? JSON.stringify(summary) + '\n'
+    : `${JSON.stringify(summary, null, 2)}\nchart: ${a.out}.svg${png ? ` and ${a.out}.png` : ' (no Chromium: no PNG)'}\n`,
+);
 process.exit(0);

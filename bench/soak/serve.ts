@@ -17,17 +17,35 @@ import { generateKill } from '../../src/sim/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import { LOOPBACK_LOAD_LIMITS } from '../common.js';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { kills: number; rate: number; spreadHours: number; retentionHours: number; workers: number; pool: number };
+const opts = JSON.parse(process.argv[2] ?? '{}') as {
+  kills: number;
+  rate: number;
+  spreadHours: number;
+  retentionHours: number;
+  workers: number;
+  pool: number;
+};
 const TEMPLATE_FIRST_ID = 130_000_000;
 const FIRST_ID = 200_000_000; // same width (9 digits) as the templates' ids
 
-interface Template { bytes: Buffer; idAt: number[]; timeAt: number }
+interface Template {
+  bytes: Buffer;
+  idAt: number[];
+  timeAt: number;
+}
 
 function templates(n: number): Template[] {
   const now = Date.now();
   return Array.from({ length: n }, (_, i) => {
     const k = generateKill(i, { seed: 5, esiBaseUrl: 'http://127.0.0.1' }, now);
-    const text = JSON.stringify({ killmail_id: k.killmail_id, hash: k.hash, esi: k.esi, zkb: k.zkb, uploaded_at: Math.floor(now / 1000), sequence_id: i });
+    const text = JSON.stringify({
+      killmail_id: k.killmail_id,
+      hash: k.hash,
+      esi: k.esi,
+      zkb: k.zkb,
+      uploaded_at: Math.floor(now / 1000),
+      sequence_id: i,
+    });
     const id = String(TEMPLATE_FIRST_ID + i);
     const idAt: number[] = [];
     for (let at = text.indexOf(id); at >= 0; at = text.indexOf(id, at + 1)) idAt.push(at);
@@ -45,8 +63,17 @@ function entry(t: Template, killmailId: number, killTimeMs: number): Uint8Array 
 
 const dir = mkdtempSync(join(tmpdir(), 'wk-soak-'));
 const config = testConfig({
-  source: 'none', host: '127.0.0.1', port: 0, db: join(dir, 'soak.db'), workers: opts.workers, enrich: false, logLevel: 'silent',
-  statusIntervalSeconds: 0, cutoffSeconds: 0, retentionHours: opts.retentionHours, ...LOOPBACK_LOAD_LIMITS,
+  source: 'none',
+  host: '127.0.0.1',
+  port: 0,
+  db: join(dir, 'soak.db'),
+  workers: opts.workers,
+  enrich: false,
+  logLevel: 'silent',
+  statusIntervalSeconds: 0,
+  cutoffSeconds: 0,
+  retentionHours: opts.retentionHours,
+  ...LOOPBACK_LOAD_LIMITS,
 });
 let sink: IngestSink | undefined;
 const feed: Feed = { name: 'soak', async start() {}, async stop() {}, ack() {}, stats: () => ({}) };
@@ -62,7 +89,14 @@ let pushed = 0;
 const prune = setInterval(() => void app.store.retention.pruneNow(), 5000);
 const progress = setInterval(() => {
   const r = app.results.stats();
-  process.send?.({ type: 'progress', pushed, stored: r['stored'] ?? 0, storeKills: app.store.stats().killmails, pruned: app.store.retention.stats().prunedKills, ws: app.fanout.stats() });
+  process.send?.({
+    type: 'progress',
+    pushed,
+    stored: r['stored'] ?? 0,
+    storeKills: app.store.stats().killmails,
+    pruned: app.store.retention.stats().prunedKills,
+    ws: app.fanout.stats(),
+  });
 }, 2000);
 
 const spreadMs = opts.spreadHours * MS_PER_HOUR;
@@ -82,7 +116,10 @@ for (let i = 0; i < target; i++) {
   pushed++;
 }
 // Kills already past the retention when they arrive are counted as expired, not stored.
-const settled = (): number => { const s = app.results.stats(); return (s['stored'] ?? 0) + (s['skipped'] ?? 0) + (s['expired'] ?? 0) + (s['failed'] ?? 0) + (s['invalid'] ?? 0); };
+const settled = (): number => {
+  const s = app.results.stats();
+  return (s['stored'] ?? 0) + (s['skipped'] ?? 0) + (s['expired'] ?? 0) + (s['failed'] ?? 0) + (s['invalid'] ?? 0);
+};
 while (settled() < pushed) await new Promise((r) => setTimeout(r, 50));
 process.send?.({ type: 'done', pushed });
 process.on('message', (m) => {

@@ -43,9 +43,32 @@ interface Server {
 }
 
 function startServer(metrics: boolean, dir: string): Promise<Server> {
-  const args = [...cliArgs(), 'serve', '--source', 'sim', '--sim-rate', '0', '--enrich', 'false',
-    '--db', join(dir, `kills-${Date.now()}.db`), '--port', '0', '--host', '127.0.0.1', '--workers', a.workers, '--status-interval-seconds', '0',
-    '--retention-hours', '0', '--cutoff-seconds', '0', '--metrics', String(metrics)];
+  const args = [
+    ...cliArgs(),
+    'serve',
+    '--source',
+    'sim',
+    '--sim-rate',
+    '0',
+    '--enrich',
+    'false',
+    '--db',
+    join(dir, `kills-${Date.now()}.db`),
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--workers',
+    a.workers,
+    '--status-interval-seconds',
+    '0',
+    '--retention-hours',
+    '0',
+    '--cutoff-seconds',
+    '0',
+    '--metrics',
+    String(metrics),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {
@@ -59,7 +82,9 @@ function startServer(metrics: boolean, dir: string): Promise<Server> {
 }
 
 function cpuTicks(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return Number(fields[11]) + Number(fields[12]); // utime + stime (fields 14, 15 of the full line)
 }
 
@@ -73,25 +98,31 @@ async function connectClients(base: string): Promise<{ sockets: WebSocket[]; rec
   const last = { t: 0 };
   closed.n = 0;
   const url = base.replace('http', 'ws') + '/socket/websocket?vsn=2.0.0';
-  const sockets = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => new Promise<WebSocket>((resolve, reject) => {
-    const ws = new WebSocket(url);
-    ws.on('open', () => ws.send(JSON.stringify(['1', '1', 'killmails:all', 'phx_join', {}])));
-    ws.on('error', reject);
-    // A firehose frame carries one kill; the clients only count them (parsing every frame in
-    // this one process would make it the slow consumer the server drops).
-    ws.on('message', (data: Buffer) => {
-      if (data.includes(KILL_EVENT)) {
-        received[i] = (received[i] ?? 0) + 1;
-        last.t = performance.now();
-      } else if (data.includes(JOINED)) resolve(ws);
-    });
-    // Phoenix heartbeats keep the sockets inside the server's idle timeout during long runs.
-    const heartbeat = setInterval(() => ws.send('[null,"hb","phoenix","heartbeat",{}]'), 20_000);
-    ws.on('close', () => {
-      clearInterval(heartbeat);
-      closed.n++;
-    });
-  })));
+  const sockets = await Promise.all(
+    Array.from(
+      { length: CLIENTS },
+      (_, i) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(url);
+          ws.on('open', () => ws.send(JSON.stringify(['1', '1', 'killmails:all', 'phx_join', {}])));
+          ws.on('error', reject);
+          // A firehose frame carries one kill; the clients only count them (parsing every frame in
+          // this one process would make it the slow consumer the server drops).
+          ws.on('message', (data: Buffer) => {
+            if (data.includes(KILL_EVENT)) {
+              received[i] = (received[i] ?? 0) + 1;
+              last.t = performance.now();
+            } else if (data.includes(JOINED)) resolve(ws);
+          });
+          // Phoenix heartbeats keep the sockets inside the server's idle timeout during long runs.
+          const heartbeat = setInterval(() => ws.send('[null,"hb","phoenix","heartbeat",{}]'), 20_000);
+          ws.on('close', () => {
+            clearInterval(heartbeat);
+            closed.n++;
+          });
+        }),
+    ),
+  );
   return { sockets, received, last };
 }
 
@@ -173,13 +204,15 @@ async function main(): Promise<void> {
   try {
     for (let r = 0; r < Number(a.rounds); r++) {
       // Alternate which mode goes first so a drifting machine does not favour one.
-      for (const mode of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const)) runs[mode].push(await runOnce(mode === 'on', dir));
+      for (const mode of r % 2 === 0 ? (['on', 'off'] as const) : (['off', 'on'] as const))
+        runs[mode].push(await runOnce(mode === 'on', dir));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const row = (mode: 'on' | 'off'): Record<string, string | number> => ({
-    metrics: mode, 'kills/s (median)': Math.round(median(runs[mode].map((x) => x.killsPerS))),
+    metrics: mode,
+    'kills/s (median)': Math.round(median(runs[mode].map((x) => x.killsPerS))),
     'deliveries/s': Math.round(median(runs[mode].map((x) => x.killsPerS)) * CLIENTS),
     'server CPU ms/kill (median)': median(runs[mode].map((x) => x.cpuMsPerKill)).toFixed(4),
     'server CPU ms/scrape': mode === 'on' ? median(runs.on.map((x) => x.scrapeMs)).toFixed(1) : '',
@@ -189,11 +222,18 @@ async function main(): Promise<void> {
   const throughputCost = 1 - median(runs.on.map((x) => x.killsPerS)) / median(runs.off.map((x) => x.killsPerS));
   const cpuCost = median(runs.on.map((x) => x.cpuMsPerKill)) / median(runs.off.map((x) => x.cpuMsPerKill)) - 1;
   const micro = await recordingCost();
-  if (a.json) process.stdout.write(JSON.stringify({ machine: machineInfo(), kills: KILLS, clients: CLIENTS, runs, throughputCost, cpuCost, micro }, null, 2) + '\n');
+  if (a.json)
+    process.stdout.write(
+      JSON.stringify({ machine: machineInfo(), kills: KILLS, clients: CLIENTS, runs, throughputCost, cpuCost, micro }, null, 2) + '\n',
+    );
   else {
     printTable(`Metrics on vs off: ${KILLS} kills fanned out to ${CLIENTS} firehose clients, ${a.rounds} rounds`, rows);
-    process.stdout.write(`throughput cost of metrics: ${(throughputCost * 100).toFixed(1)} %; CPU per kill: ${(cpuCost * 100).toFixed(1)} % (limit 3 %)\n`);
-    process.stdout.write(`recording in this process: counters.inc ${micro.incNs.toFixed(1)} ns, histogram recordUs ${micro.recordNs.toFixed(1)} ns per call\n`);
+    process.stdout.write(
+      `throughput cost of metrics: ${(throughputCost * 100).toFixed(1)} %; CPU per kill: ${(cpuCost * 100).toFixed(1)} % (limit 3 %)\n`,
+    );
+    process.stdout.write(
+      `recording in this process: counters.inc ${micro.incNs.toFixed(1)} ns, histogram recordUs ${micro.recordNs.toFixed(1)} ns per call\n`,
+    );
   }
 }
 

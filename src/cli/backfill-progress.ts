@@ -55,7 +55,19 @@ export function startProgress(mode: string, app: App, units: number, totalBytes?
     const timer = setInterval(() => {
       const x = figures(app);
       const s = (Date.now() - t0) / 1000;
-      app.logger.info({ units_done: x.units, units, unit: x.unit, kills: x.handled, stored: x.stored, kills_per_s: Math.round(x.handled / s), esi_calls: x.esi, errors: x.errors }, 'backfill progress');
+      app.logger.info(
+        {
+          units_done: x.units,
+          units,
+          unit: x.unit,
+          kills: x.handled,
+          stored: x.stored,
+          kills_per_s: Math.round(x.handled / s),
+          esi_calls: x.esi,
+          errors: x.errors,
+        },
+        'backfill progress',
+      );
     }, LOG_EVERY_MS);
     timer.unref();
     return { stop: () => clearInterval(timer) };
@@ -64,7 +76,12 @@ export function startProgress(mode: string, app: App, units: number, totalBytes?
   const MB = 2 ** 20;
   const of = byBytes ? '{value}/{total} MB' : '{value}/{total} units';
   const bar = new cliProgress.SingleBar(
-    { format: `backfill [{bar}] ${of} | {kills} kills, {rate} kills/s | ETA {eta_formatted} | ESI {esi} | errors {errors} | {unit}`, hideCursor: true, stream: process.stderr, etaBuffer: 20 },
+    {
+      format: `backfill [{bar}] ${of} | {kills} kills, {rate} kills/s | ETA {eta_formatted} | ESI {esi} | errors {errors} | {unit}`,
+      hideCursor: true,
+      stream: process.stderr,
+      etaBuffer: 20,
+    },
     cliProgress.Presets.shades_classic,
   );
   const value = (x: Figures): number => (byBytes ? Math.round(x.bytes / MB) : x.units);

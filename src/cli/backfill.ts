@@ -43,7 +43,8 @@ export async function planBackfill(config: Config, opts: Record<string, unknown>
   const day = (k: string): number | undefined => {
     const v = String(opts[k]);
     const t = /^\d{4}-\d{2}-\d{2}$/.test(v) ? Date.parse(`${v}T00:00:00Z`) : NaN;
-    if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v) problems.push(`--${k}: must be a date YYYY-MM-DD (got ${JSON.stringify(v)})`);
+    if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== v)
+      problems.push(`--${k}: must be a date YYYY-MM-DD (got ${JSON.stringify(v)})`);
     return Number.isNaN(t) ? undefined : t;
   };
   let range: [number, number] | undefined;
@@ -56,7 +57,8 @@ export async function planBackfill(config: Config, opts: Record<string, unknown>
     }
   } else if (has('days')) {
     const n = Number(opts.days);
-    if (!Number.isInteger(n) || n < 1 || n > 3660) problems.push(`--days: must be a whole number from 1 to 3660 (got ${JSON.stringify(opts.days)})`);
+    if (!Number.isInteger(n) || n < 1 || n > 3660)
+      problems.push(`--days: must be a whole number from 1 to 3660 (got ${JSON.stringify(opts.days)})`);
     const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
     range = [today - n * DAY_MS, today - DAY_MS];
   }
@@ -87,8 +89,15 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
     counters,
     feed: (sink) =>
       (feed = createBackfillFeed({
-        job: plan.job, units: plan.units, progress, sink, logger, counters,
-        cutoffSeconds: config.cutoffSeconds, maxEntryBytes: config.maxEntryBytes, fetchConcurrency: config.backfillConcurrency * config.workers,
+        job: plan.job,
+        units: plan.units,
+        progress,
+        sink,
+        logger,
+        counters,
+        cutoffSeconds: config.cutoffSeconds,
+        maxEntryBytes: config.maxEntryBytes,
+        fetchConcurrency: config.backfillConcurrency * config.workers,
       })),
   });
   const started = Date.now();
@@ -108,7 +117,9 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
   await app.stop();
   view.stop();
   const report = finalReport(app, feed as BackfillFeed, started);
-  process.stdout.write(opts.json === true ? `${JSON.stringify({ ...report, errors: result.errors })}\n` : formatReport(report, result.errors));
+  process.stdout.write(
+    opts.json === true ? `${JSON.stringify({ ...report, errors: result.errors })}\n` : formatReport(report, result.errors),
+  );
   process.exitCode = interrupted ? 130 : result.errors.length > 0 ? 1 : 0;
 }
 
@@ -139,7 +150,8 @@ function finalReport(app: App, feed: BackfillFeed, startedMs: number): BackfillR
   const r = app.results.stats();
   const f = feed.stats();
   const reasons: Record<string, number> = {};
-  for (const [k, v] of Object.entries(app.counters.snapshot())) if (k.startsWith('ingest.failed.') && v > 0) reasons[k.slice('ingest.failed.'.length)] = v;
+  for (const [k, v] of Object.entries(app.counters.snapshot()))
+    if (k.startsWith('ingest.failed.') && v > 0) reasons[k.slice('ingest.failed.'.length)] = v;
   const tooLarge = Number(f.too_large ?? 0);
   if (tooLarge > 0) reasons.too_large = (reasons.too_large ?? 0) + tooLarge;
   const elapsed = (Date.now() - startedMs) / 1000;
@@ -161,7 +173,9 @@ function finalReport(app: App, feed: BackfillFeed, startedMs: number): BackfillR
 }
 
 function formatReport(r: BackfillReport, errors: readonly { unit: string; message: string }[]): string {
-  const reasons = Object.entries(r.failed_by_reason).map(([k, v]) => `${k} ${v}`).join(', ');
+  const reasons = Object.entries(r.failed_by_reason)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
   const lines = [
     `backfill finished in ${r.elapsed_s} s (${r.kills_per_s} kills/s)`,
     `  stored ${r.stored}, skipped ${r.skipped} (already stored), expired ${r.expired} (past retention), older ${r.older} (stored, not broadcast)`,

@@ -60,10 +60,14 @@ export function addBenchCommand(program: Command): void {
     .allowUnknownOption(true)
     .action(async (scenario: string, args: string[]) => {
       // 'all' leaves out the soak: it runs for many minutes (run it on its own).
-      const names: Scenario[] = scenario === 'all' ? (Object.keys(SCENARIOS) as Scenario[]).filter((n) => n !== 'soak') : [scenario as Scenario];
+      const names: Scenario[] =
+        scenario === 'all' ? (Object.keys(SCENARIOS) as Scenario[]).filter((n) => n !== 'soak') : [scenario as Scenario];
       for (const name of names) {
         if (!Object.hasOwn(SCENARIOS, name)) {
-          throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - bench scenario must be one of ${Object.keys(SCENARIOS).join(', ')}, all (got ${JSON.stringify(scenario)})`);
+          throw new WkError(
+            'ERR_CONFIG_INVALID',
+            `invalid configuration:\n  - bench scenario must be one of ${Object.keys(SCENARIOS).join(', ')}, all (got ${JSON.stringify(scenario)})`,
+          );
         }
       }
       const root = repoRoot();

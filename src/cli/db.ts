@@ -20,13 +20,19 @@ export async function runSdeImport(config: Config, source: string): Promise<void
 
 export function runDb(config: Config, action: string): void {
   if (action !== 'stats' && action !== 'vacuum') {
-    throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db action must be stats or vacuum (got ${JSON.stringify(action)})`);
+    throw new WkError(
+      'ERR_CONFIG_INVALID',
+      `invalid configuration:\n  - db action must be stats or vacuum (got ${JSON.stringify(action)})`,
+    );
   }
   const pid = action === 'vacuum' ? servingPid(config.db) : undefined;
   if (pid !== undefined) {
     // VACUUM holds the write lock while it rewrites the whole file: every write of the server
     // would wait for it. Compact with the server stopped.
-    throw new WkError('ERR_DB_IN_USE', `${config.db} is being served by process ${pid} (wkills serve): stop it before \`wkills db vacuum\` (vacuum locks the database while it rewrites the file)`);
+    throw new WkError(
+      'ERR_DB_IN_USE',
+      `${config.db} is being served by process ${pid} (wkills serve): stop it before \`wkills db vacuum\` (vacuum locks the database while it rewrites the file)`,
+    );
   }
   const store = openStore({ path: config.db, retentionHours: config.retentionHours, checkpointThread: false });
   try {

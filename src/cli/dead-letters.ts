@@ -22,13 +22,20 @@ export async function runDeadLetters(config: Config, what: string | undefined): 
     return;
   }
   if (what === 'retry') return retry(config);
-  throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db dead-letters needs list or retry (got ${JSON.stringify(what ?? '')})`);
+  throw new WkError(
+    'ERR_CONFIG_INVALID',
+    `invalid configuration:\n  - db dead-letters needs list or retry (got ${JSON.stringify(what ?? '')})`,
+  );
 }
 
 function describeRow(r: DeadLetterRow): Record<string, unknown> {
   const text = r.body === undefined ? undefined : Buffer.from(r.body).toString('utf8');
   return {
-    id: r.id, source: r.source, reason: r.reason, message: r.message, at: new Date(r.atMs).toISOString(),
+    id: r.id,
+    source: r.source,
+    reason: r.reason,
+    message: r.message,
+    at: new Date(r.atMs).toISOString(),
     body_bytes: r.body?.byteLength ?? 0,
     ...(text !== undefined && { body: text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text }),
   };

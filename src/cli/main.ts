@@ -13,24 +13,33 @@ import { addMetricsCommand } from './metrics.js';
 import { runDeadLetters } from './dead-letters.js';
 import { addBackfillCommand } from './backfill.js';
 
-const program = new Command()
-  .name('wkills')
-  .description('wanderer-kills: real-time EVE Online killmail service')
-  .showHelpAfterError();
+const program = new Command().name('wkills').description('wanderer-kills: real-time EVE Online killmail service').showHelpAfterError();
 
-addConfigOptions(program.command('serve').description('serve the live feed (or --source sim) over REST and WebSocket'))
-  .action((opts: Record<string, unknown>) => runServe(configFromOptions(opts)));
+addConfigOptions(program.command('serve').description('serve the live feed (or --source sim) over REST and WebSocket')).action(
+  (opts: Record<string, unknown>) => runServe(configFromOptions(opts)),
+);
 
-addSimOptions(program.command('sim').description('run the simulator alone: R2Z2, RedisQ, ESI and zKB API on loopback'))
-  .action((opts: Record<string, unknown>) => runSim(opts));
+addSimOptions(program.command('sim').description('run the simulator alone: R2Z2, RedisQ, ESI and zKB API on loopback')).action(
+  (opts: Record<string, unknown>) => runSim(opts),
+);
 
 const sde = program.command('sde').description('EVE static data');
-addConfigOptions(sde.command('import').argument('<source>', 'folder, file or URL of fuzzwork invTypes.csv/invGroups.csv/mapSolarSystems.csv').description('load ship types, groups and systems into the database'))
-  .action((source: string, opts: Record<string, unknown>) => runSdeImport(configFromOptions(opts), source));
+addConfigOptions(
+  sde
+    .command('import')
+    .argument('<source>', 'folder, file or URL of fuzzwork invTypes.csv/invGroups.csv/mapSolarSystems.csv')
+    .description('load ship types, groups and systems into the database'),
+).action((source: string, opts: Record<string, unknown>) => runSdeImport(configFromOptions(opts), source));
 
-addConfigOptions(program.command('db').argument('<action>', 'stats | vacuum | dead-letters').argument('[what]', 'dead-letters: list | retry').description('inspect or compact the database; list or replay dead letters'))
-  .action((action: string, what: string | undefined, opts: Record<string, unknown>) =>
-    action === 'dead-letters' ? runDeadLetters(configFromOptions(opts), what) : runDb(configFromOptions(opts), action));
+addConfigOptions(
+  program
+    .command('db')
+    .argument('<action>', 'stats | vacuum | dead-letters')
+    .argument('[what]', 'dead-letters: list | retry')
+    .description('inspect or compact the database; list or replay dead letters'),
+).action((action: string, what: string | undefined, opts: Record<string, unknown>) =>
+  action === 'dead-letters' ? runDeadLetters(configFromOptions(opts), what) : runDb(configFromOptions(opts), action),
+);
 
 addBenchCommand(program);
 addMetricsCommand(program);

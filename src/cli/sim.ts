@@ -19,12 +19,16 @@ export function addSimOptions(cmd: Command): Command {
     .option('--history-days <n>', 'days of archived kills before today, served by /history/… and ESI')
     .option('--history-kills-per-day <n>', 'kills per archived day (default 50)')
     .option('--no-history-raw', 'answer 404 to /history/raw/… (clients must use the id → hash files and ESI)')
-    .option('--ephemeral-entries <n>', 'entries kept in /ephemeral/ (older ones 404, as past R2Z2\'s window)');
+    .option('--ephemeral-entries <n>', "entries kept in /ephemeral/ (older ones 404, as past R2Z2's window)");
 }
 
 function int(name: string, v: unknown): number {
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - --${name}: must be a non-negative number (got ${JSON.stringify(v)})`);
+  if (!Number.isFinite(n) || n < 0)
+    throw new WkError(
+      'ERR_CONFIG_INVALID',
+      `invalid configuration:\n  - --${name}: must be a non-negative number (got ${JSON.stringify(v)})`,
+    );
   return n;
 }
 
@@ -53,7 +57,9 @@ export async function runSim(opts: Record<string, unknown>): Promise<void> {
     ...(opts.ephemeralEntries !== undefined && { maxEntries: Math.max(1, int('ephemeral-entries', opts.ephemeralEntries)) }),
   });
   const { url } = await sim.start();
-  process.stdout.write(`simulator listening on ${url}\n  R2Z2 ${url}/ephemeral/sequence.json\n  RedisQ ${url}/listen.php\n  ESI ${url}\n  zKB API ${url}/api/\n`);
+  process.stdout.write(
+    `simulator listening on ${url}\n  R2Z2 ${url}/ephemeral/sequence.json\n  RedisQ ${url}/listen.php\n  ESI ${url}\n  zKB API ${url}/api/\n`,
+  );
   const stop = (): void => void sim.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -26,7 +26,20 @@ const packr = new Packr({ useRecords: false, moreTypes: false });
 
 export function encodeReplicated(m: ReplicatedKill): Uint8Array {
   const r = m.record;
-  const wire: Wire = [m.kind, r.killmailId, r.systemId, r.killTimeMs, r.characterIds, r.victimCharacterId, r.totalValue, r.npc, r.json, r.enriched, r.receivedAtUs, m.older];
+  const wire: Wire = [
+    m.kind,
+    r.killmailId,
+    r.systemId,
+    r.killTimeMs,
+    r.characterIds,
+    r.victimCharacterId,
+    r.totalValue,
+    r.npc,
+    r.json,
+    r.enriched,
+    r.receivedAtUs,
+    m.older,
+  ];
   return packr.pack(wire);
 }
 
@@ -39,7 +52,19 @@ export function decodeReplicated(bytes: Uint8Array): ReplicatedKill {
   return {
     kind,
     older,
-    record: { killmailId, systemId, killTimeMs, characterIds, victimCharacterId, totalValue, npc, json, replace: kind === 'replace', enriched, receivedAtUs },
+    record: {
+      killmailId,
+      systemId,
+      killTimeMs,
+      characterIds,
+      victimCharacterId,
+      totalValue,
+      npc,
+      json,
+      replace: kind === 'replace',
+      enriched,
+      receivedAtUs,
+    },
   };
 }
 
@@ -64,6 +89,18 @@ export function namesChange(killmailId: number, json: string, enriched: boolean)
   return {
     kind: 'names',
     older: true,
-    record: { killmailId, systemId: 0, killTimeMs: 0, characterIds: [], victimCharacterId: 0, totalValue: 0, npc: false, json, replace: false, enriched, receivedAtUs: 0 },
+    record: {
+      killmailId,
+      systemId: 0,
+      killTimeMs: 0,
+      characterIds: [],
+      victimCharacterId: 0,
+      totalValue: 0,
+      npc: false,
+      json,
+      replace: false,
+      enriched,
+      receivedAtUs: 0,
+    },
   };
 }

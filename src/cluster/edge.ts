@@ -27,7 +27,12 @@ export interface EdgeConsumer {
   stats(): EdgeConsumerStats;
 }
 
-export function createEdgeConsumer(js: JetStreamClient, stream: string, sink: ReplicaSink, onError: (err: unknown, what: string) => void): EdgeConsumer {
+export function createEdgeConsumer(
+  js: JetStreamClient,
+  stream: string,
+  sink: ReplicaSink,
+  onError: (err: unknown, what: string) => void,
+): EdgeConsumer {
   const totals = { consumed: 0, bad_messages: 0, errors: 0, restarts: 0 };
   let stopped = false;
   let current: { stop(): void } | undefined;

@@ -76,7 +76,16 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   const log = logger.child({ component: 'cluster', node: o.nodeId, role: o.role });
   const onError = (err: unknown, what = 'cluster error'): void => log.warn({ err }, what);
   const nats: ClusterNats = await openClusterNats(
-    { servers: o.natsUrl, nodeId: o.nodeId, stream: o.stream, subjectPrefix: 'kills', maxAgeMs: o.maxAgeMs, maxBytes: o.maxBytes, leaseMs: o.leaseMs, replicas: o.replicas },
+    {
+      servers: o.natsUrl,
+      nodeId: o.nodeId,
+      stream: o.stream,
+      subjectPrefix: 'kills',
+      maxAgeMs: o.maxAgeMs,
+      maxBytes: o.maxBytes,
+      leaseMs: o.leaseMs,
+      replicas: o.replicas,
+    },
     (event, server) => {
       log.info({ event, server }, 'nats connection');
       // The server may have lost our ephemeral consumer: recreate it from the applied position now.
@@ -93,23 +102,29 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
   let lagSinceMs = 0;
 
   if (o.role !== 'edge') {
-    lease = createLeaderLease(nats.lease, o.nodeId, o.leaseMs, {
-      async onAcquired() {
-        // Resume where the cluster's published cursor stands, not where this node's file does:
-        // another node may have led meanwhile, and what this node committed but never published
-        // must be read again.
-        for (const [name, value] of await publishedCursors(nats.state)) deps.cursors.setCursor(name, value);
-        publisher = createKillPublisher(nats.js, nats.state, 'kills', onError);
-        log.info('leader: ingesting');
-        await deps.startIngest();
+    lease = createLeaderLease(
+      nats.lease,
+      o.nodeId,
+      o.leaseMs,
+      {
+        async onAcquired() {
+          // Resume where the cluster's published cursor stands, not where this node's file does:
+          // another node may have led meanwhile, and what this node committed but never published
+          // must be read again.
+          for (const [name, value] of await publishedCursors(nats.state)) deps.cursors.setCursor(name, value);
+          publisher = createKillPublisher(nats.js, nats.state, 'kills', onError);
+          log.info('leader: ingesting');
+          await deps.startIngest();
+        },
+        async onLost(reason) {
+          log.warn({ reason }, 'no longer the leader: ingest stopped');
+          await deps.stopIngest();
+          publisher?.stop();
+          publisher = undefined;
+        },
       },
-      async onLost(reason) {
-        log.warn({ reason }, 'no longer the leader: ingest stopped');
-        await deps.stopIngest();
-        publisher?.stop();
-        publisher = undefined;
-      },
-    }, onError);
+      onError,
+    );
   }
 
   async function pollTip(): Promise<void> {

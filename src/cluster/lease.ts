@@ -27,7 +27,13 @@ export interface LeaderLease {
   stats(): LeaseStats;
 }
 
-export function createLeaderLease(kv: KV, nodeId: string, leaseMs: number, hooks: LeaseHooks, onError: (err: unknown) => void): LeaderLease {
+export function createLeaderLease(
+  kv: KV,
+  nodeId: string,
+  leaseMs: number,
+  hooks: LeaseHooks,
+  onError: (err: unknown) => void,
+): LeaderLease {
   const me = new TextEncoder().encode(nodeId);
   let revision = 0; // > 0 while this node holds the key
   let holder: string | null = null;
@@ -64,14 +70,17 @@ export function createLeaderLease(kv: KV, nodeId: string, leaseMs: number, hooks
 
   function schedule(): void {
     if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick()
-        .catch(onError)
-        .finally(() => {
-          running = undefined;
-          schedule();
-        });
-    }, Math.max(100, Math.floor(leaseMs / 3)));
+    timer = setTimeout(
+      () => {
+        running = tick()
+          .catch(onError)
+          .finally(() => {
+            running = undefined;
+            schedule();
+          });
+      },
+      Math.max(100, Math.floor(leaseMs / 3)),
+    );
     timer.unref();
   }
 

@@ -46,7 +46,10 @@ export function defaultNodeId(port: number): string {
 
 export async function openClusterNats(o: ClusterNatsOptions, onStatus: (event: string, data: string) => void): Promise<ClusterNats> {
   const nc = await connect({
-    servers: o.servers.split(',').map((s) => s.trim()).filter(Boolean),
+    servers: o.servers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     name: `wanderer-kills ${o.nodeId}`,
     maxReconnectAttempts: -1, // a NATS restart is routine: keep trying, /health reports it meanwhile
     reconnectTimeWait: 500,

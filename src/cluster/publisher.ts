@@ -47,9 +47,7 @@ export function createKillPublisher(js: JetStreamClient, state: KV, subjectPrefi
     // Each kill is its own message (subject per system for filtered consumers); publishing them
     // concurrently lets one batch cost one round trip instead of one per kill.
     const acks = await Promise.all(
-      batch.items.map((item) =>
-        js.publish(subjectFor(subjectPrefix, item), encodeReplicated(item), { msgID: messageId(item) }),
-      ),
+      batch.items.map((item) => js.publish(subjectFor(subjectPrefix, item), encodeReplicated(item), { msgID: messageId(item) })),
     );
     for (const ack of acks) {
       if (ack.duplicate) totals.duplicates++;

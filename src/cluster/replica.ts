@@ -35,7 +35,12 @@ export interface ReplicaSink {
   stats(): ReplicaStats;
 }
 
-export function createReplicaSink(store: ReplicaStore, bus: KillBus, cursorName: string, onStored?: (kill: KillRecord) => void): ReplicaSink {
+export function createReplicaSink(
+  store: ReplicaStore,
+  bus: KillBus,
+  cursorName: string,
+  onStored?: (kill: KillRecord) => void,
+): ReplicaSink {
   let applied = Number(store.getCursor(cursorName) ?? 0) || 0;
   const totals = { stored: 0, skipped: 0, replaced: 0, names_updated: 0, broadcast: 0 };
   const records: KillRecord[] = [];
@@ -73,7 +78,13 @@ export function createReplicaSink(store: ReplicaStore, bus: KillBus, cursorName:
     }
   }
 
-  function writeRun(items: readonly ReplicatedKill[], from: number, to: number, publish: BusKill[], cursor?: readonly { name: string; value: string }[]): void {
+  function writeRun(
+    items: readonly ReplicatedKill[],
+    from: number,
+    to: number,
+    publish: BusKill[],
+    cursor?: readonly { name: string; value: string }[],
+  ): void {
     records.length = 0;
     for (let i = from; i < to; i++) records.push((items[i] as ReplicatedKill).record);
     const outcomes = store.writeBatch(records, cursor);

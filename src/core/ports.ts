@@ -81,14 +81,7 @@ export interface Feed {
 
 // ---------------------------------------------------------------- pipeline → store / bus
 
-export type FailReason =
-  | 'json'
-  | 'shape'
-  | 'missing_field'
-  | 'wrong_type'
-  | 'too_large'
-  | 'esi_fetch'
-  | 'dead_letter';
+export type FailReason = 'json' | 'shape' | 'missing_field' | 'wrong_type' | 'too_large' | 'esi_fetch' | 'dead_letter';
 
 export type PipelineOutcome =
   | { kind: 'kill'; kill: KillRecord; older: boolean; seq: number; source: SourceKind }

@@ -3,7 +3,17 @@
 import type Database from 'better-sqlite3';
 import type { CacheWrite } from './cache-writer.js';
 import type { HttpCacheRow } from './http-cache.js';
-import { PERMANENT, type Cached, type ConstellationEntry, type EntityEntry, type EntryOf, type GroupEntry, type Namespace, type SystemEntry, type TypeEntry } from './cache-types.js';
+import {
+  PERMANENT,
+  type Cached,
+  type ConstellationEntry,
+  type EntityEntry,
+  type EntryOf,
+  type GroupEntry,
+  type Namespace,
+  type SystemEntry,
+  type TypeEntry,
+} from './cache-types.js';
 
 export type Loader = (id: number, nowMs: number) => Cached<Namespace> | undefined;
 
@@ -84,7 +94,14 @@ export function toWrite(ns: Namespace, id: number, e: EntryOf[Namespace]): Cache
     case 'constellation':
       return {
         table: 'esi_names',
-        row: { id, category: 'constellation', name: null, ticker: null, extra: JSON.stringify({ region_id: (e as ConstellationEntry).regionId }), expires_at_ms: Number.MAX_SAFE_INTEGER },
+        row: {
+          id,
+          category: 'constellation',
+          name: null,
+          ticker: null,
+          extra: JSON.stringify({ region_id: (e as ConstellationEntry).regionId }),
+          expires_at_ms: Number.MAX_SAFE_INTEGER,
+        },
       };
     case 'type':
       return { table: 'sde_types', row: { type_id: id, name: (e as TypeEntry).name, group_id: (e as TypeEntry).groupId } };

@@ -18,8 +18,7 @@ const UPSERT: Record<CacheTable, string> = {
   sde_groups: 'INSERT OR REPLACE INTO sde_groups (group_id, name, category_id) VALUES (@group_id, @name, @category_id)',
   sde_systems:
     'INSERT OR REPLACE INTO sde_systems (system_id, name, security_status, constellation_id, region_id) VALUES (@system_id, @name, @security_status, @constellation_id, @region_id)',
-  esi_http_cache:
-    'INSERT OR REPLACE INTO esi_http_cache (url, etag, expires_at_ms, body) VALUES (@url, @etag, @expires_at_ms, @body)',
+  esi_http_cache: 'INSERT OR REPLACE INTO esi_http_cache (url, etag, expires_at_ms, body) VALUES (@url, @etag, @expires_at_ms, @body)',
 };
 
 /**

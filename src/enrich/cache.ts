@@ -85,7 +85,8 @@ export class NameCache {
 
   /** An id the names route refused, category unknown: unresolvable for all three entity readers, one row. */
   markEntityUnresolvable(id: number, untilMs: number): void {
-    for (const ns of ['character', 'corporation', 'alliance'] as const) this.lrus.get(ns)?.set(id, { unresolvable: true, expiresAtMs: untilMs });
+    for (const ns of ['character', 'corporation', 'alliance'] as const)
+      this.lrus.get(ns)?.set(id, { unresolvable: true, expiresAtMs: untilMs });
     this.queue({ table: 'esi_unresolvable', row: { id, until_ms: untilMs } });
   }
 

@@ -126,7 +126,9 @@ class Client implements EsiClient {
     };
     // Connections per origin: every route group may have its cap in flight at once.
     this.http = createHttpClient({
-      userAgent: opts.userAgent, timeoutMs: opts.timeoutMs, maxRedirects: 3,
+      userAgent: opts.userAgent,
+      timeoutMs: opts.timeoutMs,
+      maxRedirects: 3,
       connectionsPerOrigin: opts.maxConcurrencyPerRoute * ESI_ROUTE_GROUPS.length,
       maxBytes: opts.maxBodyBytes ?? ESI_MAX_BODY_BYTES,
     });
@@ -168,7 +170,13 @@ class Client implements EsiClient {
     this.histograms.clear();
   }
 
-  private async request(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<EsiResult> {
+  private async request(
+    group: EsiRouteGroup,
+    method: string,
+    url: string,
+    body: string | undefined,
+    isShape: ShapeCheck,
+  ): Promise<EsiResult> {
     // Before Expires the cached body is the answer: asking again can get an app banned (§4.3).
     if (method === 'GET' && group !== 'killmails') {
       const fresh = this.cache.fresh(url, this.now());
@@ -207,7 +215,13 @@ class Client implements EsiClient {
     return backoffMs({ ...POLICIES.esiTransient, firstMs: base, maxMs: base * 8, maxAttempts: Infinity }, attempt) as number;
   }
 
-  private async attempt(group: EsiRouteGroup, method: string, url: string, body: string | undefined, isShape: ShapeCheck): Promise<Attempt> {
+  private async attempt(
+    group: EsiRouteGroup,
+    method: string,
+    url: string,
+    body: string | undefined,
+    isShape: ShapeCheck,
+  ): Promise<Attempt> {
     await this.gate.acquire(group);
     try {
       if (this.stop.signal.aborted) return fail('aborted', 0, 'client closed');
@@ -229,7 +243,10 @@ class Client implements EsiClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     // The client's timeout covers headers and body; the stop signal aborts what is in flight.
     const res = await this.http.request(url, {
-      method: method === 'POST' ? 'POST' : 'GET', headers, signal: this.stop.signal, ...(body !== undefined && { body }),
+      method: method === 'POST' ? 'POST' : 'GET',
+      headers,
+      signal: this.stop.signal,
+      ...(body !== undefined && { body }),
     });
     if (!res.ok) {
       if (res.status === 0 || res.reason !== 'truncated') return this.transportFailure(res.reason, res.message);
@@ -245,10 +262,26 @@ class Client implements EsiClient {
       return { ok: true, status: 304, body: stale.parsed, cached: true };
     }
     if (res.status < 200 || res.status > 299) return statusFailure(res.status);
-    return this.parse(group, method, url, res.status, h, Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('utf8'), isShape);
+    return this.parse(
+      group,
+      method,
+      url,
+      res.status,
+      h,
+      Buffer.from(res.body.buffer, res.body.byteOffset, res.body.byteLength).toString('utf8'),
+      isShape,
+    );
   }
 
-  private parse(group: EsiRouteGroup, method: string, url: string, status: number, headers: Headers, text: string, isShape: ShapeCheck): Attempt {
+  private parse(
+    group: EsiRouteGroup,
+    method: string,
+    url: string,
+    status: number,
+    headers: Headers,
+    text: string,
+    isShape: ShapeCheck,
+  ): Attempt {
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);

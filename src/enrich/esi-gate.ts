@@ -95,7 +95,7 @@ export class EsiGate {
     if (remain !== undefined) this.errorRemain = remain;
     if (resetS !== undefined) this.errorResetAtMs = now + resetS * 1000;
     if (status === 420) {
-      const pauseMs = resetS !== undefined ? Math.max(1, resetS) * 1000 : retryAfterMs(headers, now) ?? DEFAULT_ERROR_RESET_MS;
+      const pauseMs = resetS !== undefined ? Math.max(1, resetS) * 1000 : (retryAfterMs(headers, now) ?? DEFAULT_ERROR_RESET_MS);
       this.pausedUntilMs = Math.max(this.pausedUntilMs, now + pauseMs);
     }
     const st = this.state(group);
@@ -200,7 +200,13 @@ export class EsiGate {
   private state(group: EsiRouteGroup): GroupState {
     let st = this.groups.get(group);
     if (st === undefined) {
-      st = { group, slots: new ConcurrencyLimiter(this.opts.maxConcurrencyPerRoute, Infinity), pausedUntilMs: 0, nextSlotMs: 0, paceIntervalMs: 0 };
+      st = {
+        group,
+        slots: new ConcurrencyLimiter(this.opts.maxConcurrencyPerRoute, Infinity),
+        pausedUntilMs: 0,
+        nextSlotMs: 0,
+        paceIntervalMs: 0,
+      };
       this.groups.set(group, st);
     }
     return st;

@@ -3,16 +3,16 @@
 // each other.
 
 export type EsiRouteGroup =
-  | 'names'
-  | 'types'
-  | 'groups'
-  | 'systems'
-  | 'constellations'
-  | 'corporations'
-  | 'alliances'
-  | 'characters'
-  | 'killmails';
+  'names' | 'types' | 'groups' | 'systems' | 'constellations' | 'corporations' | 'alliances' | 'characters' | 'killmails';
 
 export const ESI_ROUTE_GROUPS: readonly EsiRouteGroup[] = [
-  'names', 'types', 'groups', 'systems', 'constellations', 'corporations', 'alliances', 'characters', 'killmails',
+  'names',
+  'types',
+  'groups',
+  'systems',
+  'constellations',
+  'corporations',
+  'alliances',
+  'characters',
+  'killmails',
 ];

@@ -29,7 +29,10 @@ export class HttpCache {
   private readonly entries: Lru<string, Entry>;
   corruptRows = 0;
 
-  constructor(maxEntries: number, private readonly backing: HttpCacheStore | undefined) {
+  constructor(
+    maxEntries: number,
+    private readonly backing: HttpCacheStore | undefined,
+  ) {
     this.entries = new Lru(maxEntries);
   }
 

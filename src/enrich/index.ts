@@ -2,7 +2,14 @@
 // and the pipeline workers use.
 
 /** The one ESI client: rate limits, conditional requests, retries. See esi-client.ts. */
-export { createEsiClient, type EsiClient, type EsiClientOptions, type EsiResult, type EsiFailReason, type ShapeCheck } from './esi-client.js';
+export {
+  createEsiClient,
+  type EsiClient,
+  type EsiClientOptions,
+  type EsiResult,
+  type EsiFailReason,
+  type ShapeCheck,
+} from './esi-client.js';
 export type { EsiRouteGroup } from './esi-gate.js';
 /**
  * `createSharedLimits()`: one SharedArrayBuffer per process for the ESI limit state (error limit,

@@ -97,7 +97,13 @@ export class Resolver {
     return ok;
   }
 
-  private fillOrg(p: Participant, ns: 'corporation' | 'alliance', id: number | undefined, now: number, missing: Missing | undefined): boolean {
+  private fillOrg(
+    p: Participant,
+    ns: 'corporation' | 'alliance',
+    id: number | undefined,
+    now: number,
+    missing: Missing | undefined,
+  ): boolean {
     if (id === undefined || !(id > 0)) return true;
     const e = this.cache.get(ns, id, now, missing !== undefined);
     if (e !== undefined && isGone(e)) return true;
@@ -122,7 +128,8 @@ export class Resolver {
     const t = this.cache.get('type', id, now, missing !== undefined);
     if (t === undefined) {
       // The victim also needs the group name, known only once the type answered: chain it.
-      if (isVictim) missing?.jobs.set(`v${id}`, () => this.once(`t${id}`, () => this.lookupType(id)).then(() => this.lookupGroupOfType(id)));
+      if (isVictim)
+        missing?.jobs.set(`v${id}`, () => this.once(`t${id}`, () => this.lookupType(id)).then(() => this.lookupGroupOfType(id)));
       else missing?.jobs.set(`t${id}`, () => this.lookupType(id));
       return false;
     }
@@ -169,7 +176,12 @@ export class Resolver {
     this.cache.markEntityUnresolvable(id, this.cache.now() + UNRESOLVABLE_TTL_MS);
   }
 
-  private mergeEntity(ns: 'character' | 'corporation' | 'alliance', id: number, name: string | undefined, ticker: string | undefined): void {
+  private mergeEntity(
+    ns: 'character' | 'corporation' | 'alliance',
+    id: number,
+    name: string | undefined,
+    ticker: string | undefined,
+  ): void {
     const now = this.cache.now();
     const cur = this.cache.get(ns, id, now, false);
     const prev: EntityEntry | undefined = cur !== undefined && !isGone(cur) ? cur : undefined;
@@ -186,15 +198,25 @@ export class Resolver {
   }
 
   private async lookupOrg(ns: 'corporation' | 'alliance', id: number): Promise<void> {
-    const r = await this.client.get(ns === 'corporation' ? 'corporations' : 'alliances', `/${ns === 'corporation' ? 'corporations' : 'alliances'}/${id}/`, isEntityBody);
-    if (!r.ok) { this.failed(ns, id, r); return; }
+    const r = await this.client.get(
+      ns === 'corporation' ? 'corporations' : 'alliances',
+      `/${ns === 'corporation' ? 'corporations' : 'alliances'}/${id}/`,
+      isEntityBody,
+    );
+    if (!r.ok) {
+      this.failed(ns, id, r);
+      return;
+    }
     const b = r.body as { name: string; ticker: string };
     this.mergeEntity(ns, id, b.name, b.ticker);
   }
 
   private async lookupType(id: number): Promise<void> {
     const r = await this.client.get('types', `/universe/types/${id}/`, isTypeBody);
-    if (!r.ok) { this.failed('type', id, r); return; }
+    if (!r.ok) {
+      this.failed('type', id, r);
+      return;
+    }
     const b = r.body as { name: string; group_id: number };
     this.cache.put('type', id, { name: b.name, groupId: b.group_id, expiresAtMs: PERMANENT });
   }
@@ -208,18 +230,30 @@ export class Resolver {
 
   private async lookupGroup(id: number): Promise<void> {
     const r = await this.client.get('groups', `/universe/groups/${id}/`, isGroupBody);
-    if (!r.ok) { this.failed('group', id, r); return; }
+    if (!r.ok) {
+      this.failed('group', id, r);
+      return;
+    }
     const b = r.body as { name: string; category_id: number };
     this.cache.put('group', id, { name: b.name, categoryId: b.category_id, expiresAtMs: PERMANENT });
   }
 
   private async lookupSystem(id: number): Promise<void> {
     const r = await this.client.get('systems', `/universe/systems/${id}/`, isSystemBody);
-    if (!r.ok) { this.failed('system', id, r); return; }
+    if (!r.ok) {
+      this.failed('system', id, r);
+      return;
+    }
     const b = r.body as { name: string; security_status: number; constellation_id: number };
     const c = this.cache.get('constellation', b.constellation_id, this.cache.now(), false);
     const regionId = c !== undefined && !isGone(c) ? c.regionId : undefined;
-    this.cache.put('system', id, { name: b.name, securityStatus: b.security_status, constellationId: b.constellation_id, regionId, expiresAtMs: PERMANENT });
+    this.cache.put('system', id, {
+      name: b.name,
+      securityStatus: b.security_status,
+      constellationId: b.constellation_id,
+      regionId,
+      expiresAtMs: PERMANENT,
+    });
     if (regionId === undefined) await this.completeSystem(id);
   }
 
@@ -231,7 +265,10 @@ export class Resolver {
     let c = this.cache.get('constellation', cid, this.cache.now(), false);
     if (c === undefined) {
       const r = await this.client.get('constellations', `/universe/constellations/${cid}/`, isConstellationBody);
-      if (!r.ok) { this.failed('constellation', cid, r); return; }
+      if (!r.ok) {
+        this.failed('constellation', cid, r);
+        return;
+      }
       c = { regionId: (r.body as { region_id: number }).region_id, expiresAtMs: PERMANENT };
       this.cache.put('constellation', cid, c);
     }

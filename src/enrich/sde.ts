@@ -57,10 +57,12 @@ export async function importSde(db: Database, source: string): Promise<SdeImport
     const rows: string[][] = [];
     parseCsv(text, (r) => rows.push(r));
     const kind = kindOf(rows[0] ?? []);
-    if (kind === undefined) throw new WkError('ERR_SDE_IMPORT', `sde import: unrecognised CSV header: ${(rows[0] ?? []).slice(0, 4).join(',')}`);
+    if (kind === undefined)
+      throw new WkError('ERR_SDE_IMPORT', `sde import: unrecognised CSV header: ${(rows[0] ?? []).slice(0, 4).join(',')}`);
     byKind.set(kind, rows);
   }
-  if (byKind.size === 0) throw new WkError('ERR_SDE_IMPORT', `sde import: no fuzzwork CSV found in ${source} (expected ${FILE_NAMES.join(', ')})`);
+  if (byKind.size === 0)
+    throw new WkError('ERR_SDE_IMPORT', `sde import: no fuzzwork CSV found in ${source} (expected ${FILE_NAMES.join(', ')})`);
   const result: SdeImportResult = { types: 0, groups: 0, systems: 0, skipped: 0 };
   db.transaction(() => {
     const groups = byKind.get('groups');
@@ -195,7 +197,14 @@ function insertSystems(db: Database, rows: string[][], out: SdeImportResult): vo
     const security = toNum(r[sec]);
     const constellation = toInt(r[ci]);
     const region = toInt(r[ri]);
-    if (id === undefined || name === undefined || name === '' || security === undefined || constellation === undefined || region === undefined) {
+    if (
+      id === undefined ||
+      name === undefined ||
+      name === '' ||
+      security === undefined ||
+      constellation === undefined ||
+      region === undefined
+    ) {
       out.skipped++;
       continue;
     }

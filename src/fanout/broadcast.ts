@@ -56,7 +56,8 @@ export class Broadcaster {
     if (!app) return;
     const payload = killmailUpdatePayload(kill.systemId, [kill.json], iso, false);
     const lobbyFrames: (Buffer | undefined)[] = [undefined, undefined, undefined];
-    const lobbyFrame = (vsn: Vsn): Buffer => (lobbyFrames[vsn] ??= Buffer.from(broadcastFrame(vsn, LOBBY_TOPIC, 'killmail_update', payload)));
+    const lobbyFrame = (vsn: Vsn): Buffer =>
+      (lobbyFrames[vsn] ??= Buffer.from(broadcastFrame(vsn, LOBBY_TOPIC, 'killmail_update', payload)));
     // The envelope around the payload is < 64 bytes in either serializer.
     const frameBytes = Buffer.byteLength(payload) + 64;
     let sent = 0;
@@ -74,7 +75,8 @@ export class Broadcaster {
     if (ctx.registry.firehose.size > 0) {
       for (const vsn of VSNS) {
         const topic = `${vsn}:all`;
-        if (app.numSubscribers(topic) > 0) app.publish(topic, broadcastFrame(vsn, FIREHOSE_TOPIC, 'killmail_update', payload), false, false);
+        if (app.numSubscribers(topic) > 0)
+          app.publish(topic, broadcastFrame(vsn, FIREHOSE_TOPIC, 'killmail_update', payload), false, false);
       }
       sent += ctx.registry.firehose.size;
       this.checkAll(ctx.registry.firehose, frameBytes);

@@ -84,7 +84,8 @@ export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): 
   const since = parseSince(ctx, p['since']);
   if (!since.ok) return reply(ctx, state, msg, 'error', { reason: since.reason });
   const updates = p['updates'];
-  if (updates !== undefined && typeof updates !== 'boolean') return reply(ctx, state, msg, 'error', { reason: 'invalid_payload: "updates" must be true or false' });
+  if (updates !== undefined && typeof updates !== 'boolean')
+    return reply(ctx, state, msg, 'error', { reason: 'invalid_payload: "updates" must be true or false' });
   const lobby: LobbyChannel = {
     joinRef: msg.joinRef ?? msg.ref,
     subscriptionId: newSubscriptionId(),
@@ -108,7 +109,14 @@ export function joinLobby(ctx: HubContext, state: SocketState, msg: InMessage): 
  * Join with `since`: reply now, replay what was stored after the point, and subscribe only once
  * the replay has caught up (resume.ts); the replay takes the place of the join's preload.
  */
-function joinResumed(ctx: HubContext, state: SocketState, msg: InMessage, lobby: LobbyChannel, ids: [number[], number[]], point: ResumePoint): void {
+function joinResumed(
+  ctx: HubContext,
+  state: SocketState,
+  msg: InMessage,
+  lobby: LobbyChannel,
+  ids: [number[], number[]],
+  point: ResumePoint,
+): void {
   const [systems, characters] = ids;
   ctx.counters.inc('ws.joins.lobby');
   const requested = { systems: new Set(systems), characters: new Set(characters) };
@@ -132,7 +140,12 @@ export function joinFirehose(ctx: HubContext, state: SocketState, msg: InMessage
 }
 
 function deltasOf(r: Record<string, unknown>): Record<string, unknown> {
-  return { added_systems: r['added_systems'], removed_systems: r['removed_systems'], added_characters: r['added_characters'], removed_characters: r['removed_characters'] };
+  return {
+    added_systems: r['added_systems'],
+    removed_systems: r['removed_systems'],
+    added_characters: r['added_characters'],
+    removed_characters: r['removed_characters'],
+  };
 }
 
 type Outcome = { status: 'ok' | 'error'; response: Record<string, unknown>; preload?: [number[], number[]]; pushUpdate?: boolean };
@@ -150,7 +163,12 @@ const LIST_EVENTS: Record<string, ListEvent> = {
   subscribe_systems: { kind: 'system', field: 'systems', add: true, nothing: 'Already subscribed to all requested systems' },
   unsubscribe_systems: { kind: 'system', field: 'systems', add: false, nothing: 'Not subscribed to any of the requested systems' },
   subscribe_characters: { kind: 'character', field: 'character_ids', add: true, nothing: 'Already subscribed to all requested characters' },
-  unsubscribe_characters: { kind: 'character', field: 'character_ids', add: false, nothing: 'Not subscribed to any of the requested characters' },
+  unsubscribe_characters: {
+    kind: 'character',
+    field: 'character_ids',
+    add: false,
+    nothing: 'Not subscribed to any of the requested characters',
+  },
 };
 
 function setOf(lobby: LobbyChannel, kind: IdKind): Set<number> {
@@ -202,7 +220,8 @@ function updateSubscriptions(ctx: HubContext, state: SocketState, lobby: LobbyCh
   const goneS = remS.filter((id) => lobby.systems.has(id)).length;
   const newC = addC.filter((id) => !lobby.characters.has(id) && !remCSet.has(id));
   const goneC = remC.filter((id) => lobby.characters.has(id)).length;
-  const over = checkTotal('system', lobby.systems.size - goneS, newS.length) ?? checkTotal('character', lobby.characters.size - goneC, newC.length);
+  const over =
+    checkTotal('system', lobby.systems.size - goneS, newS.length) ?? checkTotal('character', lobby.characters.size - goneC, newC.length);
   if (over) return err(over);
   const removedS = removeIds(ctx, state, lobby, 'system', remS).length;
   const removedC = removeIds(ctx, state, lobby, 'character', remC).length;
@@ -232,15 +251,22 @@ function getSubscriptions(ctx: HubContext, lobby: LobbyChannel, p: Record<string
   const max = ctx.config.wsReplyListMax;
   const offset = p['offset'] ?? 0;
   const limit = p['limit'] ?? max;
-  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0) return err('invalid_payload: offset must be a non-negative integer');
-  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max) return err(`invalid_payload: limit must be an integer in 1..${max}`);
+  if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < 0)
+    return err('invalid_payload: offset must be a non-negative integer');
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > max)
+    return err(`invalid_payload: limit must be an integer in 1..${max}`);
   const set = kind === 'systems' ? lobby.systems : lobby.characters;
   const ids = page(set, offset, limit);
   const next = offset + ids.length < set.size ? offset + ids.length : null;
   return { status: 'ok', response: { kind, total: set.size, offset, limit, ids, next_offset: next } };
 }
 
-function getStatus(ctx: HubContext, state: SocketState, subscriptionId: string, lists: Pick<LobbyChannel, 'systems' | 'characters'>): Outcome {
+function getStatus(
+  ctx: HubContext,
+  state: SocketState,
+  subscriptionId: string,
+  lists: Pick<LobbyChannel, 'systems' | 'characters'>,
+): Outcome {
   return {
     status: 'ok',
     response: {

@@ -81,7 +81,13 @@ function upgrade(ctx: HubContext, res: HttpResponse, req: HttpRequest, context: 
   if (admission !== 'ok') return refuseUpgrade(ctx, res, admission);
   const identifier = sanitizeIdentifier(query.get('client_id') ?? query.get('client_identifier') ?? query.get('identifier'));
   const state = createSocketState(vsn, identifier, remote, ctx.nowMs());
-  res.upgrade(state, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+  res.upgrade(
+    state,
+    req.getHeader('sec-websocket-key'),
+    req.getHeader('sec-websocket-protocol'),
+    req.getHeader('sec-websocket-extensions'),
+    context,
+  );
 }
 
 /** 503 at the total cap, 429 at the per-IP cap, in the REST error envelope; the connection closes. */
@@ -143,19 +149,34 @@ function onMessage(ctx: HubContext, ws: WebSocket<SocketState>, message: ArrayBu
   const state = ws.getUserData();
   if (message.byteLength > ctx.config.wsMaxPayloadBytes) {
     ctx.counters.inc('ws.bad_frame.too_large');
-    return endSocket(state, CLOSE_TOO_BIG, 'too_large', `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`);
+    return endSocket(
+      state,
+      CLOSE_TOO_BIG,
+      'too_large',
+      `frame_too_large: ${message.byteLength} bytes, max ${ctx.config.wsMaxPayloadBytes}`,
+    );
   }
   const now = (state.lastFrameAtMs = performance.now());
   const cost = frameCost(message.byteLength);
   if (state.budget && !state.budget.take(now, cost)) {
     ctx.counters.inc('ws.rate_limited');
     const c = ctx.config;
-    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: socket over ${c.wsEventsPerSecond} tokens/s, burst ${c.wsEventBurst} (1 per frame + 1 per KiB)`);
+    return endSocket(
+      state,
+      CLOSE_POLICY,
+      'rate_limited',
+      `rate_limited: socket over ${c.wsEventsPerSecond} tokens/s, burst ${c.wsEventBurst} (1 per frame + 1 per KiB)`,
+    );
   }
   if (!ctx.addressBudgets.take(state.remoteAddress, now, cost)) {
     ctx.counters.inc('ws.rate_limited_address');
     const c = ctx.config;
-    return endSocket(state, CLOSE_POLICY, 'rate_limited', `rate_limited: address over ${c.wsIpEventsPerSecond} tokens/s, burst ${c.wsIpEventBurst} (1 per frame + 1 per KiB)`);
+    return endSocket(
+      state,
+      CLOSE_POLICY,
+      'rate_limited',
+      `rate_limited: address over ${c.wsIpEventsPerSecond} tokens/s, burst ${c.wsIpEventBurst} (1 per frame + 1 per KiB)`,
+    );
   }
   const decoded = isBinary ? decodeBinary(new Uint8Array(message), state.vsn) : decodeText(Buffer.from(message).toString('utf8'));
   if (!decoded.ok) {
@@ -188,7 +209,8 @@ function onHandlerError(ctx: HubContext, state: SocketState, msg: InMessage, err
     closeChannel(ctx, state, topic, false);
     push(ctx, state, joinRef, topic, 'phx_error', '{"reason":"channel_crash"}');
   }
-  if (msg.event === 'phx_join' || joinRef === undefined) reply(ctx, state, msg, 'error', { reason: msg.event === 'phx_join' ? 'join crashed' : 'internal_error' });
+  if (msg.event === 'phx_join' || joinRef === undefined)
+    reply(ctx, state, msg, 'error', { reason: msg.event === 'phx_join' ? 'join crashed' : 'internal_error' });
 }
 
 function closeReasonOf(state: SocketState, code: number, text: string): CloseReason {
@@ -224,7 +246,9 @@ function sweepIdle(ctx: HubContext): void {
   let idle: SocketState[] | undefined;
   for (const state of ctx.registry.sockets) if (state.lastFrameAtMs < cutoff) (idle ??= []).push(state);
   // Closed after the loop: the close handler edits the set being iterated.
-  if (idle) for (const state of idle) endSocket(state, CLOSE_NORMAL, 'idle_timeout', `idle_timeout: no frame for ${ctx.config.wsIdleTimeoutSeconds} s (send heartbeats)`);
+  if (idle)
+    for (const state of idle)
+      endSocket(state, CLOSE_NORMAL, 'idle_timeout', `idle_timeout: no frame for ${ctx.config.wsIdleTimeoutSeconds} s (send heartbeats)`);
 }
 
 function behavior(ctx: HubContext): WebSocketBehavior<SocketState> {

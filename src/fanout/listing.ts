@@ -23,8 +23,11 @@ export function noteAdded(set: Set<number>, ids: readonly number[]): void {
   if (view === undefined || ids.length === 0) return;
   const add = Float64Array.from(ids).sort();
   const out = new Float64Array(view.length + add.length);
-  let i = 0, j = 0, k = 0;
-  while (i < view.length && j < add.length) out[k++] = (view[i] as number) < (add[j] as number) ? (view[i++] as number) : (add[j++] as number);
+  let i = 0,
+    j = 0,
+    k = 0;
+  while (i < view.length && j < add.length)
+    out[k++] = (view[i] as number) < (add[j] as number) ? (view[i++] as number) : (add[j++] as number);
   while (i < view.length) out[k++] = view[i++] as number;
   while (j < add.length) out[k++] = add[j++] as number;
   views.set(set, out);
@@ -39,7 +42,10 @@ export function noteRemoved(set: Set<number>, ids: readonly number[]): void {
     return;
   }
   // The set no longer holds the removed ids: keep what it still has.
-  views.set(set, view.filter((id) => set.has(id)));
+  views.set(
+    set,
+    view.filter((id) => set.has(id)),
+  );
 }
 
 /** Ids `offset .. offset+limit` of the set in ascending order. */

@@ -102,7 +102,12 @@ class PreloadRunner implements PreloadHandle {
     const sent = this.sendBatch(job);
     const sources = job.systems.length + job.characters.length;
     if (job.next >= sources && job.pending.length === 0) {
-      const complete = { total_kills: job.totalKills, systems_processed: job.systems.length, characters_processed: job.characters.length, errors: job.errors };
+      const complete = {
+        total_kills: job.totalKills,
+        systems_processed: job.systems.length,
+        characters_processed: job.characters.length,
+        errors: job.errors,
+      };
       push(this.ctx, this.state, this.lobby.joinRef, LOBBY_TOPIC, 'preload_complete', JSON.stringify(complete));
       this.jobs.shift();
       if (this.jobs.length === 0) {

@@ -23,9 +23,7 @@ export interface InMessage {
 
 export type BadFrameReason = 'invalid_json' | 'invalid_frame' | 'invalid_binary_frame' | 'binary_on_v1';
 
-export type DecodeResult =
-  | { ok: true; msg: InMessage }
-  | { ok: false; reason: BadFrameReason; detail: string; closeCode: number };
+export type DecodeResult = { ok: true; msg: InMessage } | { ok: false; reason: BadFrameReason; detail: string; closeCode: number };
 
 // RFC 6455: 1003 = data type the endpoint cannot accept, 1007 = data inconsistent with the type.
 export const CLOSE_UNSUPPORTED_DATA = 1003;
@@ -47,7 +45,14 @@ function refOf(v: unknown): Ref | undefined {
   return undefined;
 }
 
-function fromParts(joinRef: unknown, ref: unknown, topic: unknown, event: unknown, payload: unknown, shape: InMessage['shape']): DecodeResult {
+function fromParts(
+  joinRef: unknown,
+  ref: unknown,
+  topic: unknown,
+  event: unknown,
+  payload: unknown,
+  shape: InMessage['shape'],
+): DecodeResult {
   const j = refOf(joinRef);
   const r = refOf(ref);
   if (j === undefined) return bad('invalid_frame', 'join_ref must be a string or null');
@@ -69,7 +74,8 @@ export function decodeText(text: string): DecodeResult {
     return bad('invalid_json', (err as Error).message);
   }
   if (Array.isArray(v)) {
-    if (v.length !== 5) return bad('invalid_frame', `array frame must have 5 elements [join_ref, ref, topic, event, payload], got ${v.length}`);
+    if (v.length !== 5)
+      return bad('invalid_frame', `array frame must have 5 elements [join_ref, ref, topic, event, payload], got ${v.length}`);
     return fromParts(v[0], v[1], v[2], v[3], v[4], 'array');
   }
   if (typeof v === 'object' && v !== null) {
@@ -82,13 +88,17 @@ export function decodeText(text: string): DecodeResult {
 /** Decode a V2 binary push `<<0, join_ref_size, ref_size, topic_size, event_size, ...fields, data>>`. */
 export function decodeBinary(bytes: Uint8Array, vsn: Vsn): DecodeResult {
   if (vsn !== 2) return bad('binary_on_v1', 'binary frames need vsn=2.0.0', CLOSE_UNSUPPORTED_DATA);
-  if (bytes.length < BINARY_HEADER_BYTES) return bad('invalid_binary_frame', `frame of ${bytes.length} bytes is shorter than the 5-byte header`);
+  if (bytes.length < BINARY_HEADER_BYTES)
+    return bad('invalid_binary_frame', `frame of ${bytes.length} bytes is shorter than the 5-byte header`);
   const kind = bytes[0];
   if (kind !== BINARY_PUSH) return bad('invalid_binary_frame', `kind ${String(kind)} is not a push (0)`);
   const sizes = [bytes[1] ?? 0, bytes[2] ?? 0, bytes[3] ?? 0, bytes[4] ?? 0];
   const headerEnd = BINARY_HEADER_BYTES + sizes.reduce((a, b) => a + b, 0);
   if (headerEnd > bytes.length) {
-    return bad('invalid_binary_frame', `field sizes ${sizes.join('+')} exceed the ${bytes.length - BINARY_HEADER_BYTES} bytes after the header`);
+    return bad(
+      'invalid_binary_frame',
+      `field sizes ${sizes.join('+')} exceed the ${bytes.length - BINARY_HEADER_BYTES} bytes after the header`,
+    );
   }
   const fields: string[] = [];
   let offset = BINARY_HEADER_BYTES;

@@ -33,7 +33,8 @@ export function parseSince(ctx: HubContext, value: unknown): Checked<ResumePoint
   const resume = ctx.storedOrder;
   if (resume === undefined) return bad('resume is not available on this server');
   const oldest = ctx.nowMs() - MAX_SINCE_MS;
-  const isId = (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) || (typeof value === 'string' && /^\d{1,16}$/.test(value));
+  const isId =
+    (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) || (typeof value === 'string' && /^\d{1,16}$/.test(value));
   if (isId) {
     const id = Number(value);
     const at = resume.storedAt(id);
@@ -105,7 +106,13 @@ class ResumeRunner implements PreloadHandle {
     // Caught up: subscribe in this very tick (see the top of the file), then say so.
     this.state.resume = undefined;
     this.caughtUp();
-    const complete = { total_kills: this.sent, systems_processed: this.systems.size, characters_processed: this.characters.size, errors: [], resumed: true };
+    const complete = {
+      total_kills: this.sent,
+      systems_processed: this.systems.size,
+      characters_processed: this.characters.size,
+      errors: [],
+      resumed: true,
+    };
     push(this.ctx, this.state, this.lobby.joinRef, LOBBY_TOPIC, 'preload_complete', JSON.stringify(complete));
   }
 
@@ -146,7 +153,12 @@ class ResumeRunner implements PreloadHandle {
 
 /** Replay after `point`, then run `caughtUp` (which subscribes the channel) in the same tick. */
 export function startResume(
-  ctx: HubContext, state: SocketState, systems: readonly number[], characters: readonly number[], point: ResumePoint, caughtUp: () => void,
+  ctx: HubContext,
+  state: SocketState,
+  systems: readonly number[],
+  characters: readonly number[],
+  point: ResumePoint,
+  caughtUp: () => void,
 ): void {
   const lobby = state.lobby;
   if (!lobby) return;

@@ -38,14 +38,7 @@ export interface PreloadHandle {
 }
 
 export type CloseReason =
-  | 'slow_consumer'
-  | 'too_large'
-  | 'idle_timeout'
-  | 'bad_frame'
-  | 'rate_limited'
-  | 'server_shutdown'
-  | 'client_close'
-  | 'abnormal';
+  'slow_consumer' | 'too_large' | 'idle_timeout' | 'bad_frame' | 'rate_limited' | 'server_shutdown' | 'client_close' | 'abnormal';
 
 export interface SocketState {
   readonly id: number;

@@ -12,8 +12,22 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 export type IdKind = 'system' | 'character';
 
 const KINDS = {
-  system: { field: 'systems', code: 'invalid_system_ids', many: 'too_many_systems', label: 'systems', max: MAX_SYSTEMS, maxId: MAX_SYSTEM_ID },
-  character: { field: 'character_ids', code: 'invalid_character_ids', many: 'too_many_characters', label: 'characters', max: MAX_CHARACTERS, maxId: Number.MAX_SAFE_INTEGER },
+  system: {
+    field: 'systems',
+    code: 'invalid_system_ids',
+    many: 'too_many_systems',
+    label: 'systems',
+    max: MAX_SYSTEMS,
+    maxId: MAX_SYSTEM_ID,
+  },
+  character: {
+    field: 'character_ids',
+    code: 'invalid_character_ids',
+    many: 'too_many_characters',
+    label: 'characters',
+    max: MAX_CHARACTERS,
+    maxId: Number.MAX_SAFE_INTEGER,
+  },
 } as const;
 
 export function isObject(v: unknown): v is Record<string, unknown> {
@@ -76,7 +90,13 @@ export interface PreloadOptions {
  * No `preload` given: the original's behaviour: up to 5 kills per system from
  * the last 24 h, sent at once (in batches of 10 so one join cannot hog the event loop).
  */
-export const ORIGINAL_PRELOAD: PreloadOptions = Object.freeze({ enabled: true, limitPerSystem: 5, sinceHours: 24, batchSize: 10, intervalMs: 0 });
+export const ORIGINAL_PRELOAD: PreloadOptions = Object.freeze({
+  enabled: true,
+  limitPerSystem: 5,
+  sinceHours: 24,
+  batchSize: 10,
+  intervalMs: 0,
+});
 
 const PRELOAD_FIELDS = [
   ['limit_per_system', 'limitPerSystem', 50, 1, 200],
@@ -93,7 +113,8 @@ export function parsePreload(value: unknown): Checked<PreloadOptions> {
   if (value === undefined || value === null) return { ok: true, value: ORIGINAL_PRELOAD };
   if (!isObject(value)) return { ok: false, reason: 'invalid_payload: preload must be an object' };
   const enabled = value['enabled'];
-  if (enabled !== undefined && typeof enabled !== 'boolean') return { ok: false, reason: 'invalid_payload: preload.enabled must be a boolean' };
+  if (enabled !== undefined && typeof enabled !== 'boolean')
+    return { ok: false, reason: 'invalid_payload: preload.enabled must be a boolean' };
   const out: PreloadOptions = { enabled: enabled !== false, limitPerSystem: 50, sinceHours: 24, batchSize: 10, intervalMs: 1000 };
   for (const [field, key, dflt, min, max] of PRELOAD_FIELDS) {
     const v = value[field];
@@ -110,5 +131,8 @@ export function parsePreload(value: unknown): Checked<PreloadOptions> {
 /** Connect param `client_identifier` (or `client_id`, `identifier`), as the original. */
 export function sanitizeIdentifier(raw: string | null | undefined): string {
   if (raw === null || raw === undefined) return '';
-  return raw.trim().slice(0, 32).replace(/[^A-Za-z0-9_-]/g, '_');
+  return raw
+    .trim()
+    .slice(0, 32)
+    .replace(/[^A-Za-z0-9_-]/g, '_');
 }

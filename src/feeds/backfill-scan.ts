@@ -21,8 +21,15 @@ export interface ScannedItem {
   tooLarge?: boolean;
 }
 
-const QUOTE = 0x22, BACKSLASH = 0x5c, NL = 0x0a, COLON = 0x3a, COMMA = 0x2c;
-const OPEN_OBJ = 0x7b, CLOSE_OBJ = 0x7d, OPEN_ARR = 0x5b, CLOSE_ARR = 0x5d;
+const QUOTE = 0x22,
+  BACKSLASH = 0x5c,
+  NL = 0x0a,
+  COLON = 0x3a,
+  COMMA = 0x2c;
+const OPEN_OBJ = 0x7b,
+  CLOSE_OBJ = 0x7d,
+  OPEN_ARR = 0x5b,
+  CLOSE_ARR = 0x5d;
 const SNIFF_BYTES = 64;
 
 function isSpace(c: number): boolean {

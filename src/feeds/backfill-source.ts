@@ -89,7 +89,11 @@ export async function fileUnits(path: string): Promise<BackfillUnit[]> {
   }
   const files = info.isDirectory() ? await listFiles(abs) : [abs];
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
-  return files.map((file, i) => ({ name: file, size: sizes[i] ?? 0, open: async () => ({ kind: 'mail' as const, ...(await openFileCounted(file)) }) }));
+  return files.map((file, i) => ({
+    name: file,
+    size: sizes[i] ?? 0,
+    open: async () => ({ kind: 'mail' as const, ...(await openFileCounted(file)) }),
+  }));
 }
 
 async function listFiles(dir: string): Promise<string[]> {

@@ -162,7 +162,13 @@ export class BackfillFeed implements FeedHandle {
     this.unitBase = this.nextSeq;
     this.mark.restore(this.unitBase + position - 1);
     this.readUpTo = position;
-    const backoff = new Backoff({ firstMs: this.o.errorBackoffMs ?? 1000, factor: 2, maxMs: this.o.maxErrorBackoffMs ?? 60_000, jitter: 0, maxAttempts: Infinity });
+    const backoff = new Backoff({
+      firstMs: this.o.errorBackoffMs ?? 1000,
+      factor: 2,
+      maxMs: this.o.maxErrorBackoffMs ?? 60_000,
+      jitter: 0,
+      maxAttempts: Infinity,
+    });
     const attempts = this.o.maxAttempts ?? 8;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -255,7 +261,10 @@ export class BackfillFeed implements FeedHandle {
     }
     if (this.limiter && !(await this.limiter.take(signal))) return false;
     if (signal.aborted) return false;
-    const body = kind === 'hash' ? Buffer.from(`{"killmail_id":${item.key ?? '0'},"zkb":{"hash":${Buffer.from(item.body).toString('latin1')}}}`) : item.body;
+    const body =
+      kind === 'hash'
+        ? Buffer.from(`{"killmail_id":${item.key ?? '0'},"zkb":{"hash":${Buffer.from(item.body).toString('latin1')}}}`)
+        : item.body;
     this.mark.pushed(seq);
     const entry = { source: 'backfill' as const, seq, body, receivedAtUs: epochUs(), cutoffMs: cutoffAt(this.o.cutoffSeconds) };
     if (!(await pushEntry(this.o.sink, entry, signal, () => this.tally.inc('backpressure_waits')))) {
@@ -287,8 +296,12 @@ export class BackfillFeed implements FeedHandle {
 
   stats(): Record<string, number | string | boolean | null> {
     const out: Record<string, number | string | boolean | null> = {
-      source: this.name, state: this.state, unit: this.unit, pending: this.mark.pendingCount,
-      units_total: this.o.units.length, lastEntryAgeMs: ageMs(this.lastEntryAtMs),
+      source: this.name,
+      state: this.state,
+      unit: this.unit,
+      pending: this.mark.pendingCount,
+      units_total: this.o.units.length,
+      lastEntryAgeMs: ageMs(this.lastEntryAtMs),
       source_bytes_read: this.bytesDone + (this.bytesRead?.() ?? 0),
     };
     for (const [k, v] of this.tally.entries()) out[k] = v;

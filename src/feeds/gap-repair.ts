@@ -118,9 +118,19 @@ export class GapRepair {
     const passes = this.o.maxPasses ?? 60;
     for (let pass = 1; pass <= passes && !this.abort.signal.aborted; pass++) {
       const feed = new BackfillFeed({
-        job: range.job, units, progress: this.o.progress, sink: this.o.sink, logger: this.o.logger, counters: this.o.counters,
-        cutoffSeconds: this.o.cutoffSeconds, maxEntryBytes: this.o.maxEntryBytes, name: 'gap_repair',
-        maxRate: this.o.rate, fetchConcurrency: this.o.fetchConcurrency, seqBase: this.nextSeq, checkKnown: true,
+        job: range.job,
+        units,
+        progress: this.o.progress,
+        sink: this.o.sink,
+        logger: this.o.logger,
+        counters: this.o.counters,
+        cutoffSeconds: this.o.cutoffSeconds,
+        maxEntryBytes: this.o.maxEntryBytes,
+        name: 'gap_repair',
+        maxRate: this.o.rate,
+        fetchConcurrency: this.o.fetchConcurrency,
+        seqBase: this.nextSeq,
+        checkKnown: true,
       });
       this.current = feed;
       await feed.start();
@@ -141,7 +151,9 @@ export class GapRepair {
     const out: Record<string, number | string | boolean | null> = { gap_repair_queued: this.queue.length };
     for (const [k, v] of this.tally.entries()) out[`gap_repair_${k}`] = v;
     const cur = this.current?.stats();
-    if (cur) for (const k of ['state', 'unit', 'pushed', 'pushed_fetch', 'known', 'units_done', 'units_missing']) out[`gap_repair_${k}`] = cur[k] ?? 0;
+    if (cur)
+      for (const k of ['state', 'unit', 'pushed', 'pushed_fetch', 'known', 'units_done', 'units_missing'])
+        out[`gap_repair_${k}`] = cur[k] ?? 0;
     return out;
   }
 }

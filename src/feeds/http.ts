@@ -6,16 +6,7 @@ import { createHttpClient, headerValue, parseRetryAfterMs, type HttpClient } fro
 
 /** Why a GET did not produce a body. Used as the counter suffix: `feed.<name>.error.<reason>`. */
 export type FetchFailReason =
-  | 'http_5xx'
-  | 'http_429'
-  | 'http_403'
-  | 'http_404'
-  | 'http_other'
-  | 'network'
-  | 'timeout'
-  | 'truncated'
-  | 'too_large'
-  | 'aborted';
+  'http_5xx' | 'http_429' | 'http_403' | 'http_404' | 'http_other' | 'network' | 'timeout' | 'truncated' | 'too_large' | 'aborted';
 
 export type FetchResult =
   | { ok: true; status: number; body: Uint8Array; url: string }
@@ -46,7 +37,13 @@ const fallbackClients = new Map<string, HttpClient>();
 
 /** A client for a feed: keeps its sockets per origin between polls; close() it when the feed stops. */
 export function createFeedClient(userAgent: string, timeoutMs: number): HttpClient {
-  return createHttpClient({ userAgent, timeoutMs, connectionsPerOrigin: 4, maxRedirects: FEED_MAX_REDIRECTS, headers: { accept: 'application/json' } });
+  return createHttpClient({
+    userAgent,
+    timeoutMs,
+    connectionsPerOrigin: 4,
+    maxRedirects: FEED_MAX_REDIRECTS,
+    headers: { accept: 'application/json' },
+  });
 }
 
 export async function fetchBytes(url: string, opts: FetchOptions): Promise<FetchResult> {

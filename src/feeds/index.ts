@@ -51,13 +51,17 @@ export function createFeed(config: Config, deps: CreateFeedDeps): FeedHandle | u
     case 'none':
       return undefined;
     case 'r2z2':
-      return withRepair(config, deps, config.r2z2Url, (onGap) => createR2Z2Feed({ ...base, ...common, ...deps.r2z2, baseUrl: config.r2z2Url, ...onGap }));
+      return withRepair(config, deps, config.r2z2Url, (onGap) =>
+        createR2Z2Feed({ ...base, ...common, ...deps.r2z2, baseUrl: config.r2z2Url, ...onGap }),
+      );
     case 'sim': {
       const simUrl = deps.simUrl;
       if (simUrl === undefined || simUrl === '') {
         throw new WkError('ERR_CONFIG_INVALID', 'source "sim" needs the embedded simulator URL (deps.simUrl)');
       }
-      return withRepair(config, deps, simUrl, (onGap) => createR2Z2Feed({ ...base, ...common, ...SIM_R2Z2_DEFAULTS, ...deps.r2z2, baseUrl: simUrl, ...onGap }));
+      return withRepair(config, deps, simUrl, (onGap) =>
+        createR2Z2Feed({ ...base, ...common, ...SIM_R2Z2_DEFAULTS, ...deps.r2z2, baseUrl: simUrl, ...onGap }),
+      );
     }
     case 'redisq':
       return createRedisQFeed({
@@ -76,16 +80,26 @@ export function createFeed(config: Config, deps: CreateFeedDeps): FeedHandle | u
 
 /** The R2Z2 feed with its gap repair (gap-repair.ts) when configured and the store is given. */
 function withRepair(
-  config: Config, deps: CreateFeedDeps, baseUrl: string,
+  config: Config,
+  deps: CreateFeedDeps,
+  baseUrl: string,
   make: (onGap: { onGap?: (g: { fromSeq: number; toSeq: number }) => void }) => FeedHandle,
 ): FeedHandle {
   const history = deps.history;
   if (!config.gapRepair || history === undefined) return make({});
   const repair = new GapRepair({
-    sink: deps.sink, cursors: deps.cursors, logger: deps.logger, counters: deps.counters,
-    baseUrl, userAgent: config.userAgent, cutoffSeconds: config.cutoffSeconds, maxEntryBytes: config.maxEntryBytes,
-    progress: history.progress, newestKillTimeMs: () => history.newestKillTimeMs(),
-    rate: config.gapRepairRate, fetchConcurrency: config.backfillConcurrency,
+    sink: deps.sink,
+    cursors: deps.cursors,
+    logger: deps.logger,
+    counters: deps.counters,
+    baseUrl,
+    userAgent: config.userAgent,
+    cutoffSeconds: config.cutoffSeconds,
+    maxEntryBytes: config.maxEntryBytes,
+    progress: history.progress,
+    newestKillTimeMs: () => history.newestKillTimeMs(),
+    rate: config.gapRepairRate,
+    fetchConcurrency: config.backfillConcurrency,
     ...deps.gapRepair,
   });
   return withGapRepair(make({ onGap: (g) => repair.onGap(g) }), repair);

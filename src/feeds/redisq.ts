@@ -229,7 +229,10 @@ class RedisQFeed implements FeedHandle {
       return { healthy: false, message: `redisq ${this.state}` };
     }
     if (this.circuit !== 'closed') {
-      return { healthy: false, message: `redisq circuit ${this.circuit} after ${this.consecutiveErrors} errors (${this.lastError}); ${last}` };
+      return {
+        healthy: false,
+        message: `redisq circuit ${this.circuit} after ${this.consecutiveErrors} errors (${this.lastError}); ${last}`,
+      };
     }
     return { healthy: true, message: `redisq ${this.state}; ${last}` };
   }

@@ -124,8 +124,16 @@ export class AnswerCache {
     at += body.write(iso, at, ISO_CHARS, 'latin1');
     body.write('"}', at, 'latin1');
     return {
-      key, version, body, arrayStart: PREFIX.length - 1, arrayEnd,
-      sinceMs: since, oldestMs: kills.oldestKillTimeMs, tsData, tsEnvelope, iso,
+      key,
+      version,
+      body,
+      arrayStart: PREFIX.length - 1,
+      arrayEnd,
+      sinceMs: since,
+      oldestMs: kills.oldestKillTimeMs,
+      tsData,
+      tsEnvelope,
+      iso,
     };
   }
 

@@ -8,7 +8,10 @@ export interface CorsPolicy {
 
 /** config.corsOrigins: "*" or a comma-separated list of exact origins ("https://a.example"). */
 export function parseCors(text: string): CorsPolicy {
-  const items = text.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.includes('*')) return { any: true, origins: new Set() };
   return { any: false, origins: new Set(items.map((s) => s.replace(/\/+$/, ''))) };
 }

@@ -9,7 +9,10 @@ const HTML_TYPE = 'text/html; charset=utf-8';
 export function dashboardRoute(): RouteSpec {
   const body = Buffer.from(DASHBOARD_PAGE, 'utf8');
   return {
-    method: 'GET', path: '/', operationId: 'dashboard', tags: ['operations'],
+    method: 'GET',
+    path: '/',
+    operationId: 'dashboard',
+    tags: ['operations'],
     summary: 'Live dashboard: kills per minute, latency percentiles, connections, API, cache, memory, latest kills',
     responses: { 200: { description: 'HTML page', contentType: 'text/html' } },
     handler: (ctx: RequestCtx) => void send(ctx, 200, HTML_TYPE, body),

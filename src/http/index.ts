@@ -8,15 +8,34 @@
  */
 export { createHttpServer, type HttpServer, type HttpServerOptions } from './server.js';
 /** Route table types for stages that add documented routes (SSE, webhooks, /status). */
-export { RouteInput, type RouteSpec, type ParamSpec, type BodySpec, type BodyFieldSpec, type ResponseSpec, type HttpMethod, type JsonSchema } from './route-spec.js';
+export {
+  RouteInput,
+  type RouteSpec,
+  type ParamSpec,
+  type BodySpec,
+  type BodyFieldSpec,
+  type ResponseSpec,
+  type HttpMethod,
+  type JsonSchema,
+} from './route-spec.js';
 /**
  * Response helpers: every write checks the aborted flag and corks. Streaming handlers (SSE) call
  * `ctx.watchAbort(listener)`, set `ctx.done`, then write `statusLine` + `writeCommonHeaders`
  * (x-request-id, CORS) inside `ctx.res.cork`.
  */
 export {
-  RequestCtx, respondData, respondError, respondJson, send, isoTimestamp, statusLine, writeCommonHeaders,
-  JSON_TYPE, TEXT_TYPE, type ApiErrorCode, type HeaderList,
+  RequestCtx,
+  respondData,
+  respondError,
+  respondJson,
+  send,
+  isoTimestamp,
+  statusLine,
+  writeCommonHeaders,
+  JSON_TYPE,
+  TEXT_TYPE,
+  type ApiErrorCode,
+  type HeaderList,
 } from './respond.js';
 /** Bodies built from stored JSON texts without re-encoding; chunked streaming with back-pressure. */
 export { JsonBytes } from './json-bytes.js';

@@ -24,19 +24,30 @@ export const MAX_BULK_SYSTEMS = 100;
 export const BULK_STREAM_ABOVE_KILLS = 5000;
 
 const SYSTEM_ID: ParamSpec = {
-  name: 'system_id', in: 'path', required: true, message: 'Invalid system ID format',
+  name: 'system_id',
+  in: 'path',
+  required: true,
+  message: 'Invalid system ID format',
   description: 'Solar system id (k-space 30000000..33000000, wormhole and abyssal ranges; 1..50,000,000 accepted)',
   value: { type: 'integer', min: 1, max: MAX_SYSTEM_ID },
 };
 const KILLMAIL_ID: ParamSpec = {
-  name: 'killmail_id', in: 'path', required: true, message: 'Invalid killmail ID format',
+  name: 'killmail_id',
+  in: 'path',
+  required: true,
+  message: 'Invalid killmail ID format',
   description: 'Killmail id (positive integer up to 2^53 - 1)',
   value: { type: 'integer', min: 1, max: Number.MAX_SAFE_INTEGER },
 };
 const LIMIT = { type: 'integer', min: 1, max: 1000, default: 50 } as const;
 const SINCE_HOURS = { type: 'integer', min: 1, max: 168, default: 24 } as const;
 const LIMIT_Q: ParamSpec = { name: 'limit', in: 'query', description: 'Most kills returned (per system)', value: LIMIT };
-const SINCE_Q: ParamSpec = { name: 'since_hours', in: 'query', description: 'Window: kills newer than this many hours', value: SINCE_HOURS };
+const SINCE_Q: ParamSpec = {
+  name: 'since_hours',
+  in: 'query',
+  description: 'Window: kills newer than this many hours',
+  value: SINCE_HOURS,
+};
 
 export interface KillRouteDeps {
   reader: KillReader;
@@ -123,9 +134,10 @@ function streamBulk(cache: AnswerCache, ctx: RequestCtx, ids: readonly number[],
  */
 function createKillmailHandler(deps: KillRouteDeps): (ctx: RequestCtx, input: RouteInput) => void | Promise<void> {
   const flights = new SingleFlight<number, string | KillMiss | undefined>();
-  const perIp = deps.upstreamPerIp !== undefined && deps.upstreamPerIp.perMinute > 0
-    ? new KeyedBuckets<string>(deps.upstreamPerIp.perMinute / 60, deps.upstreamPerIp.burst)
-    : undefined;
+  const perIp =
+    deps.upstreamPerIp !== undefined && deps.upstreamPerIp.perMinute > 0
+      ? new KeyedBuckets<string>(deps.upstreamPerIp.perMinute / 60, deps.upstreamPerIp.burst)
+      : undefined;
   const fetchShared = (id: number, fetchKill: KillFetcher): Promise<string | KillMiss | undefined> => {
     deps.counters.inc(flights.has(id) ? 'http.killmail.fetch_joined' : 'http.killmail.fetch_started');
     return flights.run(id, () => fetchKill(id));
@@ -147,17 +159,31 @@ function createKillmailHandler(deps: KillRouteDeps): (ctx: RequestCtx, input: Ro
     if (perIp !== undefined && !perIp.tryTake(ip)) {
       deps.counters.inc('http.killmail.rate_limited');
       const retryS = Math.max(1, Math.ceil(perIp.waitMs(ip) / 1000));
-      respondError(ctx, 429, 'rate_limited', 'Too many lookups of killmails not stored here', { killmail_id: id, retry_after_seconds: retryS }, [['retry-after', String(retryS)]]);
+      respondError(
+        ctx,
+        429,
+        'rate_limited',
+        'Too many lookups of killmails not stored here',
+        { killmail_id: id, retry_after_seconds: retryS },
+        [['retry-after', String(retryS)]],
+      );
       return undefined;
     }
     return fetchShared(id, fetchKill).then(
       (found) => {
         if (typeof found === 'string') respondData(ctx, found);
-        else respondError(ctx, 404, 'not_found', 'Killmail not found', { killmail_id: id, ...(found !== undefined && { reason: found.missing }) });
+        else
+          respondError(ctx, 404, 'not_found', 'Killmail not found', {
+            killmail_id: id,
+            ...(found !== undefined && { reason: found.missing }),
+          });
       },
       (err: unknown) => {
         deps.logger.warn({ err, killmailId: id }, 'killmail fetch failed');
-        respondError(ctx, 503, 'unavailable', 'Killmail source unavailable', { killmail_id: id, reason: (err as Error)?.message ?? String(err) });
+        respondError(ctx, 503, 'unavailable', 'Killmail source unavailable', {
+          killmail_id: id,
+          reason: (err as Error)?.message ?? String(err),
+        });
       },
     );
   };
@@ -177,22 +203,34 @@ export function killRoutes(deps: KillRouteDeps): RouteSpec[] {
   const cache = new AnswerCache({ reader, counters: deps.counters, maxBytes: deps.cacheBytes ?? 0 });
   return [
     {
-      method: 'GET', path: '/api/v1/kills/system/:system_id', operationId: 'getSystemKills', tags: TAGS,
+      method: 'GET',
+      path: '/api/v1/kills/system/:system_id',
+      operationId: 'getSystemKills',
+      tags: TAGS,
       summary: 'Recent kills in one system, newest first',
       params: [SYSTEM_ID, SINCE_Q, LIMIT_Q],
       responses: { 200: { description: 'Kills', schema: ref('SystemKillsEnvelope') }, ...errorResponses(400) },
       handler: (ctx, input) => systemKills(cache, ctx, input, false),
     },
     {
-      method: 'POST', path: '/api/v1/kills/systems', operationId: 'getSystemsKills', tags: TAGS,
+      method: 'POST',
+      path: '/api/v1/kills/systems',
+      operationId: 'getSystemsKills',
+      tags: TAGS,
       summary: 'Recent kills for up to 100 systems',
-      description: `Keys of systems_kills follow the request order. When systems x limit exceeds ${BULK_STREAM_ABOVE_KILLS} the ` +
+      description:
+        `Keys of systems_kills follow the request order. When systems x limit exceeds ${BULK_STREAM_ABOVE_KILLS} the ` +
         'answer is streamed one system at a time (chunked transfer encoding) instead of built whole.',
       body: {
         description: 'Systems and window',
         fields: [
-          { name: 'system_ids', required: true, message: 'Invalid system IDs', description: 'Systems (1..100 ids)',
-            value: { type: 'integer_list', min: 1, max: MAX_SYSTEM_ID, minItems: 1, maxItems: MAX_BULK_SYSTEMS } },
+          {
+            name: 'system_ids',
+            required: true,
+            message: 'Invalid system IDs',
+            description: 'Systems (1..100 ids)',
+            value: { type: 'integer_list', min: 1, max: MAX_SYSTEM_ID, minItems: 1, maxItems: MAX_BULK_SYSTEMS },
+          },
           { name: 'since_hours', description: 'Window in hours', value: SINCE_HOURS },
           { name: 'limit', description: 'Most kills per system', value: LIMIT },
         ],
@@ -201,21 +239,30 @@ export function killRoutes(deps: KillRouteDeps): RouteSpec[] {
       handler: (ctx, input) => bulkKills(cache, ctx, input),
     },
     {
-      method: 'GET', path: '/api/v1/kills/cached/:system_id', operationId: 'getCachedSystemKills', tags: TAGS,
+      method: 'GET',
+      path: '/api/v1/kills/cached/:system_id',
+      operationId: 'getCachedSystemKills',
+      tags: TAGS,
       summary: 'Kills in one system from the local store only (cached: true)',
       params: [SYSTEM_ID, SINCE_Q, LIMIT_Q],
       responses: { 200: { description: 'Kills', schema: ref('SystemKillsEnvelope') }, ...errorResponses(400) },
       handler: (ctx, input) => systemKills(cache, ctx, input, true),
     },
     {
-      method: 'GET', path: '/api/v1/killmail/:killmail_id', operationId: 'getKillmail', tags: TAGS,
+      method: 'GET',
+      path: '/api/v1/killmail/:killmail_id',
+      operationId: 'getKillmail',
+      tags: TAGS,
       summary: 'One killmail: from the store, else fetched from zKillboard + ESI and enriched (not stored)',
       params: [KILLMAIL_ID],
       responses: { 200: { description: 'The killmail', schema: ref('KillmailEnvelope') }, ...errorResponses(400, 404, 429, 503) },
       handler: createKillmailHandler(deps),
     },
     {
-      method: 'GET', path: '/api/v1/kills/count/:system_id', operationId: 'getSystemKillCount', tags: TAGS,
+      method: 'GET',
+      path: '/api/v1/kills/count/:system_id',
+      operationId: 'getSystemKillCount',
+      tags: TAGS,
       summary: 'Number of stored kills in one system within the window',
       params: [SYSTEM_ID, SINCE_Q],
       responses: { 200: { description: 'Count', schema: ref('KillCountEnvelope') }, ...errorResponses(400) },

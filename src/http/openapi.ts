@@ -17,13 +17,16 @@ export function valueSchema(v: ValueSpec, where: 'text' | 'json'): JsonSchema {
       return { type: 'integer', minimum: v.min, maximum: v.max, ...(v.default !== undefined ? { default: v.default } : {}) };
     case 'integer_list':
       return {
-        type: 'array', minItems: v.minItems, maxItems: v.maxItems,
+        type: 'array',
+        minItems: v.minItems,
+        maxItems: v.maxItems,
         items: { type: 'integer', minimum: v.min, maximum: v.max },
         ...(where === 'text' ? { description: 'comma-separated' } : {}),
       };
     case 'string':
       return {
-        type: 'string', maxLength: v.maxLength,
+        type: 'string',
+        maxLength: v.maxLength,
         ...(v.pattern ? { pattern: v.pattern.source } : {}),
         ...(v.enum ? { enum: [...v.enum] } : {}),
         ...(v.default !== undefined ? { default: v.default } : {}),

@@ -90,12 +90,19 @@ const OPS = ['operations'] as const;
 export function opsRoutes(deps: OpsDeps): RouteSpec[] {
   const routes: RouteSpec[] = [
     {
-      method: 'GET', path: '/ping', operationId: 'ping', tags: OPS, summary: 'Liveness: answers pong',
+      method: 'GET',
+      path: '/ping',
+      operationId: 'ping',
+      tags: OPS,
+      summary: 'Liveness: answers pong',
       responses: { 200: { description: 'pong', contentType: 'text/plain', schema: { type: 'string', const: 'pong' } } },
       handler: (ctx) => void send(ctx, 200, TEXT_TYPE, 'pong'),
     },
     {
-      method: 'GET', path: '/health', operationId: 'health', tags: OPS,
+      method: 'GET',
+      path: '/health',
+      operationId: 'health',
+      tags: OPS,
       summary: 'Health of the feed, database, worker pool and other components; 503 when any is unhealthy',
       responses: {
         200: { description: 'Healthy', schema: ref('Health') },
@@ -108,13 +115,20 @@ export function opsRoutes(deps: OpsDeps): RouteSpec[] {
   if (!stats) return routes;
   routes.push(
     {
-      method: 'GET', path: '/websocket', operationId: 'websocketInfo', tags: OPS, headers: ['host', 'x-forwarded-proto'],
+      method: 'GET',
+      path: '/websocket',
+      operationId: 'websocketInfo',
+      tags: OPS,
+      headers: ['host', 'x-forwarded-proto'],
       summary: 'WebSocket connection info with the real limits',
       responses: { 200: { description: 'Connection info', schema: { type: 'object' } } },
       handler: (ctx, input) => websocketInfo(deps, ctx, input),
     },
     {
-      method: 'GET', path: '/websocket/status', operationId: 'websocketStatus', tags: OPS,
+      method: 'GET',
+      path: '/websocket/status',
+      operationId: 'websocketStatus',
+      tags: OPS,
       summary: 'WebSocket server statistics',
       responses: { 200: { description: 'Statistics', schema: ref('WebSocketStatus') }, ...errorResponses(500) },
       handler: (ctx) => websocketStatus(stats, ctx),

@@ -9,18 +9,22 @@ export const TEXT_TYPE = 'text/plain; charset=utf-8';
 
 /** The error codes of docs/API.md#envelopes: the only values `code` may take. */
 export type ApiErrorCode =
-  | 'bad_request'
-  | 'not_found'
-  | 'validation_error'
-  | 'rate_limited'
-  | 'payload_too_large'
-  | 'unavailable'
-  | 'internal_server_error';
+  'bad_request' | 'not_found' | 'validation_error' | 'rate_limited' | 'payload_too_large' | 'unavailable' | 'internal_server_error';
 
 const STATUS_TEXT: Record<number, string> = {
-  200: '200 OK', 201: '201 Created', 204: '204 No Content', 400: '400 Bad Request', 404: '404 Not Found',
-  405: '405 Method Not Allowed', 413: '413 Payload Too Large', 415: '415 Unsupported Media Type',
-  401: '401 Unauthorized', 403: '403 Forbidden', 429: '429 Too Many Requests', 500: '500 Internal Server Error', 503: '503 Service Unavailable',
+  200: '200 OK',
+  201: '201 Created',
+  204: '204 No Content',
+  400: '400 Bad Request',
+  404: '404 Not Found',
+  405: '405 Method Not Allowed',
+  413: '413 Payload Too Large',
+  415: '415 Unsupported Media Type',
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  429: '429 Too Many Requests',
+  500: '500 Internal Server Error',
+  503: '503 Service Unavailable',
 };
 
 export function statusLine(status: number): string {

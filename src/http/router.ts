@@ -219,31 +219,41 @@ function readJsonBody(ctx: RequestCtx, req: HttpRequest, spec: RouteSpec, input:
   if (!JSON_CONTENT_TYPE.test(contentType)) {
     // 415 with code bad_request: the code list (docs/API.md#envelopes) has no media-type code. Close the
     // connection rather than read a body we will not use.
-    respondError(ctx, 415, 'bad_request', 'Content-Type must be application/json',
-      { field: 'content-type', value: echo(contentType), expected: 'application/json' }, undefined, true);
+    respondError(
+      ctx,
+      415,
+      'bad_request',
+      'Content-Type must be application/json',
+      { field: 'content-type', value: echo(contentType), expected: 'application/json' },
+      undefined,
+      true,
+    );
     return;
   }
   const body = spec.body!;
-  readBody(ctx, body.maxBytes ?? MAX_BODY_BYTES, req.getHeader('content-length')).then((bytes) => {
-    if (bytes === undefined) return; // 413 already sent, or the client is gone
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(bytes.toString('utf8'));
-    } catch (err) {
-      respondError(ctx, 400, 'bad_request', 'Malformed JSON body', { field: 'body', reason: (err as Error).message });
-      return;
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      rejectField(ctx, { field: 'body', value: echo(parsed), reason: 'expected a JSON object' }, 'Invalid parameters');
-      return;
-    }
-    const bad = readFields(parsed as Record<string, unknown>, spec, input);
-    if (bad) {
-      rejectField(ctx, bad, messageFor(spec, bad.field));
-      return;
-    }
-    run(ctx, spec, input, logger);
-  }, (err: unknown) => internalError(ctx, spec, err, logger));
+  readBody(ctx, body.maxBytes ?? MAX_BODY_BYTES, req.getHeader('content-length')).then(
+    (bytes) => {
+      if (bytes === undefined) return; // 413 already sent, or the client is gone
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(bytes.toString('utf8'));
+      } catch (err) {
+        respondError(ctx, 400, 'bad_request', 'Malformed JSON body', { field: 'body', reason: (err as Error).message });
+        return;
+      }
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+        rejectField(ctx, { field: 'body', value: echo(parsed), reason: 'expected a JSON object' }, 'Invalid parameters');
+        return;
+      }
+      const bad = readFields(parsed as Record<string, unknown>, spec, input);
+      if (bad) {
+        rejectField(ctx, bad, messageFor(spec, bad.field));
+        return;
+      }
+      run(ctx, spec, input, logger);
+    },
+    (err: unknown) => internalError(ctx, spec, err, logger),
+  );
 }
 
 function readFields(obj: Record<string, unknown>, spec: RouteSpec, input: RouteInput): FieldError | undefined {

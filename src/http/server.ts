@@ -78,7 +78,14 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   let listenSocket: us_listen_socket | undefined;
 
   const upstreamPerIp = { perMinute: opts.config.upstreamPerIpPerMinute, burst: opts.config.upstreamPerIpBurst };
-  const killDeps = { reader: opts.reader, fetchKill: opts.fetchKill, logger: opts.logger, counters: opts.counters, upstreamPerIp, cacheBytes: opts.config.restCacheBytes };
+  const killDeps = {
+    reader: opts.reader,
+    fetchKill: opts.fetchKill,
+    logger: opts.logger,
+    counters: opts.counters,
+    upstreamPerIp,
+    cacheBytes: opts.config.restCacheBytes,
+  };
   for (const r of killRoutes(killDeps)) router.route(r);
   const ops = opsRoutes({ config: opts.config, health: opts.health, wsStats: opts.wsStats, port: () => boundPort });
   for (const r of ops) router.route(r);
@@ -86,7 +93,10 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   let openApiText = '';
   let openApiVersion = -1;
   router.route({
-    method: 'GET', path: '/api/openapi', operationId: 'openapi', tags: ['operations'],
+    method: 'GET',
+    path: '/api/openapi',
+    operationId: 'openapi',
+    tags: ['operations'],
     summary: 'This OpenAPI 3.1 document, generated from the route table',
     responses: { 200: { description: 'OpenAPI document', schema: { type: 'object' } } },
     handler: (ctx) => {

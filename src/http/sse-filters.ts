@@ -49,13 +49,15 @@ export function parseSseFilters(q: RawFilters): FilterResult {
   if (mv !== undefined && mv !== '') {
     if (!NUMBER.test(mv)) return { ok: false, field: 'min_value', value: mv, message: `Invalid min_value: '${mv}' is not a valid number` };
     minValue = Number(mv);
-    if (minValue < 0) return { ok: false, field: 'min_value', value: mv, message: `min_value must be non-negative, got ${floatText(minValue)}` };
+    if (minValue < 0)
+      return { ok: false, field: 'min_value', value: mv, message: `min_value must be non-negative, got ${floatText(minValue)}` };
   }
   let preloadDays = 0;
   const pd = q.preload_days?.trim();
   if (pd !== undefined && pd !== '') {
     const n = Number(pd);
-    if (!INT.test(pd) || !Number.isSafeInteger(n)) return { ok: false, field: 'preload_days', value: pd, message: `Invalid preload_days: '${pd}' is not a valid integer` };
+    if (!INT.test(pd) || !Number.isSafeInteger(n))
+      return { ok: false, field: 'preload_days', value: pd, message: `Invalid preload_days: '${pd}' is not a valid integer` };
     if (n < 0) return { ok: false, field: 'preload_days', value: pd, message: `preload_days must be non-negative, got ${n}` };
     preloadDays = Math.min(n, MAX_PRELOAD_DAYS);
   }

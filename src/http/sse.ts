@@ -9,14 +9,22 @@ import { errorResponses } from './openapi-schemas.js';
 import { parseSseFilters } from './sse-filters.js';
 
 export const SSE_TYPE = 'text/event-stream' as const;
-const SSE_HEADERS = [['cache-control', 'no-cache'], ['x-accel-buffering', 'no']] as const;
+const SSE_HEADERS = [
+  ['cache-control', 'no-cache'],
+  ['x-accel-buffering', 'no'],
+] as const;
 
 const TEXT = { type: 'string', maxLength: 4096 } as const;
 const PARAMS: readonly ParamSpec[] = [
   { name: 'system_ids', in: 'query', value: TEXT, description: 'Comma-separated system ids (at most 100)' },
   { name: 'character_ids', in: 'query', value: TEXT, description: 'Comma-separated character ids, victim or attacker (at most 100)' },
   { name: 'min_value', in: 'query', value: TEXT, description: 'Only kills whose zkb.totalValue is at least this (ISK, >= 0)' },
-  { name: 'preload_days', in: 'query', value: TEXT, description: 'Enhanced stream: send this many days of stored kills first (0..90, larger values capped at 90)' },
+  {
+    name: 'preload_days',
+    in: 'query',
+    value: TEXT,
+    description: 'Enhanced stream: send this many days of stored kills first (0..90, larger values capped at 90)',
+  },
 ];
 
 function optionalText(input: RouteInput, name: string): string | undefined {
@@ -97,7 +105,9 @@ function handler(sse: SseService, mode: 'standard' | 'enhanced') {
     const ip = Buffer.from(ctx.res.getRemoteAddressAsText()).toString();
     const refusal = sse.refuse(ip);
     if (refusal) {
-      respondError(ctx, refusal.status, refusal.status === 503 ? 'unavailable' : 'rate_limited', refusal.message, refusal.details, [['retry-after', '5']]);
+      respondError(ctx, refusal.status, refusal.status === 503 ? 'unavailable' : 'rate_limited', refusal.message, refusal.details, [
+        ['retry-after', '5'],
+      ]);
       return;
     }
     if (ctx.head) {

@@ -97,15 +97,32 @@ export function statusRoutes(deps: StatusDeps): RouteSpec[] {
   const OPS = ['operations'];
   return [
     {
-      method: 'GET', path: '/status', operationId: 'status', tags: OPS,
+      method: 'GET',
+      path: '/status',
+      operationId: 'status',
+      tags: OPS,
       summary: 'Feed, pipeline, storage, WebSocket, API, cache, memory and latency figures with a summary',
-      responses: { 200: { description: '{metrics, summary, timestamp}', schema: { type: 'object', required: ['metrics', 'summary', 'timestamp'] } } },
+      responses: {
+        200: { description: '{metrics, summary, timestamp}', schema: { type: 'object', required: ['metrics', 'summary', 'timestamp'] } },
+      },
       handler: (ctx: RequestCtx) => void respondJson(ctx, 200, statusText()),
     },
     {
-      method: 'GET', path: '/metrics', operationId: 'metrics', tags: OPS, headers: ['accept'],
-      summary: 'Every declared metric family (type, unit, help, values) as JSON, or Prometheus text (?format=prometheus or Accept: text/plain)',
-      params: [{ name: 'format', in: 'query', description: 'json (default) or prometheus', value: { type: 'string', maxLength: 16, enum: ['json', 'prometheus'] } }],
+      method: 'GET',
+      path: '/metrics',
+      operationId: 'metrics',
+      tags: OPS,
+      headers: ['accept'],
+      summary:
+        'Every declared metric family (type, unit, help, values) as JSON, or Prometheus text (?format=prometheus or Accept: text/plain)',
+      params: [
+        {
+          name: 'format',
+          in: 'query',
+          description: 'json (default) or prometheus',
+          value: { type: 'string', maxLength: 16, enum: ['json', 'prometheus'] },
+        },
+      ],
       responses: {
         200: { description: 'Metrics (JSON, or Prometheus text exposition)', schema: { type: 'object' } },
       },

@@ -65,7 +65,8 @@ export function parseSubscription(body: Record<string, unknown>): ParsedSubscrip
   if (characterIds.some((id) => id <= 0)) return fail('character_ids', 'character_ids must be an array of positive integers');
   if (systemIds.length === 0 && characterIds.length === 0) return fail('system_ids', 'At least one system_id or character_id is required');
   if (systemIds.length > MAX_SUB_SYSTEMS) return fail('system_ids', `Maximum ${MAX_SUB_SYSTEMS} system_ids allowed per subscription`);
-  if (characterIds.length > MAX_SUB_CHARACTERS) return fail('character_ids', `Maximum ${MAX_SUB_CHARACTERS} character_ids allowed per subscription`);
+  if (characterIds.length > MAX_SUB_CHARACTERS)
+    return fail('character_ids', `Maximum ${MAX_SUB_CHARACTERS} character_ids allowed per subscription`);
   if (secret !== undefined && secret !== null && (typeof secret !== 'string' || secret === '' || secret.length > MAX_SECRET)) {
     return fail('secret', `secret must be a non-empty string of at most ${MAX_SECRET} characters`);
   }
@@ -84,7 +85,9 @@ function tokenOk(header: string, token: string): boolean {
 function authorised(ctx: RequestCtx, input: RouteInput, token: string): boolean {
   if (token === '' || tokenOk(input.header('authorization'), token)) return true;
   // 401 with code bad_request: the error envelope's code list has no authentication code.
-  respondError(ctx, 401, 'bad_request', 'Missing or invalid API token', { header: 'authorization', expected: 'Bearer <token>' }, [['www-authenticate', 'Bearer']]);
+  respondError(ctx, 401, 'bad_request', 'Missing or invalid API token', { header: 'authorization', expected: 'Bearer <token>' }, [
+    ['www-authenticate', 'Bearer'],
+  ]);
   return false;
 }
 
@@ -138,46 +141,70 @@ function stats(deps: SubscriptionRouteDeps, ctx: RequestCtx): void {
     for (const id of s.character_ids) characters.add(id);
   }
   const sse = deps.sseConnections();
-  respondData(ctx, JSON.stringify({
-    total_subscriptions: webhooks.length + ws.length + sse,
-    websocket_subscriptions: ws.length,
-    webhook_subscriptions: webhooks.length,
-    sse_subscriptions: sse,
-    total_systems: systems.size,
-    total_characters: characters.size,
-    // Index entries × an estimated 64 bytes each (a Map entry plus its Set slot).
-    memory_usage: (systems.size + characters.size) * 64,
-    ...deps.webhooks.stats(),
-  }));
+  respondData(
+    ctx,
+    JSON.stringify({
+      total_subscriptions: webhooks.length + ws.length + sse,
+      websocket_subscriptions: ws.length,
+      webhook_subscriptions: webhooks.length,
+      sse_subscriptions: sse,
+      total_systems: systems.size,
+      total_characters: characters.size,
+      // Index entries × an estimated 64 bytes each (a Map entry plus its Set slot).
+      memory_usage: (systems.size + characters.size) * 64,
+      ...deps.webhooks.stats(),
+    }),
+  );
 }
 
-const SUB_ID = { name: 'subscriber_id', in: 'path', required: true, description: 'Subscriber id given at creation', value: { type: 'string', maxLength: MAX_TEXT } } as const;
+const SUB_ID = {
+  name: 'subscriber_id',
+  in: 'path',
+  required: true,
+  description: 'Subscriber id given at creation',
+  value: { type: 'string', maxLength: MAX_TEXT },
+} as const;
 const ID = { name: 'id', in: 'path', required: true, description: 'Subscription id', value: { type: 'string', maxLength: 64 } } as const;
 
 export function subscriptionRoutes(deps: SubscriptionRouteDeps): RouteSpec[] {
   const tags = ['subscriptions'];
   return [
     {
-      method: 'POST', path: '/api/v1/subscriptions', operationId: 'createSubscription', tags, headers: ['authorization', 'content-type', 'content-length'],
+      method: 'POST',
+      path: '/api/v1/subscriptions',
+      operationId: 'createSubscription',
+      tags,
+      headers: ['authorization', 'content-type', 'content-length'],
       summary: 'Create a webhook subscription: body {subscriber_id, callback_url, system_ids?[≤100], character_ids?[≤1000], secret?}',
       responses: { 201: { description: '{data: {subscription_id, message}}' }, ...errorResponses(400, 401, 413) },
       handler: (ctx, input) => create(deps, ctx, input, input.header('content-type')),
     },
     {
-      method: 'GET', path: '/api/v1/subscriptions', operationId: 'listSubscriptions', tags,
+      method: 'GET',
+      path: '/api/v1/subscriptions',
+      operationId: 'listSubscriptions',
+      tags,
       summary: 'Webhook and WebSocket subscriptions: {subscriptions, count}',
       responses: { 200: { description: 'The subscriptions' } },
       handler: (ctx) => list(deps, ctx),
     },
     {
-      method: 'GET', path: '/api/v1/subscriptions/stats', operationId: 'subscriptionStats', tags,
+      method: 'GET',
+      path: '/api/v1/subscriptions/stats',
+      operationId: 'subscriptionStats',
+      tags,
       summary: 'Subscription counts and webhook delivery figures',
       responses: { 200: { description: 'Counts' } },
       handler: (ctx) => stats(deps, ctx),
     },
     {
-      method: 'DELETE', path: '/api/v1/subscriptions/:subscriber_id', operationId: 'deleteSubscriber', tags, params: [SUB_ID], headers: ['authorization'],
-      summary: "Remove every webhook subscription of a subscriber (200 even when it had none)",
+      method: 'DELETE',
+      path: '/api/v1/subscriptions/:subscriber_id',
+      operationId: 'deleteSubscriber',
+      tags,
+      params: [SUB_ID],
+      headers: ['authorization'],
+      summary: 'Remove every webhook subscription of a subscriber (200 even when it had none)',
       responses: { 200: { description: '{message, subscriber_id}' }, ...errorResponses(400, 401) },
       handler: (ctx, input) => {
         if (!authorised(ctx, input, deps.apiToken)) return;
@@ -187,7 +214,12 @@ export function subscriptionRoutes(deps: SubscriptionRouteDeps): RouteSpec[] {
       },
     },
     {
-      method: 'POST', path: '/api/v1/subscriptions/:id/enable', operationId: 'enableSubscription', tags, params: [ID], headers: ['authorization'],
+      method: 'POST',
+      path: '/api/v1/subscriptions/:id/enable',
+      operationId: 'enableSubscription',
+      tags,
+      params: [ID],
+      headers: ['authorization'],
       summary: 'Re-enable a subscription disabled after failed deliveries; pending deliveries resume',
       responses: { 200: { description: '{subscription_id, enabled, message}' }, ...errorResponses(401, 404) },
       handler: (ctx, input) => {
@@ -197,7 +229,10 @@ export function subscriptionRoutes(deps: SubscriptionRouteDeps): RouteSpec[] {
           respondError(ctx, 404, 'not_found', 'Subscription not found', { id });
           return;
         }
-        respondData(ctx, JSON.stringify({ subscription_id: id, enabled: true, message: 'Subscription enabled', timestamp: isoTimestamp() }));
+        respondData(
+          ctx,
+          JSON.stringify({ subscription_id: id, enabled: true, message: 'Subscription enabled', timestamp: isoTimestamp() }),
+        );
       },
     },
   ];

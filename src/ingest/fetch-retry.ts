@@ -89,7 +89,7 @@ export function createFetchRetry(deps: FetchRetryDeps): FetchRetry {
   }
 
   function offerEsi(outcome: Failed): boolean {
-    const made = outcome.seq < 0 ? attempts.get(-outcome.seq) ?? 0 : 0;
+    const made = outcome.seq < 0 ? (attempts.get(-outcome.seq) ?? 0) : 0;
     if (outcome.seq < 0) attempts.delete(-outcome.seq);
     const delay = delays[made];
     if (delay === undefined || stopped || held.size >= MAX_HELD) {
@@ -153,7 +153,12 @@ export function createFetchRetry(deps: FetchRetryDeps): FetchRetry {
       if (seq < 0) attempts.delete(-seq);
       else if (refetches.size > 0) refetches.delete(seq);
     },
-    stats: () => ({ ...totals, fetch_retry_waiting: held.size, fetch_retry_in_pipeline: attempts.size, feed_refetch_pending: refetches.size }),
+    stats: () => ({
+      ...totals,
+      fetch_retry_waiting: held.size,
+      fetch_retry_in_pipeline: attempts.size,
+      feed_refetch_pending: refetches.size,
+    }),
     stop() {
       stopped = true;
       for (const h of held.values()) {

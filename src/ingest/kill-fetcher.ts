@@ -11,7 +11,19 @@
 import type { Config } from '../config/index.js';
 import { WkError } from '../core/errors.js';
 import type { KillFetcher, KillMiss, SingleRunner } from '../core/ports.js';
-import { Backoff, ConcurrencyLimiter, createHttpClient, createRateLimiter, ExpiringCache, headerValue, maxAgeMs, parseRetryAfterMs, POLICIES, SingleFlight, type NetResult } from '../net/index.js';
+import {
+  Backoff,
+  ConcurrencyLimiter,
+  createHttpClient,
+  createRateLimiter,
+  ExpiringCache,
+  headerValue,
+  maxAgeMs,
+  parseRetryAfterMs,
+  POLICIES,
+  SingleFlight,
+  type NetResult,
+} from '../net/index.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 
 // A client waits on this request: past 15 s an answer is worth less than the 503 that frees the slot.
@@ -32,11 +44,19 @@ export interface KillFetcherHandle {
   close(): Promise<void>;
 }
 
-export function createKillFetcher(deps: { config: Config; pipeline: SingleRunner; counters: Counters; logger?: Logger }): KillFetcherHandle {
+export function createKillFetcher(deps: {
+  config: Config;
+  pipeline: SingleRunner;
+  counters: Counters;
+  logger?: Logger;
+}): KillFetcherHandle {
   const { config, pipeline, counters } = deps;
   const client = createHttpClient({
-    userAgent: config.userAgent, timeoutMs: FETCH_TIMEOUT_MS, connectionsPerOrigin: config.zkbMaxInFlight,
-    maxBytes: config.maxEntryBytes, headers: { accept: 'application/json' },
+    userAgent: config.userAgent,
+    timeoutMs: FETCH_TIMEOUT_MS,
+    connectionsPerOrigin: config.zkbMaxInFlight,
+    maxBytes: config.maxEntryBytes,
+    headers: { accept: 'application/json' },
   });
   // One start per 1/rate s rather than `rate` at once each second: the same average, but the
   // calls arrive evenly spaced, so jitter on the way cannot put two seconds' bursts in one.
@@ -63,7 +83,10 @@ export function createKillFetcher(deps: { config: Config; pipeline: SingleRunner
     const ms = Math.min(asked ?? blocked.next(), config.zkbMaxPauseSeconds * 1000);
     window.pause(ms);
     counters.inc('zkb.paused');
-    deps.logger?.warn({ status: res.status, pauseMs: ms, retryAfter: headerValue(res.headers, 'retry-after') }, 'zKillboard API refused us; pausing every lookup');
+    deps.logger?.warn(
+      { status: res.status, pauseMs: ms, retryAfter: headerValue(res.headers, 'retry-after') },
+      'zKillboard API refused us; pausing every lookup',
+    );
     return unavailable(`zKillboard API answered ${res.status}; lookups paused for ${Math.ceil(ms / 1000)} s`);
   }
 

@@ -157,7 +157,11 @@ export function createLateEnricher(deps: LateEnricherDeps): LateEnricher {
       current.delete(killmailId);
     },
     // A running job whose kill was replaced is no longer in `current`: count the waiting ones.
-    stats: () => ({ ...totals, late_pending: fifos.reduce((n, f) => n + f.filter((j) => current.get(j.killmailId) === j).length, 0), late_running: running }),
+    stats: () => ({
+      ...totals,
+      late_pending: fifos.reduce((n, f) => n + f.filter((j) => current.get(j.killmailId) === j).length, 0),
+      late_running: running,
+    }),
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -6,7 +6,17 @@
 // persistence, late name completion) is a state machine: see sink-state.ts for the states and
 // the moves between them.
 import { epochUs, MS_PER_HOUR } from '../core/clock.js';
-import type { BusKill, CursorStore, Feed, IngestSink, KillBus, KillWriteOutcome, KillWriter, PipelineOutcome, Reenricher } from '../core/ports.js';
+import type {
+  BusKill,
+  CursorStore,
+  Feed,
+  IngestSink,
+  KillBus,
+  KillWriteOutcome,
+  KillWriter,
+  PipelineOutcome,
+  Reenricher,
+} from '../core/ports.js';
 import type { KillRecord } from '../core/killmail.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { putBack, takeBatch, type Batch, type FailedOutcome } from './batch.js';
@@ -85,7 +95,18 @@ export interface ReplicatedChange {
   older: boolean;
 }
 
-const TOTALS = ['stored', 'skipped', 'replaced', 'older', 'expired', 'failed', 'invalid', 'store_errors', 'feed_pauses', 'broadcast'] as const;
+const TOTALS = [
+  'stored',
+  'skipped',
+  'replaced',
+  'older',
+  'expired',
+  'failed',
+  'invalid',
+  'store_errors',
+  'feed_pauses',
+  'broadcast',
+] as const;
 type Total = (typeof TOTALS)[number];
 
 export function createResultSink(deps: ResultSinkDeps): ResultSink {
@@ -111,12 +132,19 @@ class Sink implements ResultSink {
     this.retentionMs = deps.retentionHours * MS_PER_HOUR;
     const store = { writer: deps.writer };
     this.late = createLateEnricher({
-      pipeline: deps.pipeline, store, counters: deps.counters, logger: deps.logger,
+      pipeline: deps.pipeline,
+      store,
+      counters: deps.counters,
+      logger: deps.logger,
       ...(deps.replicateNames && { onSaved: deps.replicateNames }),
       ...(deps.onEnriched && { onCompleted: deps.onEnriched }),
     });
     this.retry = createFetchRetry({
-      sink: deps.pipeline, store, counters: deps.counters, logger: deps.logger, cutoffSeconds: deps.cutoffSeconds,
+      sink: deps.pipeline,
+      store,
+      counters: deps.counters,
+      logger: deps.logger,
+      cutoffSeconds: deps.cutoffSeconds,
       ...(deps.fetchRetryDelaysMs !== undefined && { delaysMs: deps.fetchRetryDelaysMs }),
       feed: deps.feed,
       ...(deps.refetchDelaysMs !== undefined && { refetchDelaysMs: deps.refetchDelaysMs }),
@@ -269,7 +297,10 @@ class Sink implements ResultSink {
       written = this.deps.writer.writeBatch(kills.map((k) => k.kill));
     } catch (err) {
       this.count('store_errors');
-      this.deps.logger.error({ err, kills: kills.length, retryInMs: this.backoff.delayMs }, 'store write failed; batch kept for a retry, not acknowledged');
+      this.deps.logger.error(
+        { err, kills: kills.length, retryInMs: this.backoff.delayMs },
+        'store write failed; batch kept for a retry, not acknowledged',
+      );
       return false;
     }
     const nowUs = epochUs();
@@ -277,7 +308,8 @@ class Sink implements ResultSink {
     for (let i = 0; i < kills.length; i++) {
       const { kill, older } = kills[i] as (typeof kills)[number];
       const w = written[i];
-      if (this.deps.replicate !== undefined && w !== 'invalid') this.replicated.push({ kind: kill.replace ? 'replace' : 'kill', record: kill, older });
+      if (this.deps.replicate !== undefined && w !== 'invalid')
+        this.replicated.push({ kind: kill.replace ? 'replace' : 'kill', record: kill, older });
       if (w === 'stored') {
         this.count('stored');
         this.deps.latency.recordUs(nowUs - kill.receivedAtUs);

@@ -140,7 +140,13 @@ class UndiciClient implements HttpClient {
   }
 }
 
-async function readBody(res: Dispatcher.ResponseData, url: string, maxBytes: number, signal: AbortSignal, why: () => NetFailReason): Promise<NetResult> {
+async function readBody(
+  res: Dispatcher.ResponseData,
+  url: string,
+  maxBytes: number,
+  signal: AbortSignal,
+  why: () => NetFailReason,
+): Promise<NetResult> {
   const status = res.statusCode;
   const declared = declaredLength(res.headers);
   if (declared !== undefined && declared > maxBytes) {

@@ -16,7 +16,14 @@ export const ACCEPT_ENCODING = 'gzip, br';
  */
 export function decodedBody(body: Readable, headers: NetHeaders): Readable | undefined {
   const enc = headerValue(headers, 'content-encoding')?.trim().toLowerCase();
-  const decoder = enc === 'gzip' || enc === 'x-gzip' ? createGunzip() : enc === 'br' ? createBrotliDecompress() : enc === 'deflate' ? createInflate() : undefined;
+  const decoder =
+    enc === 'gzip' || enc === 'x-gzip'
+      ? createGunzip()
+      : enc === 'br'
+        ? createBrotliDecompress()
+        : enc === 'deflate'
+          ? createInflate()
+          : undefined;
   if (decoder === undefined) return undefined;
   return pipeline(body, decoder, () => undefined);
 }

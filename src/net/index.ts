@@ -2,7 +2,17 @@
 // policies, and the pieces that protect an upstream (rate window with pause, concurrency limit,
 // single-flight, negative cache, per-key token buckets). A leaf library like core/: it imports
 // only core/ and undici, so any stage, and worker threads, may use it.
-export { createHttpClient, describe, toHeaders, type HttpClient, type HttpClientOptions, type NetFailReason, type NetHeaders, type NetResult, type RequestOptions } from './client.js';
+export {
+  createHttpClient,
+  describe,
+  toHeaders,
+  type HttpClient,
+  type HttpClientOptions,
+  type NetFailReason,
+  type NetHeaders,
+  type NetResult,
+  type RequestOptions,
+} from './client.js';
 export { headerValue, maxAgeMs, parseRetryAfterMs } from './headers.js';
 export { Backoff, backoffMs, POLICIES, schedule, type BackoffPolicy, type PolicyName } from './policies.js';
 export { createRateLimiter, type RateLimiter } from './rate-limit.js';

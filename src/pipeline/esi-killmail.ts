@@ -25,8 +25,11 @@ export function createKillmailFetcher(o: KillmailFetchOptions): FetchKillmail {
       res = await fetch(url, { headers, signal: AbortSignal.timeout(o.timeoutMs) });
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
-      throw new WkError(timedOut ? 'ERR_ESI_TIMEOUT' : 'ERR_ESI_HTTP_STATUS',
-        timedOut ? `GET ${url}: no answer within ${o.timeoutMs} ms` : `GET ${url}: ${(err as Error).message}`, { cause: err });
+      throw new WkError(
+        timedOut ? 'ERR_ESI_TIMEOUT' : 'ERR_ESI_HTTP_STATUS',
+        timedOut ? `GET ${url}: no answer within ${o.timeoutMs} ms` : `GET ${url}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     if (res.status !== 200) {
       await res.body?.cancel();

@@ -39,7 +39,11 @@ export class Lane {
   crashStreak = 0;
   resubmitTimer: NodeJS.Timeout | undefined;
 
-  constructor(readonly index: number, ingestBytes: number, resultBytes: number) {
+  constructor(
+    readonly index: number,
+    ingestBytes: number,
+    resultBytes: number,
+  ) {
     this.buffers = { ingest: createRingBuffer(ingestBytes), result: createRingBuffer(resultBytes) };
     this.writer = new RingWriter(this.buffers.ingest);
     this.takeover = new RingReader(this.buffers.ingest);

@@ -259,8 +259,10 @@ export class PipelinePool {
     this.stats_.retried += report.retried;
     counters.inc('pipeline.retried', report.retried);
     counters.inc('pipeline.worker_crashes');
-    logger.error({ err, lane: lane.index, retried: report.retried, deadLettered: report.deadLettered.length },
-      'pipeline worker task failed; lane recovered');
+    logger.error(
+      { err, lane: lane.index, retried: report.retried, deadLettered: report.deadLettered.length },
+      'pipeline worker task failed; lane recovered',
+    );
     if (report.deadLettered.length > 0) {
       this.stats_.deadLettered += report.deadLettered.length;
       counters.inc('pipeline.dead_lettered', report.deadLettered.length);
@@ -398,4 +400,3 @@ export class PipelinePool {
     };
   }
 }
-

@@ -23,8 +23,12 @@ export class EntryRejected extends WkError {
 }
 
 export function isEntryRejected(err: unknown): err is EntryRejected {
-  return typeof err === 'object' && err !== null && typeof (err as { reason?: unknown }).reason === 'string'
-    && typeof (err as { code?: unknown }).code === 'string';
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    typeof (err as { reason?: unknown }).reason === 'string' &&
+    typeof (err as { code?: unknown }).code === 'string'
+  );
 }
 
 export function missing(path: string): EntryRejected {

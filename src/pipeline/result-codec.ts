@@ -10,8 +10,17 @@ import { sourceCode, sourceKind } from './entry-header.js';
 
 const KILL_RESULT_KEYS = ['entryId', 'seq', 'source', 'older', 'kill'];
 const KILL_RECORD_KEYS = [
-  'killmailId', 'systemId', 'killTimeMs', 'characterIds', 'victimCharacterId', 'totalValue',
-  'npc', 'json', 'replace', 'enriched', 'receivedAtUs',
+  'killmailId',
+  'systemId',
+  'killTimeMs',
+  'characterIds',
+  'victimCharacterId',
+  'totalValue',
+  'npc',
+  'json',
+  'replace',
+  'enriched',
+  'receivedAtUs',
 ];
 const FAIL_RESULT_KEYS = ['entryId', 'seq', 'source', 'reason', 'message'];
 

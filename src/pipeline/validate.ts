@@ -15,7 +15,9 @@ export function parseIsoMs(s: string): number {
   if (m === null) return NaN;
   const zone = m[8] ?? 'Z';
   const frac = m[7] ?? '';
-  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${frac.slice(0, 4)}${zone.length === 5 ? zone.slice(0, 3) + ':' + zone.slice(3) : zone}`);
+  const ms = Date.parse(
+    `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${frac.slice(0, 4)}${zone.length === 5 ? zone.slice(0, 3) + ':' + zone.slice(3) : zone}`,
+  );
   return Number.isFinite(ms) ? ms : NaN;
 }
 
@@ -132,7 +134,8 @@ function killTime(km: JsonObject): number {
   if (t === undefined || t === null) throw missing('killmail_time');
   if (typeof t !== 'string') throw wrongType('killmail_time', 'ISO-8601 string', t);
   const ms = parseIsoMs(t);
-  if (Number.isNaN(ms)) throw new EntryRejected('wrong_type', `killmail_time: not an ISO-8601 date-time: ${JSON.stringify(t.slice(0, 40))}`);
+  if (Number.isNaN(ms))
+    throw new EntryRejected('wrong_type', `killmail_time: not an ISO-8601 date-time: ${JSON.stringify(t.slice(0, 40))}`);
   return ms;
 }
 

@@ -14,8 +14,19 @@ import { isOlder, normalise, toKillRecord, type Normalised } from './normalise.j
 import { isEntryRejected } from './reject.js';
 import { createResultPackr, failResult, killResult, type WireResult } from './result-codec.js';
 import type {
-  DrainReply, DrainTask, NormaliseOneReply, NormaliseOneTask, PipelineTask, PipelineWorkerData, ReenrichReply, ReenrichTask, ReplyTo, Sideband,
-  TaskKind, TaskOf, TaskReplies,
+  DrainReply,
+  DrainTask,
+  NormaliseOneReply,
+  NormaliseOneTask,
+  PipelineTask,
+  PipelineWorkerData,
+  ReenrichReply,
+  ReenrichTask,
+  ReplyTo,
+  Sideband,
+  TaskKind,
+  TaskOf,
+  TaskReplies,
 } from './types.js';
 import type { WorkerDeps } from './worker-deps.js';
 
@@ -59,9 +70,10 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
   const packr = createResultPackr();
   const cfg = data.config;
   const enricher = cfg.enrich ? deps.enricher : undefined;
-  const normaliseOpts = deps.fetchKillmail === undefined
-    ? { maxEntryBytes: cfg.maxEntryBytes }
-    : { maxEntryBytes: cfg.maxEntryBytes, fetchKillmail: deps.fetchKillmail };
+  const normaliseOpts =
+    deps.fetchKillmail === undefined
+      ? { maxEntryBytes: cfg.maxEntryBytes }
+      : { maxEntryBytes: cfg.maxEntryBytes, fetchKillmail: deps.fetchKillmail };
   let enrichErrors = 0;
   // performance.now() starts near 0 in a new worker: -Infinity makes the first reply carry stats.
   let lastStatsMs = Number.NEGATIVE_INFINITY;
@@ -103,7 +115,8 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     void e.lookupsSettled().then(() => {
       postingLateWrites = false;
       const writes = deps.enricher?.takePendingWrites?.();
-      if (writes !== undefined && writes.length > 0) deps.post?.({ kind: 'sideband', side: { threadId, enrichErrors: 0, cacheWrites: writes } });
+      if (writes !== undefined && writes.length > 0)
+        deps.post?.({ kind: 'sideband', side: { threadId, enrichErrors: 0, cacheWrites: writes } });
     });
   }
 
@@ -120,7 +133,12 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     }
   }
 
-  async function finishAsync(h: EntryHeader, body: Uint8Array, pending: Normalised | Promise<Normalised>, budgetMs: number): Promise<WireResult> {
+  async function finishAsync(
+    h: EntryHeader,
+    body: Uint8Array,
+    pending: Normalised | Promise<Normalised>,
+    budgetMs: number,
+  ): Promise<WireResult> {
     try {
       const n = await pending;
       return finish(h, n, await enrichKill(n, budgetMs));

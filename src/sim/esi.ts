@@ -4,7 +4,17 @@ import { createHash } from 'node:crypto';
 import { ALL_TYPES, GROUPS_BY_ID, REGION_NAMES, SYSTEMS, SYSTEMS_BY_ID } from './data.js';
 import { ErrorLimiter, TokenBucket, tokenCost } from './esi-limits.js';
 import type { FeedLog } from './feed-log.js';
-import { ALLIANCE_POOL, CORPORATION_POOL, allianceId, allianceIndexOfCorp, constellationName, corporationId, mix32, regionOfConstellation, type NameBook } from './names.js';
+import {
+  ALLIANCE_POOL,
+  CORPORATION_POOL,
+  allianceId,
+  allianceIndexOfCorp,
+  constellationName,
+  corporationId,
+  mix32,
+  regionOfConstellation,
+  type NameBook,
+} from './names.js';
 import { json, raw, type SimResponse } from './respond.js';
 
 export interface EsiOptions {
@@ -95,7 +105,11 @@ export class SimEsi {
 
   private limited(nowMs: number): SimResponse {
     const wait = this.errors.resetSeconds(nowMs);
-    return json(420, { error: `This software has exceeded the error limit for ESI. If your software is behaving correctly, please try again in ${wait}s` }, this.errors.headers(nowMs));
+    return json(
+      420,
+      { error: `This software has exceeded the error limit for ESI. If your software is behaving correctly, please try again in ${wait}s` },
+      this.errors.headers(nowMs),
+    );
   }
 
   private killmail(id: number, hash: string, ifNoneMatch: string | undefined, nowMs: number): SimResponse {
@@ -114,7 +128,12 @@ export class SimEsi {
   private cacheable(r: SimResponse, ifNoneMatch: string | undefined, nowMs: number, lifetimeMs: number): SimResponse {
     if (r.status !== 200) return r;
     const etag = `"${createHash('sha1').update(r.body).digest('hex').slice(0, 32)}"`;
-    const headers = { etag, expires: new Date(nowMs + lifetimeMs).toUTCString(), 'last-modified': new Date(nowMs - 60_000).toUTCString(), 'cache-control': 'public' };
+    const headers = {
+      etag,
+      expires: new Date(nowMs + lifetimeMs).toUTCString(),
+      'last-modified': new Date(nowMs - 60_000).toUTCString(),
+      'cache-control': 'public',
+    };
     if (ifNoneMatch !== undefined && ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) {
       return { status: 304, headers, body: '' };
     }
@@ -145,7 +164,17 @@ export class SimEsi {
     const t = ALL_TYPES.get(id);
     if (!t) return json(404, { error: 'Type not found' });
     const m = mix32(id);
-    return json(200, { type_id: id, name: t.name, description: `${t.name}.`, group_id: t.groupId, published: true, mass: m % 100_000_000, volume: (m >>> 8) % 500_000, capacity: (m >>> 4) % 5000, portion_size: 1 });
+    return json(200, {
+      type_id: id,
+      name: t.name,
+      description: `${t.name}.`,
+      group_id: t.groupId,
+      published: true,
+      mass: m % 100_000_000,
+      volume: (m >>> 8) % 500_000,
+      capacity: (m >>> 4) % 5000,
+      portion_size: 1,
+    });
   }
 
   private group(id: number): SimResponse {
@@ -174,7 +203,13 @@ export class SimEsi {
     const region = regionOfConstellation(id);
     if (region === undefined) return json(404, { error: 'Constellation not found' });
     const systems = SYSTEMS.filter((s) => s.constellationId === id).map((s) => s.id);
-    return json(200, { constellation_id: id, name: constellationName(id), region_id: region, systems, position: { x: mix32(id), y: 0, z: mix32(id + 1) } });
+    return json(200, {
+      constellation_id: id,
+      name: constellationName(id),
+      region_id: region,
+      systems,
+      position: { x: mix32(id), y: 0, z: mix32(id + 1) },
+    });
   }
 
   private region(id: number): SimResponse {

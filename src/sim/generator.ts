@@ -16,14 +16,7 @@ import {
   type TypeRow,
 } from './data.js';
 import type { EsiAttacker, EsiItem, EsiKillmail, EsiVictim, GeneratedKill } from './esi-types.js';
-import {
-  CHARACTER_POOL,
-  allianceId,
-  allianceIndexOfCorp,
-  characterId,
-  corpIndexOfCharacter,
-  corporationId,
-} from './names.js';
+import { CHARACTER_POOL, allianceId, allianceIndexOfCorp, characterId, corpIndexOfCharacter, corporationId } from './names.js';
 import { Rng, rngFor, sha1Hex } from './rng.js';
 import { buildZkb } from './zkb.js';
 
@@ -54,7 +47,11 @@ for (const s of SYSTEMS) {
 }
 // Share of kills per space class: roughly zKillboard's daily split.
 const CLASS_WEIGHTS: readonly [SecurityClass, number][] = [
-  ['highsec', 0.3], ['lowsec', 0.25], ['nullsec', 0.3], ['w-space', 0.1], ['pochven', 0.05],
+  ['highsec', 0.3],
+  ['lowsec', 0.25],
+  ['nullsec', 0.3],
+  ['w-space', 0.1],
+  ['pochven', 0.05],
 ];
 const CAPITAL_GROUPS = new Set([30, 485, 513, 547, 659, 902, 1538]);
 // Sub-capitals are six times as likely as capitals; the Capsule is chosen separately (pods).
@@ -158,7 +155,14 @@ function makeVictim(rng: Rng, kind: 'structure' | 'pod' | 'ship'): EsiVictim {
   const faction = rng.chance(0.04) ? { faction_id: rng.int(500_001, 500_004) } : {};
   const ship = kind === 'pod' ? 670 : rng.pick(LOSS_SHIPS).id;
   const items = kind === 'pod' ? makeImplants(rng) : makeItems(rng, 15);
-  return { ...who, ...faction, ship_type_id: ship, damage_taken: 0, ...(position ? { position } : {}), ...(items.length > 0 ? { items } : {}) };
+  return {
+    ...who,
+    ...faction,
+    ship_type_id: ship,
+    damage_taken: 0,
+    ...(position ? { position } : {}),
+    ...(items.length > 0 ? { items } : {}),
+  };
 }
 
 function makeImplants(rng: Rng): EsiItem[] {
@@ -214,7 +218,14 @@ function playerAttackers(rng: Rng, count: number, victim: EsiVictim, cls: Securi
   }
   if (cls === 'nullsec' && rng.chance(0.03) && victim.corporation_id !== undefined) {
     // Citadels shoot back: ESI lists them with a corporation and a structure hull, no character.
-    out.push({ corporation_id: corporationId(rng.int(0, 599)), ship_type_id: rng.pick(STRUCTURES).id, weapon_type_id: STRUCTURE_WEAPON.id, damage_done: 0, final_blow: false, security_status: 0 });
+    out.push({
+      corporation_id: corporationId(rng.int(0, 599)),
+      ship_type_id: rng.pick(STRUCTURES).id,
+      weapon_type_id: STRUCTURE_WEAPON.id,
+      damage_done: 0,
+      final_blow: false,
+      security_status: 0,
+    });
   }
   return out;
 }

@@ -18,6 +18,15 @@ export { nameFor, characterId, corporationId, allianceId, CHARACTER_POOL, NameBo
 /** The restamp rule used by `--replay DIR --restamp`. */
 export { restampOffsets } from './replay.js';
 export type { RedisqShape } from './redisq.js';
-export { BAD_KINDS, type BadKind, type EsiKillmail, type EsiAttacker, type EsiVictim, type EsiItem, type GeneratedKill, type ZkbMeta } from './esi-types.js';
+export {
+  BAD_KINDS,
+  type BadKind,
+  type EsiKillmail,
+  type EsiAttacker,
+  type EsiVictim,
+  type EsiItem,
+  type GeneratedKill,
+  type ZkbMeta,
+} from './esi-types.js';
 /** Static tables (real EVE ids) the generator draws from. */
 export { SYSTEMS, SHIPS, STRUCTURES, NPC_SHIPS, ALL_TYPES } from './data.js';

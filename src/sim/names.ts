@@ -3,15 +3,7 @@
 // expect traffic). Ids live in the real ranges (characters 90M.. and 2.112B.., corporations 98M..,
 // alliances 99M..) with a fixed stride, so an id that is in range but off the stride resolves to
 // nothing: a realistic "unknown id" for the names endpoint.
-import {
-  ALL_TYPES,
-  FACTIONS,
-  GROUPS_BY_ID,
-  NPC_CORPORATIONS,
-  REGION_NAMES,
-  SYSTEMS,
-  SYSTEMS_BY_ID,
-} from './data.js';
+import { ALL_TYPES, FACTIONS, GROUPS_BY_ID, NPC_CORPORATIONS, REGION_NAMES, SYSTEMS, SYSTEMS_BY_ID } from './data.js';
 
 export const CHARACTER_POOL = 4096;
 export const CORPORATION_POOL = 600;
@@ -103,14 +95,7 @@ export function allianceIndexOfCorp(corpIndex: number): number {
 }
 
 export type NameCategory =
-  | 'character'
-  | 'corporation'
-  | 'alliance'
-  | 'faction'
-  | 'solar_system'
-  | 'constellation'
-  | 'region'
-  | 'inventory_type';
+  'character' | 'corporation' | 'alliance' | 'faction' | 'solar_system' | 'constellation' | 'region' | 'inventory_type';
 
 export interface ResolvedName {
   id: number;
@@ -234,7 +219,14 @@ export class NameBook {
   corporation(id: number): { name: string; ticker: string; allianceId?: number } | undefined {
     if (this.unresolvable.has(id)) return undefined;
     const npc = NPC_CORPORATIONS.get(id);
-    if (npc !== undefined) return { name: npc, ticker: npc.replace(/[^A-Za-z]/g, '').slice(0, 4).toUpperCase() };
+    if (npc !== undefined)
+      return {
+        name: npc,
+        ticker: npc
+          .replace(/[^A-Za-z]/g, '')
+          .slice(0, 4)
+          .toUpperCase(),
+      };
     const index = strideIndex(id, CORP_BASE, CORP_STRIDE, CORPORATION_POOL);
     if (index >= 0) {
       const a = allianceIndexOfCorp(index);
@@ -252,7 +244,6 @@ export class NameBook {
     if (this.registered.get(id) === 'alliance') return allianceName(mix32(id) % 1024);
     return undefined;
   }
-
 }
 
 /** Region of a constellation listed in the system table. */

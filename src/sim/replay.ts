@@ -31,7 +31,9 @@ const HEX40 = /^[0-9a-f]{40}$/;
 export function loadReplay(opts: ReplayOptions): ReplaySource {
   const rejected: { file: string; reason: string }[] = [];
   const loaded: { esi: EsiKillmail; hash: string }[] = [];
-  for (const file of readdirSync(opts.dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(opts.dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const parsed = readMail(join(opts.dir, file));
     if (typeof parsed === 'string') rejected.push({ file, reason: parsed });
     else loaded.push(parsed);

@@ -34,7 +34,11 @@ class SimServer implements Simulator {
   private readonly faults: FaultInjector;
   private readonly r2z2Ctx: r2z2.R2z2Context;
   private readonly listeners = new Set<(lastSequence: number) => void>();
-  private readonly counts = { requests: {} as Record<string, number>, statuses: {} as Record<string, number>, routeStatuses: {} as Record<string, Record<string, number>> };
+  private readonly counts = {
+    requests: {} as Record<string, number>,
+    statuses: {} as Record<string, number>,
+    routeStatuses: {} as Record<string, Record<string, number>>,
+  };
   private handlerErrors = 0;
   private server: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -51,14 +55,23 @@ class SimServer implements Simulator {
     let source: KillSource;
     if (opts.replayDir !== undefined) {
       const gen = this.gen;
-      this.replay = loadReplay({ dir: opts.replayDir, restamp: opts.restamp ?? false, get esiBaseUrl() { return gen.esiBaseUrl; } });
+      this.replay = loadReplay({
+        dir: opts.replayDir,
+        restamp: opts.restamp ?? false,
+        get esiBaseUrl() {
+          return gen.esiBaseUrl;
+        },
+      });
       // Real ids from the replayed mails must resolve on the simulated ESI like pool ids do.
       for (const m of this.replay.mails) for (const p of [m.victim, ...m.attackers]) this.book.registerParty(p);
       source = this.replay;
     } else source = createGeneratedSource(this.gen);
 
     this.log = new FeedLog(source, {
-      startSequence, badEvery: opts.badEvery ?? 0, maxEntries: opts.maxEntries ?? 200_000, cacheBytes: opts.cacheBytes ?? 64 * 1024 * 1024,
+      startSequence,
+      badEvery: opts.badEvery ?? 0,
+      maxEntries: opts.maxEntries ?? 200_000,
+      cacheBytes: opts.cacheBytes ?? 64 * 1024 * 1024,
       ...(opts.historyMaxEntries !== undefined && { historyMaxEntries: opts.historyMaxEntries }),
     });
     this.log.addArchive(opts.historyDays ?? 0, opts.historyKillsPerDay ?? 50, Date.now());
@@ -70,7 +83,13 @@ class SimServer implements Simulator {
       killmailBucketWindowSeconds: opts.killmailBucketWindowSeconds ?? 900,
     });
     this.faults = new FaultInjector(seed, opts.faults ?? []);
-    this.r2z2Ctx = { log: this.log, sequenceLag: opts.sequenceLag ?? 0, startSequence, historyRaw: opts.historyRaw ?? true, dayCache: new Map() };
+    this.r2z2Ctx = {
+      log: this.log,
+      sequenceLag: opts.sequenceLag ?? 0,
+      startSequence,
+      historyRaw: opts.historyRaw ?? true,
+      dayCache: new Map(),
+    };
   }
 
   get published(): number {
@@ -203,7 +222,8 @@ class SimServer implements Simulator {
     let r: SimResponse;
     if (body === undefined) r = json(413, { error: 'body too large' });
     else if (plan.fault?.kind === 'status') r = this.statusFault(family, route, plan.fault);
-    else if (plan.fault?.kind === 'redirect') r = { status: plan.fault.status ?? 307, headers: { location: u.pathname + u.search }, body: '' };
+    else if (plan.fault?.kind === 'redirect')
+      r = { status: plan.fault.status ?? 307, headers: { location: u.pathname + u.search }, body: '' };
     else r = await this.dispatch(family, req, u, body, ac.signal);
     this.count(route, String(r.status));
     this.opts.onRequest?.({ route, status: r.status, atMs: Date.now(), headers: r.headers });

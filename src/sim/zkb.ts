@@ -6,10 +6,20 @@ import type { EsiKillmail, ZkbMeta } from './esi-types.js';
 import type { Rng } from './rng.js';
 
 const COUNT_BUCKETS: readonly [number, string][] = [
-  [1000, '#:1000+'], [100, '#:100+'], [50, '#:50+'], [25, '#:25+'], [10, '#:10+'], [5, '#:5+'], [2, '#:2+'], [1, '#:1'],
+  [1000, '#:1000+'],
+  [100, '#:100+'],
+  [50, '#:50+'],
+  [25, '#:25+'],
+  [10, '#:10+'],
+  [5, '#:5+'],
+  [2, '#:2+'],
+  [1, '#:1'],
 ];
 const ISK_BUCKETS: readonly [number, string][] = [
-  [100e9, 'isk:100b+'], [10e9, 'isk:10b+'], [5e9, 'isk:5b+'], [1e9, 'isk:1b+'],
+  [100e9, 'isk:100b+'],
+  [10e9, 'isk:10b+'],
+  [5e9, 'isk:5b+'],
+  [1e9, 'isk:1b+'],
 ];
 
 function round2(n: number): number {
@@ -46,7 +56,9 @@ export function buildZkb(esi: EsiKillmail, hash: string, rng: Rng, esiBaseUrl: s
   const npc = esi.attackers.every((a) => a.character_id === undefined && !isStructureHull(a.ship_type_id));
   const players = esi.attackers.filter((a) => a.character_id !== undefined).length;
   const solo = !npc && players === 1 && esi.attackers.length <= 2;
-  const awox = esi.attackers.some((a) => a.character_id !== undefined && a.corporation_id !== undefined && a.corporation_id === esi.victim.corporation_id);
+  const awox = esi.attackers.some(
+    (a) => a.character_id !== undefined && a.corporation_id !== undefined && a.corporation_id === esi.victim.corporation_id,
+  );
   const count = esi.attackers.length;
 
   const labels = [tzLabel(esi.killmail_time), `cat:${category}`];

@@ -72,7 +72,9 @@ export function createCharacterIndex(): CharacterIndex {
 /** Rebuild the index from the durable copy (killmails.character_ids), oldest first. */
 export function loadCharacterIndex(db: Db, index: CharacterIndex): void {
   const rows = db
-    .prepare<[], [number, number, string]>("SELECT killmail_id, kill_time_ms, character_ids FROM killmails WHERE character_ids <> '' ORDER BY kill_time_ms")
+    .prepare<[], [number, number, string]>(
+      "SELECT killmail_id, kill_time_ms, character_ids FROM killmails WHERE character_ids <> '' ORDER BY kill_time_ms",
+    )
     .raw()
     .iterate();
   for (const [killmailId, killTimeMs, text] of rows) index.add(text.split(',').map(Number), killTimeMs, killmailId);

@@ -20,15 +20,20 @@ export interface DeadLetters {
 }
 
 export function deadLetters(db: Db): DeadLetters {
-  const list = db.prepare<[number, number], { id: number; source: string; reason: string; message: string; body: Buffer | string | null; at_ms: number }>(
-    'SELECT id, source, reason, message, body, at_ms FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?',
-  );
+  const list = db.prepare<
+    [number, number],
+    { id: number; source: string; reason: string; message: string; body: Buffer | string | null; at_ms: number }
+  >('SELECT id, source, reason, message, body, at_ms FROM dead_letters WHERE id > ? ORDER BY id LIMIT ?');
   const count = db.prepare<[], number>('SELECT COUNT(*) FROM dead_letters').pluck();
   const remove = db.prepare<[number]>('DELETE FROM dead_letters WHERE id = ?');
   return {
     list: (afterId, limit) =>
       list.all(afterId, limit).map((r) => ({
-        id: r.id, source: r.source, reason: r.reason, message: r.message, atMs: r.at_ms,
+        id: r.id,
+        source: r.source,
+        reason: r.reason,
+        message: r.message,
+        atMs: r.at_ms,
         body: r.body === null ? undefined : typeof r.body === 'string' ? Buffer.from(r.body) : r.body,
       })),
     count: () => count.get() ?? 0,

@@ -54,14 +54,30 @@ export interface OpenedDb {
 
 // Errors that mean "this path cannot hold a writable database": the operator's --db is wrong
 // (read-only filesystem or folder, a file where a folder should be), not a bug to print a stack for.
-const PATH_ERRORS = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EEXIST', 'ENOENT', 'SQLITE_CANTOPEN', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_PERM', 'SQLITE_IOERR_WRITE']);
+const PATH_ERRORS = new Set([
+  'EROFS',
+  'EACCES',
+  'EPERM',
+  'ENOTDIR',
+  'EEXIST',
+  'ENOENT',
+  'SQLITE_CANTOPEN',
+  'SQLITE_READONLY',
+  'SQLITE_READONLY_DIRECTORY',
+  'SQLITE_PERM',
+  'SQLITE_IOERR_WRITE',
+]);
 
 function pathError(path: string, err: unknown): Error {
   const raw = (err as { code?: unknown }).code;
   const code = typeof raw === 'string' ? raw : '';
   if (!PATH_ERRORS.has(code) && !code.startsWith('SQLITE_READONLY')) return err as Error;
   const why = `${code}: ${(err as Error).message}`;
-  return new WkError('ERR_CONFIG_INVALID', `invalid configuration:\n  - db: cannot open ${path} for writing (${why}); give a writable path with --db or WK_DB`, { cause: err });
+  return new WkError(
+    'ERR_CONFIG_INVALID',
+    `invalid configuration:\n  - db: cannot open ${path} for writing (${why}); give a writable path with --db or WK_DB`,
+    { cause: err },
+  );
 }
 
 /** Open (and create) the writer connection. The schema is not touched here: see migrations.ts. */

@@ -40,16 +40,28 @@ type SubRow = [string, string, string, string, string, string | null, number, nu
 
 function toWebhookRow(r: SubRow): WebhookRow {
   return {
-    id: r[0], subscriberId: r[1], callbackUrl: r[2], systemIds: splitIds(r[3]), characterIds: splitIds(r[4]),
-    secret: r[5], enabled: r[6] === 1, consecutiveFailures: r[7], createdAtMs: r[8], updatedAtMs: r[9],
+    id: r[0],
+    subscriberId: r[1],
+    callbackUrl: r[2],
+    systemIds: splitIds(r[3]),
+    characterIds: splitIds(r[4]),
+    secret: r[5],
+    enabled: r[6] === 1,
+    consecutiveFailures: r[7],
+    createdAtMs: r[8],
+    updatedAtMs: r[9],
   };
 }
 
 /** The webhook tables on the writer connection (the one that stores kills). */
 export function createWebhookStore(db: Db): WebhookStore {
   const st = {
-    all: db.prepare<[], SubRow>(`SELECT id, subscriber_id, callback_url, system_ids, character_ids, secret, enabled,
-      consecutive_failures, created_at_ms, updated_at_ms FROM webhook_subscriptions ORDER BY created_at_ms, id`).raw(),
+    all: db
+      .prepare<[], SubRow>(
+        `SELECT id, subscriber_id, callback_url, system_ids, character_ids, secret, enabled,
+      consecutive_failures, created_at_ms, updated_at_ms FROM webhook_subscriptions ORDER BY created_at_ms, id`,
+      )
+      .raw(),
     insert: db.prepare(`INSERT INTO webhook_subscriptions (id, subscriber_id, callback_url, system_ids, character_ids, secret,
       enabled, consecutive_failures, created_at_ms, updated_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     upsert: db.prepare(`INSERT INTO webhook_subscriptions (id, subscriber_id, callback_url, system_ids, character_ids, secret,
@@ -62,16 +74,27 @@ export function createWebhookStore(db: Db): WebhookStore {
     delSubs: db.prepare<[string]>('DELETE FROM webhook_subscriptions WHERE subscriber_id = ?'),
     delRowsOf: db.prepare<[string]>('DELETE FROM webhook_outbox WHERE subscription_id = ?'),
     setState: db.prepare<[number, number, number, string]>(
-      'UPDATE webhook_subscriptions SET enabled = ?, consecutive_failures = ?, updated_at_ms = ? WHERE id = ?'),
+      'UPDATE webhook_subscriptions SET enabled = ?, consecutive_failures = ?, updated_at_ms = ? WHERE id = ?',
+    ),
     enqueue: db.prepare<[string, number, number, number]>(
-      'INSERT INTO webhook_outbox (subscription_id, killmail_id, system_id, due_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
-    summary: db.prepare<[], [string, number, number]>(
-      'SELECT subscription_id, sum(attempts = 0), min(due_at_ms) FROM webhook_outbox GROUP BY subscription_id').raw(),
-    summaryOf: db.prepare<[string], [number, number | null, number]>(
-      'SELECT sum(attempts = 0), min(due_at_ms), count(*) FROM webhook_outbox WHERE subscription_id = ?').raw(),
-    due: db.prepare<[string, number, number, number], [number, number, number, number]>(
-      `SELECT id, killmail_id, system_id, attempts FROM webhook_outbox
-       WHERE subscription_id = ? AND (due_at_ms <= ? OR (? = 1 AND attempts = 0)) ORDER BY id LIMIT ?`).raw(),
+      'INSERT INTO webhook_outbox (subscription_id, killmail_id, system_id, due_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    ),
+    summary: db
+      .prepare<[], [string, number, number]>(
+        'SELECT subscription_id, sum(attempts = 0), min(due_at_ms) FROM webhook_outbox GROUP BY subscription_id',
+      )
+      .raw(),
+    summaryOf: db
+      .prepare<[string], [number, number | null, number]>(
+        'SELECT sum(attempts = 0), min(due_at_ms), count(*) FROM webhook_outbox WHERE subscription_id = ?',
+      )
+      .raw(),
+    due: db
+      .prepare<[string, number, number, number], [number, number, number, number]>(
+        `SELECT id, killmail_id, system_id, attempts FROM webhook_outbox
+       WHERE subscription_id = ? AND (due_at_ms <= ? OR (? = 1 AND attempts = 0)) ORDER BY id LIMIT ?`,
+      )
+      .raw(),
     reschedule: db.prepare<[number, string]>('UPDATE webhook_outbox SET due_at_ms = ? WHERE subscription_id = ?'),
     json: db.prepare<[number], string>('SELECT json FROM killmails WHERE killmail_id = ?').pluck(),
     del: db.prepare<[number]>('DELETE FROM webhook_outbox WHERE id = ?'),
@@ -97,13 +120,33 @@ export function createWebhookStore(db: Db): WebhookStore {
   return {
     subscriptions: () => st.all.all().map(toWebhookRow),
     insertSubscription(r) {
-      st.insert.run(r.id, r.subscriberId, r.callbackUrl, r.systemIds.join(','), r.characterIds.join(','), r.secret,
-        r.enabled ? 1 : 0, r.consecutiveFailures, r.createdAtMs, r.updatedAtMs);
+      st.insert.run(
+        r.id,
+        r.subscriberId,
+        r.callbackUrl,
+        r.systemIds.join(','),
+        r.characterIds.join(','),
+        r.secret,
+        r.enabled ? 1 : 0,
+        r.consecutiveFailures,
+        r.createdAtMs,
+        r.updatedAtMs,
+      );
     },
     deleteSubscriber: (subscriberId) => deleteSubscriber.immediate(subscriberId),
     upsertSubscription(r) {
-      st.upsert.run(r.id, r.subscriberId, r.callbackUrl, r.systemIds.join(','), r.characterIds.join(','), r.secret,
-        r.enabled ? 1 : 0, r.consecutiveFailures, r.createdAtMs, r.updatedAtMs);
+      st.upsert.run(
+        r.id,
+        r.subscriberId,
+        r.callbackUrl,
+        r.systemIds.join(','),
+        r.characterIds.join(','),
+        r.secret,
+        r.enabled ? 1 : 0,
+        r.consecutiveFailures,
+        r.createdAtMs,
+        r.updatedAtMs,
+      );
     },
     deleteSubscription: (id) => deleteSubscription.immediate(id),
     setState: (id, enabled, failures, nowMs) => st.setState.run(enabled ? 1 : 0, failures, nowMs, id).changes > 0,
@@ -117,7 +160,9 @@ export function createWebhookStore(db: Db): WebhookStore {
       return { subscriptionId, fresh: r[0], nextDueMs: r[1] };
     },
     due: (subscriptionId, nowMs, includeFresh, limit): OutboxRow[] =>
-      st.due.all(subscriptionId, nowMs, includeFresh ? 1 : 0, limit).map(([id, killmailId, systemId, attempts]) => ({ id, killmailId, systemId, attempts })),
+      st.due
+        .all(subscriptionId, nowMs, includeFresh ? 1 : 0, limit)
+        .map(([id, killmailId, systemId, attempts]) => ({ id, killmailId, systemId, attempts })),
     reschedule(subscriptionId, atMs) {
       st.reschedule.run(atMs, subscriptionId);
     },
@@ -139,11 +184,13 @@ export function createResumeReader(db: Db): ResumeReader {
   const storedAt = db.prepare<[number], number>('SELECT stored_at_ms FROM killmails WHERE killmail_id = ?').pluck();
   // kill_time_ms >= stored - cutoff bounds the scan with killmails_by_time: a kill published live
   // was at most `cutoff` old when stored.
-  const after = db.prepare<[number, number, number, number, number], ResumeSqlRow>(
-    `SELECT killmail_id, system_id, total_value, character_ids, kill_time_ms, stored_at_ms, json FROM killmails
+  const after = db
+    .prepare<[number, number, number, number, number], ResumeSqlRow>(
+      `SELECT killmail_id, system_id, total_value, character_ids, kill_time_ms, stored_at_ms, json FROM killmails
      WHERE kill_time_ms >= ? AND (stored_at_ms > ? OR (stored_at_ms = ? AND killmail_id > ?))
      ORDER BY stored_at_ms, killmail_id LIMIT ?`,
-  ).raw();
+    )
+    .raw();
   return {
     storedAfter(killmailId, cutoffMs, limit) {
       const at = storedAt.get(killmailId);

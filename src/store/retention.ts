@@ -101,7 +101,14 @@ export function createRetention(o: RetentionOptions): Retention {
   );
 
   const s: RetentionStats = {
-    prunedKills: 0, prunedDeadLetters: 0, runs: 0, batches: 0, maxBatchUs: 0, lastRunAtMs: 0, checkpoints: 0, checkpointsBusy: 0,
+    prunedKills: 0,
+    prunedDeadLetters: 0,
+    runs: 0,
+    batches: 0,
+    maxBatchUs: 0,
+    lastRunAtMs: 0,
+    checkpoints: 0,
+    checkpointsBusy: 0,
   };
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;

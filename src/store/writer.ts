@@ -125,14 +125,22 @@ interface IndexOp {
 
 /** Add one batch's outcomes to the running stats and the shared counters (once per batch, not per kill). */
 function tally(s: WriterStats, outcomes: readonly WriteOutcome[], c: Counters | undefined): void {
-  let stored = 0, skipped = 0, replaced = 0, invalid = 0;
+  let stored = 0,
+    skipped = 0,
+    replaced = 0,
+    invalid = 0;
   for (const o of outcomes) {
     if (o === 'stored') stored++;
     else if (o === 'skipped') skipped++;
     else if (o === 'replaced') replaced++;
     else invalid++;
   }
-  s.batches++; s.stored += stored; s.skipped += skipped; s.replaced += replaced; s.invalid += invalid; s.deadLetters += invalid;
+  s.batches++;
+  s.stored += stored;
+  s.skipped += skipped;
+  s.replaced += replaced;
+  s.invalid += invalid;
+  s.deadLetters += invalid;
   if (c === undefined) return;
   c.inc('store.batches');
   if (stored > 0) c.inc('store.stored', stored);
@@ -151,18 +159,38 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
   const st = prepareStatements(db);
 
   const s: WriterStats = {
-    batches: 0, stored: 0, skipped: 0, replaced: 0, invalid: 0, jsonUpdates: 0,
-    deadLetters: 0, writeErrors: 0, lastBatchUs: 0, maxBatchUs: 0, lastError: null,
+    batches: 0,
+    stored: 0,
+    skipped: 0,
+    replaced: 0,
+    invalid: 0,
+    jsonUpdates: 0,
+    deadLetters: 0,
+    writeErrors: 0,
+    lastBatchUs: 0,
+    maxBatchUs: 0,
+    lastError: null,
   };
 
   function insertDeadRow(e: DeadLetterEntry, atMs: number): void {
-    const body = e.body === undefined ? null : typeof e.body === 'string' ? e.body : Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength);
+    const body =
+      e.body === undefined ? null : typeof e.body === 'string' ? e.body : Buffer.from(e.body.buffer, e.body.byteOffset, e.body.byteLength);
     st.insertDead.run(e.source, e.reason, e.message.slice(0, MAX_MESSAGE_CHARS), body, atMs);
   }
 
   function insertNew(r: KillRecord, charText: string, atMs: number, deltas: Map<number, number>): boolean {
-    const info = st.insertKill.run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, r.npc ? 1 : 0,
-      r.victimCharacterId, r.enriched ? 1 : 0, atMs, charText, r.json);
+    const info = st.insertKill.run(
+      r.killmailId,
+      r.systemId,
+      r.killTimeMs,
+      r.totalValue,
+      r.npc ? 1 : 0,
+      r.victimCharacterId,
+      r.enriched ? 1 : 0,
+      atMs,
+      charText,
+      r.json,
+    );
     if (info.changes === 0) return false;
     indexOps.push({ add: r.characterIds, text: '', killTimeMs: r.killTimeMs, killmailId: r.killmailId });
     addDelta(deltas, r.systemId, 1);
@@ -172,8 +200,17 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
 
   function replaceOld(r: KillRecord, charText: string, old: [number, number, string], deltas: Map<number, number>): void {
     const [oldSystem, oldTime, oldText] = old;
-    st.updateKill.run(r.systemId, r.killTimeMs, r.totalValue, r.npc ? 1 : 0, r.victimCharacterId,
-      r.enriched ? 1 : 0, charText, r.json, r.killmailId);
+    st.updateKill.run(
+      r.systemId,
+      r.killTimeMs,
+      r.totalValue,
+      r.npc ? 1 : 0,
+      r.victimCharacterId,
+      r.enriched ? 1 : 0,
+      charText,
+      r.json,
+      r.killmailId,
+    );
     // A zKB relabel keeps time and participants: skip the index churn in that common case.
     if (oldTime !== r.killTimeMs || oldText !== charText) {
       indexOps.push({ add: undefined, text: oldText, killTimeMs: oldTime, killmailId: r.killmailId });
@@ -190,7 +227,15 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
   function writeOne(r: KillRecord, atMs: number, deltas: Map<number, number>): WriteOutcome {
     const bad = invalidReason(r);
     if (bad !== null) {
-      insertDeadRow({ source: 'store', reason: 'invalid_record', message: `invalid ${bad} in killmail ${String(r.killmailId)}`, body: typeof r.json === 'string' ? r.json : '' }, atMs);
+      insertDeadRow(
+        {
+          source: 'store',
+          reason: 'invalid_record',
+          message: `invalid ${bad} in killmail ${String(r.killmailId)}`,
+          body: typeof r.json === 'string' ? r.json : '',
+        },
+        atMs,
+      );
       return 'invalid';
     }
     const charText = joinIds(r.characterIds);

@@ -64,13 +64,16 @@ export class Counters {
   /** The latency histogram of a histogram family's series (created on first use). */
   histogram(family: MetricName, labelValues: readonly string[] = []): LatencyHistogram {
     const f = this.checked(family, labelValues, 'histogram');
-    return this.seriesOf(this.hists, f, labelValues, () => (this.opts.histograms === false ? new DisabledHistogram() : new LatencyHistogram()));
+    return this.seriesOf(this.hists, f, labelValues, () =>
+      this.opts.histograms === false ? new DisabledHistogram() : new LatencyHistogram(),
+    );
   }
 
   private checked(name: string, labelValues: readonly string[], ...types: Family['type'][]): Family {
     const f = this.registry.family(name);
     if (!types.includes(f.type)) throw new Error(`metric ${name} is a ${f.type}, not a ${types.join(' or ')}`);
-    if (labelValues.length !== f.labels.length) throw new Error(`metric ${name} takes labels (${f.labels.join(', ')}), got ${labelValues.length} values`);
+    if (labelValues.length !== f.labels.length)
+      throw new Error(`metric ${name} takes labels (${f.labels.join(', ')}), got ${labelValues.length} values`);
     return f;
   }
 

@@ -53,7 +53,14 @@ export class Exposition {
       for (const name of MISNAMED_DEFAULTS) this.prom.removeSingleMetric(name);
     }
     for (const family of registry.families.values()) {
-      const metric = { name: family.name, help: family.help, type: family.type, aggregator: 'sum', get: () => this.promValues(family), reset: () => undefined };
+      const metric = {
+        name: family.name,
+        help: family.help,
+        type: family.type,
+        aggregator: 'sum',
+        get: () => this.promValues(family),
+        reset: () => undefined,
+      };
       this.prom.registerMetric(metric as unknown as Metric);
     }
   }
@@ -91,7 +98,8 @@ export class Exposition {
       if (typeof reading === 'number') add(name, [], reading);
       else for (const [labels, v] of reading ?? []) add(name, labels, v);
     }
-    for (const c of out.values()) if (c.family.labels.length === 0 && c.values.length === 0 && c.family.type !== 'histogram') c.values.push({ labels: {}, value: 0 });
+    for (const c of out.values())
+      if (c.family.labels.length === 0 && c.values.length === 0 && c.family.type !== 'histogram') c.values.push({ labels: {}, value: 0 });
     this.current = out;
     return out;
   }
@@ -120,7 +128,8 @@ export class Exposition {
     const out: Record<string, unknown> = {};
     for (const [name, c] of this.collect()) {
       const { type, unit, help } = c.family;
-      if (type === 'histogram') out[name] = { type, unit, help, series: c.histograms.map((h) => ({ labels: h.labels, ...secondsSummary(h) })) };
+      if (type === 'histogram')
+        out[name] = { type, unit, help, series: c.histograms.map((h) => ({ labels: h.labels, ...secondsSummary(h) })) };
       else out[name] = { type, unit, help, series: c.values };
     }
     return out;
@@ -148,7 +157,11 @@ function sameLabels(a: Record<string, string>, b: Record<string, string>): boole
 
 function histogramOf(family: Family, labelValues: readonly string[], h: import('./histogram.js').LatencyHistogram): HistogramData {
   return {
-    family: family.name, labelValues, labels: labelsOf(family, labelValues), buckets: Array.from(h.buckets), sumUs: h.sumUs,
+    family: family.name,
+    labelValues,
+    labels: labelsOf(family, labelValues),
+    buckets: Array.from(h.buckets),
+    sumUs: h.sumUs,
     get summary() {
       return h.summary();
     },
@@ -171,7 +184,16 @@ function pushHistogram(values: unknown[], name: string, h: HistogramData): void 
 export function secondsSummary(h: { summary: LatencySummary; sumUs: number }): Record<string, number> {
   const s = h.summary;
   const sec = (us: number): number => us / 1e6;
-  return { count: s.count, sum: sec(h.sumUs), p50: sec(s.p50), p95: sec(s.p95), p99: sec(s.p99), p999: sec(s.p999), max: sec(s.max), mean: sec(s.mean) };
+  return {
+    count: s.count,
+    sum: sec(h.sumUs),
+    p50: sec(s.p50),
+    p95: sec(s.p95),
+    p99: sec(s.p99),
+    p999: sec(s.p999),
+    max: sec(s.max),
+    mean: sec(s.mean),
+  };
 }
 
 export { SEP as LABEL_SEPARATOR };

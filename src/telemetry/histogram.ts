@@ -15,7 +15,8 @@ export async function initHistograms(): Promise<void> {
  * process, fixed buckets add up across processes and scrapes (histogram_quantile).
  */
 export const BUCKET_BOUNDS_US: readonly number[] = [
-  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000, 30_000_000,
+  100, 250, 500, 1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000, 500_000, 1_000_000, 2_500_000, 5_000_000, 10_000_000,
+  30_000_000,
 ];
 
 export interface LatencySummary {

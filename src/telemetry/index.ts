@@ -5,5 +5,13 @@ export { MetricRegistry, type Family, type FamilyDecl, type StageDecls } from '.
 export { LatencyHistogram, initHistograms, type LatencySummary } from './histogram.js';
 export { ProcessMonitor, startStatusReporter, type Section, type SnapshotFn, type ProcessSection } from './status-report.js';
 export { StatusWindow, windowSummary, type WindowFigures, type Percentiles } from './status-window.js';
-export { Exposition, secondsSummary, type Collected, type CollectedFamily, type ExpositionSources, type GaugeReadings, type SeriesValue } from './exposition.js';
+export {
+  Exposition,
+  secondsSummary,
+  type Collected,
+  type CollectedFamily,
+  type ExpositionSources,
+  type GaugeReadings,
+  type SeriesValue,
+} from './exposition.js';
 export { histogramFields, mergeWorkerHistograms, type HistogramData } from './worker-histograms.js';

@@ -21,11 +21,21 @@ export type StageDecls = Readonly<Record<string, FamilyDecl>>;
 type Decl<T extends MetricType, K extends readonly string[]> = Omit<FamilyDecl, 'type' | 'keys'> & { readonly type: T; readonly keys: K };
 
 // `const` type parameters keep the keys as literals, so MetricKey is the union of the declared names.
-export function counter<const K extends readonly string[] = []>(help: string, unit: string, keys?: K, labels: readonly string[] = []): Decl<'counter', K> {
+export function counter<const K extends readonly string[] = []>(
+  help: string,
+  unit: string,
+  keys?: K,
+  labels: readonly string[] = [],
+): Decl<'counter', K> {
   return { type: 'counter', help, unit, keys: keys ?? ([] as unknown as K), labels };
 }
 
-export function gauge<const K extends readonly string[] = []>(help: string, unit: string, keys?: K, labels: readonly string[] = []): Decl<'gauge', K> {
+export function gauge<const K extends readonly string[] = []>(
+  help: string,
+  unit: string,
+  keys?: K,
+  labels: readonly string[] = [],
+): Decl<'gauge', K> {
   return { type: 'gauge', help, unit, keys: keys ?? ([] as unknown as K), labels };
 }
 
@@ -38,7 +48,9 @@ export type KeyPattern<K extends string> = K extends `${infer A}{${string}}${inf
 
 type KeysOf<D> = D extends { readonly keys: infer K extends readonly string[] } ? K[number] : never;
 /** Every dotted name a set of stage declarations accepts. */
-export type DeclaredKey<S extends Record<string, StageDecls>> = { [St in keyof S]: { [F in keyof S[St]]: KeyPattern<KeysOf<S[St][F]>> }[keyof S[St]] }[keyof S];
+export type DeclaredKey<S extends Record<string, StageDecls>> = {
+  [St in keyof S]: { [F in keyof S[St]]: KeyPattern<KeysOf<S[St][F]>> }[keyof S[St]];
+}[keyof S];
 export type DeclaredFamily<S extends Record<string, StageDecls>> = { [St in keyof S]: keyof S[St] & string }[keyof S];
 
 export interface Family extends FamilyDecl {
@@ -100,7 +112,8 @@ export class MetricRegistry {
       captured.add(m[2] as string);
       return { prefix: m[1] as string, label };
     });
-    if (captured.size !== family.labels.length) throw new Error(`metric key ${key} must capture every label of ${family.name} (${family.labels.join(', ')})`);
+    if (captured.size !== family.labels.length)
+      throw new Error(`metric key ${key} must capture every label of ${family.name} (${family.labels.join(', ')})`);
     if (captured.size === 0) this.literal.set(key, { family, labelValues: [] });
     else this.patterns.push({ family, segments });
   }

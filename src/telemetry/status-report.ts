@@ -53,7 +53,9 @@ export class ProcessMonitor {
  * four-line summary (API, processing, cache, system). Figures cover the window since the
  * previous report, never lifetime totals.
  */
-export function startStatusReporter(opts: { intervalMs: number; logger: Logger; window: StatusWindow; onReport?: () => void }): { stop(): void } {
+export function startStatusReporter(opts: { intervalMs: number; logger: Logger; window: StatusWindow; onReport?: () => void }): {
+  stop(): void;
+} {
   if (opts.intervalMs <= 0) return { stop: () => undefined };
   const timer = setInterval(() => {
     try {

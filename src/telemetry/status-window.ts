@@ -69,24 +69,49 @@ export class StatusWindow {
     const esi = d('wkills_esi_requests_total');
     const figures: WindowFigures = {
       window_seconds: round(seconds, 1),
-      api: { requests, requests_per_minute: perMin(requests), errors_5xx: errors, error_rate: requests === 0 ? 0 : round(errors / requests, 4), latency: hdr('wkills_http_request_duration_seconds') },
+      api: {
+        requests,
+        requests_per_minute: perMin(requests),
+        errors_5xx: errors,
+        error_rate: requests === 0 ? 0 : round(errors / requests, 4),
+        latency: hdr('wkills_http_request_duration_seconds'),
+      },
       processing: {
-        feed_received: d('wkills_feed_entries_received_total'), feed_errors: d('wkills_feed_errors_total'),
-        kills_stored: stored, stored_per_minute: perMin(stored), failed, failures_by_reason: byLabel(c, totals, this.previous, 'wkills_ingest_failures_total'),
+        feed_received: d('wkills_feed_entries_received_total'),
+        feed_errors: d('wkills_feed_errors_total'),
+        kills_stored: stored,
+        stored_per_minute: perMin(stored),
+        failed,
+        failures_by_reason: byLabel(c, totals, this.previous, 'wkills_ingest_failures_total'),
         parser_success_rate: parsed + workerFailed === 0 ? null : round(parsed / (parsed + workerFailed), 4),
-        feed_lag_seconds: gaugeOf(c, 'wkills_feed_last_entry_age_seconds'), queue_entries: gaugeOf(c, 'wkills_pipeline_queue_entries'),
-        ingest_to_stored: hdr('wkills_ingest_to_stored_seconds'), ingest_to_broadcast: hdr('wkills_ingest_to_broadcast_seconds'), worker_task: hdr('wkills_worker_task_seconds'),
+        feed_lag_seconds: gaugeOf(c, 'wkills_feed_last_entry_age_seconds'),
+        queue_entries: gaugeOf(c, 'wkills_pipeline_queue_entries'),
+        ingest_to_stored: hdr('wkills_ingest_to_stored_seconds'),
+        ingest_to_broadcast: hdr('wkills_ingest_to_broadcast_seconds'),
+        worker_task: hdr('wkills_worker_task_seconds'),
       },
       cache: {
-        name_lookups: hits + misses, name_hit_rate: hits + misses === 0 ? null : round(hits / (hits + misses), 4), lookups_per_minute: perMin(hits + misses),
-        esi_requests: esi, esi_requests_per_minute: perMin(esi), esi_latency: fromBuckets('wkills_esi_request_duration_seconds'),
+        name_lookups: hits + misses,
+        name_hit_rate: hits + misses === 0 ? null : round(hits / (hits + misses), 4),
+        lookups_per_minute: perMin(hits + misses),
+        esi_requests: esi,
+        esi_requests_per_minute: perMin(esi),
+        esi_latency: fromBuckets('wkills_esi_request_duration_seconds'),
         esi_http_cache_hits: d('wkills_esi_http_cache_total'),
       },
       system: {
-        rss_mb: proc.rss_mb, heap_used_mb: proc.heap_used_mb, cpu_percent: round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100, 1),
-        event_loop_lag_p50_ms: proc.event_loop_lag_p50_ms, event_loop_lag_p99_ms: proc.event_loop_lag_p99_ms, event_loop_lag_max_ms: proc.event_loop_lag_max_ms,
-        ws_connections: gaugeOf(c, 'wkills_ws_connections'), connections: connectionsOf(c), ws_kills_sent: d('wkills_ws_kills_sent_total'), ws_send: hdr('wkills_ws_broadcast_send_seconds'),
-        slow_consumer_drops: d('wkills_ws_dropped_total', (l) => l === 'slow_consumer'), uptime_seconds: proc.uptime_seconds,
+        rss_mb: proc.rss_mb,
+        heap_used_mb: proc.heap_used_mb,
+        cpu_percent: round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100, 1),
+        event_loop_lag_p50_ms: proc.event_loop_lag_p50_ms,
+        event_loop_lag_p99_ms: proc.event_loop_lag_p99_ms,
+        event_loop_lag_max_ms: proc.event_loop_lag_max_ms,
+        ws_connections: gaugeOf(c, 'wkills_ws_connections'),
+        connections: connectionsOf(c),
+        ws_kills_sent: d('wkills_ws_kills_sent_total'),
+        ws_send: hdr('wkills_ws_broadcast_send_seconds'),
+        slow_consumer_drops: d('wkills_ws_dropped_total', (l) => l === 'slow_consumer'),
+        uptime_seconds: proc.uptime_seconds,
       },
     };
     this.startedMs = nowMs;
@@ -153,7 +178,10 @@ function gaugeOf(c: Collected, name: MetricName): number | null {
 
 /** Open connections by channel: WebSocket lobby / firehose subscriptions and SSE streams. */
 function connectionsOf(c: Collected): Record<string, number> {
-  const out: Record<string, number> = { websocket: gaugeOf(c, 'wkills_ws_connections') ?? 0, sse: gaugeOf(c, 'wkills_sse_connections') ?? 0 };
+  const out: Record<string, number> = {
+    websocket: gaugeOf(c, 'wkills_ws_connections') ?? 0,
+    sse: gaugeOf(c, 'wkills_sse_connections') ?? 0,
+  };
   for (const v of c.get('wkills_ws_subscriptions')?.values ?? []) out[`ws_${v.labels.channel ?? ''}`] = v.value;
   return out;
 }
@@ -192,12 +220,18 @@ function bucketPercentiles(name: string, now: Map<string, number[]>, before: Map
   return { count, p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99) };
 }
 
-const ms = (p: Percentiles | undefined): string => (p && p.count > 0 ? `p95 ${round(p.p95_ms)} ms, p99 ${round(p.p99_ms)} ms` : 'no samples');
+const ms = (p: Percentiles | undefined): string =>
+  p && p.count > 0 ? `p95 ${round(p.p95_ms)} ms, p99 ${round(p.p99_ms)} ms` : 'no samples';
 const pct = (v: unknown): string => (typeof v === 'number' ? `${round(v * 100, 1)}%` : 'n/a');
 
 /** Four short lines a person reads: API, processing, cache, system. */
 export function windowSummary(f: WindowFigures): string {
-  const { api: a, processing: p, cache: c, system: s } = f as unknown as Record<'api' | 'processing' | 'cache' | 'system', Record<string, never>>;
+  const {
+    api: a,
+    processing: p,
+    cache: c,
+    system: s,
+  } = f as unknown as Record<'api' | 'processing' | 'cache' | 'system', Record<string, never>>;
   const lines = [
     `status over the last ${f.window_seconds} s`,
     `API: ${a.requests_per_minute} req/min (${a.requests} requests), ${a.errors_5xx} errors (${pct(a.error_rate)}), ${ms(a.latency)}`,

@@ -41,7 +41,14 @@ export function mergeWorkerHistograms(snapshots: readonly Record<string, number>
       let h = byId.get(id);
       if (!h) {
         const labelValues = labels === '' ? [] : labels.split(SEP);
-        h = { family, labelValues, labels: {}, buckets: new Array<number>(BUCKET_BOUNDS_US.length + 1).fill(0), sumUs: 0, summary: { count: 0, p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 } };
+        h = {
+          family,
+          labelValues,
+          labels: {},
+          buckets: new Array<number>(BUCKET_BOUNDS_US.length + 1).fill(0),
+          sumUs: 0,
+          summary: { count: 0, p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 },
+        };
         byId.set(id, h);
       }
       mergeField(h, field, value);

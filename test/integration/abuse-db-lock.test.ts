@@ -9,7 +9,17 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { feedPositioned, generatedIds, openDbView, spawnCli, startApp, startSim, tempDir, totals, waitFor } from '../fixtures/ingest-harness.js';
+import {
+  feedPositioned,
+  generatedIds,
+  openDbView,
+  spawnCli,
+  startApp,
+  startSim,
+  tempDir,
+  totals,
+  waitFor,
+} from '../fixtures/ingest-harness.js';
 import { PingProbe, sleep } from './abuse-support.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,7 +43,11 @@ test('a write lock held by another process: /ping < 1 s, /health answers, nothin
   const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: file }, { http: true });
   await feedPositioned(app);
   sim.publish(20);
-  await waitFor(() => totals(app).stored >= 21, 15_000, () => '21 kills stored');
+  await waitFor(
+    () => totals(app).stored >= 21,
+    15_000,
+    () => '21 kills stored',
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   const probe = new PingProbe(base);
   await probe.ready();
@@ -51,12 +65,22 @@ test('a write lock held by another process: /ping < 1 s, /health answers, nothin
     await sleep(400);
   }
   await new Promise<void>((resolve) => (holder.exitCode !== null ? resolve() : holder.once('exit', () => resolve())));
-  await waitFor(() => totals(app).stored >= published, 40_000, () => `${published} stored (have ${JSON.stringify(totals(app))}; feed ${JSON.stringify(app.feed?.stats())}; sim ${JSON.stringify(sim.stats()).slice(0, 400)})`);
+  await waitFor(
+    () => totals(app).stored >= published,
+    40_000,
+    () =>
+      `${published} stored (have ${JSON.stringify(totals(app))}; feed ${JSON.stringify(app.feed?.stats())}; sim ${JSON.stringify(sim.stats()).slice(0, 400)})`,
+  );
   const ping = await probe.stop();
-  t.diagnostic(`/ping max ${ping.maxMs} ms over ${ping.count}; /health statuses ${[...new Set(healthStatuses)].join(',')}; store errors ${app.counters.get('ingest.store_errors')}`);
+  t.diagnostic(
+    `/ping max ${ping.maxMs} ms over ${ping.count}; /health statuses ${[...new Set(healthStatuses)].join(',')}; store errors ${app.counters.get('ingest.store_errors')}`,
+  );
   assert.equal(ping.failures, 0);
   assert.ok(ping.maxMs < 1000, `/ping max ${ping.maxMs} ms`);
-  assert.ok(healthStatuses.every((s) => s === 200 || s === 503), `health: ${healthStatuses.join(',')}`);
+  assert.ok(
+    healthStatuses.every((s) => s === 200 || s === 503),
+    `health: ${healthStatuses.join(',')}`,
+  );
   assert.ok(app.counters.get('ingest.store_errors') > 0, 'the lock was met (and retried)');
   const health = await fetch(`${base}/health`);
   assert.equal(health.status, 200, 'healthy again once the lock is gone');

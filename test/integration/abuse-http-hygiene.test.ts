@@ -11,7 +11,8 @@ import { defer, spawnCli, startApp, tempDir } from '../fixtures/ingest-harness.j
 import { PingProbe, rawExchange } from './abuse-support.js';
 
 const BODY = '{"system_ids":[30000142]}';
-const post = (headers: string, body = BODY): string => `POST /api/v1/kills/systems HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
+const post = (headers: string, body = BODY): string =>
+  `POST /api/v1/kills/systems HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n${headers}\r\n${body}`;
 
 test('ambiguous framing → 400 bad_request and close; oversized lengths never hang', async (t) => {
   const app = await startApp(t, { source: 'none', db: ':memory:' }, { http: true });
@@ -56,12 +57,14 @@ test('50 clients polling /status back to back: /ping (another process) stays wit
   await probe.ready();
   const until = Date.now() + 3000;
   let polls = 0;
-  await Promise.all(Array.from({ length: 50 }, async () => {
-    while (Date.now() < until) {
-      await (await fetch(`${base}/status`)).arrayBuffer();
-      polls++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (Date.now() < until) {
+        await (await fetch(`${base}/status`)).arrayBuffer();
+        polls++;
+      }
+    }),
+  );
   const ping = await probe.stop();
   t.diagnostic(`${polls} /status answers in 3 s; /ping max ${ping.maxMs} ms, p50 ${ping.p50Ms} ms`);
   assert.equal(ping.failures, 0);

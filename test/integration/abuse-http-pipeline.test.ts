@@ -41,7 +41,9 @@ test('3,000 pipelined kill lists on connections that never read: bounded RSS, /p
   const ping = await probe.stop();
   for (const s of attackers) s.destroy();
   const growth = peak - rss0;
-  t.diagnostic(`response ${bodyBytes} bytes; RSS ${rss0} → peak ${peak} MB (+${growth}) for 4 connections; /ping max ${ping.maxMs} ms; backpressured ${app.counters.get('http.stream.backpressure')}, aborted ${app.counters.get('http.aborted')}`);
+  t.diagnostic(
+    `response ${bodyBytes} bytes; RSS ${rss0} → peak ${peak} MB (+${growth}) for 4 connections; /ping max ${ping.maxMs} ms; backpressured ${app.counters.get('http.stream.backpressure')}, aborted ${app.counters.get('http.aborted')}`,
+  );
   // Each connection may hold the socket buffers plus one response; 3,000 of them would be ~GBs.
   assert.ok(growth < 80, `RSS grew ${growth} MB`);
   assert.equal(ping.failures, 0);

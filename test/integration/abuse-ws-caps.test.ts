@@ -26,7 +26,11 @@ test('per-IP cap → 429 rate_limited; total cap → 503 unavailable; REST and /
   const limit = openFileLimit();
   if (!Number.isFinite(limit)) return t.skip('no /proc/self/limits: descriptor limit unknown');
   // An effective total cap of 12 through the descriptor reserve, 8 per IP.
-  const app = await startApp(t, { source: 'none', db: ':memory:', wsMaxConnections: 1000, wsMaxPerIp: 8, fdReserve: limit - 12 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', wsMaxConnections: 1000, wsMaxPerIp: 8, fdReserve: limit - 12 },
+    { http: true },
+  );
   const port = app.port();
   const open: WebSocket[] = [];
   t.after(() => open.forEach((w) => w.terminate()));
@@ -39,7 +43,10 @@ test('per-IP cap → 429 rate_limited; total cap → 503 unavailable; REST and /
   assert.ok(!perIp.ok);
   assert.equal(perIp.status, 429);
   assert.equal(perIp.retryAfter, '10');
-  assert.deepEqual({ ...JSON.parse(perIp.body), timestamp: 'x' }, { error: 'Too many WebSocket connections from this address', code: 'rate_limited', details: { max_per_ip: 8 }, timestamp: 'x' });
+  assert.deepEqual(
+    { ...JSON.parse(perIp.body), timestamp: 'x' },
+    { error: 'Too many WebSocket connections from this address', code: 'rate_limited', details: { max_per_ip: 8 }, timestamp: 'x' },
+  );
 
   for (let i = 0; i < 4; i++) {
     const r = await connect(port, '127.0.0.2');

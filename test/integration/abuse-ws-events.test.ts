@@ -28,7 +28,19 @@ function gc(): void {
 }
 
 test('a socket at the subscription maximum: bounded replies, paged lists, set-based updates, /ping < 1 s', async (t) => {
-  const app = await startApp(t, { source: 'none', db: ':memory:', wsMaxPayloadBytes: 1024 * 1024, wsEventBurst: 100_000, wsEventsPerSecond: 100_000, wsIpEventBurst: 100_000, wsIpEventsPerSecond: 100_000 }, { http: true });
+  const app = await startApp(
+    t,
+    {
+      source: 'none',
+      db: ':memory:',
+      wsMaxPayloadBytes: 1024 * 1024,
+      wsEventBurst: 100_000,
+      wsEventsPerSecond: 100_000,
+      wsIpEventBurst: 100_000,
+      wsIpEventsPerSecond: 100_000,
+    },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   const url = `ws://127.0.0.1:${app.port()}`;
   // Setting up the maximum subscription is one large legitimate frame; the probe measures the
@@ -77,13 +89,19 @@ test('a socket at the subscription maximum: bounded replies, paged lists, set-ba
   const perFrameMs = (performance.now() - t0) / SWAPS;
   const ping = await probe.stop();
   c.close();
-  t.diagnostic(`update_subscriptions swap at the limit: ${perFrameMs.toFixed(1)} ms per frame; /ping max ${ping.maxMs} ms (raw ${ping.rawMaxMs} ms, prober stalls included) over ${ping.count}`);
+  t.diagnostic(
+    `update_subscriptions swap at the limit: ${perFrameMs.toFixed(1)} ms per frame; /ping max ${ping.maxMs} ms (raw ${ping.rawMaxMs} ms, prober stalls included) over ${ping.count}`,
+  );
   assert.equal(ping.failures, 0);
   assert.ok(ping.maxMs < 1000, `/ping max ${ping.maxMs} ms`);
 });
 
 test('memory per maximal socket is bounded (was ~12.7 MB, 9 MB of it one Set per character)', async (t) => {
-  const app = await startApp(t, { source: 'none', db: ':memory:', wsMaxPayloadBytes: 1024 * 1024, wsIpEventBurst: 100_000 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', wsMaxPayloadBytes: 1024 * 1024, wsIpEventBurst: 100_000 },
+    { http: true },
+  );
   const url = `ws://127.0.0.1:${app.port()}`;
   gc();
   const before = process.memoryUsage().heapUsed;
@@ -97,7 +115,11 @@ test('memory per maximal socket is bounded (was ~12.7 MB, 9 MB of it one Set per
 });
 
 test('sockets of one address share a budget: past it, the next frame closes its socket 1008 with a reason', async (t) => {
-  const app = await startApp(t, { source: 'none', db: ':memory:', wsEventBurst: 1000, wsEventsPerSecond: 1, wsIpEventBurst: 100, wsIpEventsPerSecond: 1 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', wsEventBurst: 1000, wsEventsPerSecond: 1, wsIpEventBurst: 100, wsIpEventsPerSecond: 1 },
+    { http: true },
+  );
   const url = `ws://127.0.0.1:${app.port()}/socket/websocket?vsn=2.0.0`;
   const sockets = [await RawClient.open(url), await RawClient.open(url), await RawClient.open(url)];
   for (const c of sockets) for (let i = 0; i < 40; i++) c.send([null, String(i), 'phoenix', 'heartbeat', {}]);

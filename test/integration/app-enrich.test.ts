@@ -22,7 +22,11 @@ test('a slow ESI: the kill is stored with ids within the budget, then completed 
   const file = join(tempDir(t), 'wk.db');
   const app = await startApp(t, enrichConfig(sim.url, file, 300));
   await feedPositioned(app);
-  await waitFor(() => totals(app).stored >= 1, 15_000, () => 'the first kill stored');
+  await waitFor(
+    () => totals(app).stored >= 1,
+    15_000,
+    () => 'the first kill stored',
+  );
 
   // Every ESI answer now takes 8 s: far past the 300 ms budget. Stored well before the first
   // answer could arrive proves the kill did not wait for ESI; the gap between 5 s and 8 s leaves a
@@ -31,7 +35,11 @@ test('a slow ESI: the kill is stored with ids within the budget, then completed 
   sim.setFaults([{ route: 'esi', kind: 'latency', latencyMs: ESI_LATENCY_MS }]);
   const publishedAt = Date.now();
   sim.publish(1);
-  await waitFor(() => totals(app).stored >= 2, ESI_LATENCY_MS, () => `the slow kill stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 2,
+    ESI_LATENCY_MS,
+    () => `the slow kill stored (${JSON.stringify(app.results.stats())})`,
+  );
   const storedAfterMs = Date.now() - publishedAt;
   assert.ok(storedAfterMs < ESI_LATENCY_MS - 3000, `stored after ${storedAfterMs} ms: the kill did not wait for ESI`);
 
@@ -44,10 +52,16 @@ test('a slow ESI: the kill is stored with ids within the budget, then completed 
   sim.setFaults([]);
   // The late completion retries after 3 s; the slow lookups still in flight (8 s) then fill the
   // caches. On a loaded machine an attempt can still miss some names: the wait covers the next ones.
-  await waitFor(() => {
-    const km = JSON.parse(db.row(id)!.json) as StoredKill;
-    return typeof km.solar_system_name === 'string' && (km.victim.character_id === undefined || typeof km.victim.character_name === 'string');
-  }, 45_000, () => `the stored copy completed (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => {
+      const km = JSON.parse(db.row(id)!.json) as StoredKill;
+      return (
+        typeof km.solar_system_name === 'string' && (km.victim.character_id === undefined || typeof km.victim.character_name === 'string')
+      );
+    },
+    45_000,
+    () => `the stored copy completed (${JSON.stringify(app.results.stats())})`,
+  );
   assert.equal(app.counters.get('enrich.late_completed') >= 1, true);
   assert.equal(totals(app).stored, 2, 'completed in place: not stored again');
 });
@@ -58,17 +72,31 @@ test('malformed and truncated ESI answers are counted failures; the kills are st
   const file = join(tempDir(t), 'wk.db');
   const app = await startApp(t, enrichConfig(sim.url, file, 1000));
   await feedPositioned(app);
-  sim.setFaults([{ route: 'esi', kind: 'malformed', count: 200 }, { route: 'esi', kind: 'truncate', count: 200 }]);
+  sim.setFaults([
+    { route: 'esi', kind: 'malformed', count: 200 },
+    { route: 'esi', kind: 'truncate', count: 200 },
+  ]);
   sim.publish(10);
-  await waitFor(() => totals(app).stored >= 11, 20_000, () => `11 stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 11,
+    20_000,
+    () => `11 stored (${JSON.stringify(app.results.stats())})`,
+  );
   assert.equal(totals(app).failed, 0, 'a broken ESI answer never fails the kill');
   const reasons = (): Record<string, unknown> => {
     const e = app.status().enrich as Record<string, unknown>;
     return Object.fromEntries(Object.entries(e).filter(([k]) => k.startsWith('esi.failed.')));
   };
-  await waitFor(() => Object.keys(reasons()).length > 0, 5_000, () => `ESI failures counted (${JSON.stringify(app.status().enrich)})`);
+  await waitFor(
+    () => Object.keys(reasons()).length > 0,
+    5_000,
+    () => `ESI failures counted (${JSON.stringify(app.status().enrich)})`,
+  );
   const counted = reasons();
-  assert.ok(Object.keys(counted).some((k) => /malformed|truncated/.test(k)), `failure reasons: ${JSON.stringify(counted)}`);
+  assert.ok(
+    Object.keys(counted).some((k) => /malformed|truncated/.test(k)),
+    `failure reasons: ${JSON.stringify(counted)}`,
+  );
   const db = openDbView(file);
   defer(t, () => db.close());
   assert.equal(db.counts().total, 11);

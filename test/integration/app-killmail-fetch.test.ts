@@ -19,7 +19,11 @@ test('an archived kill is fetched, enriched and returned, not stored', async (t)
   const id = Number(Object.keys(history)[0]);
   assert.ok(id > 0, `the simulator archived kills for ${day}`);
 
-  const app = await startApp(t, { source: 'none', db: join(tempDir(t), 'k.db'), zkbUrl: sim.url, esiUrl: sim.url, enrich: true, enrichBudgetMs: 5000 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: join(tempDir(t), 'k.db'), zkbUrl: sim.url, esiUrl: sim.url, enrich: true, enrichBudgetMs: 5000 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
 
   const res = await fetch(`${base}/api/v1/killmail/${id}`);
@@ -50,10 +54,16 @@ test('an unreachable zKB API is a 503 in the error envelope, and the server keep
 test('zKillboard lookups are bounded: past 4 in flight and 32 waiting, a request gets 503 at once', async (t) => {
   const sim = await startSim(t, { rate: 0, faults: [{ route: 'zkb', kind: 'latency', latencyMs: 400 }] });
   // One client IP sends all 40: the per-IP limit is off here, it has its own test (zkb-protection).
-  const app = await startApp(t, { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   // 40 different unknown ids (the handler joins identical ones): 4 run, 32 wait, 4 are refused.
-  const statuses = await Promise.all(Array.from({ length: 40 }, (_, i) => fetch(`${base}/api/v1/killmail/${900_000_000 + i}`).then((r) => r.status)));
+  const statuses = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => fetch(`${base}/api/v1/killmail/${900_000_000 + i}`).then((r) => r.status)),
+  );
   assert.equal(statuses.filter((s) => s === 503).length, 4, JSON.stringify(statuses));
   assert.equal(statuses.filter((s) => s === 404).length, 36, 'the rest were looked up (unknown to zKillboard)');
   assert.equal(app.counters.get('zkb.busy'), 4);

@@ -18,27 +18,47 @@ test('a store that refuses writes: kills wait unacknowledged, then are all store
   const file = join(tempDir(t), 'wk.db');
   const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: file }, { pauseFeedAt: 8 });
   await feedPositioned(app);
-  await waitFor(() => totals(app).stored >= 1, 10_000, () => 'the first kill stored');
+  await waitFor(
+    () => totals(app).stored >= 1,
+    10_000,
+    () => 'the first kill stored',
+  );
   const cursorBefore = app.store.cursors.getCursor(R2Z2_CURSOR);
 
   // query_only makes every write on the writer connection fail with SQLITE_READONLY.
   app.store.connection.pragma('query_only = 1');
   sim.publish(40);
-  await waitFor(() => (app.results.stats().store_errors ?? 0) >= 2, 10_000, () => `write failures (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => (app.results.stats().store_errors ?? 0) >= 2,
+    10_000,
+    () => `write failures (${JSON.stringify(app.results.stats())})`,
+  );
   assert.equal(totals(app).stored, 1, 'nothing stored while the store refuses writes');
   assert.equal(app.store.cursors.getCursor(R2Z2_CURSOR), cursorBefore, 'the cursor stays at the last committed kill');
   assert.equal(app.store.health().healthy, false, '/health reports the database');
   // Past the backlog threshold the feed is paused: it stops fetching instead of piling up kills.
-  await waitFor(() => (app.results.stats().feed_pauses ?? 0) >= 1, 10_000, () => `feed paused (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => (app.results.stats().feed_pauses ?? 0) >= 1,
+    10_000,
+    () => `feed paused (${JSON.stringify(app.results.stats())})`,
+  );
   const fetchedWhilePaused = served(sim, 'r2z2.entry');
   assert.ok(fetchedWhilePaused < 41, `the feed stopped short of the 40 published kills (${fetchedWhilePaused} fetched)`);
 
   app.store.connection.pragma('query_only = 0');
-  await waitFor(() => totals(app).stored >= 41, 15_000, () => `recovered (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 41,
+    15_000,
+    () => `recovered (${JSON.stringify(app.results.stats())})`,
+  );
   const db = openDbView(file);
   defer(t, () => db.close());
   assert.deepEqual(db.counts(), { total: 41, distinct: 41 });
-  await waitFor(() => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence), 5_000, () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`);
+  await waitFor(
+    () => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence),
+    5_000,
+    () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`,
+  );
 });
 
 test('a failed start (port in use) releases the workers, the store and the simulator', async (t) => {
@@ -48,7 +68,16 @@ test('a failed start (port in use) releases the workers, the store and the simul
   defer(t, () => new Promise<void>((r) => blocker.close(() => r())));
   const port = (blocker.address() as { port: number }).port;
   const app = await createApp(
-    testConfig({ source: 'sim', simRate: 0, db: join(tempDir(t), 'x.db'), host: '127.0.0.1', port, workers: 1, logLevel: 'silent', statusIntervalSeconds: 0 }),
+    testConfig({
+      source: 'sim',
+      simRate: 0,
+      db: join(tempDir(t), 'x.db'),
+      host: '127.0.0.1',
+      port,
+      workers: 1,
+      logLevel: 'silent',
+      statusIntervalSeconds: 0,
+    }),
     { logger: silentLogger() },
   );
   await assert.rejects(app.start());

@@ -10,25 +10,47 @@ test('/status, /metrics and /metrics?format=prometheus report what the app did',
   const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: ':memory:' }, { http: true });
   await feedPositioned(app);
   sim.publish(5);
-  await waitFor(() => totals(app).stored >= 6, 10_000, () => '6 kills stored');
+  await waitFor(
+    () => totals(app).stored >= 6,
+    10_000,
+    () => '6 kills stored',
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/ping`)).status, 200);
 
-  const status = (await (await fetch(`${base}/status`)).json()) as { metrics: Record<string, Record<string, unknown>>; summary: Record<string, unknown>; timestamp: string };
+  const status = (await (await fetch(`${base}/status`)).json()) as {
+    metrics: Record<string, Record<string, unknown>>;
+    summary: Record<string, unknown>;
+    timestamp: string;
+  };
   assert.deepEqual(Object.keys(status).sort(), ['metrics', 'summary', 'timestamp']);
-  for (const section of ['feed', 'pipeline', 'ingest', 'storage', 'websocket', 'api', 'process', 'enrich']) assert.ok(status.metrics[section], `section ${section}`);
+  for (const section of ['feed', 'pipeline', 'ingest', 'storage', 'websocket', 'api', 'process', 'enrich'])
+    assert.ok(status.metrics[section], `section ${section}`);
   assert.equal(status.summary.killmails_stored, 6);
   assert.equal(status.metrics.ingest?.stored, 6);
   assert.equal(typeof status.summary.memory_usage_mb, 'number');
   assert.ok((status.summary.memory_usage_mb as number) > 0);
-  assert.ok((status.summary.api_requests_per_minute as number) >= 3, `requests per minute: ${String(status.summary.api_requests_per_minute)}`);
+  assert.ok(
+    (status.summary.api_requests_per_minute as number) >= 3,
+    `requests per minute: ${String(status.summary.api_requests_per_minute)}`,
+  );
 
-  const json = (await (await fetch(`${base}/metrics`)).json()) as { metrics: Record<string, { type: string; unit: string; help: string; series: { labels: Record<string, string>; value?: number; count?: number }[] }>; timestamp: string };
+  const json = (await (await fetch(`${base}/metrics`)).json()) as {
+    metrics: Record<
+      string,
+      { type: string; unit: string; help: string; series: { labels: Record<string, string>; value?: number; count?: number }[] }
+    >;
+    timestamp: string;
+  };
   assert.ok(json.timestamp);
   assert.equal(json.metrics.wkills_ingest_stored_total?.type, 'counter');
   assert.equal(json.metrics.wkills_ingest_stored_total?.series[0]?.value, 6);
   assert.equal(json.metrics.wkills_ingest_to_stored_seconds?.series[0]?.count, 6);
-  assert.ok(json.metrics.wkills_http_requests_total?.series.some((x) => x.labels.route === 'GET /ping' && x.labels.status === '200' && x.value === 3));
+  assert.ok(
+    json.metrics.wkills_http_requests_total?.series.some(
+      (x) => x.labels.route === 'GET /ping' && x.labels.status === '200' && x.value === 3,
+    ),
+  );
 
   const prom = await fetch(`${base}/metrics?format=prometheus`);
   assert.match(prom.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);

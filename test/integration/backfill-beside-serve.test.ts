@@ -16,24 +16,51 @@ test('backfill beside a serving process: live and history kills all stored once,
   await feedPositioned(app);
 
   const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-  const cli = spawnCli(t, ['backfill', '--from', day, '--r2z2-url', sim.url, '--esi-url', sim.url, '--db', file, '--enrich', 'false',
-    '--workers', '1', '--log-level', 'warn', '--progress', 'none', '--json']);
+  const cli = spawnCli(t, [
+    'backfill',
+    '--from',
+    day,
+    '--r2z2-url',
+    sim.url,
+    '--esi-url',
+    sim.url,
+    '--db',
+    file,
+    '--enrich',
+    'false',
+    '--workers',
+    '1',
+    '--log-level',
+    'warn',
+    '--progress',
+    'none',
+    '--json',
+  ]);
   let live = 1;
   const ticker = setInterval(() => (live += sim.publish(10)), 50);
   defer(t, () => clearInterval(ticker));
   const { code } = await cli.exited;
   clearInterval(ticker);
   assert.equal(code, 0, cli.stderr());
-  await waitFor(() => totals(app).stored >= live, 30_000, () => `${live} live kills stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= live,
+    30_000,
+    () => `${live} live kills stored (${JSON.stringify(app.results.stats())})`,
+  );
   assert.ok(live > 50, `live kills kept flowing during the backfill (${live})`);
   await app.stop();
 
-  const history = Object.keys((await (await fetch(`${sim.url}/history/${day.replace(/-/g, '')}.json`)).json()) as Record<string, string>).map(Number);
+  const history = Object.keys(
+    (await (await fetch(`${sim.url}/history/${day.replace(/-/g, '')}.json`)).json()) as Record<string, string>,
+  ).map(Number);
   const view = openDbView(file);
   defer(t, () => view.close());
   assert.deepEqual(view.counts(), { total: PER_DAY + live, distinct: PER_DAY + live });
   const ids = new Set(view.ids());
-  assert.ok(history.every((id) => ids.has(id)), 'every history kill stored');
+  assert.ok(
+    history.every((id) => ids.has(id)),
+    'every history kill stored',
+  );
   assert.equal(totals(app).failed, 0);
   const db = new Database(file, { readonly: true });
   defer(t, () => db.close());

@@ -21,7 +21,22 @@ function mails(from: number, n: number): { id: number; text: string }[] {
 }
 
 function args(db: string, path: string): string[] {
-  return ['backfill', '--file', path, '--db', db, '--enrich', 'false', '--workers', '2', '--log-level', 'warn', '--progress', 'none', '--json'];
+  return [
+    'backfill',
+    '--file',
+    path,
+    '--db',
+    db,
+    '--enrich',
+    'false',
+    '--workers',
+    '2',
+    '--log-level',
+    'warn',
+    '--progress',
+    'none',
+    '--json',
+  ];
 }
 
 function report(c: CliChild): Record<string, unknown> {
@@ -32,14 +47,23 @@ test('a folder of JSON lines, an array, a raw day object (gzip) and bzip2 JSON l
   const dir = tempDir(t);
   const dumps = join(dir, 'dumps');
   mkdirSync(join(dumps, 'nested'), { recursive: true });
-  const a = mails(0, 40), b = mails(40, 40), c = mails(80, 40), d = mails(120, 40);
+  const a = mails(0, 40),
+    b = mails(40, 40),
+    c = mails(80, 40),
+    d = mails(120, 40);
   writeFileSync(join(dumps, 'a.jsonl'), a.map((m) => m.text).join('\n') + '\n');
   writeFileSync(join(dumps, 'b.json'), `[\n${b.map((m) => m.text).join(',\n')}\n]`);
   writeFileSync(join(dumps, 'c.json.gz'), gzipSync(`{${c.map((m) => `"${m.id}":${m.text}`).join(',')}}`));
   writeFileSync(join(dumps, 'nested', 'd.jsonl'), d.map((m) => m.text).join('\n'));
   execFileSync('bzip2', [join(dumps, 'nested', 'd.jsonl')]); // → d.jsonl.bz2
   // The same kills again in a second file: deduplicated against the store.
-  writeFileSync(join(dumps, 'e-dupes.jsonl'), a.slice(0, 10).map((m) => m.text).join('\n'));
+  writeFileSync(
+    join(dumps, 'e-dupes.jsonl'),
+    a
+      .slice(0, 10)
+      .map((m) => m.text)
+      .join('\n'),
+  );
 
   const db = join(dir, 'wk.db');
   const cli = spawnCli(t, args(db, dumps));
@@ -50,7 +74,10 @@ test('a folder of JSON lines, an array, a raw day object (gzip) and bzip2 JSON l
   assert.equal(r.units_done, 5);
   const view = openDbView(db);
   defer(t, () => view.close());
-  assert.deepEqual(view.ids(), [...a, ...b, ...c, ...d].map((m) => m.id).sort((x, y) => x - y));
+  assert.deepEqual(
+    view.ids(),
+    [...a, ...b, ...c, ...d].map((m) => m.id).sort((x, y) => x - y),
+  );
   assert.deepEqual(view.counts(), { total: 160, distinct: 160 });
 
   // Run again: every file is recorded as done, nothing is read.
@@ -59,35 +86,41 @@ test('a folder of JSON lines, an array, a raw day object (gzip) and bzip2 JSON l
   assert.equal(report(again).units_skipped, 5);
 });
 
-test('a truncated file: a clear error naming the line, every kill before it stored; a bad entry is counted, not fatal', { timeout: 120_000 }, async (t) => {
-  const dir = tempDir(t);
-  const m = mails(200, 30);
-  const lines = m.map((x) => x.text);
-  lines[5] = '{"killmail_id": 5, "broken": }'; // balanced but not JSON: one failed entry
-  const file = join(dir, 'cut.jsonl');
-  writeFileSync(file, lines.join('\n') + '\n' + (m[0] as { text: string }).text.slice(0, 120));
-  const db = join(dir, 'wk.db');
-  const cli = spawnCli(t, args(db, file));
-  assert.equal((await cli.exited).code, 1);
-  const r = report(cli);
-  const errors = r.errors as { unit: string; message: string }[];
-  assert.equal(errors.length, 1);
-  assert.match(errors[0]?.message ?? '', /line 31 \(truncated file\?\)/);
-  assert.equal(r.stored, 29);
-  assert.deepEqual(r.failed_by_reason, { json: 1 });
-  const view = openDbView(db);
-  defer(t, () => view.close());
-  assert.equal(view.counts().total, 29);
+test(
+  'a truncated file: a clear error naming the line, every kill before it stored; a bad entry is counted, not fatal',
+  { timeout: 120_000 },
+  async (t) => {
+    const dir = tempDir(t);
+    const m = mails(200, 30);
+    const lines = m.map((x) => x.text);
+    lines[5] = '{"killmail_id": 5, "broken": }'; // balanced but not JSON: one failed entry
+    const file = join(dir, 'cut.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n' + (m[0] as { text: string }).text.slice(0, 120));
+    const db = join(dir, 'wk.db');
+    const cli = spawnCli(t, args(db, file));
+    assert.equal((await cli.exited).code, 1);
+    const r = report(cli);
+    const errors = r.errors as { unit: string; message: string }[];
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? '', /line 31 \(truncated file\?\)/);
+    assert.equal(r.stored, 29);
+    assert.deepEqual(r.failed_by_reason, { json: 1 });
+    const view = openDbView(db);
+    defer(t, () => view.close());
+    assert.equal(view.counts().total, 29);
 
-  const missing = spawnCli(t, args(db, join(dir, 'nope.jsonl')));
-  assert.equal((await missing.exited).code, 2);
-  assert.match(missing.stderr(), /--file: cannot read .*nope\.jsonl/);
-});
+    const missing = spawnCli(t, args(db, join(dir, 'nope.jsonl')));
+    assert.equal((await missing.exited).code, 2);
+    assert.match(missing.stderr(), /--file: cannot read .*nope\.jsonl/);
+  },
+);
 
 test('kills older than --retention-hours are counted expired and not stored; 0 keeps them', { timeout: 120_000 }, async (t) => {
   const dir = tempDir(t);
   const old = Date.now() - 10 * 86_400_000;
-  const kills = Array.from({ length: 20 }, (_, i) => generateKill(600 + i, { seed: 3, startKillmailId: BASE_ID }, i < 5 ? old : Date.now() - 3_600_000));
+  const kills = Array.from({ length: 20 }, (_, i) =>
+    generateKill(600 + i, { seed: 3, startKillmailId: BASE_ID }, i < 5 ? old : Date.now() - 3_600_000),
+  );
   const file = join(dir, 'mixed.jsonl');
   writeFileSync(file, kills.map((k) => JSON.stringify(k.esi)).join('\n'));
   const kept = spawnCli(t, [...args(join(dir, 'a.db'), file), '--retention-hours', '168']);

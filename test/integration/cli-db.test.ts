@@ -9,22 +9,26 @@ import { spawnCli, tempDir } from '../fixtures/ingest-harness.js';
 
 const FUZZWORK = fileURLToPath(new URL('../../../shared/fixtures/sde/fuzzwork/', import.meta.url));
 
-test('sde import loads the fixture ship types, groups and systems into the database', { skip: existsSync(FUZZWORK) ? false : `no ${FUZZWORK} (shared fixtures absent)` }, async (t) => {
-  const db = join(tempDir(t), 'sde.db');
-  const cli = spawnCli(t, ['sde', 'import', FUZZWORK, '--db', db]);
-  const ended = await cli.exited;
-  assert.equal(ended.code, 0, cli.stderr());
-  const result = JSON.parse(cli.stdout().trim()) as { types: number; groups: number; systems: number };
-  assert.equal(result.types, 14_683, 'every type of the categories a victim or attacker can be');
-  assert.equal(result.systems, 8490);
-  assert.equal(result.groups, 1555);
+test(
+  'sde import loads the fixture ship types, groups and systems into the database',
+  { skip: existsSync(FUZZWORK) ? false : `no ${FUZZWORK} (shared fixtures absent)` },
+  async (t) => {
+    const db = join(tempDir(t), 'sde.db');
+    const cli = spawnCli(t, ['sde', 'import', FUZZWORK, '--db', db]);
+    const ended = await cli.exited;
+    assert.equal(ended.code, 0, cli.stderr());
+    const result = JSON.parse(cli.stdout().trim()) as { types: number; groups: number; systems: number };
+    assert.equal(result.types, 14_683, 'every type of the categories a victim or attacker can be');
+    assert.equal(result.systems, 8490);
+    assert.equal(result.groups, 1555);
 
-  const stats = spawnCli(t, ['db', 'stats', '--db', db]);
-  assert.equal((await stats.exited).code, 0, stats.stderr());
-  const report = JSON.parse(stats.stdout()) as { killmails: number; schemaVersion: number };
-  assert.equal(report.killmails, 0);
-  assert.ok(report.schemaVersion >= 1);
-});
+    const stats = spawnCli(t, ['db', 'stats', '--db', db]);
+    assert.equal((await stats.exited).code, 0, stats.stderr());
+    const report = JSON.parse(stats.stdout()) as { killmails: number; schemaVersion: number };
+    assert.equal(report.killmails, 0);
+    assert.ok(report.schemaVersion >= 1);
+  },
+);
 
 test('db with an unknown action and sde import of a missing source fail with a clear message', async (t) => {
   const db = join(tempDir(t), 'x.db');
@@ -37,12 +41,16 @@ test('db with an unknown action and sde import of a missing source fail with a c
   assert.doesNotMatch(missing.stderr(), /\n\s+at /, 'a message, not a stack trace');
 });
 
-test('sde import of invTypes.csv alone on a fresh database imports every type with a warning, no stack trace', { skip: existsSync(FUZZWORK) ? false : `no ${FUZZWORK} (shared fixtures absent)` }, async (t) => {
-  const db = join(tempDir(t), 'types-only.db');
-  const cli = spawnCli(t, ['sde', 'import', join(FUZZWORK, 'invTypes.csv'), '--db', db]);
-  assert.equal((await cli.exited).code, 0, cli.stderr());
-  assert.doesNotMatch(cli.stderr(), /\n\s+at /);
-  assert.match(cli.stderr(), /no groups known/);
-  const result = JSON.parse(cli.stdout().trim()) as { types: number };
-  assert.ok(result.types > 50_000, `${result.types} types`);
-});
+test(
+  'sde import of invTypes.csv alone on a fresh database imports every type with a warning, no stack trace',
+  { skip: existsSync(FUZZWORK) ? false : `no ${FUZZWORK} (shared fixtures absent)` },
+  async (t) => {
+    const db = join(tempDir(t), 'types-only.db');
+    const cli = spawnCli(t, ['sde', 'import', join(FUZZWORK, 'invTypes.csv'), '--db', db]);
+    assert.equal((await cli.exited).code, 0, cli.stderr());
+    assert.doesNotMatch(cli.stderr(), /\n\s+at /);
+    assert.match(cli.stderr(), /no groups known/);
+    const result = JSON.parse(cli.stdout().trim()) as { types: number };
+    assert.ok(result.types > 50_000, `${result.types} types`);
+  },
+);

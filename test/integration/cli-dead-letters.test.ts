@@ -30,16 +30,49 @@ test('dead letters: list, then retry into the store a serving process reads', as
 
   const list = spawnCli(t, ['db', 'dead-letters', 'list', '--db', file, '--log-level', 'silent']);
   assert.equal((await list.exited).code, 0, list.stderr());
-  const lines = list.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = list
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 4);
-  assert.deepEqual(lines.slice(0, 3).map((l) => [l.source, l.reason]), [['r2z2', 'json'], ['r2z2', 'esi_fetch'], ['redisq', 'json']]);
+  assert.deepEqual(
+    lines.slice(0, 3).map((l) => [l.source, l.reason]),
+    [
+      ['r2z2', 'json'],
+      ['r2z2', 'esi_fetch'],
+      ['redisq', 'json'],
+    ],
+  );
   assert.equal(lines[0]!.body, MALFORMED_BODY, 'the body is shown');
   assert.ok((lines[1]!.body_bytes as number) > 100);
   assert.deepEqual(lines[3], { dead_letters: 3 });
 
-  const retry = spawnCli(t, ['db', 'dead-letters', 'retry', '--db', file, '--r2z2-url', sim.url, '--esi-url', sim.url, '--enrich', 'false', '--workers', '1', '--log-level', 'silent']);
+  const retry = spawnCli(t, [
+    'db',
+    'dead-letters',
+    'retry',
+    '--db',
+    file,
+    '--r2z2-url',
+    sim.url,
+    '--esi-url',
+    sim.url,
+    '--enrich',
+    'false',
+    '--workers',
+    '1',
+    '--log-level',
+    'silent',
+  ]);
   assert.equal((await retry.exited).code, 0, retry.stderr());
-  assert.deepEqual(JSON.parse(retry.stdout().trim().split('\n').pop()!), { replayed: 3, stored: 2, already_stored: 0, still_failing: 1, not_replayable: 0 });
+  assert.deepEqual(JSON.parse(retry.stdout().trim().split('\n').pop()!), {
+    replayed: 3,
+    stored: 2,
+    already_stored: 0,
+    still_failing: 1,
+    not_replayable: 0,
+  });
 
   for (const id of [firstId, secondId]) {
     const res = await fetch(`${base}/api/v1/killmail/${id}`);
@@ -48,8 +81,16 @@ test('dead letters: list, then retry into the store a serving process reads', as
   }
   const after = spawnCli(t, ['db', 'dead-letters', 'list', '--db', file, '--log-level', 'silent']);
   assert.equal((await after.exited).code, 0);
-  const left = after.stdout().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  assert.deepEqual(left.map((l) => l.source ?? l.dead_letters), ['redisq', 1], 'only what still fails is kept');
+  const left = after
+    .stdout()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(
+    left.map((l) => l.source ?? l.dead_letters),
+    ['redisq', 1],
+    'only what still fails is kept',
+  );
 
   const bad = spawnCli(t, ['db', 'dead-letters', 'purge', '--db', file]);
   assert.equal((await bad.exited).code, 2);

@@ -15,7 +15,9 @@ const skip = NATS_BIN === undefined ? 'nats-server is not installed (scripts/ins
 
 function join_(ch: Channel): Promise<void> {
   return new Promise((resolve, reject) => {
-    ch.join().receive('ok', () => resolve()).receive('error', (e: unknown) => reject(new Error(JSON.stringify(e))));
+    ch.join()
+      .receive('ok', () => resolve())
+      .receive('error', (e: unknown) => reject(new Error(JSON.stringify(e))));
   });
 }
 
@@ -47,11 +49,30 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   const dir = tempDir(t);
   const cluster = { natsUrl: nats.url, clusterLeaseMs: 1000, http: true };
   const node = (role: string, name: string): Promise<App> =>
-    startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, zkbUrl: sim.url, db: join(dir, `${name}.db`), workers: 1, natsUrl: nats.url, role, nodeId: name, clusterLeaseMs: cluster.clusterLeaseMs }, { http: true });
+    startApp(
+      t,
+      {
+        source: 'r2z2',
+        r2z2Url: sim.url,
+        esiUrl: sim.url,
+        zkbUrl: sim.url,
+        db: join(dir, `${name}.db`),
+        workers: 1,
+        natsUrl: nats.url,
+        role,
+        nodeId: name,
+        clusterLeaseMs: cluster.clusterLeaseMs,
+      },
+      { http: true },
+    );
   const ingest = await node('ingest', 'ingest-1');
   const edgeA = await node('edge', 'edge-a');
   const edgeB = await node('edge', 'edge-b');
-  await waitFor(() => ingest.cluster?.isLeader() === true, 10_000, () => `the ingest node to lead (${JSON.stringify(ingest.cluster?.stats())})`);
+  await waitFor(
+    () => ingest.cluster?.isLeader() === true,
+    10_000,
+    () => `the ingest node to lead (${JSON.stringify(ingest.cluster?.stats())})`,
+  );
   await feedPositioned(ingest);
   const a = await firehose(edgeA);
   const b = await firehose(edgeB);
@@ -64,14 +85,22 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   sim.publish(published);
   const expected = generatedIds(published, 1);
   const done = (ids: number[]): boolean => expected.every((id) => ids.includes(id));
-  await waitFor(() => done(a.ids) && done(b.ids), 30_000, () => `both edges' clients (${a.ids.length}, ${b.ids.length}; ${JSON.stringify(edgeA.cluster?.stats())})`);
+  await waitFor(
+    () => done(a.ids) && done(b.ids),
+    30_000,
+    () => `both edges' clients (${a.ids.length}, ${b.ids.length}; ${JSON.stringify(edgeA.cluster?.stats())})`,
+  );
   await new Promise((r) => setTimeout(r, 300)); // a late duplicate would arrive now
   for (const ids of [a.ids, b.ids]) {
     assert.equal(new Set(ids).size, ids.length, 'no kill twice');
-    assert.deepEqual(ids.filter((id) => expected.includes(id)).sort((x, y) => x - y), expected);
+    assert.deepEqual(
+      ids.filter((id) => expected.includes(id)).sort((x, y) => x - y),
+      expected,
+    );
   }
   const systems = [...new Set(SYSTEMS.map((s) => s.id))];
-  for (const systemId of systems) assert.deepEqual(await restKills(edgeA, systemId), await restKills(edgeB, systemId), `system ${systemId}`);
+  for (const systemId of systems)
+    assert.deepEqual(await restKills(edgeA, systemId), await restKills(edgeB, systemId), `system ${systemId}`);
   const statusA = edgeA.status().cluster as Record<string, unknown>;
   assert.equal(statusA.role, 'edge');
   assert.equal(statusA.leader, false);

@@ -7,7 +7,17 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { App } from '../../src/app.js';
-import { feedPositioned, generatedIds, openDbView, spawnCli, startApp, startSim, tempDir, waitFor, type CliChild } from '../fixtures/ingest-harness.js';
+import {
+  feedPositioned,
+  generatedIds,
+  openDbView,
+  spawnCli,
+  startApp,
+  startSim,
+  tempDir,
+  waitFor,
+  type CliChild,
+} from '../fixtures/ingest-harness.js';
 import { NATS_BIN, freePort, startNats } from '../fixtures/cluster-harness.js';
 import { phoenixSocket } from './ws-harness.js';
 import { SYSTEMS } from '../../src/sim/index.js';
@@ -20,12 +30,48 @@ interface Node {
   proc: CliChild;
 }
 
-async function spawnNode(t: TestContext, role: string, name: string, simUrl: string, natsUrl: string, db: string, port?: number): Promise<Node> {
+async function spawnNode(
+  t: TestContext,
+  role: string,
+  name: string,
+  simUrl: string,
+  natsUrl: string,
+  db: string,
+  port?: number,
+): Promise<Node> {
   const p = port ?? (await freePort());
   const proc = spawnCli(t, [
-    'serve', '--source', 'r2z2', '--r2z2-url', simUrl, '--esi-url', simUrl, '--zkb-url', simUrl, '--db', db,
-    '--port', String(p), '--host', '127.0.0.1', '--log-level', 'warn', '--enrich', 'false', '--workers', '1', '--status-interval-seconds', '0',
-    '--nats-url', natsUrl, '--role', role, '--node-id', name, '--cluster-lease-ms', String(LEASE_MS),
+    'serve',
+    '--source',
+    'r2z2',
+    '--r2z2-url',
+    simUrl,
+    '--esi-url',
+    simUrl,
+    '--zkb-url',
+    simUrl,
+    '--db',
+    db,
+    '--port',
+    String(p),
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+    '--enrich',
+    'false',
+    '--workers',
+    '1',
+    '--status-interval-seconds',
+    '0',
+    '--nats-url',
+    natsUrl,
+    '--role',
+    role,
+    '--node-id',
+    name,
+    '--cluster-lease-ms',
+    String(LEASE_MS),
   ]);
   return { port: p, proc };
 }
@@ -77,12 +123,21 @@ async function firehoseIds(t: TestContext, port: number): Promise<number[]> {
   ch.on('killmail_update', (p: { killmails: Array<{ killmail_id: number }> }) => {
     for (const k of p.killmails) ids.push(k.killmail_id);
   });
-  await new Promise<void>((resolve, reject) => ch.join().receive('ok', () => resolve()).receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))));
+  await new Promise<void>((resolve, reject) =>
+    ch
+      .join()
+      .receive('ok', () => resolve())
+      .receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))),
+  );
   return ids;
 }
 
 function edgeNode(t: TestContext, natsUrl: string, db: string): Promise<App> {
-  return startApp(t, { source: 'none', db, workers: 1, natsUrl, role: 'edge', nodeId: `edge-${db}`, clusterLeaseMs: LEASE_MS }, { http: true });
+  return startApp(
+    t,
+    { source: 'none', db, workers: 1, natsUrl, role: 'edge', nodeId: `edge-${db}`, clusterLeaseMs: LEASE_MS },
+    { http: true },
+  );
 }
 
 test('kill -9 of the ingest leader: the standby takes over; the edge stores every kill once', { skip, timeout: 120_000 }, async (t) => {
@@ -92,14 +147,21 @@ test('kill -9 of the ingest leader: the standby takes over; the edge stores ever
   const dir = tempDir(t);
   const edge = await edgeNode(t, nats.url, join(dir, 'edge.db'));
   const seen = await firehoseIds(t, edge.port());
-  const nodes = [await spawnNode(t, 'ingest', 'ingest-1', sim.url, nats.url, join(dir, 'i1.db')), await spawnNode(t, 'ingest', 'ingest-2', sim.url, nats.url, join(dir, 'i2.db'))];
+  const nodes = [
+    await spawnNode(t, 'ingest', 'ingest-1', sim.url, nats.url, join(dir, 'i1.db')),
+    await spawnNode(t, 'ingest', 'ingest-2', sim.url, nats.url, join(dir, 'i2.db')),
+  ];
   const leader = await waitLeader(nodes, 30_000);
   const standby = nodes.find((n) => n !== leader) as Node;
 
   sim.publish(30);
   const view = openDbView(join(dir, 'edge.db'));
   t.after(() => view.close());
-  await waitFor(() => view.counts().total >= 10, 30_000, () => `10 kills on the edge (have ${view.counts().total}; leader log: ${leader.proc.stdout().slice(-2000)})`);
+  await waitFor(
+    () => view.counts().total >= 10,
+    30_000,
+    () => `10 kills on the edge (have ${view.counts().total}; leader log: ${leader.proc.stdout().slice(-2000)})`,
+  );
   leader.proc.child.kill('SIGKILL');
   await leader.proc.exited;
   const killedAt = Date.now();
@@ -109,7 +171,11 @@ test('kill -9 of the ingest leader: the standby takes over; the edge stores ever
   sim.publish(20);
 
   const expected = generatedIds(51);
-  await waitFor(() => view.counts().total >= expected.length, 40_000, () => `all ${expected.length} kills on the edge (have ${view.counts().total}; standby stderr: ${standby.proc.stderr()})`);
+  await waitFor(
+    () => view.counts().total >= expected.length,
+    40_000,
+    () => `all ${expected.length} kills on the edge (have ${view.counts().total}; standby stderr: ${standby.proc.stderr()})`,
+  );
   await new Promise((r) => setTimeout(r, 500));
   assert.deepEqual(view.ids(), expected, 'stored set == published set');
   assert.deepEqual(view.counts(), { total: expected.length, distinct: expected.length });
@@ -129,57 +195,114 @@ async function lobbyIds(t: TestContext, port: number, since?: number): Promise<n
   ch.on('killmail_update', (p: { killmails: Array<{ killmail_id: number }> }) => {
     for (const k of p.killmails) ids.push(k.killmail_id);
   });
-  await new Promise<void>((resolve, reject) => ch.join().receive('ok', () => resolve()).receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))));
+  await new Promise<void>((resolve, reject) =>
+    ch
+      .join()
+      .receive('ok', () => resolve())
+      .receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))),
+  );
   return ids;
 }
 
-test('kill -9 of an edge: restarted, it catches up from its committed stream position; its client resumes with since', { skip, timeout: 120_000 }, async (t) => {
-  const nats = await startNats(t);
-  const sim = await startSim(t);
-  sim.publish(1);
-  const dir = tempDir(t);
-  const ingest = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: join(dir, 'ingest.db'), workers: 1, natsUrl: nats.url, role: 'ingest', nodeId: 'ingest', clusterLeaseMs: LEASE_MS }, { http: true });
-  await waitFor(() => ingest.cluster?.isLeader() === true, 15_000, () => 'the ingest node to lead');
-  await feedPositioned(ingest);
-  const edgeDb = join(dir, 'edge.db');
-  const first = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb);
-  await waitServing(first);
-  const before = await lobbyIds(t, first.port);
-  sim.publish(40);
-  await waitFor(() => before.length >= 15, 30_000, () => `15 kills at the edge's client (have ${before.length}; stderr: ${first.proc.stderr()})`);
-  first.proc.child.kill('SIGKILL');
-  await first.proc.exited;
-  const lastSeen = before[before.length - 1] as number;
-  sim.publish(20);
-  const second = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb, first.port);
-  await waitServing(second);
-  // The client comes back as the phoenix rejoin pattern does: the same lobby, since its last kill.
-  const after = await lobbyIds(t, second.port, lastSeen);
-  const view = openDbView(edgeDb);
-  t.after(() => view.close());
-  const expected = generatedIds(61);
-  await waitFor(() => view.counts().total >= expected.length, 30_000, () => `all kills on the restarted edge (have ${view.counts().total}; stderr: ${second.proc.stderr()})`);
-  assert.deepEqual(view.ids(), expected);
-  const status = await clusterStatus(second.port);
-  assert.equal(status?.stream_lag, 0);
-  assert.ok(Number(status?.skipped ?? 0) < 20, `resumed near its position, not from the start (skipped ${String(status?.skipped)})`);
-  // Across the crash the client missed nothing and saw nothing twice.
-  const live = generatedIds(60, 1);
-  await waitFor(() => live.every((id) => before.includes(id) || after.includes(id)), 20_000, () => `every kill at the client (${before.length} before, ${after.length} after)`);
-  await new Promise((r) => setTimeout(r, 300));
-  const all = [...before, ...after];
-  assert.equal(new Set(all).size, all.length, 'no kill twice across the resume');
-});
+test(
+  'kill -9 of an edge: restarted, it catches up from its committed stream position; its client resumes with since',
+  { skip, timeout: 120_000 },
+  async (t) => {
+    const nats = await startNats(t);
+    const sim = await startSim(t);
+    sim.publish(1);
+    const dir = tempDir(t);
+    const ingest = await startApp(
+      t,
+      {
+        source: 'r2z2',
+        r2z2Url: sim.url,
+        esiUrl: sim.url,
+        db: join(dir, 'ingest.db'),
+        workers: 1,
+        natsUrl: nats.url,
+        role: 'ingest',
+        nodeId: 'ingest',
+        clusterLeaseMs: LEASE_MS,
+      },
+      { http: true },
+    );
+    await waitFor(
+      () => ingest.cluster?.isLeader() === true,
+      15_000,
+      () => 'the ingest node to lead',
+    );
+    await feedPositioned(ingest);
+    const edgeDb = join(dir, 'edge.db');
+    const first = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb);
+    await waitServing(first);
+    const before = await lobbyIds(t, first.port);
+    sim.publish(40);
+    await waitFor(
+      () => before.length >= 15,
+      30_000,
+      () => `15 kills at the edge's client (have ${before.length}; stderr: ${first.proc.stderr()})`,
+    );
+    first.proc.child.kill('SIGKILL');
+    await first.proc.exited;
+    const lastSeen = before[before.length - 1] as number;
+    sim.publish(20);
+    const second = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb, first.port);
+    await waitServing(second);
+    // The client comes back as the phoenix rejoin pattern does: the same lobby, since its last kill.
+    const after = await lobbyIds(t, second.port, lastSeen);
+    const view = openDbView(edgeDb);
+    t.after(() => view.close());
+    const expected = generatedIds(61);
+    await waitFor(
+      () => view.counts().total >= expected.length,
+      30_000,
+      () => `all kills on the restarted edge (have ${view.counts().total}; stderr: ${second.proc.stderr()})`,
+    );
+    assert.deepEqual(view.ids(), expected);
+    const status = await clusterStatus(second.port);
+    assert.equal(status?.stream_lag, 0);
+    assert.ok(Number(status?.skipped ?? 0) < 20, `resumed near its position, not from the start (skipped ${String(status?.skipped)})`);
+    // Across the crash the client missed nothing and saw nothing twice.
+    const live = generatedIds(60, 1);
+    await waitFor(
+      () => live.every((id) => before.includes(id) || after.includes(id)),
+      20_000,
+      () => `every kill at the client (${before.length} before, ${after.length} after)`,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const all = [...before, ...after];
+    assert.equal(new Set(all).size, all.length, 'no kill twice across the resume');
+  },
+);
 
 test('NATS restarted under load: nodes reconnect and the edge converges on the published set', { skip, timeout: 120_000 }, async (t) => {
   const nats = await startNats(t);
   const sim = await startSim(t);
   sim.publish(1);
   const dir = tempDir(t);
-  const ingest = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: join(dir, 'ingest.db'), workers: 1, natsUrl: nats.url, role: 'ingest', nodeId: 'ingest', clusterLeaseMs: LEASE_MS }, { http: true });
+  const ingest = await startApp(
+    t,
+    {
+      source: 'r2z2',
+      r2z2Url: sim.url,
+      esiUrl: sim.url,
+      db: join(dir, 'ingest.db'),
+      workers: 1,
+      natsUrl: nats.url,
+      role: 'ingest',
+      nodeId: 'ingest',
+      clusterLeaseMs: LEASE_MS,
+    },
+    { http: true },
+  );
   const edge = await edgeNode(t, nats.url, join(dir, 'edge.db'));
   const seen = await firehoseIds(t, edge.port());
-  await waitFor(() => ingest.cluster?.isLeader() === true, 15_000, () => 'the ingest node to lead');
+  await waitFor(
+    () => ingest.cluster?.isLeader() === true,
+    15_000,
+    () => 'the ingest node to lead',
+  );
   await feedPositioned(ingest);
   let published = 1;
   const load = setInterval(() => (published += sim.publish(2)), 50);
@@ -193,8 +316,17 @@ test('NATS restarted under load: nodes reconnect and the edge converges on the p
   const view = openDbView(join(dir, 'edge.db'));
   t.after(() => view.close());
   const expected = generatedIds(published);
-  await waitFor(() => view.counts().total >= expected.length, 60_000, () => `${expected.length} kills on the edge (have ${view.counts().total}; ${JSON.stringify(edge.cluster?.stats())}; ingest ${JSON.stringify(ingest.cluster?.stats())})`);
+  await waitFor(
+    () => view.counts().total >= expected.length,
+    60_000,
+    () =>
+      `${expected.length} kills on the edge (have ${view.counts().total}; ${JSON.stringify(edge.cluster?.stats())}; ingest ${JSON.stringify(ingest.cluster?.stats())})`,
+  );
   assert.deepEqual(view.ids(), expected);
   assert.equal(new Set(seen).size, seen.length, 'no kill twice on the edge client');
-  await waitFor(() => edge.cluster?.health().healthy === true, 15_000, () => `edge healthy again (${edge.cluster?.health().message})`);
+  await waitFor(
+    () => edge.cluster?.health().healthy === true,
+    15_000,
+    () => `edge healthy again (${edge.cluster?.health().message})`,
+  );
 });

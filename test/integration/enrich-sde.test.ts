@@ -31,12 +31,21 @@ test('sde import of the fuzzwork fixtures names the real fixture killmails with 
   esi.override = (req, res) =>
     req.path === '/universe/names/' ? respondJson(res, 503, { error: 'down' }) : respondJson(res, 404, { error: 'not found' });
   const counters = new Counters();
-  const enricher = createWorkerEnricher({ esiUrl: esi.url, userAgent: 'wk-test/1.0', compatibilityDate: '2026-07-21', dbPath, counters, maxAttempts: 1 });
+  const enricher = createWorkerEnricher({
+    esiUrl: esi.url,
+    userAgent: 'wk-test/1.0',
+    compatibilityDate: '2026-07-21',
+    dbPath,
+    counters,
+    maxAttempts: 1,
+  });
   t.after(() => enricher.close());
 
   const csvTypes = new Set<number>();
   parseCsv(readFileSync(join(root, 'sde/fuzzwork/invTypes.csv'), 'utf8'), (row) => csvTypes.add(Number(row[0])));
-  const typeName = db.prepare('SELECT t.name AS name, g.name AS group_name, t.group_id AS group_id FROM sde_types t JOIN sde_groups g ON g.group_id = t.group_id WHERE t.type_id = ?');
+  const typeName = db.prepare(
+    'SELECT t.name AS name, g.name AS group_name, t.group_id AS group_id FROM sde_types t JOIN sde_groups g ON g.group_id = t.group_id WHERE t.type_id = ?',
+  );
   const system = db.prepare('SELECT name, region_id, security_status FROM sde_systems WHERE system_id = ?');
   const folder = join(root, 'killmails/esi');
   let namedShips = 0;

@@ -9,7 +9,11 @@ import { Worker } from 'node:worker_threads';
 import { createSharedLimits, SharedLimits } from '../../src/enrich/esi-shared-limits.js';
 import { respondJson, startFakeEsi, type FakeEsi } from '../unit/enrich/helpers.js';
 
-interface Reply { ok: boolean; status: number; status420: number }
+interface Reply {
+  ok: boolean;
+  status: number;
+  status420: number;
+}
 
 const RESET_S = 2;
 
@@ -41,7 +45,12 @@ function limitedEsi(esi: FakeEsi): { served420: () => number; resetAtMs: () => n
     if (resetAtMs === 0 || Date.now() < resetAtMs) {
       if (resetAtMs === 0) resetAtMs = Date.now() + RESET_S * 1000;
       served420++;
-      return respondJson(res, 420, { error: 'error limited' }, { 'x-esi-error-limit-remain': '0', 'x-esi-error-limit-reset': String(RESET_S) });
+      return respondJson(
+        res,
+        420,
+        { error: 'error limited' },
+        { 'x-esi-error-limit-remain': '0', 'x-esi-error-limit-reset': String(RESET_S) },
+      );
     }
     return respondJson(res, 200, { name: 'x' }, { 'x-esi-error-limit-remain': '100', 'x-esi-error-limit-reset': '60' });
   };

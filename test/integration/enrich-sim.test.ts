@@ -61,7 +61,15 @@ async function startSim(t: T, opts: Parameters<typeof createSimulator>[0] = {}):
 }
 
 function enricherFor(t: T, sim: Simulator, counters = new Counters(), timeoutMs = 3000): EnricherWithWrites {
-  const e = createWorkerEnricher({ esiUrl: sim.url, userAgent: 'wk-test/1.0 (ops@example.com)', compatibilityDate: '2026-07-21', dbPath: ':memory:', timeoutMs, counters, backoffBaseMs: 20 });
+  const e = createWorkerEnricher({
+    esiUrl: sim.url,
+    userAgent: 'wk-test/1.0 (ops@example.com)',
+    compatibilityDate: '2026-07-21',
+    dbPath: ':memory:',
+    timeoutMs,
+    counters,
+    backoffBaseMs: 20,
+  });
   t.after(() => e.close());
   return e;
 }
@@ -86,13 +94,19 @@ function assertEveryFieldPresent(kill: CanonicalKillmail): void {
   assert.ok(kill.victim.ship_group_name, 'victim ship_group_name');
   for (const p of [kill.victim, ...kill.attackers]) {
     if (p.character_id !== undefined) assert.equal(p.character_name, nameFor(p.character_id), `character ${p.character_id}`);
-    if (p.corporation_id !== undefined) assert.ok(p.corporation_name !== undefined && p.corporation_ticker !== undefined, `corporation ${p.corporation_id}`);
-    if (p.alliance_id !== undefined) assert.ok(p.alliance_name !== undefined && p.alliance_ticker !== undefined, `alliance ${p.alliance_id}`);
+    if (p.corporation_id !== undefined)
+      assert.ok(p.corporation_name !== undefined && p.corporation_ticker !== undefined, `corporation ${p.corporation_id}`);
+    if (p.alliance_id !== undefined)
+      assert.ok(p.alliance_name !== undefined && p.alliance_ticker !== undefined, `alliance ${p.alliance_id}`);
     if (p.ship_type_id !== undefined) assert.ok(p.ship_name, `ship ${p.ship_type_id}`);
   }
 }
 
-async function enrichAll(e: EnricherWithWrites, refs: { id: number; hash: string }[], budgetMs: number): Promise<{ kills: CanonicalKillmail[]; complete: number }> {
+async function enrichAll(
+  e: EnricherWithWrites,
+  refs: { id: number; hash: string }[],
+  budgetMs: number,
+): Promise<{ kills: CanonicalKillmail[]; complete: number }> {
   const kills = await Promise.all(refs.map(async (r) => toCanonical((await e.fetchKillmail(r.id, r.hash)) as EsiBody, r.hash)));
   const done = await Promise.all(kills.map((k) => e.enrich(k, budgetMs)));
   return { kills, complete: done.filter(Boolean).length };
@@ -113,9 +127,17 @@ describe('enrich against the simulator', () => {
     const sim = await startSim(t, { unresolvableIds: [bad] });
     const e = enricherFor(t, sim);
     const kill: CanonicalKillmail = {
-      killmail_id: 1, kill_time: '2026-01-01T00:00:00Z', system_id: 30000142, attacker_count: 999,
+      killmail_id: 1,
+      kill_time: '2026-01-01T00:00:00Z',
+      system_id: 30000142,
+      attacker_count: 999,
       victim: { character_id: characterId(0), ship_type_id: 587, damage_taken: 1 },
-      attackers: Array.from({ length: 999 }, (_, i) => ({ character_id: characterId(i + 1), damage_done: 1, final_blow: i === 0, security_status: 0 })),
+      attackers: Array.from({ length: 999 }, (_, i) => ({
+        character_id: characterId(i + 1),
+        damage_done: 1,
+        final_blow: i === 0,
+        security_status: 0,
+      })),
     };
     assert.equal(await e.enrich(kill, 30_000), true);
     const calls = sim.stats().requests['esi.names'] ?? 0;
@@ -128,7 +150,15 @@ describe('enrich against the simulator', () => {
     const sim = await startSim(t);
     let fakeNow = Date.now();
     const counters = new Counters();
-    const client = createEsiClient({ baseUrl: sim.url, userAgent: 'wk-test/1.0', compatibilityDate: '2026-07-21', timeoutMs: 3000, maxConcurrencyPerRoute: 2, counters, now: () => fakeNow });
+    const client = createEsiClient({
+      baseUrl: sim.url,
+      userAgent: 'wk-test/1.0',
+      compatibilityDate: '2026-07-21',
+      timeoutMs: 3000,
+      maxConcurrencyPerRoute: 2,
+      counters,
+      now: () => fakeNow,
+    });
     t.after(() => client.close());
     const any = (): boolean => true;
     const first = await client.get('types', '/universe/types/587/', any);
@@ -164,7 +194,11 @@ describe('enrich against the simulator', () => {
       assert.ok(waitS > 0, 'the limited answer announced when to come back');
       const scope = limited.status === 429 ? (s: Sent) => s.url.includes('/killmails/') : () => true;
       const early = sent.filter((s) => scope(s) && s.sentAtMs > limited.doneAtMs && s.sentAtMs < limited.doneAtMs + waitS * 1000);
-      assert.deepEqual(early.map((s) => s.url), [], `requests sent before the ${limited.status} reset`);
+      assert.deepEqual(
+        early.map((s) => s.url),
+        [],
+        `requests sent before the ${limited.status} reset`,
+      );
     }
   });
 
@@ -183,7 +217,16 @@ describe('enrich against the simulator', () => {
     for (const [fault, counter, timeoutMs] of cases) {
       sim.setFaults([fault]);
       const counters = new Counters();
-      const e = createWorkerEnricher({ esiUrl: sim.url, userAgent: 'wk-test/1.0', compatibilityDate: '2026-07-21', dbPath: ':memory:', timeoutMs, counters, backoffBaseMs: 10, maxAttempts: 2 });
+      const e = createWorkerEnricher({
+        esiUrl: sim.url,
+        userAgent: 'wk-test/1.0',
+        compatibilityDate: '2026-07-21',
+        dbPath: ':memory:',
+        timeoutMs,
+        counters,
+        backoffBaseMs: 10,
+        maxAttempts: 2,
+      });
       const kill = toCanonical(bodies[0] as EsiBody, refs[0]?.hash ?? '');
       assert.equal(await e.enrich(kill, 5000), false, fault.kind);
       await e.close();

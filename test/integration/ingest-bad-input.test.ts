@@ -5,7 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { BAD_KINDS, type BadKind } from '../../src/sim/index.js';
-import { defer, feedPositioned, generatedIds, openDbView, startApp, startSim, tempDir, totals, waitFor } from '../fixtures/ingest-harness.js';
+import {
+  defer,
+  feedPositioned,
+  generatedIds,
+  openDbView,
+  startApp,
+  startSim,
+  tempDir,
+  totals,
+  waitFor,
+} from '../fixtures/ingest-harness.js';
 
 const N = 100;
 const BAD_EVERY = 5;
@@ -63,10 +73,18 @@ for (const maxEntryBytes of [4 * 1024 * 1024, 512 * 1024]) {
     const simNoBad = sim.stats().bad;
     sim.publish(3); // refs 100..102: none is a multiple of BAD_EVERY minus one
     assert.deepEqual(sim.stats().bad, simNoBad);
-    await waitFor(() => totals(app).stored >= expectedStored + 3, 10_000, () => `3 more stored (${JSON.stringify(app.results.stats())})`);
+    await waitFor(
+      () => totals(app).stored >= expectedStored + 3,
+      10_000,
+      () => `3 more stored (${JSON.stringify(app.results.stats())})`,
+    );
     assert.equal(app.pipeline.health().healthy, true);
     // Failed and refused entries are terminal too: the cursor passes them, so a restart refetches none.
-    await waitFor(() => db.cursor('r2z2') === String(sim.lastSequence), 5_000, () => `cursor ${db.cursor('r2z2')} → ${sim.lastSequence}`);
+    await waitFor(
+      () => db.cursor('r2z2') === String(sim.lastSequence),
+      5_000,
+      () => `cursor ${db.cursor('r2z2')} → ${sim.lastSequence}`,
+    );
   });
 }
 
@@ -77,7 +95,11 @@ test('feed faults (500, 429 + Retry-After, 403, truncated) are counted, then eve
   sim.publish(1);
   const file = join(tempDir(t), 'wk.db');
   const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, zkbUrl: sim.url, db: file });
-  await waitFor(() => totals(app).stored === 1, 10_000, () => 'the first kill');
+  await waitFor(
+    () => totals(app).stored === 1,
+    10_000,
+    () => 'the first kill',
+  );
   sim.publish(39);
   // Injected in order; each applies to its count of r2z2 requests, then the next one takes over.
   sim.setFaults([
@@ -88,10 +110,17 @@ test('feed faults (500, 429 + Retry-After, 403, truncated) are counted, then eve
   ]);
   const c = app.counters;
   const errorsSeen = (): boolean =>
-    c.get('feed.r2z2.error.http_5xx') >= 2 && c.get('feed.r2z2.error.http_429') >= 1 && c.get('feed.r2z2.error.http_403') >= 1 && sim.stats().faultsApplied.truncate >= 2;
+    c.get('feed.r2z2.error.http_5xx') >= 2 &&
+    c.get('feed.r2z2.error.http_429') >= 1 &&
+    c.get('feed.r2z2.error.http_403') >= 1 &&
+    sim.stats().faultsApplied.truncate >= 2;
   await waitFor(errorsSeen, 15_000, () => `the injected faults (${JSON.stringify(app.feed?.stats())})`);
   sim.setFaults([]);
-  await waitFor(() => totals(app).stored >= 40, 15_000, () => `40 stored (${JSON.stringify(app.results.stats())}, feed ${JSON.stringify(app.feed?.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 40,
+    15_000,
+    () => `40 stored (${JSON.stringify(app.results.stats())}, feed ${JSON.stringify(app.feed?.stats())})`,
+  );
 
   assert.equal(sim.stats().faultsApplied.status, 4);
   assert.equal(c.get('feed.r2z2.error.http_5xx'), 2);

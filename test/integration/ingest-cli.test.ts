@@ -14,6 +14,10 @@ test('wkills serve with an invalid flag and an invalid WK_* variable exits 2 lis
   assert.match(err, /WK_WORKERS: must be between 1 and 64 \(got "0"\)/);
   assert.doesNotMatch(err, /\n\s+at /, 'a configuration problem, not a stack trace');
   // Nothing was started: no "started" log line on stdout.
-  await waitFor(() => cli.child.stdout?.readableEnded ?? true, 5_000, () => 'stdout to close');
+  await waitFor(
+    () => cli.child.stdout?.readableEnded ?? true,
+    5_000,
+    () => 'stdout to close',
+  );
   assert.doesNotMatch(cli.stdout(), /wanderer-kills started/);
 });

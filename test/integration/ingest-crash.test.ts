@@ -17,7 +17,31 @@ const PUBLISHED = 40;
 const KILL_AFTER_STORED = 12;
 
 function serveArgs(simUrl: string, db: string): string[] {
-  return ['serve', '--source', 'r2z2', '--r2z2-url', simUrl, '--esi-url', simUrl, '--zkb-url', simUrl, '--db', db, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn', '--enrich', 'false', '--workers', '1', '--status-interval-seconds', '0'];
+  return [
+    'serve',
+    '--source',
+    'r2z2',
+    '--r2z2-url',
+    simUrl,
+    '--esi-url',
+    simUrl,
+    '--zkb-url',
+    simUrl,
+    '--db',
+    db,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+    '--enrich',
+    'false',
+    '--workers',
+    '1',
+    '--status-interval-seconds',
+    '0',
+  ];
 }
 
 test('kill -9 mid-ingest loses no committed kill; a restart resumes and stores each kill once', async (t) => {
@@ -26,12 +50,20 @@ test('kill -9 mid-ingest loses no committed kill; a restart resumes and stores e
   const file = join(tempDir(t), 'wk.db');
 
   const first = spawnCli(t, serveArgs(sim.url, file));
-  await waitFor(() => (sim.stats().requests['r2z2.sequence'] ?? 0) >= 1 || first.child.exitCode !== null, 20_000, () => `the server to read sequence.json (stderr: ${first.stderr()})`);
+  await waitFor(
+    () => (sim.stats().requests['r2z2.sequence'] ?? 0) >= 1 || first.child.exitCode !== null,
+    20_000,
+    () => `the server to read sequence.json (stderr: ${first.stderr()})`,
+  );
   assert.equal(first.child.exitCode, null, `server exited early: ${first.stderr()}`);
   sim.publish(PUBLISHED - 1);
 
   // Record what another connection sees committed while the server writes.
-  await waitFor(() => existsSync(`${file}-wal`), 10_000, () => 'the WAL file');
+  await waitFor(
+    () => existsSync(`${file}-wal`),
+    10_000,
+    () => 'the WAL file',
+  );
   const view: DbView = openDbView(file);
   defer(t, () => view.close());
   const seen = new Set<number>();
@@ -65,7 +97,11 @@ test('kill -9 mid-ingest loses no committed kill; a restart resumes and stores e
   const second = spawnCli(t, serveArgs(sim.url, file));
   const db = openDbView(file);
   defer(t, () => db.close());
-  await waitFor(() => db.counts().total >= PUBLISHED || second.child.exitCode !== null, 20_000, () => `${PUBLISHED} stored after restart (have ${db.counts().total}; stderr: ${second.stderr()})`);
+  await waitFor(
+    () => db.counts().total >= PUBLISHED || second.child.exitCode !== null,
+    20_000,
+    () => `${PUBLISHED} stored after restart (have ${db.counts().total}; stderr: ${second.stderr()})`,
+  );
   second.child.kill('SIGTERM');
   const ended = await second.exited;
   assert.equal(ended.code, 0, `SIGTERM exit (stderr: ${second.stderr()})`);

@@ -17,7 +17,11 @@ async function setup(t: Parameters<typeof startSim>[0], failures: number) {
     { source: 'redisq', redisqUrl: `${sim.url}/listen.php`, redisqTtwSeconds: 1, esiUrl: sim.url, zkbUrl: sim.url, db: file },
     { fetchRetryDelaysMs: [300, 300] },
   );
-  await waitFor(() => sim.stats().redisqQueues === 1, 10_000, () => 'the first RedisQ poll');
+  await waitFor(
+    () => sim.stats().redisqQueues === 1,
+    10_000,
+    () => 'the first RedisQ poll',
+  );
   sim.setFaults([{ route: 'esi', kind: 'status', status: 503, count: failures }]);
   sim.publish(N);
   return { sim, app, file };
@@ -26,7 +30,11 @@ async function setup(t: Parameters<typeof startSim>[0], failures: number) {
 test('ESI down for a while: every short package is stored after a retry, none lost', async (t) => {
   // Each fetch makes up to 3 attempts in the worker's ESI client: 3 × N failures fail most first tries.
   const { app, file } = await setup(t, 3 * N);
-  await waitFor(() => totals(app).stored >= N, 20_000, () => `${N} stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= N,
+    20_000,
+    () => `${N} stored (${JSON.stringify(app.results.stats())})`,
+  );
   const db = openDbView(file);
   defer(t, () => db.close());
   assert.deepEqual(db.counts(), { total: N, distinct: N });
@@ -37,7 +45,11 @@ test('ESI down for a while: every short package is stored after a retry, none lo
 
 test('ESI never answers: after the retries each package is dead-lettered with its body', async (t) => {
   const { app, file } = await setup(t, 100_000);
-  await waitFor(() => app.counters.get('ingest.failed.esi_fetch') >= N, 30_000, () => `${N} given up (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => app.counters.get('ingest.failed.esi_fetch') >= N,
+    30_000,
+    () => `${N} given up (${JSON.stringify(app.results.stats())})`,
+  );
   assert.equal(totals(app).stored, 0);
   const db = new Database(file, { readonly: true });
   defer(t, () => db.close());

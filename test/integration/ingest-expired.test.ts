@@ -23,7 +23,11 @@ test('kills older than the retention window are counted expired, not stored nor 
   await feedPositioned(app);
   sim.publish(5);
   const expired = (): number => app.results.stats().expired ?? 0;
-  await waitFor(() => expired() >= 6, 15_000, () => `6 expired (the tip and 5 more) (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => expired() >= 6,
+    15_000,
+    () => `6 expired (the tip and 5 more) (${JSON.stringify(app.results.stats())})`,
+  );
 
   const r = totals(app);
   assert.equal(r.stored, 0, 'an expired kill is not counted stored');
@@ -36,7 +40,11 @@ test('kills older than the retention window are counted expired, not stored nor 
   defer(t, () => db.close());
   assert.deepEqual(db.counts(), { total: 0, distinct: 0 }, 'nothing written');
   // Acknowledged like any terminal outcome: a restart does not fetch them again.
-  await waitFor(() => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence), 5_000, () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`);
+  await waitFor(
+    () => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence),
+    5_000,
+    () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`,
+  );
 });
 
 test('retention 0 keeps every kill: the same old kills are stored', async (t) => {
@@ -46,7 +54,11 @@ test('retention 0 keeps every kill: the same old kills are stored', async (t) =>
   const app = await startApp(t, config(sim.url, file, 0));
   await feedPositioned(app);
   sim.publish(5);
-  await waitFor(() => totals(app).stored >= 6, 15_000, () => `6 stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 6,
+    15_000,
+    () => `6 stored (${JSON.stringify(app.results.stats())})`,
+  );
   assert.equal(app.results.stats().expired ?? 0, 0);
   const db = openDbView(file);
   defer(t, () => db.close());

@@ -9,7 +9,31 @@ import { defer, generatedIds, openDbView, spawnCli, startSim, tempDir, waitFor }
 const LATER = 30;
 
 function serveArgs(simUrl: string, db: string): string[] {
-  return ['serve', '--source', 'r2z2', '--r2z2-url', simUrl, '--esi-url', simUrl, '--zkb-url', simUrl, '--db', db, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn', '--enrich', 'false', '--workers', '1', '--status-interval-seconds', '0'];
+  return [
+    'serve',
+    '--source',
+    'r2z2',
+    '--r2z2-url',
+    simUrl,
+    '--esi-url',
+    simUrl,
+    '--zkb-url',
+    simUrl,
+    '--db',
+    db,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'warn',
+    '--enrich',
+    'false',
+    '--workers',
+    '1',
+    '--status-interval-seconds',
+    '0',
+  ];
 }
 
 test('kill -9 before the first stored kill on a fresh database: the restart skips nothing', async (t) => {
@@ -20,7 +44,11 @@ test('kill -9 before the first stored kill on a fresh database: the restart skip
   const file = join(tempDir(t), 'wk.db');
 
   const first = spawnCli(t, serveArgs(sim.url, file));
-  await waitFor(() => (sim.stats().requests['r2z2.sequence'] ?? 0) >= 1 || first.child.exitCode !== null, 30_000, () => `sequence.json read (stderr: ${first.stderr()})`);
+  await waitFor(
+    () => (sim.stats().requests['r2z2.sequence'] ?? 0) >= 1 || first.child.exitCode !== null,
+    30_000,
+    () => `sequence.json read (stderr: ${first.stderr()})`,
+  );
   await new Promise((r) => setTimeout(r, 500)); // the request for entry N is now held
   first.child.kill('SIGKILL');
   assert.equal((await first.exited).signal, 'SIGKILL');
@@ -33,7 +61,11 @@ test('kill -9 before the first stored kill on a fresh database: the restart skip
   const second = spawnCli(t, serveArgs(sim.url, file));
   const db = openDbView(file);
   defer(t, () => db.close());
-  await waitFor(() => db.counts().total >= LATER + 1 || second.child.exitCode !== null, 30_000, () => `${LATER + 1} stored after restart (have ${db.counts().total}; stderr: ${second.stderr()})`);
+  await waitFor(
+    () => db.counts().total >= LATER + 1 || second.child.exitCode !== null,
+    30_000,
+    () => `${LATER + 1} stored after restart (have ${db.counts().total}; stderr: ${second.stderr()})`,
+  );
   second.child.kill('SIGTERM');
   assert.equal((await second.exited).code, 0, `SIGTERM exit (stderr: ${second.stderr()})`);
   assert.deepEqual(db.ids(), generatedIds(LATER + 1), 'the first tip and everything after it');

@@ -13,7 +13,7 @@ import { defer, waitFor } from '../fixtures/ingest-harness.js';
 
 const LATENCY_MS = 800;
 
-test('a slow ESI answer after the budget still completes the kill\'s names with no other task arriving', async (t) => {
+test("a slow ESI answer after the budget still completes the kill's names with no other task arriving", async (t) => {
   const sim = createSimulator({ rate: 0, seed: 5 });
   await sim.start();
   defer(t, () => sim.stop());
@@ -34,10 +34,17 @@ test('a slow ESI answer after the budget still completes the kill\'s names with 
   // Silence from here: no entry, no re-enrich. The worker itself must read the slow answers and
   // send the lookups that depend on them.
   const requests = (route: string): number => sim.stats().requests[route] ?? 0;
-  await waitFor(() => requests('esi.constellations') >= 1 && requests('esi.groups') >= 1, 3 * LATENCY_MS + 15_000,
-    () => `the follow-up lookups sent by the idle worker (${JSON.stringify(sim.stats().requests)})`);
+  await waitFor(
+    () => requests('esi.constellations') >= 1 && requests('esi.groups') >= 1,
+    3 * LATENCY_MS + 15_000,
+    () => `the follow-up lookups sent by the idle worker (${JSON.stringify(sim.stats().requests)})`,
+  );
   // The worker posts its rows once every lookup settled: from then on its caches hold the names.
-  await waitFor(() => rows.some((r) => r.table === 'sde_systems'), 15_000, () => `the settled lookups' rows (${rows.length})`);
+  await waitFor(
+    () => rows.some((r) => r.table === 'sde_systems'),
+    15_000,
+    () => `the settled lookups' rows (${rows.length})`,
+  );
 
   // The names are all in the worker's caches now: completing the stored copy asks ESI nothing.
   sim.setFaults([]);
@@ -72,7 +79,13 @@ test('the rows those late lookups resolved reach the main thread without a task,
 
   // No entry, no re-enrich: the system row (complete only once its constellation gave the region)
   // arrives all the same.
-  await waitFor(() => rows.some((r) => r.table === 'sde_systems' && r.row.system_id === systemId), 3 * LATENCY_MS + 15_000,
-    () => `the system's cache row on the main thread (${rows.length} rows: ${[...new Set(rows.map((r) => r.table))].join(', ')})`);
-  assert.ok(rows.some((r) => r.table === 'esi_names' && r.row.category === 'character'), 'the names batch too');
+  await waitFor(
+    () => rows.some((r) => r.table === 'sde_systems' && r.row.system_id === systemId),
+    3 * LATENCY_MS + 15_000,
+    () => `the system's cache row on the main thread (${rows.length} rows: ${[...new Set(rows.map((r) => r.table))].join(', ')})`,
+  );
+  assert.ok(
+    rows.some((r) => r.table === 'esi_names' && r.row.category === 'character'),
+    'the names batch too',
+  );
 });

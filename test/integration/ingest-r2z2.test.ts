@@ -5,7 +5,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { R2Z2_CURSOR } from '../../src/feeds/index.js';
-import { defer, feedPositioned, generatedIds, openDbView, served, startApp, startSim, tempDir, totals, waitFor } from '../fixtures/ingest-harness.js';
+import {
+  defer,
+  feedPositioned,
+  generatedIds,
+  openDbView,
+  served,
+  startApp,
+  startSim,
+  tempDir,
+  totals,
+  waitFor,
+} from '../fixtures/ingest-harness.js';
 
 const N = 300;
 
@@ -21,7 +32,11 @@ test('R2Z2: every published kill is stored exactly once, as many as the simulato
   const app = await startApp(t, r2z2Config(sim.url, file));
   await feedPositioned(app);
   sim.publish(N - 1);
-  await waitFor(() => totals(app).stored >= N, 20_000, () => `${N} stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= N,
+    20_000,
+    () => `${N} stored (${JSON.stringify(app.results.stats())})`,
+  );
 
   const db = openDbView(file);
   defer(t, () => db.close());
@@ -36,7 +51,11 @@ test('R2Z2: every published kill is stored exactly once, as many as the simulato
   assert.equal(app.counters.get('feed.r2z2.gap'), 0);
   assert.equal(app.counters.get('feed.r2z2.received'), N);
   // The cursor is the ack watermark: the newest sequence, all of it stored.
-  await waitFor(() => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence), 5_000, () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`);
+  await waitFor(
+    () => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence),
+    5_000,
+    () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`,
+  );
 });
 
 test('R2Z2 restart: kills published while the app is down are stored after a restart, none twice', async (t) => {
@@ -46,7 +65,11 @@ test('R2Z2 restart: kills published while the app is down are stored after a res
   const first = await startApp(t, r2z2Config(sim.url, file));
   await feedPositioned(first);
   sim.publish(99);
-  await waitFor(() => totals(first).stored >= 100, 15_000, () => `100 stored (${JSON.stringify(first.results.stats())})`);
+  await waitFor(
+    () => totals(first).stored >= 100,
+    15_000,
+    () => `100 stored (${JSON.stringify(first.results.stats())})`,
+  );
   await first.stop();
 
   const db = openDbView(file);
@@ -58,7 +81,11 @@ test('R2Z2 restart: kills published while the app is down are stored after a res
   const second = await startApp(t, r2z2Config(sim.url, file));
   await feedPositioned(second);
   sim.publish(50); // and after the restart
-  await waitFor(() => totals(second).stored >= 200, 15_000, () => `200 more stored (${JSON.stringify(second.results.stats())})`);
+  await waitFor(
+    () => totals(second).stored >= 200,
+    15_000,
+    () => `200 more stored (${JSON.stringify(second.results.stats())})`,
+  );
 
   assert.deepEqual(db.counts(), { total: 300, distinct: 300 });
   assert.deepEqual(db.ids(), generatedIds(300));
@@ -79,7 +106,11 @@ test('R2Z2 sequence_updated: the stored copy is replaced (new zkb labels), not s
   const app = await startApp(t, r2z2Config(sim.url, file));
   await feedPositioned(app);
   sim.publish(3);
-  await waitFor(() => totals(app).stored >= 4, 15_000, () => `4 stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= 4,
+    15_000,
+    () => `4 stored (${JSON.stringify(app.results.stats())})`,
+  );
   const broadcastBefore = app.results.stats().broadcast ?? 0;
 
   const db = openDbView(file);
@@ -87,7 +118,11 @@ test('R2Z2 sequence_updated: the stored copy is replaced (new zkb labels), not s
   const id = db.ids()[1] as number;
   const updatedSeq = sim.republish(sim.lastSequence - 2, ['ganked']);
   assert.ok(updatedSeq !== undefined, 'the simulator re-published the entry');
-  await waitFor(() => (app.results.stats().replaced ?? 0) >= 1, 10_000, () => `the replacement applied (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => (app.results.stats().replaced ?? 0) >= 1,
+    10_000,
+    () => `the replacement applied (${JSON.stringify(app.results.stats())})`,
+  );
   assert.deepEqual(db.counts(), { total: 4, distinct: 4 });
   const labels = (JSON.parse(db.row(id)!.json) as { zkb: { labels: string[] } }).zkb.labels;
   assert.ok(labels.includes('ganked'), `the new label is stored: ${JSON.stringify(labels)}`);

@@ -13,11 +13,26 @@ for (const shape of ['short', 'inline'] as const satisfies readonly RedisqShape[
   test(`RedisQ ${shape} packages: every published kill is stored once`, async (t) => {
     const sim = await startSim(t, { redisqShape: shape });
     const file = join(tempDir(t), 'wk.db');
-    const app = await startApp(t, { source: 'redisq', redisqUrl: `${sim.url}/listen.php`, redisqTtwSeconds: 1, esiUrl: sim.url, zkbUrl: sim.url, db: file });
+    const app = await startApp(t, {
+      source: 'redisq',
+      redisqUrl: `${sim.url}/listen.php`,
+      redisqTtwSeconds: 1,
+      esiUrl: sim.url,
+      zkbUrl: sim.url,
+      db: file,
+    });
     // The simulator opens a queue at its tip on the first poll; kills published before it are not the queue's.
-    await waitFor(() => sim.stats().redisqQueues === 1, 10_000, () => 'the first RedisQ poll');
+    await waitFor(
+      () => sim.stats().redisqQueues === 1,
+      10_000,
+      () => 'the first RedisQ poll',
+    );
     assert.equal(sim.publish(N), N);
-    await waitFor(() => totals(app).stored >= N, 20_000, () => `${N} stored (${JSON.stringify(app.results.stats())}, feed ${JSON.stringify(app.feed?.stats())})`);
+    await waitFor(
+      () => totals(app).stored >= N,
+      20_000,
+      () => `${N} stored (${JSON.stringify(app.results.stats())}, feed ${JSON.stringify(app.feed?.stats())})`,
+    );
 
     const db = openDbView(file);
     defer(t, () => db.close());

@@ -5,7 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { defer, feedPositioned, generatedIds, openDbView, startApp, startSim, tempDir, totals, waitFor } from '../fixtures/ingest-harness.js';
+import {
+  defer,
+  feedPositioned,
+  generatedIds,
+  openDbView,
+  startApp,
+  startSim,
+  tempDir,
+  totals,
+  waitFor,
+} from '../fixtures/ingest-harness.js';
 
 const N = 150;
 
@@ -17,13 +27,23 @@ test('20 % malformed R2Z2 answers: published set == stored set, malformed ones r
   await feedPositioned(app);
   await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: JSON.stringify([{ route: 'r2z2', kind: 'malformed', probability: 0.2 }]) });
   sim.publish(N - 1);
-  await waitFor(() => totals(app).stored >= N, 60_000, () => `${N} stored (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).stored >= N,
+    60_000,
+    () => `${N} stored (${JSON.stringify(app.results.stats())})`,
+  );
   // No new faults: what is in flight settles, then the published set is compared with the file.
   await fetch(`${sim.url}/_sim/faults`, { method: 'POST', body: '[]' });
-  await waitFor(() => app.results.stats().feed_refetch_pending === 0, 30_000, () => `refetches settled (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => app.results.stats().feed_refetch_pending === 0,
+    30_000,
+    () => `refetches settled (${JSON.stringify(app.results.stats())})`,
+  );
 
   const s = app.results.stats();
-  t.diagnostic(`malformed answers ${sim.stats().faultsApplied.malformed}, refetches ${s.feed_refetches}, dead letters ${s.feed_refetch_dead_letters}`);
+  t.diagnostic(
+    `malformed answers ${sim.stats().faultsApplied.malformed}, refetches ${s.feed_refetches}, dead letters ${s.feed_refetch_dead_letters}`,
+  );
   assert.ok((s.feed_refetches ?? 0) >= 10, `malformed entries were refetched (${s.feed_refetches})`);
   const db = openDbView(file);
   defer(t, () => db.close());
@@ -48,13 +68,21 @@ test('a permanently malformed entry is refetched on the schedule, then dead-lett
   const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, zkbUrl: sim.url, db: file });
   await feedPositioned(app);
   sim.publish(3); // the first bad kind is malformed JSON
-  await waitFor(() => totals(app).failed + totals(app).stored >= 4, 20_000, () => `4 outcomes (${JSON.stringify(app.results.stats())})`);
+  await waitFor(
+    () => totals(app).failed + totals(app).stored >= 4,
+    20_000,
+    () => `4 outcomes (${JSON.stringify(app.results.stats())})`,
+  );
   const s = app.results.stats();
   assert.equal(s.feed_refetches, 5 * (sim.stats().bad.malformed_json ?? 0), 'five refetches per malformed entry');
   assert.equal(s.feed_refetch_dead_letters, sim.stats().bad.malformed_json);
   const dl = new Database(file, { readonly: true });
   defer(t, () => dl.close());
-  const rows = dl.prepare<[], { source: string; reason: string; body: Buffer | null }>("SELECT source, reason, body FROM dead_letters WHERE reason = 'json'").all();
+  const rows = dl
+    .prepare<[], { source: string; reason: string; body: Buffer | null }>(
+      "SELECT source, reason, body FROM dead_letters WHERE reason = 'json'",
+    )
+    .all();
   assert.equal(rows.length, sim.stats().bad.malformed_json);
   for (const r of rows) {
     assert.equal(r.source, 'r2z2');

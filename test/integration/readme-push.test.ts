@@ -67,8 +67,14 @@ test('README webhook receiver and curl subscription: signed deliveries verified 
   const receiver = runModule(block('Webhooks', 'js').replace('.listen(8080', `.listen(${port}`));
   try {
     await sleep(300);
-    const curl = block('Webhooks', 'sh').replaceAll('localhost:4004', `127.0.0.1:${app.port()}`).replace('127.0.0.1:8080', `127.0.0.1:${port}`);
-    const created = await new Promise<string>((res, rej) => execFile('sh', ['-c', curl], { env: { PATH: process.env.PATH ?? '', WK_API_TOKEN: '' } }, (err, stdout) => (err ? rej(new Error(err.message)) : res(stdout))));
+    const curl = block('Webhooks', 'sh')
+      .replaceAll('localhost:4004', `127.0.0.1:${app.port()}`)
+      .replace('127.0.0.1:8080', `127.0.0.1:${port}`);
+    const created = await new Promise<string>((res, rej) =>
+      execFile('sh', ['-c', curl], { env: { PATH: process.env.PATH ?? '', WK_API_TOKEN: '' } }, (err, stdout) =>
+        err ? rej(new Error(err.message)) : res(stdout),
+      ),
+    );
     assert.match(created, /"message":"Subscription created successfully"/);
     for (let i = 0; i < 20 && !receiver.out().includes('verified'); i++) {
       await publish(app, 20); // until some kills land in Jita or Amarr

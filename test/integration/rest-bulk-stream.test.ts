@@ -9,7 +9,9 @@ import { canonicalKill, getJson, startRest, type RestFixture } from './rest-supp
 const BIG = [30_002_187, 30_002_188, 30_002_189];
 const now = Date.now();
 // 3 x 1,000 kills of ~2.5 KB: ~7.5 MB, more than the loopback socket buffers hold.
-const kills = BIG.flatMap((sys, s) => Array.from({ length: 1000 }, (_, i) => canonicalKill(300_000 + s * 1000 + i, sys, now - 1000 - i * 1000, 8)));
+const kills = BIG.flatMap((sys, s) =>
+  Array.from({ length: 1000 }, (_, i) => canonicalKill(300_000 + s * 1000 + i, sys, now - 1000 - i * 1000, 8)),
+);
 const IDS = [...BIG, 30_000_001, 30_000_002, 30_000_003]; // 6 x limit 1000 > 5,000: streamed
 const BODY = JSON.stringify({ system_ids: IDS, since_hours: 168, limit: 1000 });
 const REQUEST = `POST /api/v1/kills/systems HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(BODY)}\r\n\r\n${BODY}`;
@@ -42,7 +44,11 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
 
 describe('streamed bulk answers', () => {
   test('same kills as the per-system route, chunked', async () => {
-    const res = await fetch(`${fx.base}/api/v1/kills/systems`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: BODY });
+    const res = await fetch(`${fx.base}/api/v1/kills/systems`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: BODY,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('transfer-encoding'), 'chunked');
     assert.ok(res.headers.get('x-request-id'));
@@ -50,7 +56,10 @@ describe('streamed bulk answers', () => {
     const body = JSON.parse(text);
     // JSON.parse orders integer-like keys numerically; on the wire they follow the request.
     const wireOrder = IDS.map((id) => text.indexOf(`"${id}":[`));
-    assert.deepEqual(wireOrder, [...wireOrder].sort((a, b) => a - b));
+    assert.deepEqual(
+      wireOrder,
+      [...wireOrder].sort((a, b) => a - b),
+    );
     assert.ok(wireOrder.every((i) => i > 0));
     assert.deepEqual(Object.keys(body.data.systems_kills).sort(), IDS.map(String).sort());
     for (const sys of BIG) {
@@ -70,9 +79,11 @@ describe('streamed bulk answers', () => {
     socket.pause();
     socket.write(REQUEST);
     await waitFor(() => fx.counters.get('http.stream.backpressure') > before, 'the server to hit back-pressure');
-    const done = new Promise<void>((resolve) => socket.on('data', () => {
-      if (Buffer.concat(chunks).subarray(-5).toString() === '0\r\n\r\n') resolve();
-    }));
+    const done = new Promise<void>((resolve) =>
+      socket.on('data', () => {
+        if (Buffer.concat(chunks).subarray(-5).toString() === '0\r\n\r\n') resolve();
+      }),
+    );
     socket.resume();
     await done;
     socket.destroy();

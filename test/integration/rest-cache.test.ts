@@ -17,7 +17,13 @@ import Database from 'better-sqlite3';
 const SYS = 30_000_142;
 const OTHER = 31_000_005;
 
-interface Fx { base: string; store: Store; server: HttpServer; counters: Counters; dir: string }
+interface Fx {
+  base: string;
+  store: Store;
+  server: HttpServer;
+  counters: Counters;
+  dir: string;
+}
 
 async function start(restCacheBytes: number): Promise<Fx> {
   const dir = mkdtempSync(join(tmpdir(), 'wk-rest-cache-'));
@@ -64,7 +70,7 @@ describe('REST answer cache: never stale', () => {
     assert.equal((await getJson(url())).body.data.cached, false);
   });
 
-  test('a new kill of the system changes the next answer; another system\'s kill does not invalidate it', async () => {
+  test("a new kill of the system changes the next answer; another system's kill does not invalidate it", async () => {
     await getJson(url());
     fx.store.writer.writeBatch([recordOf(canonicalKill(900, OTHER, now))]);
     const h = hits();
@@ -114,7 +120,8 @@ describe('REST answer cache: never stale', () => {
     let text = '';
     const bulk = async (): Promise<any> => {
       const res = await fetch(`${fx.base}/api/v1/kills/systems`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ system_ids: [SYS, OTHER, 30_000_001], limit: 2 }),
       });
       text = await res.text();
@@ -123,13 +130,22 @@ describe('REST answer cache: never stale', () => {
     const a = await bulk();
     // Request order on the wire (JSON.parse would sort integer-like keys).
     assert.ok(text.indexOf(`"${SYS}":`) < text.indexOf(`"${OTHER}":`) && text.indexOf(`"${OTHER}":`) < text.indexOf('"30000001":'));
-    assert.deepEqual(a.data.systems_kills[SYS].map((k: any) => k.killmail_id), [104, 105]);
+    assert.deepEqual(
+      a.data.systems_kills[SYS].map((k: any) => k.killmail_id),
+      [104, 105],
+    );
     assert.deepEqual(a.data.systems_kills['30000001'], []);
     assert.equal(a.data.timestamp, a.timestamp);
     fx.store.writer.writeBatch([recordOf(canonicalKill(106, SYS, Date.now() - 1000))]);
     const b = await bulk();
-    assert.deepEqual(b.data.systems_kills[SYS].map((k: any) => k.killmail_id), [106, 104]);
-    assert.deepEqual(b.data.systems_kills[OTHER].map((k: any) => k.killmail_id), [900]);
+    assert.deepEqual(
+      b.data.systems_kills[SYS].map((k: any) => k.killmail_id),
+      [106, 104],
+    );
+    assert.deepEqual(
+      b.data.systems_kills[OTHER].map((k: any) => k.killmail_id),
+      [900],
+    );
   });
 
   test('a kill written by another connection (another process) shows within the polling interval', async () => {
@@ -140,8 +156,12 @@ describe('REST answer cache: never stale', () => {
     const other = new Database(join(fx.dir, 'k.db'));
     try {
       const r = recordOf(canonicalKill(107, SYS, Date.now() - 500));
-      other.prepare(`INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, character_ids, json)
-        VALUES (?, ?, ?, ?, 0, ?, 1, ?, '', ?)`).run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, r.victimCharacterId, Date.now(), r.json);
+      other
+        .prepare(
+          `INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, character_ids, json)
+        VALUES (?, ?, ?, ?, 0, ?, 1, ?, '', ?)`,
+        )
+        .run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, r.victimCharacterId, Date.now(), r.json);
     } finally {
       other.close();
     }
@@ -164,7 +184,11 @@ describe('REST answer cache: bounded', () => {
   before(async () => {
     // ~2 KB a kill x 10 kills: ~20 KB an answer, 64 KB of cache holds only a few.
     fx = await start(200_000);
-    fx.store.writer.writeBatch(systems.flatMap((s, si) => Array.from({ length: 10 }, (_, k) => recordOf(canonicalKill(10_000 + si * 100 + k, s, now - (k + 1) * 60_000)))));
+    fx.store.writer.writeBatch(
+      systems.flatMap((s, si) =>
+        Array.from({ length: 10 }, (_, k) => recordOf(canonicalKill(10_000 + si * 100 + k, s, now - (k + 1) * 60_000))),
+      ),
+    );
   });
   after(() => stop(fx));
 
@@ -172,7 +196,10 @@ describe('REST answer cache: bounded', () => {
     for (let round = 0; round < 2; round++) {
       for (const [si, s] of systems.entries()) {
         const body = (await getJson(`${fx.base}/api/v1/kills/system/${s}`)).body;
-        assert.deepEqual(ids(body), Array.from({ length: 10 }, (_, k) => 10_000 + si * 100 + k));
+        assert.deepEqual(
+          ids(body),
+          Array.from({ length: 10 }, (_, k) => 10_000 + si * 100 + k),
+        );
       }
     }
     assert.ok(fx.counters.get('http.answer_cache.evictions') > 0, 'evictions counted');

@@ -47,12 +47,27 @@ describe('GET /api/v1/kills/system/{id}', () => {
     assert.equal(res.body.data.cached, false);
     assert.deepEqual(res.body.data.kills, newestFirst(sysKills.slice(0, 10)));
     const first = res.body.data.kills[0];
-    assert.deepEqual(Object.keys(first.zkb), ['locationID', 'hash', 'fittedValue', 'droppedValue', 'destroyedValue', 'totalValue', 'points', 'npc', 'solo', 'awox', 'labels']);
+    assert.deepEqual(Object.keys(first.zkb), [
+      'locationID',
+      'hash',
+      'fittedValue',
+      'droppedValue',
+      'destroyedValue',
+      'totalValue',
+      'points',
+      'npc',
+      'solo',
+      'awox',
+      'labels',
+    ]);
     assert.ok(!JSON.stringify(res.body).includes('null'), 'no null values anywhere');
     assert.ok(!('moon_id' in first) && !('war_id' in first), 'absent optional keys stay absent');
   });
 
-  for (const [limit, expected] of [['1', 1], ['1000', 1000]] as const) {
+  for (const [limit, expected] of [
+    ['1', 1],
+    ['1000', 1000],
+  ] as const) {
     test(`limit=${limit} is accepted`, async () => {
       const res = await getJson(`${fx.base}/api/v1/kills/system/${BIG_SYS}?limit=${limit}`);
       assert.equal(res.status, 200);
@@ -69,7 +84,10 @@ describe('GET /api/v1/kills/system/{id}', () => {
 
   test('since_hours 1, 168 accepted and applied', async () => {
     const one = await getJson(`${fx.base}/api/v1/kills/system/${SYS}?since_hours=1`);
-    assert.deepEqual(one.body.data.kills.map((k: CanonicalKillmail) => k.killmail_id), [1000]);
+    assert.deepEqual(
+      one.body.data.kills.map((k: CanonicalKillmail) => k.killmail_id),
+      [1000],
+    );
     const week = await getJson(`${fx.base}/api/v1/kills/system/${SYS}?since_hours=168&limit=1000`);
     assert.equal(week.body.data.kills.length, 11, 'the 100 h kill is in, the 200 h kill is out');
   });
@@ -129,7 +147,11 @@ describe('GET /api/v1/kills/count/{id}', () => {
 
 describe('POST /api/v1/kills/systems', () => {
   const post = (body: unknown, contentType = 'application/json') =>
-    getJson(`${fx.base}/api/v1/kills/systems`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    getJson(`${fx.base}/api/v1/kills/systems`, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   test('kills per system, keyed by id, each newest first', async () => {
     const res = await post({ system_ids: [SYS, OTHER, 30_000_001], since_hours: 24, limit: 5 });

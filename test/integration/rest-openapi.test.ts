@@ -7,16 +7,31 @@ import { canonicalKill, getJson, startRest, type RestFixture } from './rest-supp
 import { openApiPath } from '../../src/http/route-spec.js';
 
 const ISSUE_ROUTES = [
-  'get /api/v1/kills/system/{system_id}', 'post /api/v1/kills/systems', 'get /api/v1/kills/cached/{system_id}',
-  'get /api/v1/killmail/{killmail_id}', 'get /api/v1/kills/count/{system_id}', 'get /ping', 'get /health',
-  'get /websocket', 'get /websocket/status', 'get /api/openapi',
+  'get /api/v1/kills/system/{system_id}',
+  'post /api/v1/kills/systems',
+  'get /api/v1/kills/cached/{system_id}',
+  'get /api/v1/killmail/{killmail_id}',
+  'get /api/v1/kills/count/{system_id}',
+  'get /ping',
+  'get /health',
+  'get /websocket',
+  'get /websocket/status',
+  'get /api/openapi',
 ];
 
 let fx: RestFixture;
 before(async () => {
   fx = await startRest({
     kills: [canonicalKill(1, 1, Date.now())],
-    wsStats: () => ({ activeConnections: 0, activeSubscriptions: 0, subscribedSystems: 0, subscribedCharacters: 0, killsSentRealtime: 0, killsSentPreload: 0, startedAtMs: Date.now() }),
+    wsStats: () => ({
+      activeConnections: 0,
+      activeSubscriptions: 0,
+      subscribedSystems: 0,
+      subscribedCharacters: 0,
+      killsSentRealtime: 0,
+      killsSentPreload: 0,
+      startedAtMs: Date.now(),
+    }),
   });
 });
 after(async () => fx.close());
@@ -37,7 +52,8 @@ describe('/api/openapi', () => {
     const documented = new Set<string>();
     for (const [path, ops] of Object.entries<any>(res.body.paths)) for (const m of Object.keys(ops)) documented.add(`${m} ${path}`);
     for (const r of ISSUE_ROUTES) assert.ok(documented.has(r), `${r} documented`);
-    for (const r of fx.server.routes()) assert.ok(documented.has(`${r.method.toLowerCase()} ${openApiPath(r.path)}`), `${r.method} ${r.path}`);
+    for (const r of fx.server.routes())
+      assert.ok(documented.has(`${r.method.toLowerCase()} ${openApiPath(r.path)}`), `${r.method} ${r.path}`);
     assert.equal(documented.size, fx.server.routes().length);
     const sys = res.body.paths['/api/v1/kills/system/{system_id}'].get;
     const limit = sys.parameters.find((p: any) => p.name === 'limit');
@@ -62,7 +78,10 @@ describe('/api/openapi', () => {
         }
         const res = await fetch(fx.base + path, init);
         await res.arrayBuffer();
-        assert.ok(String(res.status) in op.responses, `${method} ${path} answered ${res.status}, documented ${Object.keys(op.responses).join(',')}`);
+        assert.ok(
+          String(res.status) in op.responses,
+          `${method} ${path} answered ${res.status}, documented ${Object.keys(op.responses).join(',')}`,
+        );
         assert.notEqual(res.status, 404, `${method} ${path} is served`);
         calls++;
       }
@@ -72,7 +91,10 @@ describe('/api/openapi', () => {
 
   test('a route added by another stage appears in the document', async () => {
     fx.server.route({
-      method: 'GET', path: '/api/v1/test/extra/:n', operationId: 'extra', summary: 'added later',
+      method: 'GET',
+      path: '/api/v1/test/extra/:n',
+      operationId: 'extra',
+      summary: 'added later',
       params: [{ name: 'n', in: 'path', description: 'n', value: { type: 'integer', min: 1, max: 9 } }],
       responses: { 200: { description: 'ok' } },
       handler: () => undefined, // a buggy handler that never responds

@@ -10,8 +10,13 @@ import { Counters, silentLogger } from '../../src/telemetry/index.js';
 let feedHealth: ComponentHealth = { healthy: true, message: 'circuit closed, last kill 2 s ago' };
 let poolThrows = false;
 const ws: WsStats = {
-  activeConnections: 12, activeSubscriptions: 30, subscribedSystems: 25, subscribedCharacters: 5,
-  killsSentRealtime: 100, killsSentPreload: 50, startedAtMs: Date.now() - 90_500,
+  activeConnections: 12,
+  activeSubscriptions: 30,
+  subscribedSystems: 25,
+  subscribedCharacters: 5,
+  killsSentRealtime: 100,
+  killsSentPreload: 50,
+  startedAtMs: Date.now() - 90_500,
 };
 
 let fx: RestFixture;
@@ -117,7 +122,10 @@ describe('operations', () => {
 test('a second server on a taken port fails to start', async () => {
   const second = createHttpServer({
     config: testConfig({ host: '127.0.0.1', port: fx.port, logLevel: 'silent' }),
-    logger: silentLogger(), counters: new Counters(), reader: fx.store.reader, health: {},
+    logger: silentLogger(),
+    counters: new Counters(),
+    reader: fx.store.reader,
+    health: {},
   });
   await assert.rejects(second.start(), /could not listen on 127\.0\.0\.1:\d+/);
   second.stop();

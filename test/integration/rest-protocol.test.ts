@@ -77,7 +77,11 @@ describe('unknown routes and methods', () => {
   }
 
   test('an empty trailing id is 400 naming the parameter, not 404', async () => {
-    for (const [path, field] of [['/api/v1/kills/system/', 'system_id'], ['/api/v1/killmail/', 'killmail_id'], ['/api/v1/kills/count/', 'system_id']]) {
+    for (const [path, field] of [
+      ['/api/v1/kills/system/', 'system_id'],
+      ['/api/v1/killmail/', 'killmail_id'],
+      ['/api/v1/kills/count/', 'system_id'],
+    ]) {
       const res = await getJson(fx.base + path!);
       assert.equal(res.status, 400, path);
       assert.equal(res.body.code, 'validation_error');
@@ -106,7 +110,12 @@ describe('HEAD and OPTIONS', () => {
     assert.equal(res.body.length, 0);
   });
 
-  for (const [path, status] of [['/api/v1/kills/systems', 405], ['/api/v1/nope', 404], ['/api/v1/kills/system/x', 400], ['/health', 200]] as const) {
+  for (const [path, status] of [
+    ['/api/v1/kills/systems', 405],
+    ['/api/v1/nope', 404],
+    ['/api/v1/kills/system/x', 400],
+    ['/health', 200],
+  ] as const) {
     test(`HEAD ${path} → ${status} with no body bytes on the wire`, async () => {
       // Pipeline a GET after the HEAD: any body bytes would show up before the second status line.
       const wire = await readUntil(fx.port, `HEAD ${path} HTTP/1.1\r\nHost: t\r\n\r\nGET /ping HTTP/1.1\r\nHost: t\r\n\r\n`, 'pong');
@@ -201,7 +210,7 @@ describe('disconnects', () => {
     const socket = net.connect(fx.port, '127.0.0.1');
     socket.on('error', () => socket.destroy());
     socket.write(`GET /api/v1/kills/system/${BIG_SYS}?limit=1000&since_hours=168 HTTP/1.1\r\nHost: t\r\n\r\n`);
-    const [first] = (await new Promise<[Buffer]>((resolve) => socket.once('data', (d: Buffer) => resolve([d]))));
+    const [first] = await new Promise<[Buffer]>((resolve) => socket.once('data', (d: Buffer) => resolve([d])));
     assert.match(first.toString('latin1', 0, 12), /^HTTP\/1\.1 200/);
     socket.destroy();
     // The server keeps answering, on fresh and on kept-alive connections.

@@ -47,7 +47,10 @@ before(async () => {
   }
   fx = await startRest({ fetchKill });
   const outcomes = fx.store.writer.writeBatch(stored.map((km) => toKillRecord(km, { replace: false, enriched: false, receivedAtUs: 0 })));
-  assert.ok(outcomes.every((o) => o === 'stored'), outcomes.join(','));
+  assert.ok(
+    outcomes.every((o) => o === 'stored'),
+    outcomes.join(','),
+  );
 });
 after(async () => {
   await fx?.close();
@@ -68,7 +71,8 @@ describe('REST over simulator-fed kills', () => {
       assert.deepEqual(res.body.data.kills, newestFirst(kills));
     }
     const bulk = await getJson(`${fx.base}/api/v1/kills/systems`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ system_ids: [...bySystem.keys()], since_hours: 168, limit: 1000 }),
     });
     for (const [systemId, kills] of bySystem) assert.deepEqual(bulk.body.data.systems_kills[String(systemId)], newestFirst(kills));
@@ -81,7 +85,8 @@ describe('REST over simulator-fed kills', () => {
       assert.ok(!/:null[,}\]]/.test(text), `no null values in ${k.killmail_id}`);
       const body = JSON.parse(text);
       assert.deepEqual(body.data, k);
-      for (const key of ['killmail_id', 'kill_time', 'system_id', 'victim', 'attackers', 'attacker_count']) assert.ok(key in body.data, key);
+      for (const key of ['killmail_id', 'kill_time', 'system_id', 'victim', 'attackers', 'attacker_count'])
+        assert.ok(key in body.data, key);
       assert.match(body.data.kill_time, /Z$/);
       if (body.data.zkb) assert.ok('totalValue' in body.data.zkb && !('total_value' in body.data.zkb));
     }

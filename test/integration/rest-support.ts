@@ -53,8 +53,17 @@ export function canonicalKill(id: number, systemId: number, killTimeMs: number, 
     attackers,
     attacker_count: attackers.length,
     zkb: {
-      locationID: 40_009_082, hash: `h${id.toString(16)}`, fittedValue: 1.0e7, droppedValue: 0, destroyedValue: 1.0e7,
-      totalValue: 1.0e7 + id, points: 1, npc: false, solo: attackerCount === 1, awox: false, labels: ['pvp'],
+      locationID: 40_009_082,
+      hash: `h${id.toString(16)}`,
+      fittedValue: 1.0e7,
+      droppedValue: 0,
+      destroyedValue: 1.0e7,
+      totalValue: 1.0e7 + id,
+      points: 1,
+      npc: false,
+      solo: attackerCount === 1,
+      awox: false,
+      labels: ['pvp'],
     },
   };
 }
@@ -104,14 +113,21 @@ export async function startRest(opts: RestOptions = {}): Promise<RestFixture> {
   const counters = new Counters();
   const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', corsOrigins: opts.corsOrigins ?? '*' });
   const server = createHttpServer({
-    config, logger: silentLogger(), counters, reader: store.reader,
+    config,
+    logger: silentLogger(),
+    counters,
+    reader: store.reader,
     health: opts.health ?? { store: () => store.health() },
     ...(opts.fetchKill ? { fetchKill: opts.fetchKill } : {}),
     ...(opts.wsStats ? { wsStats: opts.wsStats } : {}),
   });
   const port = await server.start();
   return {
-    base: `http://127.0.0.1:${port}`, port, server, store, counters,
+    base: `http://127.0.0.1:${port}`,
+    port,
+    server,
+    store,
+    counters,
     async close() {
       server.stop();
       await store.stop();
@@ -145,7 +161,11 @@ export function parseResponse(buf: Buffer, head = false): RawResponse | undefine
  * Send raw bytes (all at once, or as the given chunks) and resolve with the first complete
  * response, or with what arrived when the server closed the connection. Deadline-bounded.
  */
-export function rawRequest(port: number, data: string | readonly (string | Buffer)[], opts: { head?: boolean; timeoutMs?: number } = {}): Promise<RawResponse & { closed: boolean }> {
+export function rawRequest(
+  port: number,
+  data: string | readonly (string | Buffer)[],
+  opts: { head?: boolean; timeoutMs?: number } = {},
+): Promise<RawResponse & { closed: boolean }> {
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
     let buf = Buffer.alloc(0);

@@ -18,16 +18,30 @@ test('names: a batch resolves; one unknown id fails the whole batch with 404; >1
   const ok = await names(url, [characterId(1), corporationId(2), 30000142, 670, 10000002, 500001, characterId(1)]);
   assert.equal(ok.status, 200);
   const body = (await ok.json()) as { id: number; name: string; category: string }[];
-  assert.deepEqual(body.map((n) => n.category), ['character', 'corporation', 'solar_system', 'inventory_type', 'region', 'faction']);
+  assert.deepEqual(
+    body.map((n) => n.category),
+    ['character', 'corporation', 'solar_system', 'inventory_type', 'region', 'faction'],
+  );
   assert.equal(body[0]!.name, nameFor(characterId(1)));
   assert.equal(ok.headers.get('etag'), null, 'POST routes carry no cache headers');
 
-  for (const bad of [[characterId(1), characterId(9)], [characterId(1), 42]]) {
+  for (const bad of [
+    [characterId(1), characterId(9)],
+    [characterId(1), 42],
+  ]) {
     const r = await names(url, bad);
     assert.equal(r.status, 404);
     assert.deepEqual(await r.json(), { error: 'Ensure all IDs are valid before resolving.' });
   }
-  assert.equal((await names(url, Array.from({ length: 1001 }, (_, i) => characterId(i)))).status, 400);
+  assert.equal(
+    (
+      await names(
+        url,
+        Array.from({ length: 1001 }, (_, i) => characterId(i)),
+      )
+    ).status,
+    400,
+  );
   assert.equal((await names(url, ['x'])).status, 400);
   assert.equal((await fetch(`${url}/characters/${characterId(9)}/`)).status, 404);
 });
@@ -57,7 +71,12 @@ test('entity routes: Expires, ETag and 304 on If-None-Match; legacy version pref
   const alliance = (await (await fetch(`${url}/alliances/${allianceId(4)}/`)).json()) as { name: string; executor_corporation_id: number };
   assert.equal(alliance.name, nameFor(allianceId(4)));
   assert.equal((await fetch(`${url}/corporations/${alliance.executor_corporation_id}/`)).status, 200);
-  for (const p of ['/universe/types/35834/', '/universe/groups/1657/', '/universe/constellations/20000020/', '/universe/regions/10000060/']) {
+  for (const p of [
+    '/universe/types/35834/',
+    '/universe/groups/1657/',
+    '/universe/constellations/20000020/',
+    '/universe/regions/10000060/',
+  ]) {
     assert.equal((await fetch(url + p)).status, 200, p);
   }
   assert.equal((await fetch(`${url}/universe/types/999999999/`)).status, 404);
@@ -85,7 +104,9 @@ test('killmail route: rate-limit headers, 404 for a bad hash, 429 with Retry-Aft
   const ok = await fetch(`${url}/killmails/${e.killmail_id}/${e.hash}/`);
   assert.equal(ok.status, 200);
   assert.deepEqual(await ok.json(), e.esi);
-  const legacy = await fetch(`${url}/v1/killmails/${e.killmail_id}/${e.hash}/`, { headers: { 'if-none-match': ok.headers.get('etag') ?? '' } });
+  const legacy = await fetch(`${url}/v1/killmails/${e.killmail_id}/${e.hash}/`, {
+    headers: { 'if-none-match': ok.headers.get('etag') ?? '' },
+  });
   assert.equal(legacy.status, 304, 'the /v1/ href form and conditional requests work');
   assert.equal(ok.headers.get('x-ratelimit-group'), 'killmail');
   assert.equal(ok.headers.get('x-ratelimit-limit'), '7/1m');

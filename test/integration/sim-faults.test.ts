@@ -13,7 +13,10 @@ async function startSim(t: { after(fn: () => Promise<void>): void }, faults: Fau
 }
 
 test('latency delays the answer; faults on other routes do not apply', async (t) => {
-  const { url } = await startSim(t, [{ route: 'r2z2', kind: 'latency', latencyMs: 300 }, { route: 'esi', kind: 'status', status: 500 }]);
+  const { url } = await startSim(t, [
+    { route: 'r2z2', kind: 'latency', latencyMs: 300 },
+    { route: 'esi', kind: 'status', status: 500 },
+  ]);
   const t0 = performance.now();
   const r = await fetch(`${url}/ephemeral/1.json`);
   assert.equal(r.status, 200);
@@ -83,7 +86,10 @@ test('drip writes the whole body slowly, in several chunks', async (t) => {
 });
 
 test('reset destroys the socket; probability 0 never fires', async (t) => {
-  const { sim, url } = await startSim(t, [{ route: 'redisq', kind: 'reset', count: 1 }, { route: 'any', kind: 'status', status: 500, probability: 0 }]);
+  const { sim, url } = await startSim(t, [
+    { route: 'redisq', kind: 'reset', count: 1 },
+    { route: 'any', kind: 'status', status: 500, probability: 0 },
+  ]);
   await assert.rejects(fetch(`${url}/listen.php?queueID=r&ttw=1`));
   assert.equal((await fetch(`${url}/ephemeral/1.json`)).status, 200);
   assert.equal(sim.stats().faultsApplied.reset, 1);
@@ -96,7 +102,10 @@ test('reset destroys the socket; probability 0 never fires', async (t) => {
 });
 
 test('redirect answers a redirect to the same URL; a client that follows it gets the answer', async (t) => {
-  const { sim, url } = await startSim(t, [{ route: 'r2z2', kind: 'redirect', count: 1 }, { route: 'esi', kind: 'status', status: 429, count: 1 }]);
+  const { sim, url } = await startSim(t, [
+    { route: 'r2z2', kind: 'redirect', count: 1 },
+    { route: 'esi', kind: 'status', status: 429, count: 1 },
+  ]);
   const followed = await fetch(`${url}/ephemeral/1.json`);
   assert.equal(followed.status, 200);
   assert.equal(followed.redirected, true);

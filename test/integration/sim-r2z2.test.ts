@@ -54,7 +54,11 @@ test('sequenceLag makes sequence.json trail the tip', async (t) => {
   assert.deepEqual((await getJson(`${url}/ephemeral/sequence.json`)).body, { sequence: 104 });
   const few = await startSim(t, { startSequence: 100, sequenceLag: 5 });
   few.sim.publish(2);
-  assert.deepEqual((await getJson(`${few.url}/ephemeral/sequence.json`)).body, { sequence: 100 }, 'a lag longer than the log names the first entry');
+  assert.deepEqual(
+    (await getJson(`${few.url}/ephemeral/sequence.json`)).body,
+    { sequence: 100 },
+    'a lag longer than the log names the first entry',
+  );
 });
 
 test('a consumer polling from sequence.json sees each entry once while the timer publishes', async (t) => {
@@ -67,7 +71,10 @@ test('a consumer polling from sequence.json sees each entry once while the timer
     if (r.status === 404) {
       await r.arrayBuffer();
       await new Promise<void>((resolve) => {
-        const off = sim.onPublish(() => { off(); resolve(); });
+        const off = sim.onPublish(() => {
+          off();
+          resolve();
+        });
       });
       continue;
     }
@@ -75,7 +82,10 @@ test('a consumer polling from sequence.json sees each entry once while the timer
     next++;
   }
   assert.equal(seen.length, 60);
-  assert.deepEqual(seen, Array.from({ length: 60 }, (_, i) => seen[0]! + i));
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 60 }, (_, i) => seen[0]! + i),
+  );
   assert.equal(new Set(seen).size, 60);
 });
 

@@ -61,7 +61,10 @@ test('a queue opened before publishing sees each entry exactly once, in order', 
     ids.push(next.killID);
   }
   assert.equal(new Set(ids).size, 5);
-  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [...ids].sort((a, b) => a - b),
+  );
   assert.equal(await listen(url, 'stable-q', 1), null);
   // Short packages are completed from the sim's own ESI with zkb.hash.
   const zkb = ((await (await fetch(`${url}/api/killID/${ids[0]}/`)).json()) as { zkb: { hash: string } }[])[0]!.zkb;

@@ -28,7 +28,11 @@ test('replay publishes every fixture once, in id order, with its own hash', { sk
 
   const ids: number[] = [];
   for (let seq = 1; seq <= files.size; seq++) {
-    const e = (await (await fetch(`${url}/ephemeral/${seq}.json`)).json()) as { killmail_id: number; hash: string; esi: Record<string, unknown> };
+    const e = (await (await fetch(`${url}/ephemeral/${seq}.json`)).json()) as {
+      killmail_id: number;
+      hash: string;
+      esi: Record<string, unknown>;
+    };
     const src = files.get(e.killmail_id)!;
     assert.ok(src, `unknown id ${e.killmail_id}`);
     if (typeof src.killmail_hash === 'string') assert.equal(e.hash, src.killmail_hash);
@@ -37,7 +41,10 @@ test('replay publishes every fixture once, in id order, with its own hash', { sk
     assert.deepEqual(e.esi, esi, 'without restamp the ESI body is served unchanged');
     ids.push(e.killmail_id);
   }
-  assert.deepEqual(ids, [...files.keys()].sort((a, b) => a - b));
+  assert.deepEqual(
+    ids,
+    [...files.keys()].sort((a, b) => a - b),
+  );
   assert.equal((await fetch(`${url}/ephemeral/${files.size + 1}.json`)).status, 404);
 
   // The replayed victim's names resolve through the simulated ESI.

@@ -10,7 +10,15 @@ import type { App } from '../../src/app.js';
 import { Collector, cuttableProxy, publish, sleep, startSimApp, waitFor } from './sse-support.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const skip = existsSync(CHROMIUM) ? false : `no browser at ${CHROMIUM} (install Debian's chromium or set CHROMIUM_PATH)`;
 if (skip) console.log(`# sse-chromium skipped: ${skip}`);
 
@@ -44,7 +52,9 @@ async function openInPage(origin: string, path: string): Promise<Page> {
     const es = new EventSource(p);
     es.onopen = () => w.opens++;
     for (const type of ['connected', 'batch', 'transition', 'killmail', 'heartbeat']) {
-      es.addEventListener(type, (e) => w.events.push({ type, id: (e as MessageEvent).lastEventId, data: (e as MessageEvent).data as string }));
+      es.addEventListener(type, (e) =>
+        w.events.push({ type, id: (e as MessageEvent).lastEventId, data: (e as MessageEvent).data as string }),
+      );
     }
   }, path);
   return page;
@@ -68,7 +78,9 @@ test('Chromium EventSource: connected, preload batches, transition, then live ki
     await sleep(100);
   }
   assert.equal(evs[0]?.type, 'connected');
-  const preloaded = evs.filter((e) => e.type === 'batch').flatMap((e) => (JSON.parse(e.data) as { kills: { killmail_id: number }[] }).kills.map((k) => k.killmail_id));
+  const preloaded = evs
+    .filter((e) => e.type === 'batch')
+    .flatMap((e) => (JSON.parse(e.data) as { kills: { killmail_id: number }[] }).kills.map((k) => k.killmail_id));
   assert.ok(preloaded.length >= 15, `preloaded ${preloaded.length}`);
   const reference = new Collector(`${base}/api/v1/kills/stream`);
   await reference.opened();

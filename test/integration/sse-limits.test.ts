@@ -21,8 +21,18 @@ after(async () => {
   await app.stop();
 });
 
-type SseStats = Record<'connections' | 'client_ips' | 'indexed_systems' | 'indexed_characters' | 'indexed_wildcard' | 'closed_client_close'
-  | 'closed_slow_reader' | 'refused_total_limit' | 'resumed_kills', number>;
+type SseStats = Record<
+  | 'connections'
+  | 'client_ips'
+  | 'indexed_systems'
+  | 'indexed_characters'
+  | 'indexed_wildcard'
+  | 'closed_client_close'
+  | 'closed_slow_reader'
+  | 'refused_total_limit'
+  | 'resumed_kills',
+  number
+>;
 
 function sseStats(a: App): SseStats {
   return a.status().sse as SseStats;
@@ -130,13 +140,20 @@ test('Last-Event-ID header: filters apply to the resumed kills; an unknown id st
   const anchor = kills[9]!.killmail_id;
   const system = kills[12]!.system_id;
   const withHeader = (id: string) => ({
-    fetch: (input: string | URL | Request, init?: RequestInit) => fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'Last-Event-ID': id } }),
+    fetch: (input: string | URL | Request, init?: RequestInit) =>
+      fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), 'Last-Event-ID': id } }),
   });
   const resumed = new Collector(`${base}/api/v1/kills/stream?system_ids=${system}`, withHeader(String(anchor)));
   const unknown = new Collector(`${base}/api/v1/kills/stream`, withHeader('999999999999'));
   await Promise.all([resumed.opened(), unknown.opened()]);
   await sleep(300);
-  assert.deepEqual(resumed.killIds(), kills.slice(10).filter((k) => k.system_id === system).map((k) => k.killmail_id));
+  assert.deepEqual(
+    resumed.killIds(),
+    kills
+      .slice(10)
+      .filter((k) => k.system_id === system)
+      .map((k) => k.killmail_id),
+  );
   assert.deepEqual(unknown.killIds(), []);
   for (const c of [reference, resumed, unknown]) c.close();
 });
@@ -144,7 +161,11 @@ test('Last-Event-ID header: filters apply to the resumed kills; an unknown id st
 test('1,000 connect/disconnect cycles leave no connection, IP entry or index entry behind', async () => {
   v8.setFlagsFromString('--expose-gc');
   const gc = vm.runInNewContext('gc') as () => void;
-  const modes = ['/api/v1/kills/stream?system_ids=30000142&character_ids=5', '/api/v1/kills/stream/enhanced?system_ids=30000142&preload_days=1', '/api/v1/kills/stream'];
+  const modes = [
+    '/api/v1/kills/stream?system_ids=30000142&character_ids=5',
+    '/api/v1/kills/stream/enhanced?system_ids=30000142&preload_days=1',
+    '/api/v1/kills/stream',
+  ];
   const warm = await rawGet(`${base}${modes[1]}`);
   warm.close();
   gc();

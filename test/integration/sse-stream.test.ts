@@ -55,11 +55,26 @@ test('every filter and min_value: each stream gets exactly the matching kills, e
   const live = all.kills().slice(mark);
   const expect = (pred: (k: Kill) => boolean): number[] => live.filter(pred).map((k) => k.killmail_id);
   const value = (k: Kill): number => k.zkb?.totalValue ?? 0;
-  assert.deepEqual(bySystem.killIds(), expect((k) => k.system_id === system));
-  assert.deepEqual(byChar.killIds(), expect((k) => characterIdsOf(k).includes(character)));
-  assert.deepEqual(both.killIds(), expect((k) => k.system_id === system || characterIdsOf(k).includes(character)));
-  assert.deepEqual(valued.killIds(), expect((k) => value(k) >= minValue));
-  assert.deepEqual(systemValued.killIds(), expect((k) => k.system_id === system && value(k) >= minValue));
+  assert.deepEqual(
+    bySystem.killIds(),
+    expect((k) => k.system_id === system),
+  );
+  assert.deepEqual(
+    byChar.killIds(),
+    expect((k) => characterIdsOf(k).includes(character)),
+  );
+  assert.deepEqual(
+    both.killIds(),
+    expect((k) => k.system_id === system || characterIdsOf(k).includes(character)),
+  );
+  assert.deepEqual(
+    valued.killIds(),
+    expect((k) => value(k) >= minValue),
+  );
+  assert.deepEqual(
+    systemValued.killIds(),
+    expect((k) => k.system_id === system && value(k) >= minValue),
+  );
   for (const e of all.events.filter((x) => x.type === 'killmail')) assert.equal(e.id, String((JSON.parse(e.data) as Kill).killmail_id));
   assert.ok(bySystem.killIds().length > 0 && byChar.killIds().length > 0, 'the chosen filters match something');
   for (const c of [all, ...streams]) c.close();
@@ -80,7 +95,9 @@ test('enhanced: connected, preload batches, transition, then live kills, none tw
   assert.equal(connected.status, 'connected');
   assert.deepEqual(connected.filters.system_ids, [system]);
   assert.equal(connected.filters.preload_days, 90, 'preload_days capped at 90');
-  const batches = c.events.filter((e) => e.type === 'batch').map((e) => JSON.parse(e.data) as { kills: Kill[]; count: number; batch_number: number; total_batches: number });
+  const batches = c.events
+    .filter((e) => e.type === 'batch')
+    .map((e) => JSON.parse(e.data) as { kills: Kill[]; count: number; batch_number: number; total_batches: number });
   const preloaded = batches.flatMap((b) => b.kills.map((k) => k.killmail_id));
   assert.ok(preloaded.length > 0, 'stored kills of the system were preloaded');
   for (const b of batches) assert.equal(b.count, b.kills.length);
@@ -138,7 +155,10 @@ test('bad filters: 400 in the error envelope with the original messages; the ser
 test('/status and /metrics (JSON and Prometheus) have sse and webhooks sections with real figures', async () => {
   const c = new Collector(`${base}/api/v1/kills/stream`);
   await c.opened();
-  const r = (await (await fetch(`${base}/status`)).json()) as { metrics?: Record<string, Record<string, unknown>>; sse?: Record<string, unknown> };
+  const r = (await (await fetch(`${base}/status`)).json()) as {
+    metrics?: Record<string, Record<string, unknown>>;
+    sse?: Record<string, unknown>;
+  };
   const sse = (r.metrics?.sse ?? r.sse) as { connections: number; opened: number };
   assert.ok(sse, 'sse section');
   assert.ok(sse.connections >= 1);

@@ -19,12 +19,23 @@ export interface Kill {
 
 export async function startSimApp(overrides: Partial<Record<ConfigKey, unknown>> = {}): Promise<App> {
   const config = testConfig({
-    source: 'sim', simRate: 0, host: '127.0.0.1', port: 0, db: ':memory:', workers: 1, logLevel: 'silent', statusIntervalSeconds: 0,
+    source: 'sim',
+    simRate: 0,
+    host: '127.0.0.1',
+    port: 0,
+    db: ':memory:',
+    workers: 1,
+    logLevel: 'silent',
+    statusIntervalSeconds: 0,
     ...overrides,
   });
   // Loopback feed timings (a 200 ms idle wait at the tip instead of the live 6 s): each publish
   // reaches the store in well under a second, even on a loaded machine.
-  const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 }, feedTuning: { r2z2: { ...FAST_FEEDS.r2z2, idleWaitMs: 200 } } });
+  const app = await createApp(config, {
+    logger: silentLogger(),
+    sim: { rate: 0 },
+    feedTuning: { r2z2: { ...FAST_FEEDS.r2z2, idleWaitMs: 200 } },
+  });
   await app.start();
   // The R2Z2 reader starts at the tip it reads first: kills published before that read are skipped.
   await waitFor(() => Number(app.feed?.stats().requests ?? 0) >= 2, 10_000, 'the feed reading the simulator');
@@ -57,7 +68,9 @@ export class Collector {
     if (this.es.readyState === EventSource.OPEN) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.es.addEventListener('open', () => resolve(), { once: true });
-      this.es.addEventListener('error', (e) => reject(new Error(`EventSource error: ${String((e as { message?: string }).message)}`)), { once: true });
+      this.es.addEventListener('error', (e) => reject(new Error(`EventSource error: ${String((e as { message?: string }).message)}`)), {
+        once: true,
+      });
     });
   }
 
@@ -151,4 +164,3 @@ export function cuttableProxy(targetPort: number): Promise<{ port: number; cut()
     });
   });
 }
-

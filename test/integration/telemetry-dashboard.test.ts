@@ -9,7 +9,15 @@ import { chromium } from 'playwright-core';
 import { defer, startApp, tempDir } from '../fixtures/ingest-harness.js';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 test('the dashboard draws live charts and the latest kills from a simulator-fed service', async (t) => {
   if (!existsSync(CHROMIUM)) return t.skip(`${CHROMIUM} not installed (scripts/install-system-deps.sh installs chromium)`);
@@ -41,7 +49,10 @@ test('the dashboard draws live charts and the latest kills from a simulator-fed 
   const killsPerMin = Number(await page.textContent('#v-kills'));
   assert.ok(killsPerMin > 0, `kills/min ${killsPerMin}`);
   for (const id of ['kills', 'broadcast', 'connections', 'api', 'errors', 'cache', 'memory', 'lag']) {
-    const svg = await page.$eval(`#g-${id}`, (g) => ({ lines: g.querySelectorAll('polyline').length, texts: [...g.querySelectorAll('text')].map((x) => x.textContent ?? '') }));
+    const svg = await page.$eval(`#g-${id}`, (g) => ({
+      lines: g.querySelectorAll('polyline').length,
+      texts: [...g.querySelectorAll('text')].map((x) => x.textContent ?? ''),
+    }));
     assert.ok(svg.lines >= 1, `${id}: a line`);
     assert.ok(svg.texts.some((x) => /time \(UTC\)/.test(x)) && svg.texts.some((x) => /^\d\d:\d\d:\d\d$/.test(x)), `${id}: a time axis`);
   }

@@ -11,38 +11,81 @@ import { defer, feedPositioned, spawnCli, startApp, startSim, tempDir, waitFor }
 
 interface Report {
   msg: string;
-  status: { window_seconds: number; api: { requests: number; requests_per_minute: number; latency: { count: number; p99_ms: number } }; processing: { kills_stored: number; ingest_to_stored: { count: number } }; cache: Record<string, unknown>; system: { rss_mb: number } };
+  status: {
+    window_seconds: number;
+    api: { requests: number; requests_per_minute: number; latency: { count: number; p99_ms: number } };
+    processing: { kills_stored: number; ingest_to_stored: { count: number } };
+    cache: Record<string, unknown>;
+    system: { rss_mb: number };
+  };
 }
 
 test('the status report covers its own window: figures add up to the traffic, with four readable blocks', async (t) => {
   const reports: Report[] = [];
-  const logger = pino({ level: 'info' }, {
-    write: (line: string) => {
-      if (line.includes('"status"')) reports.push(JSON.parse(line) as Report);
+  const logger = pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        if (line.includes('"status"')) reports.push(JSON.parse(line) as Report);
+      },
     },
-  });
+  );
   const sim = await startSim(t);
   sim.publish(1);
-  const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: ':memory:', statusIntervalSeconds: 1 }, { http: true, logger });
+  const app = await startApp(
+    t,
+    { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, db: ':memory:', statusIntervalSeconds: 1 },
+    { http: true, logger },
+  );
   await feedPositioned(app);
-  await waitFor(() => reports.length >= 1, 10_000, () => 'a first report');
+  await waitFor(
+    () => reports.length >= 1,
+    10_000,
+    () => 'a first report',
+  );
   // Nothing is published now: after the next report, every later window starts from `stored0`.
   const stored0 = app.counters.get('ingest.stored');
   const n0 = reports.length;
-  await waitFor(() => reports.length > n0, 10_000, () => 'a report after the quiet start');
+  await waitFor(
+    () => reports.length > n0,
+    10_000,
+    () => 'a report after the quiet start',
+  );
   const first = reports.length;
   const base = `http://127.0.0.1:${app.port()}`;
   for (let i = 0; i < 9; i++) assert.equal((await fetch(`${base}/ping`)).status, 200);
   sim.publish(6);
-  await waitFor(() => app.counters.get('ingest.stored') >= 6, 10_000, () => '6 kills stored');
+  await waitFor(
+    () => app.counters.get('ingest.stored') >= 6,
+    10_000,
+    () => '6 kills stored',
+  );
   const seen = reports.length;
-  await waitFor(() => reports.length >= seen + 2, 10_000, () => 'two more reports');
+  await waitFor(
+    () => reports.length >= seen + 2,
+    10_000,
+    () => 'two more reports',
+  );
   const after = reports.slice(first);
   const sum = (f: (r: Report) => number): number => after.reduce((n, r) => n + f(r), 0);
-  assert.equal(sum((r) => r.status.api.requests), 9, 'each request counted in exactly one window');
-  assert.equal(sum((r) => r.status.api.latency.count), 9);
-  assert.equal(sum((r) => r.status.processing.kills_stored), app.counters.get('ingest.stored') - stored0, 'kills stored after the first report');
-  assert.equal(sum((r) => r.status.processing.ingest_to_stored.count), sum((r) => r.status.processing.kills_stored));
+  assert.equal(
+    sum((r) => r.status.api.requests),
+    9,
+    'each request counted in exactly one window',
+  );
+  assert.equal(
+    sum((r) => r.status.api.latency.count),
+    9,
+  );
+  assert.equal(
+    sum((r) => r.status.processing.kills_stored),
+    app.counters.get('ingest.stored') - stored0,
+    'kills stored after the first report',
+  );
+  assert.equal(
+    sum((r) => r.status.processing.ingest_to_stored.count),
+    sum((r) => r.status.processing.kills_stored),
+  );
   const busy = after.find((r) => r.status.api.requests > 0) as Report;
   assert.ok(busy.status.api.requests_per_minute > 0 && busy.status.window_seconds > 0.5 && busy.status.window_seconds < 3);
   assert.ok(busy.status.system.rss_mb > 0);
@@ -56,8 +99,15 @@ test('the status report covers its own window: figures add up to the traffic, wi
 
 test('logs are JSON lines on a pipe', async (t) => {
   const cli = spawnCli(t, ['serve', '--source', 'none', '--port', '0', '--db', ':memory:', '--workers', '1']);
-  await waitFor(() => cli.stdout().includes('wanderer-kills started'), 30_000, () => `the start line: ${cli.stdout()} ${cli.stderr()}`);
-  const started = cli.stdout().split('\n').find((l) => l.includes('wanderer-kills started')) as string;
+  await waitFor(
+    () => cli.stdout().includes('wanderer-kills started'),
+    30_000,
+    () => `the start line: ${cli.stdout()} ${cli.stderr()}`,
+  );
+  const started = cli
+    .stdout()
+    .split('\n')
+    .find((l) => l.includes('wanderer-kills started')) as string;
   const rec = JSON.parse(started) as Record<string, unknown>;
   assert.equal(rec.level, 30);
   assert.equal(rec.source, 'none');
@@ -72,7 +122,11 @@ test('logs are pino-pretty on a terminal, with the same fields', async (t) => {
   const out = join(dir, 'out');
   // `script` gives the command a pseudo-TTY; the pid file lets the test stop the server itself.
   const inner = `${process.execPath} --import tsx src/cli/main.ts serve --source none --port 0 --db :memory: --workers 1 & echo $! > ${pidFile}; wait`;
-  const child = spawn('script', ['-qfec', inner, out], { cwd: join(import.meta.dirname, '..', '..'), env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' }, stdio: 'ignore' });
+  const child = spawn('script', ['-qfec', inner, out], {
+    cwd: join(import.meta.dirname, '..', '..'),
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TERM: 'xterm' },
+    stdio: 'ignore',
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   defer(t, async () => {
     if (existsSync(pidFile)) {
@@ -85,7 +139,11 @@ test('logs are pino-pretty on a terminal, with the same fields', async (t) => {
     await exited;
   });
   const text = (): string => (existsSync(out) ? readFileSync(out, 'utf8') : '');
-  await waitFor(() => text().includes('wanderer-kills started'), 30_000, () => `the start line on the TTY: ${text()}`);
+  await waitFor(
+    () => text().includes('wanderer-kills started'),
+    30_000,
+    () => `the start line on the TTY: ${text()}`,
+  );
   const plain = text().replace(/\x1b\[[0-9;]*m/g, '');
   assert.doesNotMatch(plain, /^\{"level"/m, 'no JSON lines on a terminal');
   assert.match(plain, /INFO.*\(wkills\/\d+\): wanderer-kills started/);

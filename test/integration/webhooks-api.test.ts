@@ -21,7 +21,11 @@ after(async () => {
 const HOOK = 'https://example.com/webhook';
 
 async function post(body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; json: any }> {
-  const r = await fetch(`${base}/api/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const r = await fetch(`${base}/api/v1/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: r.status, json: await r.json() };
 }
 
@@ -85,7 +89,12 @@ test('validation: the first failure wins, with the original messages, in the err
 });
 
 test('ids are deduplicated and sorted; the list serialises empty lists as []', async () => {
-  const r = await post({ subscriber_id: 'norm', callback_url: HOOK, system_ids: [30000143, 30000142, 30000143], character_ids: [789, 123, 456, 123] });
+  const r = await post({
+    subscriber_id: 'norm',
+    callback_url: HOOK,
+    system_ids: [30000143, 30000142, 30000143],
+    character_ids: [789, 123, 456, 123],
+  });
   assert.equal(r.status, 201);
   const only = await post({ subscriber_id: 'only', callback_url: HOOK, system_ids: [1] });
   assert.equal(only.status, 201);
@@ -127,9 +136,15 @@ test('delete removes only that subscriber, and answers 200 with the same body fo
     assert.deepEqual(body.data, { message: 'Successfully unsubscribed', subscriber_id: who });
   }
   const list = await get('/api/v1/subscriptions');
-  assert.deepEqual(list.subscriptions.map((s: any) => s.subscriber_id), ['keep']);
+  assert.deepEqual(
+    list.subscriptions.map((s: any) => s.subscriber_id),
+    ['keep'],
+  );
   // Persisted in SQLite, not only in memory.
-  assert.deepEqual(app.store.webhooks.subscriptions().map((r) => r.subscriberId), ['keep']);
+  assert.deepEqual(
+    app.store.webhooks.subscriptions().map((r) => r.subscriberId),
+    ['keep'],
+  );
   await removeAll();
 });
 
@@ -137,7 +152,12 @@ test('the list also shows live WebSocket subscriptions (callback_url null)', asy
   const socket = phoenixSocket(`ws://127.0.0.1:${app.port()}/socket`, { client_identifier: 'lister' });
   socket.connect();
   const ch = socket.channel('killmails:lobby', { systems: [30000142], preload: { enabled: false } });
-  await new Promise<void>((resolve, reject) => ch.join().receive('ok', () => resolve()).receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))));
+  await new Promise<void>((resolve, reject) =>
+    ch
+      .join()
+      .receive('ok', () => resolve())
+      .receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))),
+  );
   const list = await get('/api/v1/subscriptions');
   const ws = list.subscriptions.find((s: any) => s.type === 'websocket');
   assert.ok(ws);

@@ -24,11 +24,17 @@ interface Server {
 }
 
 function serve(t: TestContext, args: string[]): Server {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once('exit', (code, signal) => r({ code, signal })),
+  );
   defer(t, async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
@@ -40,7 +46,7 @@ function serve(t: TestContext, args: string[]): Server {
 function pendingIds(file: string): number[] {
   const db = new Database(file, { readonly: true });
   try {
-    return (db.prepare('SELECT killmail_id FROM webhook_outbox ORDER BY killmail_id').pluck().all() as number[]);
+    return db.prepare('SELECT killmail_id FROM webhook_outbox ORDER BY killmail_id').pluck().all() as number[];
   } finally {
     db.close();
   }
@@ -57,24 +63,57 @@ test('kill -9 with webhook deliveries pending: all delivered after the restart, 
   defer(t, () => receiver.close());
   receiver.respond = () => 500;
   const file = join(tempDir(t), 'crash.db');
-  const args = ['serve', '--source', 'r2z2', '--r2z2-url', sim.url, '--esi-url', sim.url, '--zkb-url', sim.url, '--db', file,
-    '--port', '0', '--host', '127.0.0.1', '--log-level', 'info', '--enrich', 'false', '--workers', '1', '--status-interval-seconds', '0',
-    '--allow-private-webhooks', 'true', '--webhook-batch-ms', '1500', '--webhook-retry-ms', '2500,2500,2500,2500'];
+  const args = [
+    'serve',
+    '--source',
+    'r2z2',
+    '--r2z2-url',
+    sim.url,
+    '--esi-url',
+    sim.url,
+    '--zkb-url',
+    sim.url,
+    '--db',
+    file,
+    '--port',
+    '0',
+    '--host',
+    '127.0.0.1',
+    '--log-level',
+    'info',
+    '--enrich',
+    'false',
+    '--workers',
+    '1',
+    '--status-interval-seconds',
+    '0',
+    '--allow-private-webhooks',
+    'true',
+    '--webhook-batch-ms',
+    '1500',
+    '--webhook-retry-ms',
+    '2500,2500,2500,2500',
+  ];
 
   const first = serve(t, args);
   await waitFor(() => first.port() > 0 || first.child.exitCode !== null, 30_000, 'first server listening');
   const base = `http://127.0.0.1:${first.port()}`;
   const created = await fetch(`${base}/api/v1/subscriptions`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ subscriber_id: 'crash', callback_url: receiver.url('/crash'), system_ids: SYSTEMS.map((s) => s.id) }),
   });
   assert.equal(created.status, 201);
   sim.publish(10);
   await waitFor(() => receiver.requests.length >= 1, 30_000, 'a first (failed) delivery attempt');
   sim.publish(10); // these wait in the 1.5 s batch window when the process dies
-  await waitFor(() => existsSync(file) && pendingIds(file).length >= 20, 30_000, 'twenty pending deliveries committed').catch((err: unknown) => {
-    throw new Error(`${(err as Error).message}: ${existsSync(file) ? pendingIds(file).length : 0} pending, ${receiver.requests.length} POSTs; server log: ${first.out().slice(-1500)}`);
-  });
+  await waitFor(() => existsSync(file) && pendingIds(file).length >= 20, 30_000, 'twenty pending deliveries committed').catch(
+    (err: unknown) => {
+      throw new Error(
+        `${(err as Error).message}: ${existsSync(file) ? pendingIds(file).length : 0} pending, ${receiver.requests.length} POSTs; server log: ${first.out().slice(-1500)}`,
+      );
+    },
+  );
   first.child.kill('SIGKILL');
   assert.equal((await first.exited).signal, 'SIGKILL');
   const pending = pendingIds(file);

@@ -24,7 +24,11 @@ after(async () => {
 });
 
 async function subscribe(body: Record<string, unknown>): Promise<string> {
-  const r = await fetch(`${base}/api/v1/subscriptions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const r = await fetch(`${base}/api/v1/subscriptions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const j = (await r.json()) as { data: { subscription_id: string } };
   assert.equal(r.status, 201, JSON.stringify(j));
   return j.data.subscription_id;
@@ -51,7 +55,10 @@ test('500 then 200: every matching kill is delivered exactly once, signed, batch
   await sse.opened();
   await publish(app, 20);
   await waitFor(() => sse.kills().length >= 20, 20_000, 'SSE kills');
-  const expected = sse.kills().filter((k) => ALL_SYSTEMS.includes(k.system_id)).map((k) => k.killmail_id);
+  const expected = sse
+    .kills()
+    .filter((k) => ALL_SYSTEMS.includes(k.system_id))
+    .map((k) => k.killmail_id);
   await waitFor(() => receiver.delivered('/retry').length >= expected.length, 30_000, 'deliveries after the retries');
   await sleep(800); // a duplicate would arrive within a retry delay
   const delivered = receiver.delivered('/retry');

@@ -87,9 +87,15 @@ test('mutating routes need the API token (401 in the envelope); reads do not', a
   const id = ((await ok.json()) as { data: { subscription_id: string } }).data.subscription_id;
   assert.equal((await fetch(`${base}/api/v1/subscriptions`)).status, 200);
   assert.equal((await fetch(`${base}/api/v1/subscriptions/${id}/enable`, { method: 'POST' })).status, 401);
-  assert.equal((await fetch(`${base}/api/v1/subscriptions/${id}/enable`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  assert.equal(
+    (await fetch(`${base}/api/v1/subscriptions/${id}/enable`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    200,
+  );
   assert.equal((await fetch(`${base}/api/v1/subscriptions/guard`, { method: 'DELETE' })).status, 401);
-  assert.equal((await fetch(`${base}/api/v1/subscriptions/guard`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })).status, 200);
+  assert.equal(
+    (await fetch(`${base}/api/v1/subscriptions/guard`, { method: 'DELETE', headers: { authorization: `Bearer ${TOKEN}` } })).status,
+    200,
+  );
 });
 
 test('the WebSocket token: refused with 403 without it, accepted with it', async () => {
@@ -122,8 +128,22 @@ test('delivery re-checks the address it connects to: a stored subscription to a 
   // Rows as if created while these hosts resolved to public addresses (DNS rebinding).
   const store = openStore({ path: file, retentionHours: 0, checkpointThread: false });
   const now = Date.now();
-  for (const [id, url] of [['rebind-name', `http://localhost:${receiver.port}/name`], ['rebind-literal', receiver.url('/literal')]] as const) {
-    store.webhooks.insertSubscription({ id, subscriberId: id, callbackUrl: url, systemIds: [], characterIds: [], secret: null, enabled: true, consecutiveFailures: 0, createdAtMs: now, updatedAtMs: now });
+  for (const [id, url] of [
+    ['rebind-name', `http://localhost:${receiver.port}/name`],
+    ['rebind-literal', receiver.url('/literal')],
+  ] as const) {
+    store.webhooks.insertSubscription({
+      id,
+      subscriberId: id,
+      callbackUrl: url,
+      systemIds: [],
+      characterIds: [],
+      secret: null,
+      enabled: true,
+      consecutiveFailures: 0,
+      createdAtMs: now,
+      updatedAtMs: now,
+    });
   }
   store.close();
   // No system or character: these rows match every kill (only possible by writing the table directly).

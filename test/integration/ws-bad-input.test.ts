@@ -16,7 +16,10 @@ describe('bad input on /socket/websocket', () => {
   const ref = (): string => String(++seq);
 
   /** Join on a fresh V2 client; returns the client and the join reply payload. */
-  async function join(payload: unknown, client?: RawClient): Promise<{ c: RawClient; reply: { status: string; response: Record<string, unknown> } }> {
+  async function join(
+    payload: unknown,
+    client?: RawClient,
+  ): Promise<{ c: RawClient; reply: { status: string; response: Record<string, unknown> } }> {
     const c = client ?? (await RawClient.open(url2));
     const r = ref();
     c.send([r, r, LOBBY, 'phx_join', payload]);
@@ -46,12 +49,24 @@ describe('bad input on /socket/websocket', () => {
     ['system ids as floats', { systems: [30000142.5] }, 'invalid_system_ids: systems must hold 1..50000000 integers (got 30000142.5)'],
     ['negative system ids', { systems: [-1] }, 'invalid_system_ids: systems must hold 1..50000000 integers (got -1)'],
     ['zero as a character id', { character_ids: [0] }, 'invalid_character_ids: character_ids must hold positive integers (got 0)'],
-    ['character ids as strings', { character_ids: ['95000001'] }, 'invalid_character_ids: character_ids must hold positive integers (got "95000001")'],
+    [
+      'character ids as strings',
+      { character_ids: ['95000001'] },
+      'invalid_character_ids: character_ids must hold positive integers (got "95000001")',
+    ],
     ['systems not a list', { systems: 30000142 }, 'invalid_system_ids: systems must be an array of positive integers'],
-    ['10,001 systems', { systems: Array.from({ length: 10_001 }, (_, i) => 30_000_001 + i) }, 'too_many_systems: Too many systems (max: 10000)'],
+    [
+      '10,001 systems',
+      { systems: Array.from({ length: 10_001 }, (_, i) => 30_000_001 + i) },
+      'too_many_systems: Too many systems (max: 10000)',
+    ],
     ['a non-object payload', 'systems', 'invalid_payload: join payload must be a JSON object'],
     ['an array payload', [30000142], 'invalid_payload: join payload must be a JSON object'],
-    ['a bad preload option', { systems: [30000142], preload: { limit_per_system: 'many' } }, 'invalid_payload: preload.limit_per_system must be an integer'],
+    [
+      'a bad preload option',
+      { systems: [30000142], preload: { limit_per_system: 'many' } },
+      'invalid_payload: preload.limit_per_system must be an integer',
+    ],
   ];
   for (const [name, payload, reason] of joinErrors) {
     test(`join with ${name} → error {reason}`, async () => {
@@ -66,17 +81,29 @@ describe('bad input on /socket/websocket', () => {
     let r = ref();
     c.send([null, r, LOBBY, 'subscribe_systems', { systems: Array.from({ length: 5000 }, (_, i) => 31_000_001 + i) }]);
     let f = (await c.next(isReply(r))) as unknown[];
-    assert.deepEqual(f[4], { status: 'error', response: { reason: 'too_many_systems: Too many systems (max: 10000; subscribed 6000, adding 5000)' } });
+    assert.deepEqual(f[4], {
+      status: 'error',
+      response: { reason: 'too_many_systems: Too many systems (max: 10000; subscribed 6000, adding 5000)' },
+    });
     for (let k = 0; k < 5; k++) {
       r = ref();
-      c.send([null, r, LOBBY, 'subscribe_characters', { character_ids: Array.from({ length: 10_000 }, (_, i) => 90_000_000 + k * 10_000 + i) }]);
+      c.send([
+        null,
+        r,
+        LOBBY,
+        'subscribe_characters',
+        { character_ids: Array.from({ length: 10_000 }, (_, i) => 90_000_000 + k * 10_000 + i) },
+      ]);
       f = (await c.next(isReply(r))) as unknown[];
       assert.equal((f[4] as { status: string }).status, 'ok');
     }
     r = ref();
     c.send([null, r, LOBBY, 'subscribe_characters', { character_ids: [1] }]);
     f = (await c.next(isReply(r))) as unknown[];
-    assert.deepEqual(f[4], { status: 'error', response: { reason: 'too_many_characters: Too many characters (max: 50000; subscribed 50000, adding 1)' } });
+    assert.deepEqual(f[4], {
+      status: 'error',
+      response: { reason: 'too_many_characters: Too many characters (max: 50000; subscribed 50000, adding 1)' },
+    });
     assert.ok(h.fanout.stats().subscribedCharacters >= 50_000);
     c.close();
   });
@@ -85,7 +112,10 @@ describe('bad input on /socket/websocket', () => {
     const { c } = await join({ preload: { enabled: false } });
     let r = ref();
     c.send([null, r, LOBBY, 'subscribe_systems', [30000142]]);
-    assert.deepEqual(((await c.next(isReply(r))) as unknown[])[4], { status: 'error', response: { reason: 'invalid_payload: payload must be a JSON object' } });
+    assert.deepEqual(((await c.next(isReply(r))) as unknown[])[4], {
+      status: 'error',
+      response: { reason: 'invalid_payload: payload must be a JSON object' },
+    });
     r = ref();
     c.send([null, r, LOBBY, 'drop_table', {}]);
     assert.deepEqual(((await c.next(isReply(r))) as unknown[])[4], { status: 'error', response: { reason: 'unknown_event' } });
@@ -105,12 +135,42 @@ describe('bad input on /socket/websocket', () => {
 
   const closes: Array<[string, () => unknown, number, RegExp, MetricKey]> = [
     ['invalid JSON', () => '{"topic": ', 1007, /^invalid_json: /, 'ws.bad_frame.invalid_json'],
-    ['an array frame of the wrong length', () => JSON.stringify([null, '1', LOBBY]), 1007, /^invalid_frame: array frame must have 5 elements/, 'ws.bad_frame.invalid_frame'],
+    [
+      'an array frame of the wrong length',
+      () => JSON.stringify([null, '1', LOBBY]),
+      1007,
+      /^invalid_frame: array frame must have 5 elements/,
+      'ws.bad_frame.invalid_frame',
+    ],
     ['a scalar frame', () => '42', 1007, /^invalid_frame: /, 'ws.bad_frame.invalid_frame'],
-    ['a binary frame whose sizes exceed its length', () => Buffer.from([0, 1, 1, 200, 9, 0x31, 0x31]), 1007, /^invalid_binary_frame: field sizes 1\+1\+200\+9 exceed/, 'ws.bad_frame.invalid_binary_frame'],
-    ['a binary frame shorter than its header', () => Buffer.from([0, 1]), 1007, /^invalid_binary_frame: frame of 2 bytes/, 'ws.bad_frame.invalid_binary_frame'],
-    ['a binary frame of a server-only kind', () => Buffer.from([2, 0, 0, 0, 0]), 1007, /^invalid_binary_frame: kind 2 is not a push/, 'ws.bad_frame.invalid_binary_frame'],
-    ['a frame over 128 KiB', () => JSON.stringify([null, '1', LOBBY, 'subscribe_systems', { pad: 'x'.repeat(140 * 1024) }]), 1009, /^frame_too_large: \d+ bytes, max 131072$/, 'ws.bad_frame.too_large'],
+    [
+      'a binary frame whose sizes exceed its length',
+      () => Buffer.from([0, 1, 1, 200, 9, 0x31, 0x31]),
+      1007,
+      /^invalid_binary_frame: field sizes 1\+1\+200\+9 exceed/,
+      'ws.bad_frame.invalid_binary_frame',
+    ],
+    [
+      'a binary frame shorter than its header',
+      () => Buffer.from([0, 1]),
+      1007,
+      /^invalid_binary_frame: frame of 2 bytes/,
+      'ws.bad_frame.invalid_binary_frame',
+    ],
+    [
+      'a binary frame of a server-only kind',
+      () => Buffer.from([2, 0, 0, 0, 0]),
+      1007,
+      /^invalid_binary_frame: kind 2 is not a push/,
+      'ws.bad_frame.invalid_binary_frame',
+    ],
+    [
+      'a frame over 128 KiB',
+      () => JSON.stringify([null, '1', LOBBY, 'subscribe_systems', { pad: 'x'.repeat(140 * 1024) }]),
+      1009,
+      /^frame_too_large: \d+ bytes, max 131072$/,
+      'ws.bad_frame.too_large',
+    ],
   ];
   for (const [name, frame, code, reason, counter] of closes) {
     test(`${name} → close ${code} with a reason`, async () => {
@@ -124,7 +184,7 @@ describe('bad input on /socket/websocket', () => {
     });
   }
 
-  test('a frame over uWS\'s hard cap (max(2 x cap, 1 MiB)) is aborted by uWS and counted as too_large', async () => {
+  test("a frame over uWS's hard cap (max(2 x cap, 1 MiB)) is aborted by uWS and counted as too_large", async () => {
     const before = h.counters.get('ws.closed.too_large');
     const c = await RawClient.open(url2);
     c.send('x'.repeat(1536 * 1024));
@@ -136,11 +196,18 @@ describe('bad input on /socket/websocket', () => {
   test('binary pushes: heartbeat ok, a binary join payload is invalid_payload; binary on V1 closes 1003', async () => {
     const c = await RawClient.open(url2);
     const binaryPush = (joinRef: string, r: string, topic: string, event: string, data: Buffer): Buffer =>
-      Buffer.concat([Buffer.from([0, joinRef.length, r.length, topic.length, event.length]), Buffer.from(joinRef + r + topic + event), data]);
+      Buffer.concat([
+        Buffer.from([0, joinRef.length, r.length, topic.length, event.length]),
+        Buffer.from(joinRef + r + topic + event),
+        data,
+      ]);
     c.send(binaryPush('', '7', 'phoenix', 'heartbeat', Buffer.from([1, 2, 3])));
     assert.deepEqual(((await c.next(isReply('7'))) as unknown[])[4], { status: 'ok', response: {} });
     c.send(binaryPush('8', '8', LOBBY, 'phx_join', Buffer.from([1, 2, 3])));
-    assert.deepEqual(((await c.next(isReply('8'))) as unknown[])[4], { status: 'error', response: { reason: 'invalid_payload: join payload must be a JSON object' } });
+    assert.deepEqual(((await c.next(isReply('8'))) as unknown[])[4], {
+      status: 'error',
+      response: { reason: 'invalid_payload: join payload must be a JSON object' },
+    });
     c.close();
     const v1 = await RawClient.open(`ws://127.0.0.1:${h.port}/socket/websocket`);
     v1.send(binaryPush('', '1', 'phoenix', 'heartbeat', Buffer.alloc(0)));
@@ -162,12 +229,21 @@ describe('bad input on /socket/websocket', () => {
       // The last one is like some Python clients: V1 objects while asking for 2.0.0.
       const c = await RawClient.open(`ws://127.0.0.1:${h.port}/socket/websocket${query}`);
       c.send({ topic: 'phoenix', event: 'heartbeat', payload: {}, ref: '1' });
-      assert.deepEqual(await c.next((f) => (f as { ref?: string }).ref === '1'), { topic: 'phoenix', event: 'phx_reply', payload: { status: 'ok', response: {} }, ref: '1', join_ref: null });
+      assert.deepEqual(await c.next((f) => (f as { ref?: string }).ref === '1'), {
+        topic: 'phoenix',
+        event: 'phx_reply',
+        payload: { status: 'ok', response: {} },
+        ref: '1',
+        join_ref: null,
+      });
       c.send({ topic: LOBBY, event: 'phx_join', payload: { systems: [30000180], preload: { enabled: false } }, ref: '2' });
       const joined = (await c.next((f) => (f as { ref?: string }).ref === '2')) as { payload: { status: string } };
       assert.equal(joined.payload.status, 'ok');
       h.publish([makeKill({ id: 78_000 + query.length, systemId: 30000180 })]);
-      const upd = (await c.next((f) => (f as { event?: string }).event === 'killmail_update')) as { topic: string; payload: { killmails: Array<{ killmail_id: number }>; preload: boolean } };
+      const upd = (await c.next((f) => (f as { event?: string }).event === 'killmail_update')) as {
+        topic: string;
+        payload: { killmails: Array<{ killmail_id: number }>; preload: boolean };
+      };
       assert.equal(upd.topic, LOBBY);
       assert.equal(upd.payload.killmails[0]?.killmail_id, 78_000 + query.length);
       assert.equal(upd.payload.preload, false);

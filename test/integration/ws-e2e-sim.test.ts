@@ -14,7 +14,16 @@ let app: App;
 let socket: Socket;
 
 before(async () => {
-  const config = testConfig({ source: 'sim', simRate: 0, host: '127.0.0.1', port: 0, db: ':memory:', workers: 1, logLevel: 'silent', statusIntervalSeconds: 0 });
+  const config = testConfig({
+    source: 'sim',
+    simRate: 0,
+    host: '127.0.0.1',
+    port: 0,
+    db: ':memory:',
+    workers: 1,
+    logLevel: 'silent',
+    statusIntervalSeconds: 0,
+  });
   app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 } });
   await app.start();
 });
@@ -25,7 +34,9 @@ after(async () => {
 
 function join(ch: Channel): Promise<void> {
   return new Promise((resolve, reject) => {
-    ch.join().receive('ok', () => resolve()).receive('error', (e: unknown) => reject(new Error(JSON.stringify(e))));
+    ch.join()
+      .receive('ok', () => resolve())
+      .receive('error', (e: unknown) => reject(new Error(JSON.stringify(e))));
   });
 }
 
@@ -49,7 +60,11 @@ test('simulator kills reach the firehose and a lobby client exactly once', async
   await join(lobby);
   const published = app.sim?.publish(20) ?? 0;
   assert.equal(published, 20);
-  await waitFor(() => seen.all.length >= 20 && seen.lobby.length >= 20, 30_000, `kills (${seen.all.length} all, ${seen.lobby.length} lobby)`);
+  await waitFor(
+    () => seen.all.length >= 20 && seen.lobby.length >= 20,
+    30_000,
+    `kills (${seen.all.length} all, ${seen.lobby.length} lobby)`,
+  );
   assert.equal(seen.all.length, 20);
   assert.equal(new Set(seen.all).size, 20);
   assert.deepEqual([...seen.lobby].sort(), [...seen.all].sort());

@@ -85,7 +85,14 @@ export interface KillSpec {
 /** A canonical killmail (the normaliser's key order) and its store record. */
 export function makeKill(spec: KillSpec): KillRecord {
   const killTimeMs = Date.now() - (spec.agoMin ?? 1) * 60_000;
-  const attackers = (spec.attackers ?? [95_000_001]).map((id, i) => ({ character_id: id, corporation_id: 98_000_001, ship_type_id: 587, damage_done: 100, final_blow: i === 0, security_status: 0.5 }));
+  const attackers = (spec.attackers ?? [95_000_001]).map((id, i) => ({
+    character_id: id,
+    corporation_id: 98_000_001,
+    ship_type_id: 587,
+    damage_done: 100,
+    final_blow: i === 0,
+    security_status: 0.5,
+  }));
   const victim = spec.victim;
   const km = {
     killmail_id: spec.id,
@@ -95,7 +102,19 @@ export function makeKill(spec: KillSpec): KillRecord {
     victim: { ...(victim !== undefined && { character_id: victim }), corporation_id: 98_000_002, ship_type_id: 670, damage_taken: 100 },
     attackers,
     attacker_count: attackers.length,
-    zkb: { locationID: 40_000_001, hash: 'abc', fittedValue: 10, droppedValue: 5, destroyedValue: 5, totalValue: 10, points: 1, npc: false, solo: attackers.length === 1, awox: false, labels: [] },
+    zkb: {
+      locationID: 40_000_001,
+      hash: 'abc',
+      fittedValue: 10,
+      droppedValue: 5,
+      destroyedValue: 5,
+      totalValue: 10,
+      points: 1,
+      npc: false,
+      solo: attackers.length === 1,
+      awox: false,
+      labels: [],
+    },
   };
   const characterIds = [...new Set([...(victim !== undefined ? [victim] : []), ...(spec.attackers ?? [95_000_001])])];
   return {
@@ -156,7 +175,10 @@ export class RawClient {
       const i = this.frames.findIndex(pred);
       if (i >= 0) return this.frames.splice(i, 1)[0];
       const left = deadline - Date.now();
-      if (left <= 0 || this.closed) throw new Error(`no matching frame within ${timeoutMs} ms (closed: ${JSON.stringify(this.closed)}; have ${JSON.stringify(this.frames).slice(0, 500)})`);
+      if (left <= 0 || this.closed)
+        throw new Error(
+          `no matching frame within ${timeoutMs} ms (closed: ${JSON.stringify(this.closed)}; have ${JSON.stringify(this.frames).slice(0, 500)})`,
+        );
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, left);
         this.waiters.push(() => {

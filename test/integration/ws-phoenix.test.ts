@@ -64,7 +64,10 @@ describe('phoenix client against the fan-out hub', () => {
     h.publish([1, 2, 3, 4, 5].map((m) => makeKill({ id: 100 + m, systemId: 30000142, agoMin: m })));
     h.publish([makeKill({ id: 200, systemId: 30000144, agoMin: 2 })]);
     const s = connect({ client_identifier: 'test client!' });
-    const ch = s.channel('killmails:lobby', { systems: [30000142, 30000144], preload: { enabled: true, limit_per_system: 4, delivery_batch_size: 2, delivery_interval_ms: 20 } });
+    const ch = s.channel('killmails:lobby', {
+      systems: [30000142, 30000144],
+      preload: { enabled: true, limit_per_system: 4, delivery_batch_size: 2, delivery_interval_ms: 20 },
+    });
     const updates = collect(ch, 'killmail_update') as Update[];
     const complete = collect(ch, 'preload_complete');
     const joined = await joinP(ch);
@@ -118,18 +121,43 @@ describe('phoenix client against the fan-out hub', () => {
     const ch = s.channel('killmails:lobby', {});
     const updated = collect(ch, 'subscription_updated');
     assert.equal((await joinP(ch)).status, 'ok');
-    const UPDATED = { subscribed_systems: [30000142, 30002187], subscribed_systems_count: 2, subscribed_characters: [95000002], subscribed_characters_count: 1 };
+    const UPDATED = {
+      subscribed_systems: [30000142, 30002187],
+      subscribed_systems_count: 2,
+      subscribed_characters: [95000002],
+      subscribed_characters_count: 1,
+    };
     const cases: Array<[string, object, Reply['status'], Record<string, unknown>]> = [
       ['subscribe_systems', { systems: [30000142] }, 'ok', { subscribed_systems: [30000142], subscribed_systems_count: 1, added: 1 }],
       ['subscribe_systems', { systems: [30000142] }, 'ok', { message: 'Already subscribed to all requested systems' }],
       ['unsubscribe_systems', { systems: [31000005] }, 'ok', { message: 'Not subscribed to any of the requested systems' }],
       ['unsubscribe_systems', { systems: [30000142] }, 'ok', { subscribed_systems: [], subscribed_systems_count: 0, removed: 1 }],
-      ['subscribe_characters', { character_ids: [95000001, 3019582] }, 'ok', { subscribed_characters: [3019582, 95000001], subscribed_characters_count: 2, added: 2 }],
+      [
+        'subscribe_characters',
+        { character_ids: [95000001, 3019582] },
+        'ok',
+        { subscribed_characters: [3019582, 95000001], subscribed_characters_count: 2, added: 2 },
+      ],
       ['subscribe_characters', { character_ids: [3019582] }, 'ok', { message: 'Already subscribed to all requested characters' }],
-      ['unsubscribe_characters', { character_ids: [3019582] }, 'ok', { subscribed_characters: [95000001], subscribed_characters_count: 1, removed: 1 }],
+      [
+        'unsubscribe_characters',
+        { character_ids: [3019582] },
+        'ok',
+        { subscribed_characters: [95000001], subscribed_characters_count: 1, removed: 1 },
+      ],
       ['unsubscribe_characters', { character_ids: [1] }, 'ok', { message: 'Not subscribed to any of the requested characters' }],
-      ['update_subscriptions', { add_systems: [30000142, 30002187], remove_characters: [95000001], add_characters: [95000002] }, 'ok', { ...UPDATED, added_systems: 2, removed_systems: 0, added_characters: 1, removed_characters: 1 }],
-      ['subscribe_systems', { systems: ['30000142'] }, 'error', { reason: 'invalid_system_ids: systems must hold 1..50000000 integers (got "30000142")' }],
+      [
+        'update_subscriptions',
+        { add_systems: [30000142, 30002187], remove_characters: [95000001], add_characters: [95000002] },
+        'ok',
+        { ...UPDATED, added_systems: 2, removed_systems: 0, added_characters: 1, removed_characters: 1 },
+      ],
+      [
+        'subscribe_systems',
+        { systems: ['30000142'] },
+        'error',
+        { reason: 'invalid_system_ids: systems must hold 1..50000000 integers (got "30000142")' },
+      ],
       ['subscribe_systems', {}, 'error', { reason: 'invalid_payload: "systems" is required' }],
       ['no_such_event', {}, 'error', { reason: 'unknown_event' }],
     ];

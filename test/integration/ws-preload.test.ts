@@ -72,7 +72,9 @@ describe('preload races', () => {
     const [A, B] = [30001001, 30001002];
     h.publish([makeKill({ id: 1, systemId: A, agoMin: 5 })]);
     // B is read one tick (300 ms) after A's batch went out; kill 2 is stored before that.
-    const { ch, updates, complete } = lobby({ systems: [A, B], preload: SLOW }, () => h.publish([makeKill({ id: 2, systemId: B, agoMin: 0.5 })]));
+    const { ch, updates, complete } = lobby({ systems: [A, B], preload: SLOW }, () =>
+      h.publish([makeKill({ id: 2, systemId: B, agoMin: 0.5 })]),
+    );
     assert.equal(await joinP(ch), 'ok');
     await waitFor(() => complete.length === 1, 5000, 'preload_complete');
     assert.deepEqual(received(updates), [
@@ -86,7 +88,9 @@ describe('preload races', () => {
     const [A, Z, X] = [30001011, 30001019, 95001011];
     h.publish([makeKill({ id: 11, systemId: A, agoMin: 5 })]);
     // Kill 12 reaches the client through character X only (Z is not subscribed).
-    const { ch, updates, complete } = lobby({ systems: [A], character_ids: [X], preload: SLOW }, () => h.publish([makeKill({ id: 12, systemId: Z, victim: X, agoMin: 0.5 })]));
+    const { ch, updates, complete } = lobby({ systems: [A], character_ids: [X], preload: SLOW }, () =>
+      h.publish([makeKill({ id: 12, systemId: Z, victim: X, agoMin: 0.5 })]),
+    );
     assert.equal(await joinP(ch), 'ok');
     await waitFor(() => complete.length === 1, 5000, 'preload_complete');
     assert.deepEqual(received(updates), [
@@ -97,10 +101,18 @@ describe('preload races', () => {
 
   test('no preload for a system unsubscribed right after the join', async () => {
     const [A, B] = [30001021, 30001022];
-    h.publish([makeKill({ id: 21, systemId: A, agoMin: 2 }), makeKill({ id: 22, systemId: B, agoMin: 3 }), makeKill({ id: 23, systemId: B, agoMin: 4 })]);
+    h.publish([
+      makeKill({ id: 21, systemId: A, agoMin: 2 }),
+      makeKill({ id: 22, systemId: B, agoMin: 3 }),
+      makeKill({ id: 23, systemId: B, agoMin: 4 }),
+    ]);
     const { ch, updates, complete } = lobby({ systems: [A, B], preload: SLOW }, () => undefined);
     assert.equal(await joinP(ch), 'ok');
-    assert.deepEqual(await pushP(ch, 'unsubscribe_systems', { systems: [B] }), { subscribed_systems: [A], subscribed_systems_count: 1, removed: 1 });
+    assert.deepEqual(await pushP(ch, 'unsubscribe_systems', { systems: [B] }), {
+      subscribed_systems: [A],
+      subscribed_systems_count: 1,
+      removed: 1,
+    });
     await waitFor(() => complete.length === 1, 5000, 'preload_complete');
     assert.deepEqual(received(updates), [[21, true]]);
     assert.ok(updates.every((u) => u.system_id === A));

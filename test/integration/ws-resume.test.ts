@@ -10,10 +10,25 @@ import { SYSTEMS } from '../../src/sim/index.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import { phoenixSocket, waitFor } from './ws-harness.js';
 
-interface Got { id: number; preload: boolean; session: number; atMs: number }
+interface Got {
+  id: number;
+  preload: boolean;
+  session: number;
+  atMs: number;
+}
 
 test('a client away for 20 s rejoins with since and gets every kill of the gap once, then live', { timeout: 300_000 }, async (t) => {
-  const config = testConfig({ source: 'sim', simRate: 0, host: '127.0.0.1', port: 0, db: ':memory:', workers: 1, logLevel: 'silent', statusIntervalSeconds: 0, enrich: false });
+  const config = testConfig({
+    source: 'sim',
+    simRate: 0,
+    host: '127.0.0.1',
+    port: 0,
+    db: ':memory:',
+    workers: 1,
+    logLevel: 'silent',
+    statusIntervalSeconds: 0,
+    enrich: false,
+  });
   const app = await createApp(config, { logger: silentLogger(), sim: { rate: 0 } });
   await app.start();
   t.after(() => app.stop());
@@ -27,7 +42,11 @@ test('a client away for 20 s rejoins with since and gets every kill of the gap o
   const socket = phoenixSocket(`ws://127.0.0.1:${app.port()}/socket`, { client_identifier: 'resume' });
   t.after(() => socket.disconnect());
   // The documented pattern: params as a function, read again on every (re)join.
-  const channel = socket.channel('killmails:lobby', () => ({ systems, preload: { enabled: false }, ...(lastId !== undefined && { since: lastId }) }));
+  const channel = socket.channel('killmails:lobby', () => ({
+    systems,
+    preload: { enabled: false },
+    ...(lastId !== undefined && { since: lastId }),
+  }));
   channel.on('killmail_update', (p: { preload: boolean; killmails: Array<{ killmail_id: number }> }) => {
     for (const k of p.killmails) {
       got.push({ id: k.killmail_id, preload: p.preload, session, atMs: Date.now() });
@@ -65,15 +84,29 @@ test('a client away for 20 s rejoins with since and gets every kill of the gap o
   const second = got.filter((g) => g.session === 2);
   const firstLive = second.findIndex((g) => !g.preload);
   assert.ok(firstLive > 0, 'the replay came first');
-  assert.ok(second.slice(firstLive).every((g) => !g.preload), 'no replayed kill after a live one');
+  assert.ok(
+    second.slice(firstLive).every((g) => !g.preload),
+    'no replayed kill after a live one',
+  );
   // Kills published just after disconnect() may still reach the closing socket: not part of the gap.
   const lateFirst = got.filter((g) => g.session === 1 && g.atMs >= goneAt).length;
-  assert.ok(firstLive + lateFirst >= during, `the 20 s gap was replayed (${firstLive} replayed + ${lateFirst} before the close, ${during} published while away)`);
+  assert.ok(
+    firstLive + lateFirst >= during,
+    `the 20 s gap was replayed (${firstLive} replayed + ${lateFirst} before the close, ${during} published while away)`,
+  );
   assert.equal(completes.find((c) => c.resumed)?.total_kills, firstLive);
 });
 
 test('bad since values are refused with a reason and the socket keeps serving', { timeout: 60_000 }, async (t) => {
-  const config = testConfig({ source: 'none', host: '127.0.0.1', port: 0, db: ':memory:', workers: 1, logLevel: 'silent', statusIntervalSeconds: 0 });
+  const config = testConfig({
+    source: 'none',
+    host: '127.0.0.1',
+    port: 0,
+    db: ':memory:',
+    workers: 1,
+    logLevel: 'silent',
+    statusIntervalSeconds: 0,
+  });
   const app = await createApp(config, { logger: silentLogger() });
   await app.start();
   t.after(() => app.stop());
@@ -95,11 +128,26 @@ test('bad since values are refused with a reason and the socket keeps serving', 
     assert.match(reply[4].response.reason, reason);
   }
   const r = String(ref++);
-  c.send([r, r, 'killmails:lobby', 'phx_join', { systems: [30000142], since: new Date(Date.now() - 60_000).toISOString(), updates: 'yes' }]);
-  assert.match(((await c.next(isReply(r))) as [unknown, unknown, unknown, unknown, { response: { reason: string } }])[4].response.reason, /"updates" must be true or false/);
+  c.send([
+    r,
+    r,
+    'killmails:lobby',
+    'phx_join',
+    { systems: [30000142], since: new Date(Date.now() - 60_000).toISOString(), updates: 'yes' },
+  ]);
+  assert.match(
+    ((await c.next(isReply(r))) as [unknown, unknown, unknown, unknown, { response: { reason: string } }])[4].response.reason,
+    /"updates" must be true or false/,
+  );
   const ok = String(ref++);
   c.send([ok, ok, 'killmails:lobby', 'phx_join', { systems: [30000142], since: new Date(Date.now() - 60_000).toISOString() }]);
   assert.equal(((await c.next(isReply(ok))) as [unknown, unknown, unknown, unknown, { status: string }])[4].status, 'ok');
-  const done = (await c.next((f) => Array.isArray(f) && f[3] === 'preload_complete')) as [unknown, unknown, unknown, unknown, { resumed: boolean; total_kills: number }];
+  const done = (await c.next((f) => Array.isArray(f) && f[3] === 'preload_complete')) as [
+    unknown,
+    unknown,
+    unknown,
+    unknown,
+    { resumed: boolean; total_kills: number },
+  ];
   assert.deepEqual([done[4].resumed, done[4].total_kills], [true, 0]);
 });

@@ -35,7 +35,11 @@ function callSampler(sim: Simulator): { stop(): void; maxPerSecond(): number } {
 
 test('2,000 distinct unknown ids: zKB calls stay under the per-second limit, every answer an envelope', async (t) => {
   const sim = await startSim(t, { rate: 0 });
-  const app = await startApp(t, { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   const sampler = callSampler(sim);
   const started = performance.now();
@@ -44,23 +48,30 @@ test('2,000 distinct unknown ids: zKB calls stay under the per-second limit, eve
   // 48 clients at a time, as fast as the server answers: more than the 4 running + 32 queued
   // lookups, so some are refused at once. The simulator shares this process's event loop, so
   // its count is sampled with some jitter (a margin of 2 over the configured rate).
-  await Promise.all(Array.from({ length: 48 }, async () => {
-    while (next < 2000) {
-      const id = 800_000_000 + next++;
-      const res = await fetch(`${base}/api/v1/killmail/${id}`);
-      const body = (await res.json()) as Envelope;
-      assert.ok(res.status === 404 || res.status === 503, `status ${res.status}`);
-      assert.equal(body.code, res.status === 404 ? 'not_found' : 'unavailable');
-      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 48 }, async () => {
+      while (next < 2000) {
+        const id = 800_000_000 + next++;
+        const res = await fetch(`${base}/api/v1/killmail/${id}`);
+        const body = (await res.json()) as Envelope;
+        assert.ok(res.status === 404 || res.status === 503, `status ${res.status}`);
+        assert.equal(body.code, res.status === 404 ? 'not_found' : 'unavailable');
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      }
+    }),
+  );
   await new Promise((r) => setTimeout(r, 300)); // the last calls land in the sampler
   sampler.stop();
   const seconds = (performance.now() - started) / 1000;
   const calls = zkbCalls(sim);
   const limit = app.config.zkbMaxPerSecond;
-  t.diagnostic(`${calls} zKB calls in ${seconds.toFixed(1)} s, max ${sampler.maxPerSecond()} in any second; statuses ${JSON.stringify([...statuses])}`);
-  assert.ok(sampler.maxPerSecond() <= Math.min(10, limit + 2), `zKillboard's ~10 req/s rule and our ${limit}/s held (max ${sampler.maxPerSecond()} in a second)`);
+  t.diagnostic(
+    `${calls} zKB calls in ${seconds.toFixed(1)} s, max ${sampler.maxPerSecond()} in any second; statuses ${JSON.stringify([...statuses])}`,
+  );
+  assert.ok(
+    sampler.maxPerSecond() <= Math.min(10, limit + 2),
+    `zKillboard's ~10 req/s rule and our ${limit}/s held (max ${sampler.maxPerSecond()} in a second)`,
+  );
   assert.ok(calls <= limit * (seconds + 1), `${calls} calls in ${seconds.toFixed(1)} s stays within ${limit}/s`);
   assert.ok(calls >= 1, 'lookups did reach zKillboard');
   assert.equal(statuses.get(404), calls, 'every admitted lookup answered 404 (unknown), the rest 503 at once');
@@ -69,7 +80,11 @@ test('2,000 distinct unknown ids: zKB calls stay under the per-second limit, eve
 
 test('the same unknown id 50 times, at once and one after another: one zKB call', async (t) => {
   const sim = await startSim(t, { rate: 0 });
-  const app = await startApp(t, { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   const together = await Promise.all(Array.from({ length: 50 }, () => fetch(`${base}/api/v1/killmail/900000001`).then((r) => r.status)));
   assert.deepEqual([...new Set(together)], [404]);
@@ -80,7 +95,11 @@ test('the same unknown id 50 times, at once and one after another: one zKB call'
 
 test('a 429 with Retry-After pauses every lookup until then; a short one lifts on time', async (t) => {
   const sim = await startSim(t, { rate: 0, faults: [{ route: 'zkb', kind: 'status', status: 429, retryAfterSeconds: 2, count: 1 }] });
-  const app = await startApp(t, { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   const first = await fetch(`${base}/api/v1/killmail/900000010`);
   assert.equal(first.status, 503);
@@ -101,10 +120,16 @@ test('a 429 with Retry-After pauses every lookup until then; a short one lifts o
 
 test('a 429 with Retry-After: 3600 keeps zKB untouched (whole client paused for the hour)', async (t) => {
   const sim = await startSim(t, { rate: 0, faults: [{ route: 'zkb', kind: 'status', status: 429, retryAfterSeconds: 3600, count: 1 }] });
-  const app = await startApp(t, { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 0 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   assert.equal((await fetch(`${base}/api/v1/killmail/900000020`)).status, 503);
-  const statuses = await Promise.all(Array.from({ length: 100 }, (_, i) => fetch(`${base}/api/v1/killmail/${900_000_200 + i}`).then((r) => r.status)));
+  const statuses = await Promise.all(
+    Array.from({ length: 100 }, (_, i) => fetch(`${base}/api/v1/killmail/${900_000_200 + i}`).then((r) => r.status)),
+  );
   assert.deepEqual([...new Set(statuses)], [503]);
   assert.equal(zkbCalls(sim), 1);
   const status = (await (await fetch(`${base}/status`)).json()) as { metrics: { upstream?: { zkb_paused_ms?: number } } };
@@ -114,7 +139,11 @@ test('a 429 with Retry-After: 3600 keeps zKB untouched (whole client paused for 
 
 test('per client IP: past the burst, lookups that would reach zKB get 429 rate_limited; stored kills still answer', async (t) => {
   const sim = await startSim(t, { rate: 0 });
-  const app = await startApp(t, { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 6, upstreamPerIpBurst: 3 }, { http: true });
+  const app = await startApp(
+    t,
+    { source: 'none', db: ':memory:', zkbUrl: sim.url, esiUrl: sim.url, upstreamPerIpPerMinute: 6, upstreamPerIpBurst: 3 },
+    { http: true },
+  );
   const base = `http://127.0.0.1:${app.port()}`;
   for (let i = 0; i < 3; i++) assert.equal((await fetch(`${base}/api/v1/killmail/${900_000_300 + i}`)).status, 404);
   const limited = await fetch(`${base}/api/v1/killmail/900000399`);
@@ -134,7 +163,11 @@ test('zKB knows the id but ESI has no body for it: 404 with the reason, not 503'
   const zkb = createServer((req, res) => {
     const id = Number(/\/api\/killID\/(\d+)\//.exec(req.url ?? '')?.[1]);
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=3600' });
-    res.end(JSON.stringify([{ killmail_id: id, zkb: { hash: 'abcdef0123456789', totalValue: 1, points: 1, npc: false, solo: false, awox: false } }]));
+    res.end(
+      JSON.stringify([
+        { killmail_id: id, zkb: { hash: 'abcdef0123456789', totalValue: 1, points: 1, npc: false, solo: false, awox: false } },
+      ]),
+    );
   });
   await new Promise<void>((r) => zkb.listen(0, '127.0.0.1', r));
   defer(t, () => new Promise<void>((r) => zkb.close(() => r())));

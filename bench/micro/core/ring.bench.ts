@@ -9,8 +9,16 @@ import { RingReader, RingWriter, createRingBuffer } from '../../../src/core/ring
 const RECORD_BYTES = 2048;
 const RING_BYTES = 4 * 1024 * 1024;
 
-interface Job { mode: 'ring' | 'clone' | 'transfer'; count: number; sab?: SharedArrayBuffer }
-interface Tally { records: number; bytes: number; checksum: number }
+interface Job {
+  mode: 'ring' | 'clone' | 'transfer';
+  count: number;
+  sab?: SharedArrayBuffer;
+}
+interface Tally {
+  records: number;
+  bytes: number;
+  checksum: number;
+}
 
 // ---------------------------------------------------------------- worker side
 function consumeRing(sab: SharedArrayBuffer, count: number): Tally {
@@ -115,7 +123,9 @@ async function main(): Promise<void> {
   console.log(`ring.bench: ${count} records of ${RECORD_BYTES} B, main -> worker, node ${process.version}`);
   console.log('method                    records/s      MB/s   vs clone');
   for (const r of rows) {
-    console.log(`${r.name.padEnd(24)} ${Math.round(r.recordsPerSec).toString().padStart(10)} ${r.mbPerSec.toFixed(0).padStart(9)} ${(r.recordsPerSec / base).toFixed(2).padStart(9)}x`);
+    console.log(
+      `${r.name.padEnd(24)} ${Math.round(r.recordsPerSec).toString().padStart(10)} ${r.mbPerSec.toFixed(0).padStart(9)} ${(r.recordsPerSec / base).toFixed(2).padStart(9)}x`,
+    );
   }
 }
 

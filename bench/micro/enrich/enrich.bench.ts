@@ -48,7 +48,8 @@ async function warmRate(run: (k: CanonicalKillmail) => Promise<unknown>, list: C
 
 /** What a user would write first: one Map keyed `ns:id`, one awaited async lookup per field. */
 function baseline(cache: Map<string, string>): (k: CanonicalKillmail) => Promise<void> {
-  const lookup = async (ns: string, id: number | undefined): Promise<string | undefined> => (id === undefined ? undefined : cache.get(`${ns}:${id}`));
+  const lookup = async (ns: string, id: number | undefined): Promise<string | undefined> =>
+    id === undefined ? undefined : cache.get(`${ns}:${id}`);
   return async (k) => {
     const sys = await lookup('system', k.system_id);
     if (sys !== undefined) k.solar_system_name = sys;
@@ -83,7 +84,14 @@ async function main(): Promise<void> {
   const sim = createSimulator({ rate: 0, seed: 3 });
   await sim.start();
   const counters = new Counters();
-  const e = createWorkerEnricher({ esiUrl: sim.url, userAgent: 'wk-bench/1.0 (bench@example.com)', compatibilityDate: '2026-07-21', dbPath: ':memory:', counters, maxConcurrencyPerRoute: 16 });
+  const e = createWorkerEnricher({
+    esiUrl: sim.url,
+    userAgent: 'wk-bench/1.0 (bench@example.com)',
+    compatibilityDate: '2026-07-21',
+    dbPath: ':memory:',
+    counters,
+    maxConcurrencyPerRoute: 16,
+  });
   const first = kills(0, KILLS);
   const second = kills(KILLS, KILLS);
   const attackers = first.reduce((s, k) => s + k.attackers.length, 0) / first.length;
@@ -117,7 +125,18 @@ async function main(): Promise<void> {
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`enrich micro-bench (node ${process.version})`);
   for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-  console.log(JSON.stringify({ bench: 'enrich', kills: KILLS, coldKillsPerS: KILLS / cold.seconds, coldCallsPerKill: coldCalls / KILLS, warmupCallsPerKill: nextCalls / KILLS, hitRate, warmKillsPerS: warm, baselineKillsPerS: base }));
+  console.log(
+    JSON.stringify({
+      bench: 'enrich',
+      kills: KILLS,
+      coldKillsPerS: KILLS / cold.seconds,
+      coldCallsPerKill: coldCalls / KILLS,
+      warmupCallsPerKill: nextCalls / KILLS,
+      hitRate,
+      warmKillsPerS: warm,
+      baselineKillsPerS: base,
+    }),
+  );
 }
 
 await main();

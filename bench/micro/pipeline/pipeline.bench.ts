@@ -16,13 +16,41 @@ const enc = new TextEncoder();
 
 function sampleBodies(): Uint8Array[] {
   const esi: Record<string, unknown>[] = existsSync(FIXTURES)
-    ? readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(FIXTURES + f, 'utf8')))
-    : [{ killmail_id: 1, killmail_time: '2026-01-01T00:00:00Z', solar_system_id: 30000142, victim: { ship_type_id: 587, damage_taken: 100, character_id: 9 }, attackers: [{ character_id: 8, damage_done: 100, final_blow: true, security_status: 0 }] }];
-  return esi.map((km, i) => enc.encode(JSON.stringify({
-    killmail_id: km['killmail_id'], hash: 'h' + i, esi: km,
-    zkb: { locationID: 40009082, hash: 'h' + i, fittedValue: 1, droppedValue: 1, destroyedValue: 1, totalValue: 2, points: 1, npc: false, solo: false, awox: false, labels: ['pvp'] },
-    sequence_id: i,
-  })));
+    ? readdirSync(FIXTURES)
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => JSON.parse(readFileSync(FIXTURES + f, 'utf8')))
+    : [
+        {
+          killmail_id: 1,
+          killmail_time: '2026-01-01T00:00:00Z',
+          solar_system_id: 30000142,
+          victim: { ship_type_id: 587, damage_taken: 100, character_id: 9 },
+          attackers: [{ character_id: 8, damage_done: 100, final_blow: true, security_status: 0 }],
+        },
+      ];
+  return esi.map((km, i) =>
+    enc.encode(
+      JSON.stringify({
+        killmail_id: km['killmail_id'],
+        hash: 'h' + i,
+        esi: km,
+        zkb: {
+          locationID: 40009082,
+          hash: 'h' + i,
+          fittedValue: 1,
+          droppedValue: 1,
+          destroyedValue: 1,
+          totalValue: 2,
+          points: 1,
+          npc: false,
+          solo: false,
+          awox: false,
+          labels: ['pvp'],
+        },
+        sequence_id: i,
+      }),
+    ),
+  );
 }
 
 function baseline(bodies: Uint8Array[], n: number): number {
@@ -70,10 +98,14 @@ async function main(): Promise<void> {
   baseline(bodies, Math.min(n, 2000)); // warm-up
   const base = baseline(bodies, n);
   const pool = await pooled(bodies, n, workers);
-  console.log(`pipeline.bench: ${n} R2Z2 entries (avg ${Math.round(avg)} B, ${bodies.length} distinct), ${workers} workers, node ${process.version}`);
+  console.log(
+    `pipeline.bench: ${n} R2Z2 entries (avg ${Math.round(avg)} B, ${bodies.length} distinct), ${workers} workers, node ${process.version}`,
+  );
   console.log('method                          entries/s   vs baseline');
   console.log(`${'main-thread normalise'.padEnd(30)} ${Math.round(base).toString().padStart(10)}   1.00x`);
-  console.log(`${`pool (${workers} workers, rings)`.padEnd(30)} ${Math.round(pool).toString().padStart(10)}   ${(pool / base).toFixed(2)}x   (main-thread ELU ${(mainThreadElu * 100).toFixed(0)} %, ${(n / drainTasks).toFixed(1)} entries per drain task)`);
+  console.log(
+    `${`pool (${workers} workers, rings)`.padEnd(30)} ${Math.round(pool).toString().padStart(10)}   ${(pool / base).toFixed(2)}x   (main-thread ELU ${(mainThreadElu * 100).toFixed(0)} %, ${(n / drainTasks).toFixed(1)} entries per drain task)`,
+  );
 }
 
 void main();

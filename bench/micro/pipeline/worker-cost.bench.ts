@@ -24,7 +24,10 @@ function entries(from: number): Uint8Array[] {
 }
 
 async function pass(label: string, bodies: Uint8Array[], enrich: boolean): Promise<void> {
-  let normUs = 0, enrichUs = 0, recordUs = 0, jsonBytes = 0;
+  let normUs = 0,
+    enrichUs = 0,
+    recordUs = 0,
+    jsonBytes = 0;
   for (let i = 0; i < bodies.length; i++) {
     const t0 = performance.now();
     const n = normalise(bodies[i] as Uint8Array, { maxEntryBytes: 1 << 24 }) as Normalised;
@@ -40,7 +43,9 @@ async function pass(label: string, bodies: Uint8Array[], enrich: boolean): Promi
     jsonBytes += kill.json.length;
   }
   const per = (us: number): string => (us / bodies.length).toFixed(1);
-  process.stdout.write(`${label.padEnd(28)} total ${per(normUs + enrichUs + recordUs)} µs/kill  normalise ${per(normUs)}  enrich ${per(enrichUs)}  record+msgpack ${per(recordUs)}  canonical JSON ${Math.round(jsonBytes / bodies.length)} B\n`);
+  process.stdout.write(
+    `${label.padEnd(28)} total ${per(normUs + enrichUs + recordUs)} µs/kill  normalise ${per(normUs)}  enrich ${per(enrichUs)}  record+msgpack ${per(recordUs)}  canonical JSON ${Math.round(jsonBytes / bodies.length)} B\n`,
+  );
 }
 
 await pass('cold caches (ESI calls)', entries(0), true);

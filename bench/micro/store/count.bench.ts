@@ -36,8 +36,14 @@ const seed = db.transaction(() => {
 seed();
 
 const indexCount = db.prepare<[number, number], number>('SELECT count(*) FROM killmails WHERE system_id = ? AND kill_time_ms >= ?').pluck();
-const rangeCount = db.prepare<[number, number, number], number>('SELECT count(*) FROM killmails WHERE system_id = ? AND kill_time_ms >= ? AND kill_time_ms < ?').pluck();
-const hoursSum = db.prepare<[number, number], number>('SELECT coalesce(sum(kills), 0) FROM system_hours WHERE system_id = ? AND hour >= ?').pluck();
+const rangeCount = db
+  .prepare<[number, number, number], number>(
+    'SELECT count(*) FROM killmails WHERE system_id = ? AND kill_time_ms >= ? AND kill_time_ms < ?',
+  )
+  .pluck();
+const hoursSum = db
+  .prepare<[number, number], number>('SELECT coalesce(sum(kills), 0) FROM system_hours WHERE system_id = ? AND hour >= ?')
+  .pluck();
 
 function bucketCount(systemId: number, sinceMs: number): number {
   const firstFull = Math.ceil(sinceMs / MS_PER_HOUR);
@@ -54,7 +60,10 @@ function timeUs(fn: () => number, rounds: number): { us: number; value: number }
 
 const since = NOW - DAY;
 const rows = [];
-for (const [label, sys] of [['typical system', 30_000_007], ['hot system', HOT]] as const) {
+for (const [label, sys] of [
+  ['typical system', 30_000_007],
+  ['hot system', HOT],
+] as const) {
   const a = timeUs(() => indexCount.get(sys, since)!, 20_000);
   const b = timeUs(() => bucketCount(sys, since), 20_000);
   if (a.value !== b.value) throw new Error(`count mismatch ${a.value} != ${b.value}`);

@@ -39,8 +39,17 @@ function makeRecord(killTimeMs: number): KillRecord {
   const head = `{"killmail_id":${id},"kill_time":"${new Date(killTimeMs).toISOString()}","system_id":${30_000_000 + (id % 5000)},"pad":"`;
   const json = head + 'x'.repeat(JSON_BYTES - head.length - 2) + '"}';
   return {
-    killmailId: id, systemId: 30_000_000 + (id % 5000), killTimeMs, characterIds, victimCharacterId: characterIds[0] ?? 0,
-    totalValue: 1e7, npc: false, json, replace: false, enriched: true, receivedAtUs: 0,
+    killmailId: id,
+    systemId: 30_000_000 + (id % 5000),
+    killTimeMs,
+    characterIds,
+    victimCharacterId: characterIds[0] ?? 0,
+    totalValue: 1e7,
+    npc: false,
+    json,
+    replace: false,
+    enriched: true,
+    receivedAtUs: 0,
   };
 }
 
@@ -50,7 +59,14 @@ function pct(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
-interface Row { case: string; kills: number; killsPerSec: number; 'p50 ms/256': number; 'p99 ms/256': number; 'max ms/256': number }
+interface Row {
+  case: string;
+  kills: number;
+  killsPerSec: number;
+  'p50 ms/256': number;
+  'p99 ms/256': number;
+  'max ms/256': number;
+}
 
 /** Time `write(batch)` until SECONDS of store time have been spent; the batch is built untimed. */
 async function race(name: string, write: (batch: KillRecord[]) => void, between?: () => Promise<void>): Promise<Row> {
@@ -68,8 +84,14 @@ async function race(name: string, write: (batch: KillRecord[]) => void, between?
     if (between !== undefined) await between();
   }
   stepsMs.sort((a, b) => a - b);
-  return { case: name, kills, killsPerSec: Math.round((kills * 1000) / spentMs),
-    'p50 ms/256': +pct(stepsMs, 50).toFixed(2), 'p99 ms/256': +pct(stepsMs, 99).toFixed(2), 'max ms/256': +(stepsMs.at(-1) ?? 0).toFixed(2) };
+  return {
+    case: name,
+    kills,
+    killsPerSec: Math.round((kills * 1000) / spentMs),
+    'p50 ms/256': +pct(stepsMs, 50).toFixed(2),
+    'p99 ms/256': +pct(stepsMs, 99).toFixed(2),
+    'max ms/256': +(stepsMs.at(-1) ?? 0).toFixed(2),
+  };
 }
 
 async function main(): Promise<void> {
@@ -79,27 +101,47 @@ async function main(): Promise<void> {
     {
       const o = openDatabase(join(dir, 'baseline.db'), (db) => void migrate(db));
       const stmt = o.writer.prepare(
-        'INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, json) VALUES (?,?,?,?,?,?,?,?,?)');
-      rows.push(await race('baseline: autocommit INSERT per kill', (batch) => {
-        for (const r of batch) stmt.run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, 0, r.victimCharacterId, 1, r.killTimeMs, r.json);
-      }));
+        'INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, json) VALUES (?,?,?,?,?,?,?,?,?)',
+      );
+      rows.push(
+        await race('baseline: autocommit INSERT per kill', (batch) => {
+          for (const r of batch)
+            stmt.run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, 0, r.victimCharacterId, 1, r.killTimeMs, r.json);
+        }),
+      );
       o.close();
     }
     {
       const o = openDatabase(join(dir, 'baseline-same.db'), (db) => void migrate(db));
       const kill = o.writer.prepare(
-        'INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, character_ids, json) VALUES (?,?,?,?,?,?,?,?,?,?)');
+        'INSERT INTO killmails (killmail_id, system_id, kill_time_ms, total_value, npc, victim_character_id, enriched, stored_at_ms, character_ids, json) VALUES (?,?,?,?,?,?,?,?,?,?)',
+      );
       // The plain way to index characters: a SQLite table (ours is in memory, character-index.ts).
       o.writer.exec(BASELINE_CHARACTER_TABLE);
       const ch = o.writer.prepare('INSERT OR IGNORE INTO kill_characters (character_id, kill_time_ms, killmail_id) VALUES (?,?,?)');
-      const cnt = o.writer.prepare('INSERT INTO system_counts (system_id, kills) VALUES (?, 1) ON CONFLICT (system_id) DO UPDATE SET kills = kills + 1');
-      rows.push(await race('baseline, same rows, autocommit each', (batch) => {
-        for (const r of batch) {
-          kill.run(r.killmailId, r.systemId, r.killTimeMs, r.totalValue, 0, r.victimCharacterId, 1, r.killTimeMs, r.characterIds.join(','), r.json);
-          for (const c of r.characterIds) ch.run(c, r.killTimeMs, r.killmailId);
-          cnt.run(r.systemId);
-        }
-      }));
+      const cnt = o.writer.prepare(
+        'INSERT INTO system_counts (system_id, kills) VALUES (?, 1) ON CONFLICT (system_id) DO UPDATE SET kills = kills + 1',
+      );
+      rows.push(
+        await race('baseline, same rows, autocommit each', (batch) => {
+          for (const r of batch) {
+            kill.run(
+              r.killmailId,
+              r.systemId,
+              r.killTimeMs,
+              r.totalValue,
+              0,
+              r.victimCharacterId,
+              1,
+              r.killTimeMs,
+              r.characterIds.join(','),
+              r.json,
+            );
+            for (const c of r.characterIds) ch.run(c, r.killTimeMs, r.killmailId);
+            cnt.run(r.systemId);
+          }
+        }),
+      );
       o.close();
     }
     {
@@ -112,19 +154,30 @@ async function main(): Promise<void> {
       const store = openStore({ path: join(dir, 'thread.db'), retentionHours: 0 });
       store.start();
       // Yield between batches as the real main thread does, so the thread's reports arrive.
-      rows.push(await race(`writeBatch x${BATCH}, checkpoint thread`, (batch) => void store.writer.writeBatch(batch),
-        () => new Promise((resolve) => setImmediate(resolve))));
+      rows.push(
+        await race(
+          `writeBatch x${BATCH}, checkpoint thread`,
+          (batch) => void store.writer.writeBatch(batch),
+          () => new Promise((resolve) => setImmediate(resolve)),
+        ),
+      );
       const cp = store.report().checkpointer;
       await store.stop();
-      console.log(`checkpoint thread: ${cp?.passive ?? 0} passive, ${cp?.busy ?? 0} busy, longest ${(cp?.maxCheckpointMs ?? 0).toFixed(1)} ms (off the main thread)`);
+      console.log(
+        `checkpoint thread: ${cp?.passive ?? 0} passive, ${cp?.busy ?? 0} busy, longest ${(cp?.maxCheckpointMs ?? 0).toFixed(1)} ms (off the main thread)`,
+      );
     }
-    console.log(`store write: ${JSON_BYTES} B JSON + ${CHARACTERS_PER_KILL} character ids per kill, ${SECONDS} s of store time per case,`
-      + ` node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`);
+    console.log(
+      `store write: ${JSON_BYTES} B JSON + ${CHARACTERS_PER_KILL} character ids per kill, ${SECONDS} s of store time per case,` +
+        ` node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}`,
+    );
     console.table(rows);
     const base = rows[0]?.killsPerSec ?? 1;
     const same = rows[1]?.killsPerSec ?? 1;
     for (const r of rows.slice(2)) {
-      console.log(`${r.case}: ${(r.killsPerSec / base).toFixed(2)}x baseline, ${(r.killsPerSec / same).toFixed(2)}x same-rows baseline (kills/s)`);
+      console.log(
+        `${r.case}: ${(r.killsPerSec / base).toFixed(2)}x baseline, ${(r.killsPerSec / same).toFixed(2)}x same-rows baseline (kills/s)`,
+      );
     }
     await pruneBench(dir);
   } finally {
@@ -153,8 +206,10 @@ async function pruneBench(dir: string): Promise<void> {
     if (n < 500) break;
   }
   times.sort((a, b) => a - b);
-  console.log(`retention, fixed 500-row batches: ${r.stats().prunedKills} kills in ${times.length} batches; loop blocked per batch`
-    + ` p50 ${pct(times, 50).toFixed(2)} ms, max ${(times.at(-1) ?? 0).toFixed(2)} ms`);
+  console.log(
+    `retention, fixed 500-row batches: ${r.stats().prunedKills} kills in ${times.length} batches; loop blocked per batch` +
+      ` p50 ${pct(times, 50).toFixed(2)} ms, max ${(times.at(-1) ?? 0).toFixed(2)} ms`,
+  );
   fixed.close();
 
   const sized = seedOld(join(dir, 'prune-sized.db'));
@@ -162,8 +217,10 @@ async function pruneBench(dir: string): Promise<void> {
   const t0 = performance.now();
   await a.pruneNow();
   const st = a.stats();
-  console.log(`retention, time-sized batches: ${st.prunedKills} kills in ${st.batches} batches over ${(performance.now() - t0).toFixed(0)} ms;`
-    + ` longest batch ${(st.maxBatchUs / 1000).toFixed(2)} ms`);
+  console.log(
+    `retention, time-sized batches: ${st.prunedKills} kills in ${st.batches} batches over ${(performance.now() - t0).toFixed(0)} ms;` +
+      ` longest batch ${(st.maxBatchUs / 1000).toFixed(2)} ms`,
+  );
   sized.close();
 }
 

@@ -34,9 +34,22 @@ export interface SseHub extends SseService {
   stop(): void;
 }
 
-type Totals = Record<'opened' | 'refused_total_limit' | 'refused_ip_limit' | 'kills_sent' | 'preload_kills_sent' | 'resumed_kills'
-  | 'resume_unknown_id' | 'heartbeats' | 'pings' | 'closed_client_close' | 'closed_slow_reader' | 'closed_held_overflow'
-  | 'closed_server_shutdown', number>;
+type Totals = Record<
+  | 'opened'
+  | 'refused_total_limit'
+  | 'refused_ip_limit'
+  | 'kills_sent'
+  | 'preload_kills_sent'
+  | 'resumed_kills'
+  | 'resume_unknown_id'
+  | 'heartbeats'
+  | 'pings'
+  | 'closed_client_close'
+  | 'closed_slow_reader'
+  | 'closed_held_overflow'
+  | 'closed_server_shutdown',
+  number
+>;
 
 export function createSseHub(opts: SseHubOptions): SseHub {
   const { config, counters } = opts;
@@ -47,8 +60,18 @@ export function createSseHub(opts: SseHubOptions): SseHub {
   const heartbeatMs = config.sseHeartbeatSeconds * MS_PER_SECOND;
   const pingMs = Math.max(MS_PER_SECOND, Math.round(heartbeatMs / 3));
   const totals: Totals = {
-    opened: 0, refused_total_limit: 0, refused_ip_limit: 0, kills_sent: 0, preload_kills_sent: 0, resumed_kills: 0,
-    resume_unknown_id: 0, heartbeats: 0, pings: 0, closed_client_close: 0, closed_slow_reader: 0, closed_held_overflow: 0,
+    opened: 0,
+    refused_total_limit: 0,
+    refused_ip_limit: 0,
+    kills_sent: 0,
+    preload_kills_sent: 0,
+    resumed_kills: 0,
+    resume_unknown_id: 0,
+    heartbeats: 0,
+    pings: 0,
+    closed_client_close: 0,
+    closed_slow_reader: 0,
+    closed_held_overflow: 0,
     closed_server_shutdown: 0,
   };
   let unsubscribe: (() => void) | undefined;
@@ -152,7 +175,13 @@ export function createSseHub(opts: SseHubOptions): SseHub {
         if (now - c.lastHeartbeatMs < heartbeatMs) continue;
         c.lastHeartbeatMs = now;
         totals.heartbeats++;
-        write(c, eventFrame('heartbeat', JSON.stringify({ timestamp: new Date(now).toISOString(), mode: c.historical ? 'historical' : 'realtime' })));
+        write(
+          c,
+          eventFrame(
+            'heartbeat',
+            JSON.stringify({ timestamp: new Date(now).toISOString(), mode: c.historical ? 'historical' : 'realtime' }),
+          ),
+        );
       } else if (now - c.lastWriteMs >= pingMs) {
         totals.pings++;
         write(c, PING_FRAME);
@@ -164,11 +193,19 @@ export function createSseHub(opts: SseHubOptions): SseHub {
     refuse(ip): SseRefusal | null {
       if (clients.size >= config.sseMaxConnections) {
         totals.refused_total_limit++;
-        return { status: 503, message: `SSE connection limit reached (${config.sseMaxConnections})`, details: { limit: config.sseMaxConnections } };
+        return {
+          status: 503,
+          message: `SSE connection limit reached (${config.sseMaxConnections})`,
+          details: { limit: config.sseMaxConnections },
+        };
       }
       if ((perIp.get(ip) ?? 0) >= config.sseMaxPerIp) {
         totals.refused_ip_limit++;
-        return { status: 429, message: `Too many SSE connections from this address (max ${config.sseMaxPerIp})`, details: { limit: config.sseMaxPerIp, ip } };
+        return {
+          status: 429,
+          message: `Too many SSE connections from this address (max ${config.sseMaxPerIp})`,
+          details: { limit: config.sseMaxPerIp, ip },
+        };
       }
       return null;
     },
@@ -182,7 +219,11 @@ export function createSseHub(opts: SseHubOptions): SseHub {
       if (req.mode === 'standard') write(c, RETRY_FRAME);
       else {
         const filters = { system_ids: f.systemIds, character_ids: f.characterIds, min_value: f.minValue, preload_days: f.preloadDays };
-        write(c, RETRY_FRAME + eventFrame('connected', JSON.stringify({ status: 'connected', filters, timestamp: new Date(nowMs()).toISOString() })));
+        write(
+          c,
+          RETRY_FRAME +
+            eventFrame('connected', JSON.stringify({ status: 'connected', filters, timestamp: new Date(nowMs()).toISOString() })),
+        );
       }
       // Reads below are synchronous, in the same tick as index.add: a kill published later is
       // not in them, one published earlier is not sent live. Nothing is missed or sent twice.

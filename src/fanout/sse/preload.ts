@@ -52,12 +52,24 @@ export function runPreload(d: PreloadDeps): void {
     if (batch < totalBatches) {
       const slice = kills.slice(batch * PRELOAD_BATCH, (batch + 1) * PRELOAD_BATCH);
       batch++;
-      d.write(c, eventFrame('batch', `{"kills":[${slice.join(',')}],"count":${slice.length},"batch_number":${batch},"total_batches":${totalBatches}}`));
+      d.write(
+        c,
+        eventFrame(
+          'batch',
+          `{"kills":[${slice.join(',')}],"count":${slice.length},"batch_number":${batch},"total_batches":${totalBatches}}`,
+        ),
+      );
       d.onKills(slice.length);
       c.timer = setTimeout(step, PRELOAD_INTERVAL_MS);
       return;
     }
-    d.write(c, eventFrame('transition', JSON.stringify({ status: 'historical_complete', total_historical: kills.length, timestamp: new Date(d.nowMs()).toISOString() })));
+    d.write(
+      c,
+      eventFrame(
+        'transition',
+        JSON.stringify({ status: 'historical_complete', total_historical: kills.length, timestamp: new Date(d.nowMs()).toISOString() }),
+      ),
+    );
     if (!c.closed) d.done(c);
   };
   // The first batch goes out on the next tick: the caller registers the client first.

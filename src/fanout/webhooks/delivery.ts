@@ -55,13 +55,32 @@ export interface Delivery {
   stats(): Record<string, number>;
 }
 
-type Totals = Record<'posts_ok' | 'posts_failed' | 'deliveries_failed' | 'kills_delivered' | 'kills_dropped' | 'kills_missing' | 'disabled_total' | 'ssrf_refused', number>;
+type Totals = Record<
+  | 'posts_ok'
+  | 'posts_failed'
+  | 'deliveries_failed'
+  | 'kills_delivered'
+  | 'kills_dropped'
+  | 'kills_missing'
+  | 'disabled_total'
+  | 'ssrf_refused',
+  number
+>;
 
 export function createDelivery(d: DeliveryDeps): Delivery {
   const { store, counters } = d;
   const hostBusy = new Map<string, number>();
   const running = new Set<Promise<void>>();
-  const totals: Totals = { posts_ok: 0, posts_failed: 0, deliveries_failed: 0, kills_delivered: 0, kills_dropped: 0, kills_missing: 0, disabled_total: 0, ssrf_refused: 0 };
+  const totals: Totals = {
+    posts_ok: 0,
+    posts_failed: 0,
+    deliveries_failed: 0,
+    kills_delivered: 0,
+    kills_dropped: 0,
+    kills_missing: 0,
+    disabled_total: 0,
+    ssrf_refused: 0,
+  };
   let inFlight = 0;
   let scheduled = false;
   let stopped = true;
@@ -137,7 +156,8 @@ export function createDelivery(d: DeliveryDeps): Delivery {
     const missing: number[] = [];
     for (const r of group) {
       const json = store.killJson(r.killmailId);
-      if (json === undefined) missing.push(r.id); // pruned by retention while waiting
+      if (json === undefined)
+        missing.push(r.id); // pruned by retention while waiting
       else {
         kills.push(json);
         rows.push(r);
@@ -165,7 +185,10 @@ export function createDelivery(d: DeliveryDeps): Delivery {
       error = err instanceof Error ? err.message : String(err);
     }
     if (error !== '') return { failed: rows, error };
-    succeeded(s, rows.map((r) => r.id));
+    succeeded(
+      s,
+      rows.map((r) => r.id),
+    );
     return { failed: [], error: '' };
   }
 

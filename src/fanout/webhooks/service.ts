@@ -5,7 +5,14 @@
 // drains the outbox.
 import { randomBytes } from 'node:crypto';
 import type { KillRecord } from '../../core/killmail.js';
-import type { NewWebhookSubscription, SubscriptionChange, WebhookRow, WebhookService, WebhookStore, WebhookSubscription } from '../../core/ports.js';
+import type {
+  NewWebhookSubscription,
+  SubscriptionChange,
+  WebhookRow,
+  WebhookService,
+  WebhookStore,
+  WebhookSubscription,
+} from '../../core/ports.js';
 import type { Config } from '../../config/index.js';
 import type { Counters, Logger } from '../../telemetry/index.js';
 import { MatchIndex } from '../match-index.js';
@@ -68,14 +75,21 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   const subs = new Map<string, SubState>();
   const index = new MatchIndex<SubState>();
   const cutoffMs = config.cutoffSeconds * 1000;
-  const poster = opts.poster ?? createPoster({
-    allowPrivate: config.allowPrivateWebhooks,
-    timeoutMs: config.webhookTimeoutMs,
-    connectionsPerOrigin: config.webhookMaxPerHost,
-    ...(opts.resolver && { resolver: opts.resolver }),
-  });
+  const poster =
+    opts.poster ??
+    createPoster({
+      allowPrivate: config.allowPrivateWebhooks,
+      timeoutMs: config.webhookTimeoutMs,
+      connectionsPerOrigin: config.webhookMaxPerHost,
+      ...(opts.resolver && { resolver: opts.resolver }),
+    });
   const delivery: Delivery = createDelivery({
-    store, poster, counters, logger: opts.logger, nowMs, subs,
+    store,
+    poster,
+    counters,
+    logger: opts.logger,
+    nowMs,
+    subs,
     batchMs: config.webhookBatchMs,
     retryDelaysMs: parseRetryDelays(config.webhookRetryMs),
     maxPerHost: config.webhookMaxPerHost,
@@ -91,7 +105,15 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
   }
 
   function add(row: WebhookRow): SubState {
-    const s: SubState = { row, matchStamp: 0, host: new URL(row.callbackUrl).host, busy: false, fresh: 0, nextDueMs: Infinity, holdUntilMs: 0 };
+    const s: SubState = {
+      row,
+      matchStamp: 0,
+      host: new URL(row.callbackUrl).host,
+      busy: false,
+      fresh: 0,
+      nextDueMs: Infinity,
+      holdUntilMs: 0,
+    };
     subs.set(row.id, s);
     index.add(s, row.systemIds, row.characterIds);
     return s;
@@ -133,9 +155,16 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     create(n: NewWebhookSubscription) {
       const now = nowMs();
       const row: WebhookRow = {
-        id: randomBytes(16).toString('base64url'), subscriberId: n.subscriberId, callbackUrl: n.callbackUrl,
-        systemIds: n.systemIds, characterIds: n.characterIds, secret: n.secret ?? null, enabled: true,
-        consecutiveFailures: 0, createdAtMs: now, updatedAtMs: now,
+        id: randomBytes(16).toString('base64url'),
+        subscriberId: n.subscriberId,
+        callbackUrl: n.callbackUrl,
+        systemIds: n.systemIds,
+        characterIds: n.characterIds,
+        secret: n.secret ?? null,
+        enabled: true,
+        consecutiveFailures: 0,
+        createdAtMs: now,
+        updatedAtMs: now,
       };
       store.insertSubscription(row);
       add(row);
@@ -189,7 +218,13 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     stats() {
       let enabled = 0;
       for (const s of subs.values()) if (s.row.enabled) enabled++;
-      return { subscriptions: subs.size, enabled, disabled: subs.size - enabled, pending_deliveries: store.pendingCount(), ...delivery.stats() };
+      return {
+        subscriptions: subs.size,
+        enabled,
+        disabled: subs.size - enabled,
+        pending_deliveries: store.pendingCount(),
+        ...delivery.stats(),
+      };
     },
     start() {
       for (const row of store.subscriptions()) add(row);

@@ -11,10 +11,20 @@ type Range = readonly [base: number, bits: number, reason: string];
 
 const V4_METADATA = new Set(['169.254.169.254', '169.254.170.2', '100.100.100.200', '192.0.0.192']);
 const V4_RANGES: readonly Range[] = [
-  [0x00000000, 8, 'unspecified'], [0x0a000000, 8, 'private'], [0x64400000, 10, 'CGNAT'], [0x7f000000, 8, 'loopback'],
-  [0xa9fe0000, 16, 'link-local'], [0xac100000, 12, 'private'], [0xc0000000, 24, 'reserved'], [0xc0000200, 24, 'reserved'],
-  [0xc0a80000, 16, 'private'], [0xc6120000, 15, 'reserved'], [0xc6336400, 24, 'reserved'], [0xcb007100, 24, 'reserved'],
-  [0xe0000000, 4, 'multicast'], [0xf0000000, 4, 'reserved'],
+  [0x00000000, 8, 'unspecified'],
+  [0x0a000000, 8, 'private'],
+  [0x64400000, 10, 'CGNAT'],
+  [0x7f000000, 8, 'loopback'],
+  [0xa9fe0000, 16, 'link-local'],
+  [0xac100000, 12, 'private'],
+  [0xc0000000, 24, 'reserved'],
+  [0xc0000200, 24, 'reserved'],
+  [0xc0a80000, 16, 'private'],
+  [0xc6120000, 15, 'reserved'],
+  [0xc6336400, 24, 'reserved'],
+  [0xcb007100, 24, 'reserved'],
+  [0xe0000000, 4, 'multicast'],
+  [0xf0000000, 4, 'reserved'],
 ];
 
 function v4ToInt(ip: string): number {
@@ -122,14 +132,17 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  */
 export function guardedLookup(resolve: Resolver = systemResolver) {
   return (hostname: string, options: { all?: boolean }, callback: LookupCallback): void => {
-    resolve(hostname).then((addrs) => {
-      for (const a of addrs) {
-        const reason = classifyAddress(a.address);
-        if (reason) return callback(new SsrfError(`webhook host ${hostname} resolved to a ${reason} address (${a.address})`), '');
-      }
-      if (addrs.length === 0) return callback(new SsrfError(`webhook host ${hostname} resolved to no address`), '');
-      if (options.all) return callback(null, addrs);
-      return callback(null, addrs[0]!.address, addrs[0]!.family);
-    }, (err: unknown) => callback(err as NodeJS.ErrnoException, ''));
+    resolve(hostname).then(
+      (addrs) => {
+        for (const a of addrs) {
+          const reason = classifyAddress(a.address);
+          if (reason) return callback(new SsrfError(`webhook host ${hostname} resolved to a ${reason} address (${a.address})`), '');
+        }
+        if (addrs.length === 0) return callback(new SsrfError(`webhook host ${hostname} resolved to no address`), '');
+        if (options.all) return callback(null, addrs);
+        return callback(null, addrs[0]!.address, addrs[0]!.family);
+      },
+      (err: unknown) => callback(err as NodeJS.ErrnoException, ''),
+    );
   };
 }

@@ -7,11 +7,20 @@ export const pipelineMetrics = {
   wkills_pipeline_enriched_total: counter('Kills the workers enriched', 'kills', ['pipeline.enriched']),
   wkills_pipeline_older_total: counter('Kills older than the cutoff', 'kills', ['pipeline.older']),
   wkills_pipeline_failed_total: counter('Entries that failed in the workers', 'entries', ['pipeline.failed']),
-  wkills_pipeline_failures_total: counter('Entries that failed in the workers, by reason', 'entries', ['pipeline.failed.{reason}'], ['reason']),
+  wkills_pipeline_failures_total: counter(
+    'Entries that failed in the workers, by reason',
+    'entries',
+    ['pipeline.failed.{reason}'],
+    ['reason'],
+  ),
   wkills_pipeline_enrich_errors_total: counter('Enrichment errors reported by the workers', 'errors', ['pipeline.enrich_errors']),
   wkills_pipeline_retried_total: counter('Entries retried after a worker crash', 'entries', ['pipeline.retried']),
-  wkills_pipeline_dead_lettered_total: counter('Entries dead-lettered after repeated worker crashes', 'entries', ['pipeline.dead_lettered']),
-  wkills_pipeline_duplicates_discarded_total: counter('Duplicate results discarded after a lane recovery', 'results', ['pipeline.duplicates_discarded']),
+  wkills_pipeline_dead_lettered_total: counter('Entries dead-lettered after repeated worker crashes', 'entries', [
+    'pipeline.dead_lettered',
+  ]),
+  wkills_pipeline_duplicates_discarded_total: counter('Duplicate results discarded after a lane recovery', 'results', [
+    'pipeline.duplicates_discarded',
+  ]),
   wkills_pipeline_worker_crashes_total: counter('Worker tasks that failed (lane recovered)', 'crashes', ['pipeline.worker_crashes']),
   wkills_pipeline_pool_errors_total: counter('Worker pool errors', 'errors', ['pipeline.pool_errors']),
   wkills_pipeline_listener_errors_total: counter('Outcome listeners that threw', 'errors', ['pipeline.listener_errors']),

@@ -12,7 +12,9 @@ export const storeMetrics = {
   wkills_store_pruned_total: counter('Kills removed by retention', 'kills', ['store.pruned']),
   wkills_store_retention_errors_total: counter('Retention passes that failed', 'errors', ['store.retention_errors']),
   wkills_store_wal_checkpoints_total: counter('WAL checkpoints that completed', 'checkpoints', ['store.wal_checkpoints']),
-  wkills_store_wal_checkpoints_busy_total: counter('WAL checkpoints that found readers in the way', 'checkpoints', ['store.wal_checkpoints_busy']),
+  wkills_store_wal_checkpoints_busy_total: counter('WAL checkpoints that found readers in the way', 'checkpoints', [
+    'store.wal_checkpoints_busy',
+  ]),
   wkills_store_checkpointer_errors_total: counter('WAL checkpointer errors', 'errors', ['store.checkpointer_errors']),
   wkills_store_killmails: gauge('Kills in the store', 'kills'),
   wkills_store_systems: gauge('Solar systems with stored kills', 'systems'),

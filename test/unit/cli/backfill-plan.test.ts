@@ -9,12 +9,22 @@ const NOW = Date.parse('2026-11-30T05:00:00Z');
 
 test('--from/--to and --days name UTC days; the job is keyed by the history URL', async () => {
   const a = await planBackfill(config, { from: '2026-11-27', to: '2026-11-29' }, NOW);
-  assert.deepEqual(a.units.map((u) => u.name), ['20261127', '20261128', '20261129']);
+  assert.deepEqual(
+    a.units.map((u) => u.name),
+    ['20261127', '20261128', '20261129'],
+  );
   assert.equal(a.job, 'history:http://127.0.0.1:9');
   const b = await planBackfill(config, { days: '2' }, NOW);
-  assert.deepEqual(b.units.map((u) => u.name), ['20261128', '20261129'], 'finished days only, not today');
+  assert.deepEqual(
+    b.units.map((u) => u.name),
+    ['20261128', '20261129'],
+    'finished days only, not today',
+  );
   const c = await planBackfill(config, { from: '2026-11-29' }, NOW);
-  assert.deepEqual(c.units.map((u) => u.name), ['20261129']);
+  assert.deepEqual(
+    c.units.map((u) => u.name),
+    ['20261129'],
+  );
 });
 
 test('bad flags: every problem listed, exit code 2 (ERR_CONFIG_INVALID)', async () => {

@@ -2,7 +2,15 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { hasCode } from '../../../src/core/errors.js';
 import {
-  RingReader, RingWriter, createRingBuffer, nextPowerOfTwo, ringRecordBytes, HEAD, TAIL, READ, RING_HEADER_BYTES,
+  RingReader,
+  RingWriter,
+  createRingBuffer,
+  nextPowerOfTwo,
+  ringRecordBytes,
+  HEAD,
+  TAIL,
+  READ,
+  RING_HEADER_BYTES,
 } from '../../../src/core/ring.js';
 
 function bytesOf(n: number, seed: number): Uint8Array {
@@ -149,8 +157,14 @@ describe('ring read/write', () => {
     const w = new RingWriter(createRingBuffer(64));
     assert.ok(w.tryWrite(bytesOf(60, 0)), 'capacity - 4 fits');
     const w2 = new RingWriter(createRingBuffer(64));
-    assert.throws(() => w2.tryWrite(bytesOf(61, 0)), (err: unknown) => hasCode(err, 'ERR_RING_RECORD_TOO_LARGE'));
-    assert.throws(() => w2.tryWrite(bytesOf(40, 0), bytesOf(30, 0)), (err: unknown) => hasCode(err, 'ERR_RING_RECORD_TOO_LARGE'));
+    assert.throws(
+      () => w2.tryWrite(bytesOf(61, 0)),
+      (err: unknown) => hasCode(err, 'ERR_RING_RECORD_TOO_LARGE'),
+    );
+    assert.throws(
+      () => w2.tryWrite(bytesOf(40, 0), bytesOf(30, 0)),
+      (err: unknown) => hasCode(err, 'ERR_RING_RECORD_TOO_LARGE'),
+    );
   });
 });
 

@@ -41,7 +41,10 @@ describe('name cache', () => {
     assert.equal(counters.get('enrich.cache.hit.type'), 1);
     assert.equal(counters.get('enrich.cache.shared'), 0);
     const writes = c.takePendingWrites();
-    assert.deepEqual(writes.map((w) => w.table), ['esi_names', 'sde_types']);
+    assert.deepEqual(
+      writes.map((w) => w.table),
+      ['esi_names', 'sde_types'],
+    );
     assert.deepEqual(c.takePendingWrites(), []);
   });
 
@@ -82,7 +85,13 @@ describe('name cache', () => {
     const esi = await startFakeEsi();
     t.after(() => esi.close());
     let now = Date.now();
-    const e = createWorkerEnricher({ esiUrl: esi.url, userAgent: 'wk-test/1.0', compatibilityDate: '2026-07-21', dbPath: ':memory:', now: () => now });
+    const e = createWorkerEnricher({
+      esiUrl: esi.url,
+      userAgent: 'wk-test/1.0',
+      compatibilityDate: '2026-07-21',
+      dbPath: ':memory:',
+      now: () => now,
+    });
     t.after(() => e.close());
     assert.equal(await e.enrich(makeKill(1, 1), 2000), true);
     const firstCount = esi.seen.length;

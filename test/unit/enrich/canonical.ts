@@ -6,7 +6,14 @@ export interface EsiBody {
   killmail_id: number;
   killmail_time: string;
   solar_system_id: number;
-  victim: { character_id?: number; corporation_id?: number; alliance_id?: number; faction_id?: number; ship_type_id: number; damage_taken?: number };
+  victim: {
+    character_id?: number;
+    corporation_id?: number;
+    alliance_id?: number;
+    faction_id?: number;
+    ship_type_id: number;
+    damage_taken?: number;
+  };
   attackers: {
     character_id?: number;
     corporation_id?: number;
@@ -44,6 +51,17 @@ export function toCanonical(b: EsiBody, hash: string): CanonicalKillmail {
     },
     attackers,
     attacker_count: attackers.length,
-    zkb: { hash, fittedValue: 0, droppedValue: 0, destroyedValue: 0, totalValue: 0, points: 0, npc: false, solo: false, awox: false, labels: [] },
+    zkb: {
+      hash,
+      fittedValue: 0,
+      droppedValue: 0,
+      destroyedValue: 0,
+      totalValue: 0,
+      points: 0,
+      npc: false,
+      solo: false,
+      awox: false,
+      labels: [],
+    },
   };
 }

@@ -9,7 +9,10 @@ import { respondJson, startFakeEsi, type FakeEsi } from './helpers.js';
 const anyBody = (): boolean => true;
 const isNamed = (b: unknown): boolean => typeof b === 'object' && b !== null && typeof (b as { name?: unknown }).name === 'string';
 
-async function setup(t: { after: (fn: () => Promise<void> | void) => void }, extra: Partial<EsiClientOptions> = {}): Promise<{ esi: FakeEsi; client: EsiClient; counters: Counters }> {
+async function setup(
+  t: { after: (fn: () => Promise<void> | void) => void },
+  extra: Partial<EsiClientOptions> = {},
+): Promise<{ esi: FakeEsi; client: EsiClient; counters: Counters }> {
   const esi = await startFakeEsi();
   const counters = new Counters();
   const client = createEsiClient({
@@ -49,7 +52,12 @@ describe('esi client', () => {
         res.end();
         return true;
       }
-      return respondJson(res, 200, { name: 'Corp A', ticker: 'CA' }, { etag: '"v1"', date: new Date().toUTCString(), expires: new Date(Date.now() + 60_000).toUTCString() });
+      return respondJson(
+        res,
+        200,
+        { name: 'Corp A', ticker: 'CA' },
+        { etag: '"v1"', date: new Date().toUTCString(), expires: new Date(Date.now() + 60_000).toUTCString() },
+      );
     };
     const first = await client.get('corporations', '/corporations/98000001/', isNamed);
     const second = await client.get('corporations', '/corporations/98000001/', isNamed);
@@ -131,7 +139,8 @@ describe('esi client', () => {
     for (let i = 0; i < 4; i++) await client.get('killmails', `/killmails/${i}/h/`, anyBody);
     const at = esi.seen.map((s) => s.atMs);
     // 2 tokens per request over a 10-token, 1 s bucket: one request per 200 ms.
-    for (let i = 2; i < at.length; i++) assert.ok((at[i] ?? 0) - (at[i - 1] ?? 0) >= 190, `gap ${i}: ${(at[i] ?? 0) - (at[i - 1] ?? 0)} ms`);
+    for (let i = 2; i < at.length; i++)
+      assert.ok((at[i] ?? 0) - (at[i - 1] ?? 0) >= 190, `gap ${i}: ${(at[i] ?? 0) - (at[i - 1] ?? 0)} ms`);
     assert.deepEqual(parseBucketLimit('3600/15m'), { tokens: 3600, windowMs: 900_000 });
     assert.equal(parseBucketLimit('garbage'), undefined);
   });

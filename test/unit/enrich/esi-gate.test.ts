@@ -9,9 +9,10 @@ describe('esi gate concurrency', () => {
   test('cap 1: an acquire() between release() and the waiter waking does not take the slot too', async () => {
     const gate = new EsiGate({ maxConcurrencyPerRoute: 1, errorLimitLowWater: 10, now: Date.now });
     const entered: string[] = [];
-    const enter = (name: string): Promise<void> => gate.acquire('types').then(() => {
-      entered.push(name);
-    });
+    const enter = (name: string): Promise<void> =>
+      gate.acquire('types').then(() => {
+        entered.push(name);
+      });
     await enter('a');
     const b = enter('b');
     await settle();

@@ -11,15 +11,28 @@ import { respondJson, startFakeEsi, type FakeEsi } from './helpers.js';
 const anyBody = (): boolean => true;
 const HEADERS_OK = { 'x-esi-error-limit-remain': '100', 'x-esi-error-limit-reset': '60' };
 
-interface Pair { esi: FakeEsi; a: EsiClient; b: EsiClient; countersB: Counters; shared: SharedLimits }
+interface Pair {
+  esi: FakeEsi;
+  a: EsiClient;
+  b: EsiClient;
+  countersB: Counters;
+  shared: SharedLimits;
+}
 
 async function setup(t: TestContext): Promise<Pair> {
   const esi = await startFakeEsi();
   const buffer = createSharedLimits();
-  const make = (counters: Counters): EsiClient => createEsiClient({
-    baseUrl: esi.url, userAgent: 'test', compatibilityDate: '2025-08-26', timeoutMs: 5000,
-    maxConcurrencyPerRoute: 4, counters, backoffBaseMs: 10, sharedLimits: buffer,
-  });
+  const make = (counters: Counters): EsiClient =>
+    createEsiClient({
+      baseUrl: esi.url,
+      userAgent: 'test',
+      compatibilityDate: '2025-08-26',
+      timeoutMs: 5000,
+      maxConcurrencyPerRoute: 4,
+      counters,
+      backoffBaseMs: 10,
+      sharedLimits: buffer,
+    });
   const countersB = new Counters();
   const pair = { esi, a: make(new Counters()), b: make(countersB), countersB, shared: new SharedLimits(buffer) };
   t.after(async () => {
@@ -115,7 +128,10 @@ describe('esi shared limits: two clients, one buffer', () => {
       b.get('killmails', `/killmails/${i}/b/`, anyBody),
     ]);
     await Promise.all(paced);
-    const times = esi.seen.slice(1).map((s) => s.atMs).sort((x, y) => x - y);
+    const times = esi.seen
+      .slice(1)
+      .map((s) => s.atMs)
+      .sort((x, y) => x - y);
     assert.equal(times.length, 6);
     // Slots are handed out from the first paced claim, which happens after the warm-up request
     // arrived: request k may not arrive before anchor + k * 200 ms. Measured against that fixed

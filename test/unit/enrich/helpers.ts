@@ -71,7 +71,11 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 
 /** GET answers carry ETag/Expires/Date like ESI's, so conditional-request paths get exercised. */
 function cacheHeaders(path: string): Record<string, string> {
-  return { etag: `"${Buffer.from(path).toString('base64url')}"`, date: new Date().toUTCString(), expires: new Date(Date.now() + 300_000).toUTCString() };
+  return {
+    etag: `"${Buffer.from(path).toString('base64url')}"`,
+    date: new Date().toUTCString(),
+    expires: new Date(Date.now() + 300_000).toUTCString(),
+  };
 }
 
 function defaultRoute(req: SeenRequest, res: ServerResponse, unknown: ReadonlySet<number>): boolean {
@@ -80,7 +84,11 @@ function defaultRoute(req: SeenRequest, res: ServerResponse, unknown: ReadonlySe
   if (req.method === 'POST' && p === '/universe/names/') {
     const ids = JSON.parse(req.body) as number[];
     if (ids.some((id) => unknown.has(id))) return json(res, 404, { error: 'Ensure all IDs are valid before resolving.' });
-    return json(res, 200, ids.map((id) => ({ id, ...nameOf(id) })));
+    return json(
+      res,
+      200,
+      ids.map((id) => ({ id, ...nameOf(id) })),
+    );
   }
   let m = /^\/(corporations|alliances)\/(\d+)\/$/.exec(p);
   if (m !== null) {
@@ -170,7 +178,14 @@ export function cacheDbFile(t: TestContext): { db: Database.Database; dbPath: st
 }
 
 /** The fake ESI's corporation and alliance names and tickers, on a victim or attacker. */
-export function assertOrgNames(p: { corporation_id?: number; corporation_name?: string; corporation_ticker?: string; alliance_id?: number; alliance_name?: string; alliance_ticker?: string }): void {
+export function assertOrgNames(p: {
+  corporation_id?: number;
+  corporation_name?: string;
+  corporation_ticker?: string;
+  alliance_id?: number;
+  alliance_name?: string;
+  alliance_ticker?: string;
+}): void {
   if (p.corporation_id !== undefined) {
     assert.equal(p.corporation_name, nameOf(p.corporation_id).name);
     assert.equal(p.corporation_ticker, tickerOf(p.corporation_id));

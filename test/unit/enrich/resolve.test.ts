@@ -46,7 +46,11 @@ describe('resolver', () => {
     assert.ok(orgs.size >= 4);
     for (const id of orgs) {
       const asked = requestsFor(esi.seen, id);
-      assert.deepEqual(asked.map((s) => s.path), [`/${id >= 99_000_000 ? 'alliances' : 'corporations'}/${id}/`], `org ${id}`);
+      assert.deepEqual(
+        asked.map((s) => s.path),
+        [`/${id >= 99_000_000 ? 'alliances' : 'corporations'}/${id}/`],
+        `org ${id}`,
+      );
     }
     // Characters still go in one names batch.
     const names = esi.seen.filter((s) => s.path === '/universe/names/');
@@ -67,10 +71,18 @@ describe('resolver', () => {
     assert.equal(await enricher.enrich(kill, 2000), true);
     assert.equal(kill.victim.character_name, undefined);
     const rows = enricher.takePendingWrites().filter((w) => w.table === 'esi_unresolvable');
-    assert.deepEqual(rows.map((w) => w.row.id), [bad]);
+    assert.deepEqual(
+      rows.map((w) => w.row.id),
+      [bad],
+    );
     // Still remembered for every entity reader: asking again makes no request.
     const before = esi.seen.length;
-    const again: CanonicalKillmail = { ...makeKill(12, 0), victim: { character_id: bad, corporation_id: bad, ship_type_id: 587, damage_taken: 1 }, attackers: [], attacker_count: 0 };
+    const again: CanonicalKillmail = {
+      ...makeKill(12, 0),
+      victim: { character_id: bad, corporation_id: bad, ship_type_id: 587, damage_taken: 1 },
+      attackers: [],
+      attacker_count: 0,
+    };
     await enricher.enrich(again, 1000);
     assert.equal(requestsFor(esi.seen.slice(before), bad).length, 0);
   });

@@ -21,7 +21,8 @@ const TYPES =
   '999,25,Unpublished Frigate,None,1,1,1,1,None,0,0,None,None,None,None\r\n' +
   '2233,1025,Customs Office,None,1,1,1,1,None,0,1,None,None,None,None\r\n' +
   'x,25,Broken,None,1,1,1,1,None,0,1,None,None,None,None\r\n';
-const SYSTEMS = 'regionID,constellationID,solarSystemID,solarSystemName,x,y,z,security\n10000002,20000020,30000142,Jita,0,0,0,0.945913\n10000002,20000020,30000144,Perimeter,0,0,0,None\n';
+const SYSTEMS =
+  'regionID,constellationID,solarSystemID,solarSystemName,x,y,z,security\n10000002,20000020,30000142,Jita,0,0,0,0.945913\n10000002,20000020,30000144,Perimeter,0,0,0,None\n';
 
 function memoryDb(): Database.Database {
   const db = new Database(':memory:');

@@ -13,7 +13,10 @@ import { assertOrgNames, cacheDbFile, makeKill, nameOf, respondJson, startFakeEs
 
 type T = { after: (fn: () => Promise<void> | void) => void };
 
-async function setup(t: T, extra: { dbPath?: string; timeoutMs?: number } = {}): Promise<{ esi: FakeEsi; enricher: EnricherWithWrites; counters: Counters }> {
+async function setup(
+  t: T,
+  extra: { dbPath?: string; timeoutMs?: number } = {},
+): Promise<{ esi: FakeEsi; enricher: EnricherWithWrites; counters: Counters }> {
   const esi = await startFakeEsi();
   const counters = new Counters();
   const enricher = createWorkerEnricher({
@@ -69,7 +72,12 @@ describe('worker enricher', () => {
     const kill: CanonicalKillmail = {
       ...makeKill(3, 0),
       victim: { character_id: 90_000_000, ship_type_id: 587, damage_taken: 1 },
-      attackers: Array.from({ length: 999 }, (_, i) => ({ character_id: 90_000_001 + i, damage_done: 1, final_blow: i === 0, security_status: 0 })),
+      attackers: Array.from({ length: 999 }, (_, i) => ({
+        character_id: 90_000_001 + i,
+        damage_done: 1,
+        final_blow: i === 0,
+        security_status: 0,
+      })),
       attacker_count: 999,
     };
     const complete = await enricher.enrich(kill, 5000);
@@ -85,7 +93,12 @@ describe('worker enricher', () => {
     const writes = enricher.takePendingWrites();
     assert.ok(writes.some((w) => w.table === 'esi_unresolvable' && w.row.id === bad));
     const before = esi.seen.length;
-    const again: CanonicalKillmail = { ...makeKill(4, 0), victim: { character_id: bad, ship_type_id: 587, damage_taken: 1 }, attackers: [], attacker_count: 0 };
+    const again: CanonicalKillmail = {
+      ...makeKill(4, 0),
+      victim: { character_id: bad, ship_type_id: 587, damage_taken: 1 },
+      attackers: [],
+      attacker_count: 0,
+    };
     assert.equal(await enricher.enrich(again, 1000), true);
     assert.equal(esi.seen.length, before, 'a remembered unresolvable id is not asked again');
   });
@@ -148,7 +161,13 @@ describe('worker enricher', () => {
 
   test('fetchKillmail: cached after the first fetch; 404 and a wrong id throw ERR_ESI_* errors', async (t) => {
     const { esi, enricher } = await setup(t);
-    const body = { killmail_id: 7, killmail_time: '2026-01-01T00:00:00Z', solar_system_id: 30000142, victim: { ship_type_id: 587, damage_taken: 1 }, attackers: [] };
+    const body = {
+      killmail_id: 7,
+      killmail_time: '2026-01-01T00:00:00Z',
+      solar_system_id: 30000142,
+      victim: { ship_type_id: 587, damage_taken: 1 },
+      attackers: [],
+    };
     esi.override = (req, res) => {
       if (req.path === '/killmails/7/abc/') return respondJson(res, 200, body);
       if (req.path === '/killmails/8/abc/') return respondJson(res, 200, body);
@@ -167,7 +186,8 @@ describe('worker enricher', () => {
     assert.equal(await first.enricher.enrich(makeKill(10, 4), 2000), true);
     const writes = first.enricher.takePendingWrites();
     const tables = new Set(writes.map((w) => w.table));
-    for (const table of ['esi_names', 'sde_types', 'sde_groups', 'sde_systems', 'esi_http_cache']) assert.ok(tables.has(table as never), table);
+    for (const table of ['esi_names', 'sde_types', 'sde_groups', 'sde_systems', 'esi_http_cache'])
+      assert.ok(tables.has(table as never), table);
     assert.equal(createCacheWriter(db).apply(writes), writes.length);
     const second = await setup(t, { dbPath });
     const kill = makeKill(11, 4);

@@ -1,6 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { broadcastFrame, decodeBinary, decodeText, encodeMessage, encodeReply, killmailUpdatePayload } from '../../../src/fanout/protocol.js';
+import {
+  broadcastFrame,
+  decodeBinary,
+  decodeText,
+  encodeMessage,
+  encodeReply,
+  killmailUpdatePayload,
+} from '../../../src/fanout/protocol.js';
 
 test('decodeText: V2 arrays and V1 objects', () => {
   assert.deepEqual(decodeText('["1","2","killmails:lobby","phx_join",{"systems":[1]}]'), {
@@ -18,17 +25,35 @@ test('decodeText: precise errors', () => {
     const r = decodeText(t);
     return r.ok ? 'ok' : `${r.reason}/${r.closeCode}`;
   });
-  assert.deepEqual(reasons, ['invalid_json/1007', 'invalid_frame/1007', 'invalid_frame/1007', 'invalid_frame/1007', 'invalid_frame/1007', 'invalid_frame/1007']);
+  assert.deepEqual(reasons, [
+    'invalid_json/1007',
+    'invalid_frame/1007',
+    'invalid_frame/1007',
+    'invalid_frame/1007',
+    'invalid_frame/1007',
+    'invalid_frame/1007',
+  ]);
 });
 
 function push(joinRef: string, ref: string, topic: string, event: string, data: number[]): Uint8Array {
-  return Uint8Array.from([0, joinRef.length, ref.length, topic.length, event.length, ...Buffer.from(joinRef + ref + topic + event), ...data]);
+  return Uint8Array.from([
+    0,
+    joinRef.length,
+    ref.length,
+    topic.length,
+    event.length,
+    ...Buffer.from(joinRef + ref + topic + event),
+    ...data,
+  ]);
 }
 
 test('decodeBinary: a V2 push, and every malformed shape', () => {
   const r = decodeBinary(push('1', '22', 'phoenix', 'heartbeat', [9, 8]), 2);
   assert.ok(r.ok);
-  assert.deepEqual({ ...r.msg, payload: [...(r.msg.payload as Buffer)] }, { joinRef: '1', ref: '22', topic: 'phoenix', event: 'heartbeat', payload: [9, 8], shape: 'binary' });
+  assert.deepEqual(
+    { ...r.msg, payload: [...(r.msg.payload as Buffer)] },
+    { joinRef: '1', ref: '22', topic: 'phoenix', event: 'heartbeat', payload: [9, 8], shape: 'binary' },
+  );
   const bad = (bytes: Uint8Array, vsn: 1 | 2 = 2): string => {
     const d = decodeBinary(bytes, vsn);
     return d.ok ? 'ok' : `${d.reason}/${d.closeCode}`;
@@ -42,9 +67,16 @@ test('decodeBinary: a V2 push, and every malformed shape', () => {
 });
 
 test('encode: replies and pushes in both serializers', () => {
-  assert.equal(encodeReply(2, '1', '2', 'killmails:lobby', 'ok', { a: 1 }), '["1","2","killmails:lobby","phx_reply",{"status":"ok","response":{"a":1}}]');
+  assert.equal(
+    encodeReply(2, '1', '2', 'killmails:lobby', 'ok', { a: 1 }),
+    '["1","2","killmails:lobby","phx_reply",{"status":"ok","response":{"a":1}}]',
+  );
   assert.deepEqual(JSON.parse(encodeReply(1, null, '2', 'phoenix', 'error', { reason: 'x' })), {
-    topic: 'phoenix', event: 'phx_reply', payload: { status: 'error', response: { reason: 'x' } }, ref: '2', join_ref: null,
+    topic: 'phoenix',
+    event: 'phx_reply',
+    payload: { status: 'error', response: { reason: 'x' } },
+    ref: '2',
+    join_ref: null,
   });
   assert.equal(encodeMessage(2, '4', null, 't', 'phx_close', '{}'), '["4",null,"t","phx_close",{}]');
 });
@@ -54,7 +86,12 @@ test('broadcastFrame splices the canonical JSON text unchanged', () => {
   const payload = killmailUpdatePayload(30000142, [kill], '2026-01-01T00:00:01.000Z', false);
   const v2 = broadcastFrame(2, 'killmails:lobby', 'killmail_update', payload);
   assert.ok(v2.startsWith('[null,null,"killmails:lobby","killmail_update",{"system_id":30000142,"killmails":[' + kill + ']'));
-  assert.deepEqual(JSON.parse(v2)[4], { system_id: 30000142, killmails: [JSON.parse(kill)], timestamp: '2026-01-01T00:00:01.000Z', preload: false });
+  assert.deepEqual(JSON.parse(v2)[4], {
+    system_id: 30000142,
+    killmails: [JSON.parse(kill)],
+    timestamp: '2026-01-01T00:00:01.000Z',
+    preload: false,
+  });
   const v1 = JSON.parse(broadcastFrame(1, 'killmails:all', 'killmail_update', payload));
   assert.deepEqual(v1, { topic: 'killmails:all', event: 'killmail_update', payload: JSON.parse(payload), ref: null, join_ref: null });
 });

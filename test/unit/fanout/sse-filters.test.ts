@@ -29,7 +29,12 @@ test('FilterParser: min_value takes an integer or a float; negative or non-numer
   assert.ok(int.ok && int.filters.minValue === 1_000_000);
   const float = parseSseFilters({ min_value: '1500.5' });
   assert.ok(float.ok && float.filters.minValue === 1500.5);
-  assert.deepEqual(parseSseFilters({ min_value: '-100' }), { ok: false, field: 'min_value', value: '-100', message: 'min_value must be non-negative, got -100.0' });
+  assert.deepEqual(parseSseFilters({ min_value: '-100' }), {
+    ok: false,
+    field: 'min_value',
+    value: '-100',
+    message: 'min_value must be non-negative, got -100.0',
+  });
   const bad = parseSseFilters({ min_value: 'lots' });
   assert.ok(!bad.ok && bad.message === "Invalid min_value: 'lots' is not a valid number");
 });
@@ -44,7 +49,12 @@ test('FilterParser: more than 100 system or character ids is an error', () => {
 });
 
 test('FilterParser: preload_days 120 becomes 90, 90 stays 90; negative or non-numeric is an error', () => {
-  for (const [given, want] of [['120', 90], ['90', 90], ['7', 7], ['0', 0]] as const) {
+  for (const [given, want] of [
+    ['120', 90],
+    ['90', 90],
+    ['7', 7],
+    ['0', 0],
+  ] as const) {
     const r = parseSseFilters({ preload_days: given });
     assert.ok(r.ok && r.filters.preloadDays === want, given);
   }
@@ -65,7 +75,14 @@ function kill(id: number, systemId: number, characterIds: number[], totalValue: 
 function harness() {
   const bus = createBus();
   const store = openStore({ path: ':memory:', retentionHours: 0 });
-  const hub = createSseHub({ config: testConfig({}), logger: silentLogger(), counters: new Counters(), reader: store.reader, resume: store.resume, bus });
+  const hub = createSseHub({
+    config: testConfig({}),
+    logger: silentLogger(),
+    counters: new Counters(),
+    reader: store.reader,
+    resume: store.resume,
+    bus,
+  });
   hub.start();
   const open = (f: Partial<SseFilters>): number[] => {
     const got: number[] = [];
@@ -78,10 +95,25 @@ function harness() {
       pendingBytes: () => 0,
       close() {},
     };
-    hub.open({ mode: 'standard', ip: '127.0.0.1', lastEventId: undefined, filters: { systemIds: [], characterIds: [], minValue: null, preloadDays: 0, ...f } }, sink);
+    hub.open(
+      {
+        mode: 'standard',
+        ip: '127.0.0.1',
+        lastEventId: undefined,
+        filters: { systemIds: [], characterIds: [], minValue: null, preloadDays: 0, ...f },
+      },
+      sink,
+    );
     return got;
   };
-  return { bus, open, close: () => { hub.stop(); store.close(); } };
+  return {
+    bus,
+    open,
+    close: () => {
+      hub.stop();
+      store.close();
+    },
+  };
 }
 
 test('FilterHandler: no filters send everything; victim, attacker and system matches send; others drop', () => {
@@ -109,7 +141,12 @@ test('FilterHandler: min_value drops kills below it (or without a value), also w
   const min = h.open({ minValue: 1000 });
   const charMin = h.open({ characterIds: [100], minValue: 1000 });
   const sysMin = h.open({ systemIds: [30000142], minValue: 1000 });
-  h.bus.publish([kill(1, 30000142, [100], 999), kill(2, 30000142, [100], 1000), kill(3, 30000142, [100], 0), kill(4, 30000144, [100], 5000)]);
+  h.bus.publish([
+    kill(1, 30000142, [100], 999),
+    kill(2, 30000142, [100], 1000),
+    kill(3, 30000142, [100], 0),
+    kill(4, 30000144, [100], 5000),
+  ]);
   assert.deepEqual(min, [2, 4]);
   assert.deepEqual(charMin, [2, 4]);
   assert.deepEqual(sysMin, [2]);

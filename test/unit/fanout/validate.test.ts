@@ -12,7 +12,7 @@ test('parseIds: positive integers, deduplicated, order kept', () => {
 test('parseIds: strings, floats, negatives, zero, too large, too many', () => {
   const reason = (v: unknown, k: 'system' | 'character' = 'system'): string => {
     const r = parseIds(v, k);
-    return r.ok ? 'ok' : r.reason.split(':')[0] ?? '';
+    return r.ok ? 'ok' : (r.reason.split(':')[0] ?? '');
   };
   assert.equal(reason(['1']), 'invalid_system_ids');
   assert.equal(reason([1.5]), 'invalid_system_ids');
@@ -32,9 +32,18 @@ test('checkTotal uses the running total', () => {
 
 test('parsePreload: defaults, clamps, type errors', () => {
   assert.deepEqual(parsePreload(undefined), { ok: true, value: ORIGINAL_PRELOAD });
-  assert.deepEqual(parsePreload({ enabled: true }), { ok: true, value: { enabled: true, limitPerSystem: 50, sinceHours: 24, batchSize: 10, intervalMs: 1000 } });
-  assert.deepEqual(parsePreload({ limit_per_system: 500, since_hours: 1000 }), { ok: true, value: { enabled: true, limitPerSystem: 200, sinceHours: 168, batchSize: 10, intervalMs: 1000 } });
-  assert.equal(parsePreload({ enabled: false }).ok && (parsePreload({ enabled: false }) as { value: { enabled: boolean } }).value.enabled, false);
+  assert.deepEqual(parsePreload({ enabled: true }), {
+    ok: true,
+    value: { enabled: true, limitPerSystem: 50, sinceHours: 24, batchSize: 10, intervalMs: 1000 },
+  });
+  assert.deepEqual(parsePreload({ limit_per_system: 500, since_hours: 1000 }), {
+    ok: true,
+    value: { enabled: true, limitPerSystem: 200, sinceHours: 168, batchSize: 10, intervalMs: 1000 },
+  });
+  assert.equal(
+    parsePreload({ enabled: false }).ok && (parsePreload({ enabled: false }) as { value: { enabled: boolean } }).value.enabled,
+    false,
+  );
   assert.deepEqual(parsePreload({ since_hours: '24' }), { ok: false, reason: 'invalid_payload: preload.since_hours must be an integer' });
   assert.deepEqual(parsePreload('yes'), { ok: false, reason: 'invalid_payload: preload must be an object' });
 });

@@ -27,19 +27,32 @@ test('JSON lines, array and keyed layouts give the same entries at every chunk s
     for (const size of [1, 2, 3, 7, 64, text.length]) {
       const items = scanAll(text, size);
       assert.deepEqual(texts(items), [A, B], `${name} at chunk ${size}`);
-      if (name === 'keyed') assert.deepEqual(items.map((i) => i.key), ['1', '2']);
+      if (name === 'keyed')
+        assert.deepEqual(
+          items.map((i) => i.key),
+          ['1', '2'],
+        );
     }
   }
 });
 
 test('an id → hash day file yields the hash strings with their keys', () => {
   const items = scanAll('{"101":"abc","102":"def"}', 3);
-  assert.deepEqual(items.map((i) => [i.key, Buffer.from(i.body).toString()]), [['101', '"abc"'], ['102', '"def"']]);
+  assert.deepEqual(
+    items.map((i) => [i.key, Buffer.from(i.body).toString()]),
+    [
+      ['101', '"abc"'],
+      ['102', '"def"'],
+    ],
+  );
 });
 
 test('lines are counted: an entry knows where it starts', () => {
   const items = scanAll(`${A}\n\n${B}\n${A}`, 5);
-  assert.deepEqual(items.map((i) => i.line), [1, 3, 4]);
+  assert.deepEqual(
+    items.map((i) => i.line),
+    [1, 3, 4],
+  );
 });
 
 test('a truncated file: the entries before it come out, then an error naming the line', () => {
@@ -60,7 +73,10 @@ test('not JSON, keys that are not ids, junk between entries: clear errors', () =
 test('an entry larger than the limit is dropped (memory stays bounded) and flagged', () => {
   const big = `{"killmail_id":9,"pad":"${'x'.repeat(5000)}"}`;
   const items = scanAll(`${A}\n${big}\n${B}\n`, 100, 1000);
-  assert.deepEqual(items.map((i) => i.tooLarge === true), [false, true, false]);
+  assert.deepEqual(
+    items.map((i) => i.tooLarge === true),
+    [false, true, false],
+  );
   assert.deepEqual(texts([items[0] as ScannedItem, items[2] as ScannedItem]), [A, B]);
 });
 

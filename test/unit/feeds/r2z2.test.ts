@@ -87,7 +87,10 @@ describe('r2z2 feed', () => {
     assert.ok(reqs.length >= 2);
     assert.ok(reqs[1]!.atMs - reqs[0]!.atMs >= 95, 'waited idleWaitMs after the 404');
     assert.equal(counters.get('feed.r2z2.received'), 4);
-    assert.equal(counters.get('feed.r2z2.bytes'), [100, 101, 102, 103].reduce((a, n) => a + Buffer.byteLength(entryBody(n)), 0));
+    assert.equal(
+      counters.get('feed.r2z2.bytes'),
+      [100, 101, 102, 103].reduce((a, n) => a + Buffer.byteLength(entryBody(n)), 0),
+    );
     assert.ok(counters.get('feed.r2z2.not_found') >= 1);
     assert.equal(feed.health().healthy, true);
   });
@@ -155,7 +158,10 @@ describe('r2z2 feed', () => {
     assert.equal(cursors.getCursor('r2z2'), '104');
     feed.ack(103);
     assert.equal(feed.stats()['ack_unknown'], 1);
-    assert.deepEqual(cursors.writes.map(([, v]) => v), ['99', '102', '104']);
+    assert.deepEqual(
+      cursors.writes.map(([, v]) => v),
+      ['99', '102', '104'],
+    );
   });
 
   test('external cursor mode hands the moved cursor out once', async (t) => {
@@ -172,7 +178,11 @@ describe('r2z2 feed', () => {
     assert.deepEqual(feed.pendingCursor(), { name: 'r2z2', value: '101' });
     assert.equal(feed.pendingCursor(), undefined);
     await feed.stop();
-    assert.deepEqual(cursors.writes.map(([, v]) => v), ['99'], 'in external mode the feed writes only the starting cursor');
+    assert.deepEqual(
+      cursors.writes.map(([, v]) => v),
+      ['99'],
+      'in external mode the feed writes only the starting cursor',
+    );
   });
 
   test('a restart resumes the cursor with no kill lost or duplicated', async (t) => {
@@ -205,7 +215,10 @@ describe('r2z2 feed', () => {
     ackAll(sink2, second);
     await second.start();
     await until(() => stored.size === 20, 'all twenty sequences stored');
-    assert.deepEqual([...stored].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => 100 + i));
+    assert.deepEqual(
+      [...stored].sort((a, b) => a - b),
+      Array.from({ length: 20 }, (_, i) => 100 + i),
+    );
     assert.deepEqual(dupes, [], 'acked entries are not fetched again');
     assert.equal(sink2.entries[0]!.seq, sink1.entries.at(-1)!.seq + 1);
   });
@@ -289,7 +302,7 @@ describe('r2z2 feed', () => {
     assert.equal(cursors.getCursor('r2z2'), '179', 'the skipped range is behind the watermark');
   });
 
-  test('a stored cursor far ahead of sequence.json (another feed\'s) restarts at the tip instead of stalling', async (t) => {
+  test("a stored cursor far ahead of sequence.json (another feed's) restarts at the tip instead of stalling", async (t) => {
     const f = await new FakeR2Z2().start(t);
     f.add(100, 103);
     f.tip = 100;

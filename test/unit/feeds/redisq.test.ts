@@ -2,11 +2,24 @@ import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { createRedisQFeed, generateQueueId, isNullPackage, type RedisQOptions } from '../../../src/feeds/index.js';
-import { feedDeps, MemoryCursors, RecordingSink, sendJson, sendReset, sendTruncated, startServer, text, until, type TestServer } from './helpers.js';
+import {
+  feedDeps,
+  MemoryCursors,
+  RecordingSink,
+  sendJson,
+  sendReset,
+  sendTruncated,
+  startServer,
+  text,
+  until,
+  type TestServer,
+} from './helpers.js';
 
 const NULL_PACKAGE = '{"package": null}';
 const INLINE = JSON.stringify({ package: { killID: 130678514, killmail: { killmail_id: 130678514, victim: {} }, zkb: { hash: 'abc' } } });
-const SHORT = JSON.stringify({ package: { killID: 130678515, zkb: { hash: 'def', href: 'https://esi.example/killmails/130678515/def/' } } });
+const SHORT = JSON.stringify({
+  package: { killID: 130678515, zkb: { hash: 'def', href: 'https://esi.example/killmails/130678515/def/' } },
+});
 
 /** A fake RedisQ: listen.php → 302 → object.php; `queue` bodies are served in order, then null. */
 class FakeRedisQ {
@@ -40,7 +53,13 @@ class FakeRedisQ {
   }
 }
 
-function startFeed(t: TestContext, fake: FakeRedisQ, sink: RecordingSink, extra: Partial<RedisQOptions> = {}, cursors = new MemoryCursors()) {
+function startFeed(
+  t: TestContext,
+  fake: FakeRedisQ,
+  sink: RecordingSink,
+  extra: Partial<RedisQOptions> = {},
+  cursors = new MemoryCursors(),
+) {
   const deps = feedDeps(sink, cursors);
   const feed = createRedisQFeed({
     ...deps,
@@ -71,7 +90,13 @@ describe('redisq feed', () => {
     await until(() => sink.entries.length === 2, 'two packages');
     assert.equal(text(sink.entries[0]!.body), INLINE);
     assert.equal(text(sink.entries[1]!.body), SHORT);
-    assert.deepEqual(sink.entries.map((e) => [e.source, e.seq, e.cutoffMs]), [['redisq', 1, 0], ['redisq', 2, 0]]);
+    assert.deepEqual(
+      sink.entries.map((e) => [e.source, e.seq, e.cutoffMs]),
+      [
+        ['redisq', 1, 0],
+        ['redisq', 2, 0],
+      ],
+    );
     const listen = f.server.requests.find((r) => r.path === '/listen.php')!;
     assert.equal(listen.url.searchParams.get('queueID'), 'my_queue');
     assert.equal(listen.url.searchParams.get('ttw'), '1');

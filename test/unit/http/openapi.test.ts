@@ -7,7 +7,11 @@ import { parseCors, corsFor, requestIdFor, allowHeadersFor } from '../../../src/
 const noop = (): void => undefined;
 const routes: RouteSpec[] = [
   {
-    method: 'GET', path: '/api/v1/things/:thing_id/parts/:part', operationId: 'getPart', summary: 'a part', tags: ['t'],
+    method: 'GET',
+    path: '/api/v1/things/:thing_id/parts/:part',
+    operationId: 'getPart',
+    summary: 'a part',
+    tags: ['t'],
     params: [
       { name: 'thing_id', in: 'path', description: 'thing', value: { type: 'integer', min: 1, max: 10 } },
       { name: 'part', in: 'path', description: 'part', value: { type: 'string', maxLength: 8, enum: ['a', 'b'] } },
@@ -17,11 +21,17 @@ const routes: RouteSpec[] = [
     handler: noop,
   },
   {
-    method: 'POST', path: '/api/v1/things', operationId: 'postThings', summary: 'bulk',
-    body: { description: 'b', fields: [
-      { name: 'ids', required: true, description: 'ids', value: { type: 'integer_list', min: 1, max: 5, minItems: 1, maxItems: 3 } },
-      { name: 'n', description: 'n', value: { type: 'integer', min: 1, max: 9, default: 2 } },
-    ] },
+    method: 'POST',
+    path: '/api/v1/things',
+    operationId: 'postThings',
+    summary: 'bulk',
+    body: {
+      description: 'b',
+      fields: [
+        { name: 'ids', required: true, description: 'ids', value: { type: 'integer_list', min: 1, max: 5, minItems: 1, maxItems: 3 } },
+        { name: 'n', description: 'n', value: { type: 'integer', min: 1, max: 9, default: 2 } },
+      ],
+    },
     responses: { 200: { description: 'ok' }, 204: { description: 'none' } },
     handler: noop,
   },
@@ -37,7 +47,14 @@ test('buildOpenApi: paths, parameters, bodies, responses and shared schemas', ()
   assert.equal(doc.openapi, '3.1.0');
   const get = doc.paths['/api/v1/things/{thing_id}/parts/{part}'].get;
   assert.equal(get.operationId, 'getPart');
-  assert.deepEqual(get.parameters.map((p: any) => [p.name, p.in, p.required]), [['thing_id', 'path', true], ['part', 'path', true], ['ids', 'query', false]]);
+  assert.deepEqual(
+    get.parameters.map((p: any) => [p.name, p.in, p.required]),
+    [
+      ['thing_id', 'path', true],
+      ['part', 'path', true],
+      ['ids', 'query', false],
+    ],
+  );
   assert.deepEqual(get.parameters[0].schema, { type: 'integer', minimum: 1, maximum: 10 });
   assert.deepEqual(get.parameters[1].schema.enum, ['a', 'b']);
   assert.equal(get.parameters[2].style, 'form');
@@ -51,13 +68,24 @@ test('buildOpenApi: paths, parameters, bodies, responses and shared schemas', ()
   assert.equal(schema.properties.n.default, 2);
   assert.equal(post.responses['204'].content, undefined, '204 has no content');
   for (const name of ['Killmail', 'Victim', 'Attacker', 'Zkb', 'Error']) assert.ok(doc.components.schemas[name], name);
-  assert.deepEqual(doc.components.schemas.Error.properties.code.enum,
-    ['bad_request', 'not_found', 'validation_error', 'rate_limited', 'payload_too_large', 'unavailable', 'internal_server_error']);
+  assert.deepEqual(doc.components.schemas.Error.properties.code.enum, [
+    'bad_request',
+    'not_found',
+    'validation_error',
+    'rate_limited',
+    'payload_too_large',
+    'unavailable',
+    'internal_server_error',
+  ]);
 });
 
 test('valueSchema covers every value type', () => {
   assert.deepEqual(valueSchema({ type: 'boolean', default: false }, 'json'), { type: 'boolean', default: false });
-  assert.deepEqual(valueSchema({ type: 'string', maxLength: 3, pattern: /^a+$/ }, 'text'), { type: 'string', maxLength: 3, pattern: '^a+$' });
+  assert.deepEqual(valueSchema({ type: 'string', maxLength: 3, pattern: /^a+$/ }, 'text'), {
+    type: 'string',
+    maxLength: 3,
+    pattern: '^a+$',
+  });
   assert.equal((valueSchema({ type: 'integer_list', min: 1, max: 2, minItems: 1, maxItems: 2 }, 'json') as any).description, undefined);
 });
 

@@ -41,11 +41,26 @@ const body = { description: 'test body', fields: [{ name: 'n', description: 'n',
 const routes: RouteSpec[] = [
   { method: 'GET', path: '/silent', summary: 's', tags: [], operationId: 'silentGet', responses: {}, handler: () => undefined },
   { method: 'POST', path: '/silent', summary: 's', tags: [], operationId: 'silentPost', responses: {}, body, handler: () => undefined },
-  { method: 'POST', path: '/answers', summary: 's', tags: [], operationId: 'answers', responses: {}, body, handler: (ctx) => {
-    respondJson(ctx, 200, '{"ok":true}');
-  } },
   {
-    method: 'POST', path: '/streams', summary: 's', tags: [], operationId: 'streams', responses: {}, body,
+    method: 'POST',
+    path: '/answers',
+    summary: 's',
+    tags: [],
+    operationId: 'answers',
+    responses: {},
+    body,
+    handler: (ctx) => {
+      respondJson(ctx, 200, '{"ok":true}');
+    },
+  },
+  {
+    method: 'POST',
+    path: '/streams',
+    summary: 's',
+    tags: [],
+    operationId: 'streams',
+    responses: {},
+    body,
     // Synchronous on purpose: the stream keeps the response open after the handler returns.
     handler: (ctx) => {
       let i = 0;
@@ -53,7 +68,12 @@ const routes: RouteSpec[] = [
     },
   },
   {
-    method: 'GET', path: '/breaks', summary: 's', tags: [], operationId: 'breaks', responses: {},
+    method: 'GET',
+    path: '/breaks',
+    summary: 's',
+    tags: [],
+    operationId: 'breaks',
+    responses: {},
     handler: (ctx) => {
       let i = 0;
       return streamChunks(ctx, TEXT_TYPE, () => {
@@ -90,7 +110,12 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
 }
 
 const post = (path: string): Promise<Response> =>
-  fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"n":1}', signal: AbortSignal.timeout(5000) });
+  fetch(base + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"n":1}',
+    signal: AbortSignal.timeout(5000),
+  });
 
 describe('handler returned without responding', () => {
   test('GET answers 500 and logs the handler failure', async () => {
@@ -123,7 +148,11 @@ describe('handler returned without responding', () => {
 describe('streamed response whose producer throws', () => {
   test('is logged, recorded as 500, not counted as an abort; the connection is closed', async () => {
     const abortedBefore = counters.get('http.aborted');
-    const status500 = (): number => counters.seriesOfFamily('wkills_http_requests_total').filter((x) => x.labels[1] === '500').reduce((n, x) => n + x.item.value, 0);
+    const status500 = (): number =>
+      counters
+        .seriesOfFamily('wkills_http_requests_total')
+        .filter((x) => x.labels[1] === '500')
+        .reduce((n, x) => n + x.item.value, 0);
     const status500Before = status500();
     const socket = net.connect(port, '127.0.0.1');
     let received = '';

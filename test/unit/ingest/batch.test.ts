@@ -7,16 +7,32 @@ import type { PipelineOutcome } from '../../../src/core/ports.js';
 import { putBack, takeBatch } from '../../../src/ingest/batch.js';
 import { makeKill } from '../store/helpers.js';
 
-const kill = (id: number, killTimeMs: number): PipelineOutcome => ({ kind: 'kill', kill: makeKill({ id, killTimeMs }), older: false, seq: id, source: 'r2z2' });
+const kill = (id: number, killTimeMs: number): PipelineOutcome => ({
+  kind: 'kill',
+  kill: makeKill({ id, killTimeMs }),
+  older: false,
+  seq: id,
+  source: 'r2z2',
+});
 const failed = (seq: number): PipelineOutcome => ({ kind: 'failed', reason: 'json', message: 'bad', seq, source: 'r2z2' });
 
 test('takeBatch: at most max outcomes, in order; kills before the expiry instant are counted, not written', () => {
   const backlog = [kill(1, 1000), failed(2), kill(3, 5000), kill(4, 9000), kill(5, 9000)];
   const b = takeBatch(backlog, 4, 2000);
-  assert.deepEqual(b.outcomes.map((o) => o.seq), [1, 2, 3, 4]);
-  assert.deepEqual(b.kills.map((k) => k.kill.killmailId), [3, 4]);
+  assert.deepEqual(
+    b.outcomes.map((o) => o.seq),
+    [1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    b.kills.map((k) => k.kill.killmailId),
+    [3, 4],
+  );
   assert.equal(b.expired, 1);
-  assert.deepEqual(backlog.map((o) => o.seq), [5], 'the rest stays for the next batch');
+  assert.deepEqual(
+    backlog.map((o) => o.seq),
+    [5],
+    'the rest stays for the next batch',
+  );
 });
 
 test('takeBatch with no expiry (-Infinity) writes every kill', () => {
@@ -30,5 +46,8 @@ test('putBack: the batch goes in front of what arrived meanwhile', () => {
   const b = takeBatch(backlog, 2, 0);
   backlog.push(kill(3, 1));
   putBack(backlog, b);
-  assert.deepEqual(backlog.map((o) => o.seq), [1, 2, 3]);
+  assert.deepEqual(
+    backlog.map((o) => o.seq),
+    [1, 2, 3],
+  );
 });

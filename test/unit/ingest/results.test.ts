@@ -56,14 +56,31 @@ async function rig(opts: { pauseFeedAt?: number; retentionHours?: number } = {})
     reenrich: (json: string) => Promise.resolve({ json, enriched: true }),
   };
   const published: number[] = [];
-  const bus = { publish: (kills: readonly { killmailId: number }[]) => void published.push(...kills.map((k) => k.killmailId)), subscribe: () => () => {} };
+  const bus = {
+    publish: (kills: readonly { killmailId: number }[]) => void published.push(...kills.map((k) => k.killmailId)),
+    subscribe: () => () => {},
+  };
   const latency = new LatencyHistogram();
   const sink = createResultSink({
-    writer, cursors: store.cursors, pipeline, bus, counters: new Counters(), logger: silentLogger(), feed: () => feed,
-    latency, enrich: false, cutoffSeconds: 0, retentionHours: opts.retentionHours ?? 0, pauseFeedAt: opts.pauseFeedAt ?? 4,
+    writer,
+    cursors: store.cursors,
+    pipeline,
+    bus,
+    counters: new Counters(),
+    logger: silentLogger(),
+    feed: () => feed,
+    latency,
+    enrich: false,
+    cutoffSeconds: 0,
+    retentionHours: opts.retentionHours ?? 0,
+    pauseFeedAt: opts.pauseFeedAt ?? 4,
   });
   return {
-    sink, store, gate: sink.gate(pipeline), acked, published,
+    sink,
+    store,
+    gate: sink.gate(pipeline),
+    acked,
+    published,
     failWrites: (on) => (failing = on),
     cleanup: () => {
       sink.stop();

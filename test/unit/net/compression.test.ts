@@ -77,7 +77,16 @@ test('a compression bomb is cut at the decoded cap (too_large); a cut gzip strea
 test('through the ESI client a bomb is a counted ERR_ESI_BODY, not a crash', async (t) => {
   const { url } = await server(t);
   const counters = new Counters();
-  const esi = createEsiClient({ baseUrl: url, userAgent: 'wk-test', compatibilityDate: '2025-08-26', timeoutMs: 10_000, maxConcurrencyPerRoute: 2, counters, maxBodyBytes: 1024 * 1024, maxAttempts: 1 });
+  const esi = createEsiClient({
+    baseUrl: url,
+    userAgent: 'wk-test',
+    compatibilityDate: '2025-08-26',
+    timeoutMs: 10_000,
+    maxConcurrencyPerRoute: 2,
+    counters,
+    maxBodyBytes: 1024 * 1024,
+    maxAttempts: 1,
+  });
   t.after(() => esi.close());
   const r = await esi.get('types', '/bomb', () => true);
   assert.equal(!r.ok && r.code, 'ERR_ESI_BODY');

@@ -1,22 +1,43 @@
 // The upstream-protection pieces of src/net on their own: exact behaviour at the edges.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { backoffMs, ConcurrencyLimiter, ExpiringCache, KeyedBuckets, maxAgeMs, parseRetryAfterMs, POLICIES, schedule, SingleFlight, TokenBucket, createRateLimiter } from '../../../src/net/index.js';
+import {
+  backoffMs,
+  ConcurrencyLimiter,
+  ExpiringCache,
+  KeyedBuckets,
+  maxAgeMs,
+  parseRetryAfterMs,
+  POLICIES,
+  schedule,
+  SingleFlight,
+  TokenBucket,
+  createRateLimiter,
+} from '../../../src/net/index.js';
 
 test('SingleFlight: callers of a running key share one call; the key is free again after', async () => {
   const sf = new SingleFlight<number, number>();
   let calls = 0;
   let release!: (v: number) => void;
-  const fn = (): Promise<number> => { calls++; return new Promise((r) => (release = r)); };
+  const fn = (): Promise<number> => {
+    calls++;
+    return new Promise((r) => (release = r));
+  };
   const a = sf.run(1, fn);
   const b = sf.run(1, fn);
   release(7);
   assert.deepEqual(await Promise.all([a, b]), [7, 7]);
   assert.equal(calls, 1);
   assert.equal(sf.joined, 1);
-  await sf.run(1, async () => { calls++; return 0; });
+  await sf.run(1, async () => {
+    calls++;
+    return 0;
+  });
   assert.equal(calls, 2);
-  await assert.rejects(sf.run(2, () => Promise.reject(new Error('x'))), /x/);
+  await assert.rejects(
+    sf.run(2, () => Promise.reject(new Error('x'))),
+    /x/,
+  );
   assert.equal(sf.size, 0, 'a rejected call frees its key');
 });
 
@@ -86,7 +107,10 @@ test('headers: Retry-After seconds and dates, Cache-Control max-age', () => {
 });
 
 test('policies: doubling with a cap, a finite schedule, jitter within its share', () => {
-  assert.deepEqual([1, 2, 3, 10].map((a) => backoffMs(POLICIES.feedError, a)), [1000, 2000, 4000, 30_000]);
+  assert.deepEqual(
+    [1, 2, 3, 10].map((a) => backoffMs(POLICIES.feedError, a)),
+    [1000, 2000, 4000, 30_000],
+  );
   assert.deepEqual(schedule(POLICIES.esiFetchRetry), [5000, 30_000, 120_000]);
   assert.equal(backoffMs(POLICIES.esiTransient, 3), undefined, 'three tries in all');
   const j = backoffMs(POLICIES.esiTransient, 1, () => 0) as number;

@@ -39,7 +39,10 @@ describe('rate limiter', () => {
 describe('timing helpers', () => {
   test('Backoff doubles to its cap and resets', () => {
     const b = new Backoff(POLICIES.feedError);
-    assert.deepEqual(Array.from({ length: 7 }, () => b.next()), [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    assert.deepEqual(
+      Array.from({ length: 7 }, () => b.next()),
+      [1000, 2000, 4000, 8000, 16_000, 30_000, 30_000],
+    );
     b.reset();
     assert.equal(b.next(), 1000);
   });

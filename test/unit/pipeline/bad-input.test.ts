@@ -61,7 +61,15 @@ describe('bad input: each kind has its reason', () => {
   }
 
   test('a 1 MB killmail over maxEntryBytes is too_large; under the limit it parses', async () => {
-    const many = Array.from({ length: 7000 }, (_, i) => ({ character_id: 90000000 + i, corporation_id: 98000001, damage_done: 1, final_blow: i === 0, security_status: 0.5, ship_type_id: 621, weapon_type_id: 2185 }));
+    const many = Array.from({ length: 7000 }, (_, i) => ({
+      character_id: 90000000 + i,
+      corporation_id: 98000001,
+      damage_done: 1,
+      final_blow: i === 0,
+      security_status: 0.5,
+      ship_type_id: 621,
+      weapon_type_id: 2185,
+    }));
     const body = bytes(esiKillmail(1, { attackers: many }));
     assert.ok(body.byteLength > 1_000_000, `sample is ${body.byteLength} bytes`);
     assert.equal(await reason(body, { maxEntryBytes: 512 * 1024 }), 'too_large');

@@ -26,8 +26,15 @@ describe('worker crashes', () => {
     });
     await pushAll(h.pipeline, entries);
     await h.waitFor(N);
-    assert.deepEqual(seqsOf(h.outcomes), entries.map((e) => e.seq), 'every entry exactly once');
-    assert.ok(h.outcomes.every((o) => o.kind === 'kill'), 'the crash-once entries succeed on retry');
+    assert.deepEqual(
+      seqsOf(h.outcomes),
+      entries.map((e) => e.seq),
+      'every entry exactly once',
+    );
+    assert.ok(
+      h.outcomes.every((o) => o.kind === 'kill'),
+      'the crash-once entries succeed on retry',
+    );
     assert.equal(h.counters.get('pipeline.worker_crashes'), 2);
     assert.ok(h.counters.get('pipeline.retried') >= 2, 'the crashing entries were retried');
     assert.equal(h.counters.get('pipeline.dead_lettered'), 0);
@@ -63,7 +70,10 @@ describe('worker crashes', () => {
     });
     await pushAll(h.pipeline, entries);
     await h.waitFor(N);
-    assert.deepEqual(seqsOf(h.outcomes), entries.map((e) => e.seq));
+    assert.deepEqual(
+      seqsOf(h.outcomes),
+      entries.map((e) => e.seq),
+    );
     const dead = h.outcomes.filter((o) => o.kind === 'failed');
     assert.equal(dead.length, 1);
     assert.ok(dead[0]?.kind === 'failed' && dead[0].reason === 'dead_letter' && dead[0].seq === poisonSeq && dead[0].source === 'redisq');

@@ -28,14 +28,30 @@ test('names are filled before the JSON is encoded; unresolved and failing enrich
   assert.equal(h.counters.get('pipeline.enriched'), 1);
   await h.pipeline.stop(); // enrich errors arrive with the drain task's reply, after the results
   assert.equal(h.counters.get('pipeline.enrich_errors'), 1);
-  assert.deepEqual(writes, [{ table: 'esi_names', row: { id: 90000001, category: 'character', name: 'Pilot 90000001', ticker: null, extra: null, expires_at_ms: 1 } }], 'cache rows reach the main thread');
+  assert.deepEqual(
+    writes,
+    [
+      {
+        table: 'esi_names',
+        row: { id: 90000001, category: 'character', name: 'Pilot 90000001', ticker: null, extra: null, expires_at_ms: 1 },
+      },
+    ],
+    'cache rows reach the main thread',
+  );
   const stats = h.pipeline.enricherStats();
   assert.ok(stats.length >= 1 && stats.every((s) => typeof s['calls'] === 'number'));
 });
 
 test('reenrich() fills names in stored JSON', async (t) => {
   const h = await startPipeline(t, { enrich: true }, ENRICH_WORKER);
-  const stored = JSON.stringify({ killmail_id: 5, kill_time: '2026-01-01T00:00:00Z', system_id: 1, victim: { character_id: 7, ship_type_id: 587, damage_taken: 0 }, attackers: [], attacker_count: 0 });
+  const stored = JSON.stringify({
+    killmail_id: 5,
+    kill_time: '2026-01-01T00:00:00Z',
+    system_id: 1,
+    victim: { character_id: 7, ship_type_id: 587, damage_taken: 0 },
+    attackers: [],
+    attacker_count: 0,
+  });
   const r = await h.pipeline.reenrich(stored);
   assert.equal(r.enriched, true);
   assert.equal(JSON.parse(r.json).victim.character_name, 'Pilot 7');

@@ -34,6 +34,9 @@ test('GET /killmails/{id}/{hash}/ with User-Agent and X-Compatibility-Date; erro
   assert.equal(seen[0]?.headers['user-agent'], 'wk-test/1 (test@example.com)');
   assert.equal(seen[0]?.headers['x-compatibility-date'], '2026-07-21');
   await assert.rejects(fetchKillmail(2, 'abc'), (e: unknown) => hasCode(e, 'ERR_ESI_BODY'));
-  await assert.rejects(impatient(3, 'abc'), (e: unknown) => hasCode(e, 'ERR_ESI_TIMEOUT') && /no answer within 100 ms/.test((e as Error).message));
+  await assert.rejects(
+    impatient(3, 'abc'),
+    (e: unknown) => hasCode(e, 'ERR_ESI_TIMEOUT') && /no answer within 100 ms/.test((e as Error).message),
+  );
   await assert.rejects(fetchKillmail(4, 'abc'), (e: unknown) => hasCode(e, 'ERR_ESI_HTTP_STATUS'));
 });

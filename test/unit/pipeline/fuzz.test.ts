@@ -42,12 +42,25 @@ function mutate(value: unknown, path: readonly number[], replacement: unknown, r
   return copy;
 }
 
-const samples = [esiKillmail(), r2z2Entry(), { package: { killID: 1001, killmail: esiKillmail(), zkb: zkbMeta() } }, { ...esiKillmail(), zkb: zkbMeta() }];
+const samples = [
+  esiKillmail(),
+  r2z2Entry(),
+  { package: { killID: 1001, killmail: esiKillmail(), zkb: zkbMeta() } },
+  { ...esiKillmail(), zkb: zkbMeta() },
+];
 
 test('random bytes: accepted or a named rejection', async (t) => {
   const tally = new ReasonTally();
-  await fuzz('pipeline random bytes', fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (b) => outcome(b, tally)), 3000);
-  await fuzz('pipeline random JSON', fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (v) => outcome(bytes(v), tally)), 3000);
+  await fuzz(
+    'pipeline random bytes',
+    fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), (b) => outcome(b, tally)),
+    3000,
+  );
+  await fuzz(
+    'pipeline random JSON',
+    fc.asyncProperty(fc.jsonValue({ maxDepth: 4 }), (v) => outcome(bytes(v), tally)),
+    3000,
+  );
   t.diagnostic(tally.toString());
 });
 
@@ -59,13 +72,23 @@ test('valid entries truncated, or with one field replaced or removed: accepted o
     replacement: fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(-1, 0, 1.5, 2 ** 53, '', '2026-13-45T99:99:99Z', [], {})),
     remove: fc.boolean(),
   });
-  await fuzz('pipeline mutated entries', fc.asyncProperty(mutated, ({ sample, path, replacement, remove }) => outcome(bytes(mutate(samples[sample], path, replacement, remove)), tally)), 4000);
+  await fuzz(
+    'pipeline mutated entries',
+    fc.asyncProperty(mutated, ({ sample, path, replacement, remove }) =>
+      outcome(bytes(mutate(samples[sample], path, replacement, remove)), tally),
+    ),
+    4000,
+  );
   const truncated = fc.record({ sample: fc.nat(samples.length - 1), cut: fc.nat() });
-  await fuzz('pipeline truncated entries', fc.asyncProperty(truncated, async ({ sample, cut }) => {
-    const whole = bytes(samples[sample]);
-    const body = whole.subarray(0, cut % whole.byteLength);
-    await outcome(body, tally);
-  }), 1000);
+  await fuzz(
+    'pipeline truncated entries',
+    fc.asyncProperty(truncated, async ({ sample, cut }) => {
+      const whole = bytes(samples[sample]);
+      const body = whole.subarray(0, cut % whole.byteLength);
+      await outcome(body, tally);
+    }),
+    1000,
+  );
   t.diagnostic(tally.toString());
   assert.ok((tally.counts.get('accepted') ?? 0) > 0, 'some mutations keep the entry valid');
 });

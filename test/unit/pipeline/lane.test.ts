@@ -47,7 +47,10 @@ describe('lane recovery', () => {
     w.step(false); // crash here: result written, TAIL not advanced
     const out: PipelineOutcome[] = [];
     assert.equal(lane.drainResults(packr, out), 0);
-    assert.deepEqual(out.map((o) => o.seq), [1, 2]);
+    assert.deepEqual(
+      out.map((o) => o.seq),
+      [1, 2],
+    );
     const report = lane.recoverAfterCrash();
     assert.deepEqual(report, { retried: 0, deadLettered: [], hadEntries: false });
     const next = fakeWorker(lane);
@@ -80,7 +83,10 @@ describe('lane recovery', () => {
     assert.equal(w2.readOnly(), 1); // crashes again alone on entry 1
     const r2 = lane.recoverAfterCrash();
     assert.equal(r2.retried, 0);
-    assert.deepEqual(r2.deadLettered.map((o) => [o.seq, o.kind === 'failed' ? o.reason : 'kill']), [[1, 'dead_letter']]);
+    assert.deepEqual(
+      r2.deadLettered.map((o) => [o.seq, o.kind === 'failed' ? o.reason : 'kill']),
+      [[1, 'dead_letter']],
+    );
     assert.equal(lane.inFlight, 3);
     const w3 = fakeWorker(lane);
     assert.equal(w3.step(true), 2, 'entry 2 (one attempt) runs again');
@@ -88,7 +94,10 @@ describe('lane recovery', () => {
     assert.equal(w3.step(true), 4);
     const out: PipelineOutcome[] = [];
     lane.drainResults(packr, out);
-    assert.deepEqual(out.map((o) => o.seq), [2, 3, 4]);
+    assert.deepEqual(
+      out.map((o) => o.seq),
+      [2, 3, 4],
+    );
     assert.equal(lane.inFlight, 0);
   });
 

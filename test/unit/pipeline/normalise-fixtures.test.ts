@@ -13,7 +13,9 @@ const skip = present ? false : `shared fixtures absent at ${ROOT}`;
 const MAX = 4 * 1024 * 1024;
 
 function files(dir: string): string[] {
-  return readdirSync(ROOT + dir).filter((f) => f.endsWith('.json') && f !== 'sequence.json').sort();
+  return readdirSync(ROOT + dir)
+    .filter((f) => f.endsWith('.json') && f !== 'sequence.json')
+    .sort();
 }
 
 function run(body: Buffer) {
@@ -29,8 +31,13 @@ describe('shared fixtures', { skip }, () => {
     for (const f of names) {
       const raw = readFileSync(ROOT + 'esi/' + f);
       const src = JSON.parse(raw.toString()) as {
-        killmail_id: number; killmail_time: string; solar_system_id: number; moon_id?: number; war_id?: number;
-        victim: { ship_type_id: number; character_id?: number }; attackers: unknown[];
+        killmail_id: number;
+        killmail_time: string;
+        solar_system_id: number;
+        moon_id?: number;
+        war_id?: number;
+        victim: { ship_type_id: number; character_id?: number };
+        attackers: unknown[];
       };
       const km = run(raw);
       assert.equal(km.killmail_id, src.killmail_id, f);
@@ -51,7 +58,11 @@ describe('shared fixtures', { skip }, () => {
   test('redisq-legacy/: every package parses, zkb kept without href', () => {
     for (const f of files('redisq-legacy/')) {
       const raw = readFileSync(ROOT + 'redisq-legacy/' + f);
-      const src = JSON.parse(raw.toString()) as { killID: number; killmail: { attackers: unknown[] }; zkb: { totalValue: number; hash: string } };
+      const src = JSON.parse(raw.toString()) as {
+        killID: number;
+        killmail: { attackers: unknown[] };
+        zkb: { totalValue: number; hash: string };
+      };
       const km = run(raw);
       assert.equal(km.killmail_id, src.killID, f);
       assert.equal(km.attacker_count, src.killmail.attackers.length, f);

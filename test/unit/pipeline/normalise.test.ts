@@ -21,14 +21,41 @@ describe('normalise: accepted shapes', () => {
       killmail_id: 1001,
       kill_time: '2026-01-01T00:00:00Z',
       system_id: 30000142,
-      victim: { character_id: 90000001, corporation_id: 98000001, alliance_id: 99000001, ship_type_id: 587, damage_taken: 2847, position: { x: 1.5, y: -2, z: 3 } },
+      victim: {
+        character_id: 90000001,
+        corporation_id: 98000001,
+        alliance_id: 99000001,
+        ship_type_id: 587,
+        damage_taken: 2847,
+        position: { x: 1.5, y: -2, z: 3 },
+      },
       attackers: [
-        { character_id: 90000002, corporation_id: 98000002, ship_type_id: 621, weapon_type_id: 2185, damage_done: 2000, final_blow: true, security_status: -1.5 },
+        {
+          character_id: 90000002,
+          corporation_id: 98000002,
+          ship_type_id: 621,
+          weapon_type_id: 2185,
+          damage_done: 2000,
+          final_blow: true,
+          security_status: -1.5,
+        },
         { character_id: 90000002, corporation_id: 98000002, ship_type_id: 621, damage_done: 847, final_blow: false, security_status: -1.5 },
         { corporation_id: 1000125, faction_id: 500004, ship_type_id: 3740, damage_done: 0, final_blow: false, security_status: 0 },
       ],
       attacker_count: 3,
-      zkb: { locationID: 40009082, hash: 'abc123', fittedValue: 10_000_000, droppedValue: 1_000, destroyedValue: 9_000_000, totalValue: 10_001_000, points: 1, npc: false, solo: true, awox: false, labels: ['pvp', 'solo'] },
+      zkb: {
+        locationID: 40009082,
+        hash: 'abc123',
+        fittedValue: 10_000_000,
+        droppedValue: 1_000,
+        destroyedValue: 9_000_000,
+        totalValue: 10_001_000,
+        points: 1,
+        npc: false,
+        solo: true,
+        awox: false,
+        labels: ['pvp', 'solo'],
+      },
     } satisfies CanonicalKillmail);
   });
 
@@ -56,7 +83,10 @@ describe('normalise: accepted shapes', () => {
     const element = { ...esiKillmail(), zkb: zkbMeta() };
     assert.deepEqual(sync(bytes([element])).killmail, sync(bytes(element)).killmail);
     for (const list of [[], [element, element]]) {
-      assert.throws(() => normalise(bytes(list), { maxEntryBytes: MAX }), (err: { reason?: string }) => err.reason === 'shape');
+      assert.throws(
+        () => normalise(bytes(list), { maxEntryBytes: MAX }),
+        (err: { reason?: string }) => err.reason === 'shape',
+      );
     }
   });
 
@@ -67,15 +97,28 @@ describe('normalise: accepted shapes', () => {
   });
 
   test('defaults: damage 0, final_blow false, security 0, zkb flags false, labels []', () => {
-    const km = sync(bytes({
-      ...esiKillmail(7, { victim: { ship_type_id: 670 }, attackers: [{}], war_id: 55, moon_id: null }),
-      zkb: { hash: 'x' },
-    })).killmail;
+    const km = sync(
+      bytes({
+        ...esiKillmail(7, { victim: { ship_type_id: 670 }, attackers: [{}], war_id: 55, moon_id: null }),
+        zkb: { hash: 'x' },
+      }),
+    ).killmail;
     assert.deepEqual(km.victim, { ship_type_id: 670, damage_taken: 0 });
     assert.deepEqual(km.attackers, [{ damage_done: 0, final_blow: false, security_status: 0 }]);
     assert.equal(km.war_id, 55);
     assert.equal('moon_id' in km, false, 'null keys are omitted');
-    assert.deepEqual(km.zkb, { hash: 'x', fittedValue: 0, droppedValue: 0, destroyedValue: 0, totalValue: 0, points: 0, npc: false, solo: false, awox: false, labels: [] });
+    assert.deepEqual(km.zkb, {
+      hash: 'x',
+      fittedValue: 0,
+      droppedValue: 0,
+      destroyedValue: 0,
+      totalValue: 0,
+      points: 0,
+      npc: false,
+      solo: false,
+      awox: false,
+      labels: [],
+    });
   });
 
   test('empty attackers array is accepted (attacker_count 0)', () => {
@@ -103,7 +146,10 @@ describe('normalise: accepted shapes', () => {
   });
 
   test('zKB reference {killmail_id, zkb} is fetched like a short package', async () => {
-    const n = await normalise(bytes({ killmail_id: 1001, zkb: zkbMeta() }), { maxEntryBytes: MAX, fetchKillmail: async (id) => esiKillmail(id) });
+    const n = await normalise(bytes({ killmail_id: 1001, zkb: zkbMeta() }), {
+      maxEntryBytes: MAX,
+      fetchKillmail: async (id) => esiKillmail(id),
+    });
     assert.equal(n.killmail.attacker_count, 3);
   });
 });

@@ -15,7 +15,10 @@ describe('pipeline pool (K=2)', () => {
     const entries = Array.from({ length: N }, (_, i) => entry(bytes(r2z2Entry(10_000 + i)), i + 1));
     const waits = await pushAll(h.pipeline, entries);
     await h.waitFor(N);
-    assert.deepEqual(seqsOf(h.outcomes), entries.map((e) => e.seq));
+    assert.deepEqual(
+      seqsOf(h.outcomes),
+      entries.map((e) => e.seq),
+    );
     for (const o of h.outcomes) {
       assert.equal(o.kind, 'kill');
       if (o.kind === 'kill') {
@@ -47,7 +50,10 @@ describe('pipeline pool (K=2)', () => {
       [bytes({ package: { killID: 9, zkb: { hash: 'h' } } }), 'esi_fetch'],
       [bytes(r2z2Entry(77)), 'kill'],
     ];
-    await pushAll(h.pipeline, bodies.map(([b], i) => entry(b, i + 1)));
+    await pushAll(
+      h.pipeline,
+      bodies.map(([b], i) => entry(b, i + 1)),
+    );
     await h.waitFor(bodies.length);
     const bySeq = new Map(h.outcomes.map((o) => [o.seq, o.kind === 'kill' ? 'kill' : o.reason]));
     bodies.forEach(([, expected], i) => assert.equal(bySeq.get(i + 1), expected, `entry ${i + 1}`));
@@ -61,7 +67,13 @@ describe('pipeline pool (K=2)', () => {
 
   test('a kill whose result exceeds the result ring is failed as too_large, and the lane goes on', async (t) => {
     const h = await startPipeline(t, { ringBytes: 64 * 1024, maxEntryBytes: 512 * 1024 });
-    const attackers = Array.from({ length: 1500 }, (_, i) => ({ character_id: 90000000 + i, damage_done: 1, final_blow: false, security_status: 0.1, ship_type_id: 621 }));
+    const attackers = Array.from({ length: 1500 }, (_, i) => ({
+      character_id: 90000000 + i,
+      damage_done: 1,
+      final_blow: false,
+      security_status: 0.1,
+      ship_type_id: 621,
+    }));
     await pushAll(h.pipeline, [entry(bytes(esiKillmail(1, { attackers })), 1), entry(bytes(r2z2Entry(2)), 2)]);
     await h.waitFor(2);
     const [big, small] = [...h.outcomes].sort((a, b) => a.seq - b.seq);
@@ -98,7 +110,10 @@ describe('pipeline pool (K=2)', () => {
 
   test('stop() drains in-flight entries, then push is refused', async (t) => {
     const h = await startPipeline(t);
-    await pushAll(h.pipeline, Array.from({ length: 200 }, (_, i) => entry(bytes(r2z2Entry(i + 1)), i + 1)));
+    await pushAll(
+      h.pipeline,
+      Array.from({ length: 200 }, (_, i) => entry(bytes(r2z2Entry(i + 1)), i + 1)),
+    );
     await h.pipeline.stop();
     assert.equal(h.outcomes.length, 200, 'every pushed entry reached an outcome before stop resolved');
     assert.equal(h.pipeline.health().healthy, false);

@@ -30,7 +30,10 @@ describe('generateKill', () => {
     assert.equal(k.zkb.href, `http://x/killmails/1007/${k.hash}/`);
     assert.equal(k.zkb.attackerCount, k.esi.attackers.length);
     assert.equal(k.esi.attackers.filter((a) => a.final_blow).length, 1);
-    assert.equal(k.esi.victim.damage_taken, k.esi.attackers.reduce((s, a) => s + a.damage_done, 0));
+    assert.equal(
+      k.esi.victim.damage_taken,
+      k.esi.attackers.reduce((s, a) => s + a.damage_done, 0),
+    );
     assert.ok(SYSTEMS_BY_ID.has(k.esi.solar_system_id));
     assert.equal(k.zkb.totalValue, Math.round((k.zkb.droppedValue + k.zkb.destroyedValue) * 100) / 100);
   });
@@ -50,8 +53,13 @@ describe('generateKill', () => {
       if (esi.victim.items?.some((it) => it.items !== undefined)) c.nested++;
       if (esi.victim.position === undefined) c.noPosition++;
       if (esi.attackers.some((a) => a.character_id !== undefined && a.weapon_type_id === undefined)) c.noWeapon++;
-      if (zkb.npc) assert.ok(esi.attackers.every((a) => a.character_id === undefined), `kill ${i}: npc kill with a pilot`);
-      for (const a of esi.attackers) if (a.ship_type_id !== undefined) assert.ok(ALL_TYPES.has(a.ship_type_id), `unknown ship ${a.ship_type_id}`);
+      if (zkb.npc)
+        assert.ok(
+          esi.attackers.every((a) => a.character_id === undefined),
+          `kill ${i}: npc kill with a pilot`,
+        );
+      for (const a of esi.attackers)
+        if (a.ship_type_id !== undefined) assert.ok(ALL_TYPES.has(a.ship_type_id), `unknown ship ${a.ship_type_id}`);
     }
     assert.equal(c.huge, 3, 'hugeEvery=1000 gives exactly 3 kills of 1000+ attackers in 3000');
     for (const [k, v] of Object.entries(c)) assert.ok(v > 0, `${k} never generated`);

@@ -25,7 +25,11 @@ test('the checkpoint thread runs PASSIVE past the threshold, then TRUNCATE once 
   const path = join(tmp.dir, 'cp.db');
   // Writer autocheckpoint off: only the thread may checkpoint in this test.
   const o = openDatabase(path, (db) => void migrate(db), {
-    busyTimeoutMs: 5000, cacheKiB: 8192, mmapBytes: 0, walAutocheckpointPages: 0, walSizeLimitBytes: 0,
+    busyTimeoutMs: 5000,
+    cacheKiB: 8192,
+    mmapBytes: 0,
+    walAutocheckpointPages: 0,
+    walSizeLimitBytes: 0,
   });
   after(() => o.close());
   const counters = new Counters();

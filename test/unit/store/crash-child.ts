@@ -17,7 +17,12 @@ const systems = [30000142, 30002187, 30045349];
 function writeOne(): void {
   const records = Array.from({ length: BATCH }, (_, i) => {
     const id = next + i;
-    return makeKill({ id, systemId: systems[id % systems.length] as number, characterIds: [90_000_000 + (id % 1000), 95_000_000 + id], padTo: 2000 });
+    return makeKill({
+      id,
+      systemId: systems[id % systems.length] as number,
+      characterIds: [90_000_000 + (id % 1000), 95_000_000 + id],
+      padTo: 2000,
+    });
   });
   const last = next + BATCH - 1;
   store.writer.writeBatch(records, [{ name: 'crash-test', value: String(last) }]);

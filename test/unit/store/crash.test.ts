@@ -50,10 +50,13 @@ function assertIntact(dbPath: string, lastReported: number): number {
   try {
     assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
     assert.equal(db.pragma('quick_check', { simple: true }), 'ok');
-    const missing = db.prepare<[number], number>(
-      `WITH RECURSIVE ids(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM ids WHERE id < ?)
+    const missing = db
+      .prepare<[number], number>(
+        `WITH RECURSIVE ids(id) AS (SELECT 1 UNION ALL SELECT id + 1 FROM ids WHERE id < ?)
        SELECT count(*) FROM ids LEFT JOIN killmails k ON k.killmail_id = ids.id WHERE k.killmail_id IS NULL`,
-    ).pluck().get(lastReported);
+      )
+      .pluck()
+      .get(lastReported);
     assert.equal(missing, 0, `every id up to ${lastReported} reported stored is present`);
     const cursor = Number(db.prepare('SELECT value FROM feed_cursors WHERE name = ?').pluck().get('crash-test'));
     assert.ok(cursor >= lastReported, `cursor ${cursor} covers the reported batches`);

@@ -12,8 +12,16 @@ const tmp = tempDir();
 after(tmp.cleanup);
 
 const TABLES = [
-  'killmails', 'system_counts', 'feed_cursors', 'dead_letters', 'esi_names',
-  'esi_unresolvable', 'sde_types', 'sde_groups', 'sde_systems', 'esi_http_cache',
+  'killmails',
+  'system_counts',
+  'feed_cursors',
+  'dead_letters',
+  'esi_names',
+  'esi_unresolvable',
+  'sde_types',
+  'sde_groups',
+  'sde_systems',
+  'esi_http_cache',
 ];
 
 function tableNames(db: Database.Database): string[] {
@@ -23,7 +31,12 @@ function tableNames(db: Database.Database): string[] {
 describe('migrations', () => {
   test('from zero on a new file (parent folder created), then re-open is a no-op', () => {
     const path = join(tmp.dir, 'nested', 'deeper', 'a.db');
-    const first = openDatabase(path, (db) => assert.deepEqual(migrate(db), MIGRATIONS.map((m) => m.version)));
+    const first = openDatabase(path, (db) =>
+      assert.deepEqual(
+        migrate(db),
+        MIGRATIONS.map((m) => m.version),
+      ),
+    );
     assert.ok(existsSync(path));
     assert.equal(schemaVersion(first.writer), SCHEMA_VERSION);
     for (const t of TABLES) assert.ok(tableNames(first.writer).includes(t), `table ${t}`);

@@ -48,7 +48,9 @@ for (const where of ['file', 'memory'] as const) {
     });
 
     test('systemKillBytes agrees with killsBySystem on many kills with equal times', () => {
-      const many = Array.from({ length: 300 }, (_, i) => makeKill({ id: 5000 + i, systemId: 31000001, killTimeMs: NOW - Math.floor(i / 7) * 1000 }));
+      const many = Array.from({ length: 300 }, (_, i) =>
+        makeKill({ id: 5000 + i, systemId: 31000001, killTimeMs: NOW - Math.floor(i / 7) * 1000 }),
+      );
       store.writer.writeBatch(many);
       const q = { systemId: 31000001, sinceMs: 0, limit: 250 };
       assert.equal(store.reader.systemKillBytes(q).bytes.toString(), store.reader.killsBySystem(q).join(','));
@@ -56,14 +58,24 @@ for (const where of ['file', 'memory'] as const) {
 
     test('systemKillRows and characterKillRows: typed rows, no parsing needed', () => {
       const rows = store.reader.systemKillRows({ systemId: A, sinceMs: NOW - 24 * H, limit: 50 });
-      assert.deepEqual(rows.map((r) => [r.killmailId, r.systemId, r.killTimeMs, r.characterIds]), [
-        [101, A, NOW - 0.5 * H, [9001, 9002]],
-        [103, A, NOW - H, [9003]],
-        [102, A, NOW - H, [9001]],
-      ]);
+      assert.deepEqual(
+        rows.map((r) => [r.killmailId, r.systemId, r.killTimeMs, r.characterIds]),
+        [
+          [101, A, NOW - 0.5 * H, [9001, 9002]],
+          [103, A, NOW - H, [9003]],
+          [102, A, NOW - H, [9001]],
+        ],
+      );
       assert.equal(rows[0]!.json, jsonOf(101));
       const byChar = store.reader.characterKillRows(9001, 0, 10);
-      assert.deepEqual(byChar.map((r) => [r.killmailId, r.systemId]), [[101, A], [102, A], [105, B]]);
+      assert.deepEqual(
+        byChar.map((r) => [r.killmailId, r.systemId]),
+        [
+          [101, A],
+          [102, A],
+          [105, B],
+        ],
+      );
       assert.equal(byChar[2]!.json, jsonOf(105));
       assert.deepEqual(store.reader.systemKillRows({ systemId: A, sinceMs: 0, limit: 50 }).at(-1)!.characterIds, []);
     });

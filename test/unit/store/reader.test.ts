@@ -33,7 +33,9 @@ for (const where of ['file', 'memory'] as const) {
     let store: Store;
     before(() => {
       store = openStore({ path: where === 'file' ? join(tmp.dir, 'r.db') : ':memory:', retentionHours: 0 });
-      store.writer.writeBatch(KILLS.map(([id, systemId, hoursAgo, characterIds]) => makeKill({ id, systemId, killTimeMs: NOW - hoursAgo * H, characterIds })));
+      store.writer.writeBatch(
+        KILLS.map(([id, systemId, hoursAgo, characterIds]) => makeKill({ id, systemId, killTimeMs: NOW - hoursAgo * H, characterIds })),
+      );
     });
     after(() => store.close());
     const since24 = NOW - 24 * H;
@@ -103,7 +105,9 @@ test('query plans: index range scans with no sort step', () => {
   migrate(db);
   for (const [name, sql] of Object.entries(READER_SQL)) {
     const n = (sql.match(/\?/g) ?? []).length;
-    const plan = (db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...new Array<number>(n).fill(1)) as { detail: string }[]).map((r) => r.detail).join(' | ');
+    const plan = (db.prepare('EXPLAIN QUERY PLAN ' + sql).all(...new Array<number>(n).fill(1)) as { detail: string }[])
+      .map((r) => r.detail)
+      .join(' | ');
     assert.doesNotMatch(plan, /TEMP B-TREE/, `${name}: ${plan}`);
     if (name !== 'totals') assert.doesNotMatch(plan, /^SCAN killmails/, `${name}: ${plan}`);
   }

@@ -21,9 +21,11 @@ const H = MS_PER_HOUR;
 /** 10 kills older than 48 h (ids 1..10) and 5 recent ones (ids 11..15), each with two characters. */
 function seed(store: Store): void {
   const old = Array.from({ length: 10 }, (_, i) =>
-    makeKill({ id: i + 1, systemId: 30000001 + (i % 2), killTimeMs: NOW - (49 + i) * H, characterIds: [7000 + i, 8000] }));
+    makeKill({ id: i + 1, systemId: 30000001 + (i % 2), killTimeMs: NOW - (49 + i) * H, characterIds: [7000 + i, 8000] }),
+  );
   const recent = Array.from({ length: 5 }, (_, i) =>
-    makeKill({ id: i + 11, systemId: 30000001, killTimeMs: NOW - (i + 1) * H, characterIds: [7100 + i, 8000] }));
+    makeKill({ id: i + 11, systemId: 30000001, killTimeMs: NOW - (i + 1) * H, characterIds: [7100 + i, 8000] }),
+  );
   store.writer.writeBatch([...old, ...recent]);
 }
 
@@ -118,7 +120,8 @@ describe('retention', () => {
       const o = openDatabase(':memory:', (db) => void migrate(db));
       after(() => o.close());
       createStoreWriter(o.writer).writeBatch(
-        Array.from({ length: n }, (_, i) => makeKill({ id: i + 1, killTimeMs: NOW - 100 * H, characterIds: [i + 1] })));
+        Array.from({ length: n }, (_, i) => makeKill({ id: i + 1, killTimeMs: NOW - 100 * H, characterIds: [i + 1] })),
+      );
       return o;
     };
     // A 1 µs target keeps every batch at the floor: 300 / 25 = 12 full batches, then an empty one.
@@ -149,7 +152,14 @@ describe('WAL watch', () => {
     assert.ok(wal() > 100_000, `WAL holds the batch (${wal()} bytes)`);
 
     let clock = Date.now();
-    const busy = createRetention({ db: o.writer, retentionHours: 0, walCheckpointBytes: 1024, idleMs: 60_000, lastWriteAtMs: () => w.lastWriteAtMs(), nowMs: () => clock });
+    const busy = createRetention({
+      db: o.writer,
+      retentionHours: 0,
+      walCheckpointBytes: 1024,
+      idleMs: 60_000,
+      lastWriteAtMs: () => w.lastWriteAtMs(),
+      nowMs: () => clock,
+    });
     assert.equal(busy.checkpointIfNeeded(), 'passive');
     assert.ok(wal() > 0, 'PASSIVE copies frames but does not shrink the file below the limit');
 

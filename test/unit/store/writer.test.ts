@@ -49,7 +49,10 @@ for (const where of ['file', 'memory'] as const) {
 
       const replacement = makeKill({ id: 1, systemId: 30000001, characterIds: [90, 92], label: 'relabelled', replace: true });
       assert.deepEqual(w.writeBatch([replacement]), ['replaced']);
-      const row = o.writer.prepare('SELECT json, character_ids FROM killmails WHERE killmail_id = 1').get() as { json: string; character_ids: string };
+      const row = o.writer.prepare('SELECT json, character_ids FROM killmails WHERE killmail_id = 1').get() as {
+        json: string;
+        character_ids: string;
+      };
       assert.equal(row.json, replacement.json);
       assert.equal(row.character_ids, '90,92');
       assert.deepEqual(charRows(chars, 1), [90, 92]);
@@ -76,7 +79,9 @@ for (const where of ['file', 'memory'] as const) {
       const out = w.writeBatch([bad, makeKill({ id: 21 })]);
       assert.deepEqual(out, ['invalid', 'stored']);
       const dl = o.writer.prepare("SELECT reason, message, CAST(body AS TEXT) AS body FROM dead_letters WHERE source = 'store'").get() as {
-        reason: string; message: string; body: string;
+        reason: string;
+        message: string;
+        body: string;
       };
       assert.equal(dl.reason, 'invalid_record');
       assert.match(dl.message, /invalid systemId in killmail 20/);
@@ -88,7 +93,9 @@ for (const where of ['file', 'memory'] as const) {
       w.writeBatch([makeKill({ id: 30 })], [{ name: 'r2z2', value: '100' }]);
       assert.equal(w.getCursor('r2z2'), '100');
       // Make the second kill of the next batch fail inside the transaction.
-      o.writer.exec("CREATE TEMP TRIGGER fail_666 BEFORE INSERT ON killmails WHEN NEW.killmail_id = 666 BEGIN SELECT RAISE(ABORT, 'boom'); END");
+      o.writer.exec(
+        "CREATE TEMP TRIGGER fail_666 BEFORE INSERT ON killmails WHEN NEW.killmail_id = 666 BEGIN SELECT RAISE(ABORT, 'boom'); END",
+      );
       assert.throws(
         () => w.writeBatch([makeKill({ id: 31 }), makeKill({ id: 666 })], [{ name: 'r2z2', value: '101' }]),
         (err: unknown) => hasCode(err, 'ERR_STORE_WRITE') && /boom/.test((err as Error).message),
@@ -118,7 +125,10 @@ for (const where of ['file', 'memory'] as const) {
       w.writeBatch([makeKill({ id: 40, enriched: false })]);
       assert.equal(w.updateJson(40, '{"killmail_id":40,"named":true}', true), true);
       assert.equal(w.updateJson(999_999, '{}', true), false);
-      const row = o.writer.prepare('SELECT json, enriched FROM killmails WHERE killmail_id = 40').get() as { json: string; enriched: number };
+      const row = o.writer.prepare('SELECT json, enriched FROM killmails WHERE killmail_id = 40').get() as {
+        json: string;
+        enriched: number;
+      };
       assert.deepEqual(row, { json: '{"killmail_id":40,"named":true}', enriched: 1 });
     });
 
@@ -126,10 +136,17 @@ for (const where of ['file', 'memory'] as const) {
       w.deadLetter({ source: 'r2z2', reason: 'json', message: 'Unexpected token', body: new Uint8Array([123, 0, 255]) });
       w.deadLetter({ source: 'redisq', reason: 'shape', message: 'x'.repeat(5000), body: '{"a":1}' });
       w.deadLetter({ source: 'pipeline', reason: 'dead_letter', message: 'retried twice' });
-      const rows = o.writer.prepare("SELECT source, length(message) AS len, body FROM dead_letters WHERE source != 'store' ORDER BY id").all() as {
-        source: string; len: number; body: Buffer | string | null;
+      const rows = o.writer
+        .prepare("SELECT source, length(message) AS len, body FROM dead_letters WHERE source != 'store' ORDER BY id")
+        .all() as {
+        source: string;
+        len: number;
+        body: Buffer | string | null;
       }[];
-      assert.deepEqual(rows.map((r) => r.source), ['r2z2', 'redisq', 'pipeline']);
+      assert.deepEqual(
+        rows.map((r) => r.source),
+        ['r2z2', 'redisq', 'pipeline'],
+      );
       assert.deepEqual([...(rows[0]?.body as Buffer)], [123, 0, 255]);
       assert.equal(rows[1]?.len, 2000, 'messages are capped');
       assert.equal(rows[1]?.body, '{"a":1}');
@@ -140,7 +157,10 @@ for (const where of ['file', 'memory'] as const) {
     test('a closed database is an ERR_STORE_WRITE and unhealthy', () => {
       const other = setup(':memory:');
       other.o.close();
-      assert.throws(() => other.w.writeBatch([makeKill({ id: 1 })]), (err: unknown) => hasCode(err, 'ERR_STORE_WRITE'));
+      assert.throws(
+        () => other.w.writeBatch([makeKill({ id: 1 })]),
+        (err: unknown) => hasCode(err, 'ERR_STORE_WRITE'),
+      );
       assert.equal(other.w.health().healthy, false);
     });
   });

@@ -34,11 +34,17 @@ test('prometheus buckets beside HDR: per-bucket counts, sum, and a window by sub
   h.recordUs(2_000_000); // ≤ 2.5 s
   assert.equal(h.buckets[0], 1);
   assert.equal(h.buckets[3], 1);
-  assert.equal(h.buckets.reduce((a, b) => a + b, 0), 3);
+  assert.equal(
+    h.buckets.reduce((a, b) => a + b, 0),
+    3,
+  );
   assert.equal(h.sumUs, 2_000_750);
   const w = h.since(before);
   assert.equal(w.summary().count, 1);
   assert.ok(Math.abs(w.summary().p50 - 2_000_000) < 2_000_000 * 0.001 + 1);
-  assert.equal(w.buckets.reduce((a, b) => a + b, 0), 1);
+  assert.equal(
+    w.buckets.reduce((a, b) => a + b, 0),
+    1,
+  );
   for (const x of [h, before, w]) x.destroy();
 });

@@ -12,7 +12,10 @@ test('a family declared twice, in two stages, is refused', () => {
 });
 
 test('a dotted name declared twice is refused', () => {
-  assert.throws(() => new MetricRegistry({ a: { wkills_x_total: counter('x', 'events', ['x']), wkills_y_total: counter('y', 'events', ['x']) } }), /key x declared twice/);
+  assert.throws(
+    () => new MetricRegistry({ a: { wkills_x_total: counter('x', 'events', ['x']), wkills_y_total: counter('y', 'events', ['x']) } }),
+    /key x declared twice/,
+  );
 });
 
 test('Prometheus conventions are checked at declaration', () => {
@@ -48,7 +51,10 @@ test('incrementing or reading an undeclared name throws at run time; declared on
   c.inc('ws.closed.normal');
   c.inc('ws.closed.normal', 2);
   assert.equal(c.get('ws.closed.normal'), 3);
-  assert.deepEqual(c.seriesOfFamily('wkills_ws_connections_closed_total').map((s) => [s.labels, s.item.value]), [[['normal'], 3]]);
+  assert.deepEqual(
+    c.seriesOfFamily('wkills_ws_connections_closed_total').map((s) => [s.labels, s.item.value]),
+    [[['normal'], 3]],
+  );
 });
 
 test('every declared family has help, a unit and a snake_case name', () => {
