@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { machineInfo, printTable } from '../common.js';
 import { fillStore } from '../rest/data.js';
+import { cliArgs, script, TS_EXEC_ARGV } from '../runner.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values: a } = parseArgs({
@@ -27,9 +28,7 @@ const durationS = Number(a.duration);
 
 async function startServer(db: string): Promise<{ child: ChildProcess; port: number }> {
   const args = [
-    '--import',
-    'tsx',
-    'src/cli/main.ts',
+    ...cliArgs(),
     'serve',
     '--source',
     'none',
@@ -82,7 +81,7 @@ async function measure(port: number, pid: number, attack: string, systemIds: num
   if (attack !== 'none') {
     attacker = spawn(
       process.execPath,
-      ['--import', 'tsx', 'bench/abuse/attack.ts', attack, String(port), String(durationS), String(systemIds[0])],
+      [...TS_EXEC_ARGV, script(new URL('./attack.ts', import.meta.url)), attack, String(port), String(durationS), String(systemIds[0])],
       { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
     );
     attacker.stdout!.on('data', (d: Buffer) => (attackOut += d.toString()));

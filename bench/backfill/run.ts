@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { generateKill } from '../../src/sim/index.js';
 import { openStore } from '../../src/store/index.js';
 import { machineInfo, printTable } from '../common.js';
+import { cliArgs } from '../runner.js';
 
 const { values } = parseArgs({
   options: {
@@ -99,9 +100,7 @@ function candidate(
   const child = spawn(
     process.execPath,
     [
-      '--import',
-      'tsx',
-      'src/cli/main.ts',
+      ...cliArgs(),
       'backfill',
       '--file',
       file,

@@ -22,6 +22,7 @@ import { encodeReplicated } from '../../src/cluster/codec.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { initHistograms, LatencyHistogram, type LatencySummary } from '../../src/telemetry/index.js';
 import { rng, runBurst, runRate, type DriverKill, type Usage } from '../fanout/driver.js';
+import { cliArgs, COMPILED, TS_EXEC_ARGV } from '../runner.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -58,7 +59,13 @@ function track<C extends ChildProcess>(c: C): C {
   return c;
 }
 const child = (entry: string, args: string[] = []): ChildProcess =>
-  track(fork(entry, args, { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  track(
+    fork(COMPILED ? entry.replace(/\.ts$/, '.js') : entry, args, {
+      cwd: repoRoot,
+      execArgv: [...TS_EXEC_ARGV],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
+  );
 
 function nextMsg(c: ChildProcess, type: string, timeoutMs: number): Promise<Msg> {
   return new Promise((resolve, reject) => {
@@ -280,7 +287,7 @@ async function failover(leaseMs: number): Promise<Record<string, unknown>> {
       ];
       return {
         port,
-        proc: track(spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: repoRoot, stdio: 'ignore' })),
+        proc: track(spawn(process.execPath, [...cliArgs(), ...args], { cwd: repoRoot, stdio: 'ignore' })),
       };
     }),
   );

@@ -1,6 +1,7 @@
 // Child processes and IPC shared by the push benches (bench/push/run.ts, webhooks.ts).
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { COMPILED, TS_EXEC_ARGV } from '../runner.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const children = new Set<ChildProcess>();
@@ -9,7 +10,8 @@ process.on('exit', () => {
 });
 
 export function child(entry: string, args: string[] = []): ChildProcess {
-  const c = fork(entry, args, { cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const file = COMPILED ? entry.replace(/\.ts$/, '.js') : entry;
+  const c = fork(file, args, { cwd: repoRoot, execArgv: [...TS_EXEC_ARGV], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   children.add(c);
   c.once('exit', () => children.delete(c));
   return c;

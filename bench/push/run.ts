@@ -16,6 +16,7 @@ import { printTable } from '../common.js';
 import { rng } from '../fanout/driver.js';
 import { runWebhooks } from './webhooks.js';
 import { ask, child, pct } from './ipc.js';
+import { script, TS_EXEC_ARGV } from '../runner.js';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -85,9 +86,8 @@ async function runSse(): Promise<void> {
     const ws = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        here('../fanout/run.ts'),
+        ...TS_EXEC_ARGV,
+        script(new URL('../fanout/run.ts', import.meta.url)),
         '--clients',
         String(n),
         '--rate',

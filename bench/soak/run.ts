@@ -16,6 +16,7 @@ import { rng } from '../fanout/driver.js';
 import { hasWrk, runWrk, type LoadResult } from '../rest/load.js';
 import { machineInfo } from '../common.js';
 import { renderPng, soakSvg, type Sample } from './chart.js';
+import { script, TS_EXEC_ARGV } from '../runner.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -43,9 +44,9 @@ process.on('exit', () => {
 });
 
 function child(entry: string, args: string[] = [], node: string[] = []): ChildProcess {
-  const c = fork(fileURLToPath(new URL(entry, import.meta.url)), args, {
+  const c = fork(script(new URL(entry, import.meta.url)), args, {
     cwd: repoRoot,
-    execArgv: ['--import', 'tsx', ...node],
+    execArgv: [...TS_EXEC_ARGV, ...node],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.add(c);
