@@ -205,6 +205,11 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
         setFeed: (f) => (feed = f),
         getFeed: () => feed,
         applySubscription: (c) => webhooks.applyRemote(c),
+        // The leader's late names reach an edge's clients as `killmail_enriched`, from the edge's own store time.
+        onNamesApplied: (id, json) => {
+          const storedAtMs = store.storedOrder.storedAt(id);
+          if (storedAtMs !== undefined) fanout.enriched(id, json, storedAtMs);
+        },
       });
     } catch (err) {
       await pipeline.stop();
@@ -432,6 +437,7 @@ interface ClusterWiring {
   setFeed(feed: FeedHandle | Feed | undefined): void;
   getFeed(): FeedHandle | Feed | undefined;
   applySubscription(change: SubscriptionChange): void;
+  onNamesApplied(killmailId: number, json: string): void;
 }
 
 /** Loaded only with --nats-url: the NATS client stays out of single-process mode entirely. */
@@ -464,6 +470,7 @@ async function startClusterModule(config: Config, w: ClusterWiring): Promise<Clu
       await feed?.stop();
     },
     applySubscription: (change) => w.applySubscription(change),
+    onNamesApplied: (id, json) => w.onNamesApplied(id, json),
   });
 }
 // The maintenance commands (`wkills db`, `wkills sde import`) reach the store and the SDE import

@@ -44,6 +44,8 @@ export interface ClusterDeps {
   stopIngest(): Promise<void>;
   /** A webhook subscription changed on another node. */
   applySubscription(change: SubscriptionChange): void;
+  /** Names completed by the leader reached this node's copy of a kill. */
+  onNamesApplied?: (killmailId: number, json: string) => void;
 }
 
 export interface Cluster {
@@ -92,7 +94,7 @@ export async function createCluster(deps: ClusterDeps): Promise<Cluster> {
       if (event === 'reconnect') edge.restart();
     },
   );
-  const replica: ReplicaSink = createReplicaSink(deps.store, deps.bus, `cluster.${o.stream}.seq`);
+  const replica: ReplicaSink = createReplicaSink(deps.store, deps.bus, `cluster.${o.stream}.seq`, deps.onNamesApplied);
   const edge: EdgeConsumer = createEdgeConsumer(nats.js, o.stream, replica, onError);
   const subscriptions = createSubscriptionSync(nats.webhooks, o.nodeId, onError);
   let publisher: KillPublisher | undefined;

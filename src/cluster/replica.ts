@@ -39,7 +39,8 @@ export function createReplicaSink(
   store: ReplicaStore,
   bus: KillBus,
   cursorName: string,
-  onStored?: (kill: KillRecord) => void,
+  /** The leader completed a stored kill's names: edges push `killmail_enriched` as one process does. */
+  onNamesApplied?: (killmailId: number, json: string) => void,
 ): ReplicaSink {
   let applied = Number(store.getCursor(cursorName) ?? 0) || 0;
   const totals = { stored: 0, skipped: 0, replaced: 0, names_updated: 0, broadcast: 0 };
@@ -67,7 +68,11 @@ export function createReplicaSink(
       // The last run carries the position (an empty run when the batch ends with a completion).
       if (i > start || item === undefined) writeRun(items, start, i, publish, item === undefined ? cursor : undefined);
       if (item !== undefined) {
-        if (store.updateJson(item.record.killmailId, item.record.json, item.record.enriched)) totals.names_updated++;
+        const { killmailId, json, enriched } = item.record;
+        if (store.updateJson(killmailId, json, enriched)) {
+          totals.names_updated++;
+          if (enriched) onNamesApplied?.(killmailId, json);
+        }
       }
       start = i + 1;
     }
@@ -93,7 +98,6 @@ export function createReplicaSink(
       const outcome = outcomes[i];
       if (outcome === 'stored') {
         totals.stored++;
-        onStored?.(item.record);
         if (!item.older) publish.push(item.record);
       } else if (outcome === 'replaced') totals.replaced++;
       else totals.skipped++;

@@ -110,3 +110,75 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   const health = await fetch(`http://127.0.0.1:${edgeA.port()}/health`);
   assert.equal(health.status, 200, await health.text());
 });
+
+test(
+  'names the leader completes late reach an edge client that asked for updates, as killmail_enriched',
+  { skip, timeout: 180_000 },
+  async (t) => {
+    const nats = await startNats(t);
+    const sim = await startSim(t);
+    sim.publish(1);
+    const dir = tempDir(t);
+    const shared = { natsUrl: nats.url, clusterLeaseMs: 1000, workers: 1 };
+    const ingest = await startApp(
+      t,
+      {
+        ...shared,
+        source: 'r2z2',
+        r2z2Url: sim.url,
+        esiUrl: sim.url,
+        zkbUrl: sim.url,
+        db: join(dir, 'i.db'),
+        role: 'ingest',
+        nodeId: 'i',
+        enrich: true,
+        enrichBudgetMs: 200,
+      },
+      { http: true },
+    );
+    const edge = await startApp(t, { ...shared, source: 'none', db: join(dir, 'e.db'), role: 'edge', nodeId: 'e' }, { http: true });
+    await waitFor(
+      () => ingest.cluster?.isLeader() === true,
+      10_000,
+      () => 'a leader',
+    );
+    await feedPositioned(ingest);
+    const socket = phoenixSocket(`ws://127.0.0.1:${edge.port()}/socket`, { client_identifier: 'edge-updates' });
+    socket.connect();
+    t.after(() => socket.disconnect());
+    const live: number[] = [];
+    const enriched: Array<{ killmail_id: number; solar_system_name?: string }> = [];
+    const ch = socket.channel('killmails:lobby', {
+      systems: [...new Set(SYSTEMS.map((s) => s.id))],
+      preload: { enabled: false },
+      updates: true,
+    });
+    ch.on(
+      'killmail_update',
+      (p: { killmails: Array<{ killmail_id: number }> }) => void live.push(...p.killmails.map((k) => k.killmail_id)),
+    );
+    ch.on(
+      'killmail_enriched',
+      (p: { killmails: Array<{ killmail_id: number; solar_system_name?: string }> }) => void enriched.push(...p.killmails),
+    );
+    await join_(ch);
+
+    // ESI answers after 1.2 s, past the 200 ms budget: the kills go out with ids, names follow.
+    sim.setFaults([{ route: 'esi', kind: 'latency', latencyMs: 1200 }]);
+    sim.publish(2);
+    await waitFor(
+      () => live.length >= 2,
+      20_000,
+      () => `2 live kills at the edge (${live.length})`,
+    );
+    sim.setFaults([]);
+    await waitFor(
+      () => live.every((id) => enriched.some((k) => k.killmail_id === id)),
+      60_000,
+      () =>
+        `killmail_enriched for ${JSON.stringify(live)} (got ${JSON.stringify(enriched.map((k) => k.killmail_id))}; ${JSON.stringify(edge.cluster?.stats())})`,
+    );
+    for (const k of enriched) assert.equal(typeof k.solar_system_name, 'string', 'the completed copy carries names');
+    assert.equal(new Set(live).size, live.length, 'killmail_update stays exactly once');
+  },
+);
