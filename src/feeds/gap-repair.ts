@@ -171,6 +171,8 @@ export function withGapRepair(feed: FeedHandle, repair: GapRepair): FeedHandle {
       await feed.stop();
     },
     ack: (seq) => (seq >= GAP_REPAIR_SEQ_BASE ? repair.ack(seq) : feed.ack(seq)),
+    // A malformed entry of the live feed is fetched again by the feed itself (ingest/fetch-retry.ts).
+    ...(feed.refetch && { refetch: feed.refetch.bind(feed) }),
     pendingCursor: (): CursorUpdate | undefined => feed.pendingCursor(),
     health: (): ComponentHealth => feed.health(),
     stats: () => ({ ...feed.stats(), ...repair.stats() }),
