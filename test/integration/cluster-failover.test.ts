@@ -260,7 +260,12 @@ test(
       () => `all kills on the restarted edge (have ${view.counts().total}; stderr: ${second.proc.stderr()})`,
     );
     assert.deepEqual(view.ids(), expected);
-    const status = await clusterStatus(second.port);
+    // The edge polls the stream's tip once a second: its lag reads 0 once the poll has caught up.
+    let status = await clusterStatus(second.port);
+    for (let i = 0; i < 50 && status?.stream_lag !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await clusterStatus(second.port);
+    }
     assert.equal(status?.stream_lag, 0);
     assert.ok(Number(status?.skipped ?? 0) < 20, `resumed near its position, not from the start (skipped ${String(status?.skipped)})`);
     // Across the crash the client missed nothing and saw nothing twice.
