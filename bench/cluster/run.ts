@@ -9,7 +9,7 @@
 //
 //   node --import tsx bench/cluster/run.ts [--clients 2000] [--loaders 2] [--rate 100] [--seconds 10]
 //        [--pool 1000] [--catchup 50000] [--leases 5000,1500] [--scenarios fanout,catchup,failover] [--json]
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -22,7 +22,8 @@ import { encodeReplicated } from '../../src/cluster/codec.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { initHistograms, LatencyHistogram, type LatencySummary } from '../../src/telemetry/index.js';
 import { rng, runBurst, runRate, type DriverKill, type Usage } from '../fanout/driver.js';
-import { cliArgs, COMPILED, TS_EXEC_ARGV } from '../runner.js';
+import { cliArgs } from '../runner.js';
+import { ask as ipcAsk, child, track } from '../ipc.js';
 
 const { values: a } = parseArgs({
   options: {
@@ -47,39 +48,10 @@ const opt = {
 };
 const here = (f: string): string => fileURLToPath(new URL(f, import.meta.url));
 const repoRoot = here('../../');
-const children = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of children) c.kill('SIGKILL');
-});
 type Msg = Record<string, unknown> & { type: string };
 
-function track<C extends ChildProcess>(c: C): C {
-  children.add(c);
-  c.once('exit', () => children.delete(c));
-  return c;
-}
-const child = (entry: string, args: string[] = []): ChildProcess =>
-  track(
-    fork(COMPILED ? entry.replace(/\.ts$/, '.js') : entry, args, {
-      cwd: repoRoot,
-      execArgv: [...TS_EXEC_ARGV],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
-
-function nextMsg(c: ChildProcess, type: string, timeoutMs: number): Promise<Msg> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`no "${type}" within ${timeoutMs} ms`)), timeoutMs);
-    const on = (m: unknown): void => {
-      if ((m as Msg).type !== type) return;
-      clearTimeout(t);
-      c.off('message', on);
-      resolve(m as Msg);
-    };
-    c.on('message', on);
-  });
-}
-const ask = (c: ChildProcess, type: string): Promise<Msg> => (c.send({ type }), nextMsg(c, type, 10_000));
+const nextMsg = (c: ChildProcess, type: string, timeoutMs: number): Promise<Msg> => ipcAsk<Msg>(c, undefined, type, timeoutMs);
+const ask = (c: ChildProcess, type: string): Promise<Msg> => ipcAsk<Msg>(c, { type }, type, 10_000);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { printTable } from '../common.js';
 import { rng } from '../fanout/driver.js';
 import { runWebhooks } from './webhooks.js';
-import { ask, child, pct } from './ipc.js';
+import { ask, child, pct } from '../ipc.js';
 import { script, TS_EXEC_ARGV } from '../runner.js';
 
 const { values: a, positionals } = parseArgs({

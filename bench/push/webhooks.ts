@@ -10,7 +10,7 @@ import { openStore } from '../../src/store/index.js';
 import { Counters, silentLogger } from '../../src/telemetry/index.js';
 import { printTable } from '../common.js';
 import { makeKill, rng } from '../fanout/driver.js';
-import { ask, child, pct } from './ipc.js';
+import { ask, child, pct } from '../ipc.js';
 
 export interface WebhookBenchOptions {
   subs: number;
