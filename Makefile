@@ -44,7 +44,8 @@ demo: build
 	rm -f ./data/demo.db ./data/demo.db-wal ./data/demo.db-shm
 	$(NODE) dist/src/cli/main.js serve --source sim --sim-rate 5 --db ./data/demo.db
 
-test: install lint
+# Builds dist/ too: the webhook crash test kills a real compiled `wkills serve`.
+test: install lint build
 	$(NODE) --import tsx --test --test-concurrency=2 --test-timeout=300000 $(TEST_FILES)
 
 test-unit: install
