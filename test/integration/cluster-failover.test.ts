@@ -17,6 +17,7 @@ import {
   tempDir,
   waitFor,
   type CliChild,
+  serveArgs,
 } from '../fixtures/ingest-harness.js';
 import { NATS_BIN, freePort, startNats } from '../fixtures/cluster-harness.js';
 import { phoenixSocket } from './ws-harness.js';
@@ -41,29 +42,7 @@ async function spawnNode(
 ): Promise<Node> {
   const p = port ?? (await freePort());
   const proc = spawnCli(t, [
-    'serve',
-    '--source',
-    'r2z2',
-    '--r2z2-url',
-    simUrl,
-    '--esi-url',
-    simUrl,
-    '--zkb-url',
-    simUrl,
-    '--db',
-    db,
-    '--port',
-    String(p),
-    '--host',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-    '--enrich',
-    'false',
-    '--workers',
-    '1',
-    '--status-interval-seconds',
-    '0',
+    ...serveArgs(simUrl, db, p),
     '--nats-url',
     natsUrl,
     '--role',

@@ -8,41 +8,23 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openStore } from '../../src/store/index.js';
-import { defer, generatedIds, openDbView, spawnCli, startSim, tempDir, waitFor, type DbView } from '../fixtures/ingest-harness.js';
+import {
+  defer,
+  generatedIds,
+  openDbView,
+  spawnCli,
+  startSim,
+  tempDir,
+  waitFor,
+  type DbView,
+  serveArgs,
+} from '../fixtures/ingest-harness.js';
 
 // The CLI has no flag for the R2Z2 timings, so the server reads at the live 10 requests/s: the
 // whole run is kept to a few seconds of entries. Every entry is published before the reader
 // reaches it, so it never meets the 6 s idle wait at the tip.
 const PUBLISHED = 40;
 const KILL_AFTER_STORED = 12;
-
-function serveArgs(simUrl: string, db: string): string[] {
-  return [
-    'serve',
-    '--source',
-    'r2z2',
-    '--r2z2-url',
-    simUrl,
-    '--esi-url',
-    simUrl,
-    '--zkb-url',
-    simUrl,
-    '--db',
-    db,
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-    '--enrich',
-    'false',
-    '--workers',
-    '1',
-    '--status-interval-seconds',
-    '0',
-  ];
-}
 
 test('kill -9 mid-ingest loses no committed kill; a restart resumes and stores each kill once', async (t) => {
   const sim = await startSim(t);

@@ -4,37 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { defer, generatedIds, openDbView, spawnCli, startSim, tempDir, waitFor } from '../fixtures/ingest-harness.js';
+import { defer, generatedIds, openDbView, spawnCli, startSim, tempDir, waitFor, serveArgs } from '../fixtures/ingest-harness.js';
 
 const LATER = 30;
-
-function serveArgs(simUrl: string, db: string): string[] {
-  return [
-    'serve',
-    '--source',
-    'r2z2',
-    '--r2z2-url',
-    simUrl,
-    '--esi-url',
-    simUrl,
-    '--zkb-url',
-    simUrl,
-    '--db',
-    db,
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-    '--log-level',
-    'warn',
-    '--enrich',
-    'false',
-    '--workers',
-    '1',
-    '--status-interval-seconds',
-    '0',
-  ];
-}
 
 test('kill -9 before the first stored kill on a fresh database: the restart skips nothing', async (t) => {
   // Hold sequence.json and then the first entry for 3 s each: the server has read the tip and
