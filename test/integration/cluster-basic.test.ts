@@ -143,6 +143,13 @@ test(
       () => 'a leader',
     );
     await feedPositioned(ingest);
+    // The first kill was enriched in time; it must reach the edge before the client joins, or on a slow
+    // machine it arrives live after the join and is (rightly) never followed by killmail_enriched.
+    await waitFor(
+      () => Number(edge.cluster?.stats().stored ?? 0) >= 1,
+      20_000,
+      () => `the first kill stored at the edge (${JSON.stringify(edge.cluster?.stats())})`,
+    );
     const socket = phoenixSocket(`ws://127.0.0.1:${edge.port()}/socket`, { client_identifier: 'edge-updates' });
     socket.connect();
     t.after(() => socket.disconnect());
