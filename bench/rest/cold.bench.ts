@@ -1,7 +1,7 @@
 // A cold (uncached) `/kills/system` answer, old way against new, in one process on the same
 // store file: the previous build (stored JSON read as one JS string per kill, then JsonBytes
-// encoding each into the body) against the answer cache with nothing kept (the store joins the
-// stored bytes into one BLOB, copied once into the body). Interleaved rounds, timed in process
+// encoding each into the body) against the answer cache with nothing kept (the stored texts
+// written straight into the answer's body, latin1 when ASCII). Interleaved rounds, timed in process
 // CPU time (process.cpuUsage), so time the shared machine spends on other work is not counted.
 //   node --import tsx bench/rest/cold.bench.ts [--systems 200] [--kills-per-system 50] [--limit 50]
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -39,7 +39,7 @@ const candidates: Record<string, (systemId: number, iso: string) => number> = {
       .raw(',"timestamp":"' + iso + '","cached":false},"timestamp":"' + iso + '"}')
       .toBuffer().length;
   },
-  'now, cold: one BLOB per answer': (systemId, iso) => cold.get(systemId, limit, 24, false, iso).body.length,
+  'now, cold: texts into one body': (systemId, iso) => cold.get(systemId, limit, 24, false, iso).body.length,
 };
 
 const m = machineInfo();

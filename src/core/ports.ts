@@ -137,19 +137,17 @@ export interface StoredKill {
   json: string;
 }
 
-/** A system's newest kills as stored bytes: `k1,k2,...` (no brackets), one buffer for them all. */
-export interface KillListBytes {
-  /** The stored JSON of each kill joined by commas, UTF-8; empty when there is none. */
-  bytes: Buffer;
-  count: number;
+/** A system's newest kills as their stored JSON texts, newest first (the REST answer cache writes them into its body). */
+export interface KillTexts {
+  texts: string[];
   /** kill_time_ms of the oldest kill in the list; +Infinity when empty. */
   oldestKillTimeMs: number;
 }
 
 /** Read-only queries used by REST, WebSocket preload and SSE. Results are canonical JSON texts. */
 export interface KillReader {
-  /** killsBySystem as one buffer of stored bytes: no JS string or object per kill (REST hot path). */
-  systemKillBytes(q: KillQuery): KillListBytes;
+  /** killsBySystem with the oldest kill's time (a REST answer stays valid until the window passes it). */
+  systemKillTexts(q: KillQuery): KillTexts;
   /** killsBySystem as typed rows (WebSocket preload). */
   systemKillRows(q: KillQuery): StoredKill[];
   /** killsByCharacter as typed rows (WebSocket preload). */

@@ -1,6 +1,6 @@
 // The REST answer cache. Kills arrive a few per second while the same systems are read thousands
-// of times per second, so a `/kills/system` answer is built once — from the store's bytes, with
-// no string or object per kill — and served again until it can have changed:
+// of times per second, so a `/kills/system` answer is built once — the stored texts written into
+// one body, nothing parsed or re-encoded — and served again until it can have changed:
 //  - a kill of that system was stored, replaced, re-enriched or pruned (the reader's
 //    systemVersion moved), or
 //  - the window moved past the oldest kill in the answer (since_hours ageing), or the clock went
@@ -55,12 +55,15 @@ export interface AnswerCacheStats {
 const PREFIX = Buffer.from('{"data":{"kills":[');
 const MID = '],"timestamp":"';
 const ISO_CHARS = 24;
+const COMMA = 0x2c;
 
 export class AnswerCache {
   private readonly entries = new Map<number, Entry>();
   private bytes = 0;
   private readonly s = { hits: 0, misses: 0, evictions: 0 };
   private readonly nowMs: () => number;
+  /** Byte lengths of the texts of the answer being built (reused). */
+  private readonly lengths: number[] = [];
 
   constructor(private readonly o: AnswerCacheOptions) {
     this.nowMs = o.nowMs ?? Date.now;
@@ -108,13 +111,23 @@ export class AnswerCache {
   }
 
   private build(key: number, systemId: number, limit: number, since: number, version: number, cachedFlag: boolean, iso: string): Entry {
-    const kills = this.o.reader.systemKillBytes({ systemId, sinceMs: since, limit });
+    const kills = this.o.reader.systemKillTexts({ systemId, sinceMs: since, limit });
     const head = MID;
     const tail = '","cached":' + String(cachedFlag) + '},"timestamp":"';
-    const n = PREFIX.length + kills.bytes.length + head.length + ISO_CHARS + tail.length + ISO_CHARS + 2;
+    const { texts } = kills;
+    const lengths = this.lengths;
+    let array = Math.max(0, texts.length - 1); // the commas
+    for (let i = 0; i < texts.length; i++) array += lengths[i] = Buffer.byteLength(texts[i] as string, 'utf8');
+    const n = PREFIX.length + array + head.length + ISO_CHARS + tail.length + ISO_CHARS + 2;
     const body = Buffer.allocUnsafe(n);
     let at = PREFIX.copy(body, 0);
-    at += kills.bytes.copy(body, at);
+    for (let i = 0; i < texts.length; i++) {
+      if (i > 0) body[at++] = COMMA;
+      const text = texts[i] as string;
+      const len = lengths[i] as number;
+      // All ASCII (byte length = length): latin1 is a plain copy, utf8 would transcode.
+      at += body.write(text, at, len, len === text.length ? 'latin1' : 'utf8');
+    }
     const arrayEnd = at + 1;
     at += body.write(head, at, 'latin1');
     const tsData = at;

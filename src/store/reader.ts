@@ -3,7 +3,7 @@
 // bytes for the REST hot path), newest first (kill_time_ms DESC, killmail_id DESC), ready to
 // splice into a response without re-encoding.
 import { statSync } from 'node:fs';
-import type { KillListBytes, KillQuery, KillReader, StoredKill, StoreStats } from '../core/ports.js';
+import type { KillTexts, KillQuery, KillReader, StoredKill, StoreStats } from '../core/ports.js';
 import type { Db } from './open.js';
 import type { CharacterIndex } from './character-index.js';
 import { createSystemVersions, type SystemVersions } from './system-versions.js';
@@ -19,14 +19,9 @@ export function spliceJsonArray(texts: readonly string[]): string {
 const SQL = {
   bySystem: `SELECT json FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
              ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`,
-  // The REST hot path: SQLite joins the stored texts itself and hands back one BLOB, so no JS
-  // string (nor object) exists per kill. The LIMITed subquery runs as a co-routine that yields
-  // rows in its ORDER BY order, and group_concat appends them in the order it receives them
-  // (test/unit/store/reader-rows.test.ts checks newest-first on ties); an ORDER BY inside
-  // group_concat would add a sort step for nothing.
-  bySystemBytes: `SELECT CAST(coalesce(group_concat(json, ','), '') AS BLOB), count(*), min(kill_time_ms) FROM
-             (SELECT json, kill_time_ms FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
-              ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?)`,
+  // The time of the LIMITth newest kill (the REST answer cache's validity), on the covering index.
+  oldestOfLimit: `SELECT kill_time_ms FROM killmails WHERE system_id = ? AND kill_time_ms >= ?
+             ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT 1 OFFSET ?`,
   bySystemRows: `SELECT killmail_id, system_id, kill_time_ms, character_ids, json FROM killmails
              WHERE system_id = ? AND kill_time_ms >= ? ORDER BY kill_time_ms DESC, killmail_id DESC LIMIT ?`,
   rowById: 'SELECT killmail_id, system_id, kill_time_ms, character_ids, json FROM killmails WHERE killmail_id = ?',
@@ -62,8 +57,6 @@ function toStoredKill(r: Row): StoredKill {
   return { killmailId: r[0], systemId: r[1], killTimeMs: r[2], characterIds: parseIds(r[3]), json: r[4] };
 }
 
-const EMPTY_BYTES = Buffer.alloc(0);
-
 function fileBytes(path: string): number {
   try {
     return statSync(path).size;
@@ -76,7 +69,7 @@ function fileBytes(path: string): number {
 
 export function createKillReader(db: Db, characters: CharacterIndex, versions: SystemVersions = createSystemVersions()): KillReader {
   const bySystem = db.prepare<[number, number, number], string>(SQL.bySystem).pluck();
-  const bySystemBytes = db.prepare<[number, number, number], [Buffer, number, number | null]>(SQL.bySystemBytes).raw();
+  const oldestOfLimit = db.prepare<[number, number, number], number>(SQL.oldestOfLimit).pluck();
   const bySystemRows = db.prepare<[number, number, number], Row>(SQL.bySystemRows).raw();
   const rowById = db.prepare<[number], Row>(SQL.rowById).raw();
   const byId = db.prepare<[number], string>(SQL.byId).pluck();
@@ -93,11 +86,13 @@ export function createKillReader(db: Db, characters: CharacterIndex, versions: S
 
   return {
     killsBySystem,
-    systemKillBytes(q): KillListBytes {
-      const limit = safeLimit(q.limit);
-      const row = limit === 0 ? undefined : bySystemBytes.get(q.systemId, q.sinceMs, limit);
-      if (row === undefined || row[1] === 0) return { bytes: EMPTY_BYTES, count: 0, oldestKillTimeMs: Number.POSITIVE_INFINITY };
-      return { bytes: row[0], count: row[1], oldestKillTimeMs: row[2] ?? Number.POSITIVE_INFINITY };
+    systemKillTexts(q): KillTexts {
+      // One short-lived string per kill, written straight into the answer's body, measured 2.2x
+      // cheaper than SQLite joining the texts into one BLOB (group_concat's reallocations and two
+      // copies of ~200 KB): docs/PERFORMANCE.md "REST answer cache".
+      const texts = killsBySystem(q);
+      const oldest = texts.length === 0 ? undefined : oldestOfLimit.get(q.systemId, q.sinceMs, texts.length - 1);
+      return { texts, oldestKillTimeMs: oldest ?? Number.POSITIVE_INFINITY };
     },
     systemKillRows(q) {
       const limit = safeLimit(q.limit);

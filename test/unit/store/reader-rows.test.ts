@@ -33,27 +33,31 @@ for (const where of ['file', 'memory'] as const) {
     });
     after(() => store.close());
 
-    test('systemKillBytes: the stored texts joined by commas, newest first, with count and oldest time', () => {
-      const r = store.reader.systemKillBytes({ systemId: A, sinceMs: NOW - 24 * H, limit: 50 });
-      assert.ok(Buffer.isBuffer(r.bytes));
-      assert.equal(r.bytes.toString('utf8'), [101, 103, 102].map(jsonOf).join(','));
-      assert.equal(r.count, 3);
+    test('systemKillTexts: the stored texts, newest first, with the oldest time', () => {
+      const r = store.reader.systemKillTexts({ systemId: A, sinceMs: NOW - 24 * H, limit: 50 });
+      assert.deepEqual(r.texts, [101, 103, 102].map(jsonOf));
       assert.equal(r.oldestKillTimeMs, NOW - H);
-      const limited = store.reader.systemKillBytes({ systemId: A, sinceMs: 0, limit: 2 });
-      assert.equal(limited.bytes.toString(), [101, 103].map(jsonOf).join(','));
+      const limited = store.reader.systemKillTexts({ systemId: A, sinceMs: 0, limit: 2 });
+      assert.deepEqual(limited.texts, [101, 103].map(jsonOf));
       assert.equal(limited.oldestKillTimeMs, NOW - H);
-      const none = store.reader.systemKillBytes({ systemId: 30000001, sinceMs: 0, limit: 50 });
-      assert.deepEqual([none.bytes.length, none.count, none.oldestKillTimeMs], [0, 0, Number.POSITIVE_INFINITY]);
-      assert.equal(store.reader.systemKillBytes({ systemId: A, sinceMs: 0, limit: -1 }).count, 0, 'a negative limit never means "all"');
+      const none = store.reader.systemKillTexts({ systemId: 30000001, sinceMs: 0, limit: 50 });
+      assert.deepEqual([none.texts.length, none.oldestKillTimeMs], [0, Number.POSITIVE_INFINITY]);
+      assert.equal(
+        store.reader.systemKillTexts({ systemId: A, sinceMs: 0, limit: -1 }).texts.length,
+        0,
+        'a negative limit never means "all"',
+      );
     });
 
-    test('systemKillBytes agrees with killsBySystem on many kills with equal times', () => {
+    test('systemKillTexts: the oldest time of the LIMITth kill among many with equal times', () => {
       const many = Array.from({ length: 300 }, (_, i) =>
         makeKill({ id: 5000 + i, systemId: 31000001, killTimeMs: NOW - Math.floor(i / 7) * 1000 }),
       );
       store.writer.writeBatch(many);
       const q = { systemId: 31000001, sinceMs: 0, limit: 250 };
-      assert.equal(store.reader.systemKillBytes(q).bytes.toString(), store.reader.killsBySystem(q).join(','));
+      const r = store.reader.systemKillTexts(q);
+      assert.deepEqual(r.texts, store.reader.killsBySystem(q));
+      assert.equal(r.oldestKillTimeMs, NOW - Math.floor(249 / 7) * 1000);
     });
 
     test('systemKillRows and characterKillRows: typed rows, no parsing needed', () => {
