@@ -1,8 +1,9 @@
 // `wkills bench backfill`: a day of raw history (the `/history/raw/YYYYMMDD.json` layout, made by
 // the simulator's generator) loaded from a local file by the real command, `wkills backfill
 // --file`, in its own process (kills/s from its report, wall time, peak RSS), against the plain
-// baseline in the same run: read the whole file, JSON.parse it, one autocommit INSERT per kill.
-// Both write a fresh SQLite file with the same schema.
+// baseline in the same run (read the whole file, JSON.parse it, one autocommit INSERT per kill;
+// the same schema) and the limit row (bench/ingest/limit.ts on the day's kills, split
+// beforehand: JSON.parse on the workers, raw bytes batch-inserted, nothing else).
 //   node --import tsx bench/backfill/run.ts [--kills 40000] [--workers 2] [--json]
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
+import { JsonItemScanner } from '../../src/feeds/index.js';
 import { generateKill } from '../../src/sim/index.js';
+import { runLimit } from '../ingest/limit.js';
 import { openStore } from '../../src/store/index.js';
 import { machineInfo, printTable } from '../common.js';
 import { cliArgs } from '../runner.js';
@@ -40,6 +43,13 @@ async function writeDay(path: string, n: number): Promise<number> {
   await write('}');
   await new Promise<void>((r) => out.end(() => r()));
   return statSync(path).size;
+}
+
+/** The day's kills as separate byte strings (the limit row's input: splitting is not timed). */
+function splitDay(file: string): Uint8Array[] {
+  const scanner = new JsonItemScanner(1 << 24);
+  const bodies = [...scanner.push(readFileSync(file)), ...scanner.end()].map((item) => item.body);
+  return bodies;
 }
 
 function fresh(path: string): void {
@@ -159,18 +169,25 @@ try {
   // Rounds alternate candidate and baseline (a shared machine's load drifts); the best of each counts.
   let cand: Awaited<ReturnType<typeof candidate>> | undefined;
   let base: ReturnType<typeof baseline> | undefined;
+  let limit: { kills: number; seconds: number } | undefined;
+  const bodies = splitDay(file);
   for (let r = 0; r < Number(values.rounds); r++) {
     rmSync(join(dir, 'candidate.db'), { force: true });
     rmSync(join(dir, 'baseline.db'), { force: true });
     const c = await candidate(file, join(dir, `candidate-${r}.db`), values.workers);
     const b = baseline(file, join(dir, `baseline-${r}.db`));
+    const l = await runLimit(join(dir, `limit-${r}.db`), bodies, Number(values.workers));
     if (!cand || (c.report.kills_per_s ?? 0) > (cand.report.kills_per_s ?? 0)) cand = c;
     if (!base || b.seconds < base.seconds) base = b;
-    process.stderr.write(`round ${r + 1}: backfill ${c.report.kills_per_s} kills/s, baseline ${Math.round(b.kills / b.seconds)} kills/s\n`);
+    if (!limit || l.seconds < limit.seconds) limit = l;
+    process.stderr.write(
+      `round ${r + 1}: backfill ${c.report.kills_per_s} kills/s, baseline ${Math.round(b.kills / b.seconds)}, limit ${Math.round(l.kills / l.seconds)} kills/s\n`,
+    );
   }
-  if (!cand || !base) throw new Error('--rounds must be at least 1');
+  if (!cand || !base || !limit) throw new Error('--rounds must be at least 1');
   const candRate = cand.report.kills_per_s ?? 0;
   const baseRate = Math.round(base.kills / base.seconds);
+  const limitRate = Math.round(limit.kills / limit.seconds);
   const rows = [
     {
       run: 'wkills backfill --file',
@@ -190,12 +207,15 @@ try {
       'peak RSS MB': base.rssMb.toFixed(0),
       'peak anon MB': '',
     },
-    { run: 'ratio', 'kills/s': `${(candRate / baseRate).toFixed(2)}x` },
+    { run: `limit (JSON.parse on ${values.workers} workers + raw batch insert)`, kills: limit.kills, 'kills/s': limitRate },
+    { run: 'ours / baseline', 'kills/s': `${(candRate / baseRate).toFixed(2)}x` },
+    { run: 'ours / limit', 'kills/s': `${Math.round((candRate / limitRate) * 100)} %` },
   ];
   const summary = {
     file_mb: Math.round(bytes / 2 ** 20),
     month_estimate_s: Math.round(MONTH_KILLS / candRate),
     ratio: candRate / baseRate,
+    of_limit: candRate / limitRate,
   };
   if (values.json) process.stdout.write(`${JSON.stringify({ machine: machineInfo(), rows, summary })}\n`);
   else {

@@ -69,6 +69,8 @@ export class BackfillFeed implements FeedHandle {
   private loop: Promise<BackfillResult> | undefined;
   private waiters: (() => void)[] = [];
   private lastEntryAtMs: number | undefined;
+  /** When the first entry was read: the report's kills/s counts from here, not from process start. */
+  private firstEntryAtMs: number | undefined;
   /** Source bytes of finished units, and the open unit's reader. */
   private bytesDone = 0;
   private bytesRead: (() => number) | undefined;
@@ -240,6 +242,7 @@ export class BackfillFeed implements FeedHandle {
    */
   private async offer(item: ScannedItem, kind: EntryKind, seq: number): Promise<boolean> {
     this.tally.inc('entries');
+    this.firstEntryAtMs ??= Date.now();
     if (item.tooLarge) {
       this.tally.inc('too_large');
       this.nextSeq = seq + 1;
@@ -302,6 +305,7 @@ export class BackfillFeed implements FeedHandle {
       pending: this.mark.pendingCount,
       units_total: this.o.units.length,
       lastEntryAgeMs: ageMs(this.lastEntryAtMs),
+      first_entry_at_ms: this.firstEntryAtMs ?? null,
       source_bytes_read: this.bytesDone + (this.bytesRead?.() ?? 0),
     };
     for (const [k, v] of this.tally.entries()) out[k] = v;
