@@ -98,4 +98,7 @@ export const LOOPBACK_LOAD_LIMITS = {
   wsIpEventBurst: 10_000_000,
   sseMaxConnections: 100_000,
   sseMaxPerIp: 100_000,
+  // The production reserve (512 descriptors kept for REST, /health and SQLite) would cap a
+  // 20,000-descriptor process at 19,488 sockets; bench/fanout/run.ts checks clients + 64 fit.
+  fdReserve: 64,
 } as const;
