@@ -33,7 +33,10 @@ export interface DbTuning {
 
 export const DEFAULT_TUNING: DbTuning = {
   busyTimeoutMs: 5000,
-  cacheKiB: 64 * 1024,
+  // 16 MiB per connection (writer, reader, checkpoint thread): reads come through the memory map,
+  // so the page cache mostly holds the writer's dirty and index pages (~3 MB of index for 125,000
+  // stored kills). 64 MiB each kept the 1 M-kill soak above 500 MB RSS (docs/PERFORMANCE.md "Soak").
+  cacheKiB: 16 * 1024,
   mmapBytes: 256 * 1024 * 1024,
   // 4,000 pages of 4 KiB = 16 MiB: roughly 30 batches of 256 kills of 2 KiB between automatic
   // checkpoints instead of one per batch (the default 1,000 pages is ~1 batch), so the fsync a
