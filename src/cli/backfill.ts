@@ -114,9 +114,10 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
   const view: ProgressView = startProgress(typeof opts.progress === 'string' ? opts.progress : 'auto', app, plan.units.length, totalBytes);
   const result = await (feed as BackfillFeed).done();
   await settle(app);
+  const ended = Date.now(); // the last commit: closing (the final WAL checkpoint) is not throughput
   await app.stop();
   view.stop();
-  const report = finalReport(app, feed as BackfillFeed, started);
+  const report = finalReport(app, feed as BackfillFeed, started, ended);
   process.stdout.write(
     opts.json === true ? `${JSON.stringify({ ...report, errors: result.errors })}\n` : formatReport(report, result.errors),
   );
@@ -147,7 +148,7 @@ export interface BackfillReport {
   kills_per_s: number;
 }
 
-function finalReport(app: App, feed: BackfillFeed, startedMs: number): BackfillReport {
+function finalReport(app: App, feed: BackfillFeed, startedMs: number, endedMs: number): BackfillReport {
   const r = app.results.stats();
   const f = feed.stats();
   const reasons: Record<string, number> = {};
@@ -155,12 +156,11 @@ function finalReport(app: App, feed: BackfillFeed, startedMs: number): BackfillR
     if (k.startsWith('ingest.failed.') && v > 0) reasons[k.slice('ingest.failed.'.length)] = v;
   const tooLarge = Number(f.too_large ?? 0);
   if (tooLarge > 0) reasons.too_large = (reasons.too_large ?? 0) + tooLarge;
-  const now = Date.now();
-  const elapsed = (now - startedMs) / 1000;
-  // The rate counts from the first entry read: the process and worker start before it is not
-  // the pipeline's throughput (elapsed_s still includes it).
+  const elapsed = (Date.now() - startedMs) / 1000;
+  // The rate counts from the first entry read to the last commit: the worker start before it
+  // and the store's close after it are not the pipeline's throughput (elapsed_s includes both).
   const firstAt = typeof f.first_entry_at_ms === 'number' ? f.first_entry_at_ms : startedMs;
-  const working = (now - firstAt) / 1000;
+  const working = (endedMs - firstAt) / 1000;
   const known = Number(f.known ?? 0);
   const handled = (r.stored ?? 0) + (r.skipped ?? 0) + known + (r.expired ?? 0) + (r.failed ?? 0);
   return {

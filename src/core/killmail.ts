@@ -81,6 +81,11 @@ export interface KillRecord {
   killTimeMs: number;
   /** Unique character ids of the victim and attackers (0/absent ids excluded). */
   characterIds: number[];
+  /**
+   * characterIds joined by commas, as the store's character_ids column holds them: made by the
+   * worker so the main thread does not (absent: the store joins them).
+   */
+  characterText?: string;
   victimCharacterId: number; // 0 when none
   totalValue: number;
   npc: boolean;

@@ -31,6 +31,16 @@ const OPEN_OBJ = 0x7b,
   OPEN_ARR = 0x5b,
   CLOSE_ARR = 0x5d;
 const SNIFF_BYTES = 64;
+/** Byte classes for the hot loop outside strings (0: nothing to do). */
+const K_QUOTE = 1,
+  K_OPEN = 2,
+  K_CLOSE = 3,
+  K_NL = 4;
+const CLASS = new Uint8Array(256);
+CLASS[QUOTE] = K_QUOTE;
+CLASS[OPEN_OBJ] = CLASS[OPEN_ARR] = K_OPEN;
+CLASS[CLOSE_OBJ] = CLASS[CLOSE_ARR] = K_CLOSE;
+CLASS[NL] = K_NL;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === NL || c === 0x0d || c === 0x09;
@@ -158,9 +168,10 @@ export class JsonItemScanner {
   }
 
   /**
-   * The hot loop: inside an object entry only strings and bracket nesting matter. Locals instead
-   * of fields keep it a tight byte loop. Returns the index after the entry's closing bracket, or
-   * -1 when the chunk ends first (the state is kept for the next chunk).
+   * The hot loop: inside an object entry only strings and bracket nesting matter. Two tight inner
+   * loops (string bytes up to a quote or backslash; other bytes up to a class-table hit) on locals
+   * keep the per-byte work to one load and one compare. Returns the index after the entry's
+   * closing bracket, or -1 when the chunk ends first (the state is kept for the next chunk).
    */
   private inItem(buf: Buffer, from: number): number {
     let nest = this.nest;
@@ -168,23 +179,45 @@ export class JsonItemScanner {
     let esc = this.esc;
     let lines = 0;
     const n = buf.length;
-    for (let i = from; i < n; i++) {
-      const c = buf[i] as number;
+    let i = from;
+    while (i < n) {
       if (inStr) {
-        if (esc) esc = false;
-        else if (c === BACKSLASH) esc = true;
-        else if (c === QUOTE) inStr = false;
-      } else if (c === QUOTE) inStr = true;
-      else if (c === OPEN_OBJ || c === OPEN_ARR) nest++;
-      else if (c === CLOSE_OBJ || c === CLOSE_ARR) {
+        if (esc) {
+          esc = false;
+          i++;
+          continue;
+        }
+        let c = 0;
+        while (i < n) {
+          c = buf[i] as number;
+          if (c === QUOTE || c === BACKSLASH) break;
+          i++;
+        }
+        if (i >= n) break;
+        i++;
+        if (c === BACKSLASH) esc = true;
+        else inStr = false;
+        continue;
+      }
+      let k = 0;
+      while (i < n) {
+        k = CLASS[buf[i] as number] as number;
+        if (k !== 0) break;
+        i++;
+      }
+      if (i >= n) break;
+      i++;
+      if (k === K_QUOTE) inStr = true;
+      else if (k === K_OPEN) nest++;
+      else if (k === K_CLOSE) {
         if (--nest === 0) {
           this.nest = 0;
           this.inStr = false;
           this.esc = false;
           this.line += lines;
-          return i + 1;
+          return i;
         }
-      } else if (c === NL) lines++;
+      } else lines++;
     }
     this.nest = nest;
     this.inStr = inStr;

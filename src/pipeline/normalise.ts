@@ -82,11 +82,13 @@ export interface RecordMeta {
 
 /** Build the KillRecord; the canonical JSON is serialised here, once (docs/ARCHITECTURE.md#hot-paths). */
 export function toKillRecord(km: CanonicalKillmail, meta: RecordMeta): KillRecord {
+  const characterIds = characterIdsOf(km);
   return {
     killmailId: km.killmail_id,
     systemId: km.system_id,
     killTimeMs: killTimeMs(km),
-    characterIds: characterIdsOf(km),
+    characterIds,
+    characterText: characterIds.join(','),
     victimCharacterId: km.victim.character_id ?? 0,
     totalValue: km.zkb?.totalValue ?? 0,
     npc: km.zkb?.npc ?? false,

@@ -238,7 +238,8 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
       );
       return 'invalid';
     }
-    const charText = joinIds(r.characterIds);
+    // The worker's text when it sent one (KillRecord.characterText is characterIds joined).
+    const charText = r.characterText ?? joinIds(r.characterIds);
     if (!r.replace) return insertNew(r, charText, atMs, deltas) ? 'stored' : 'skipped';
     const old = st.selectOld.get(r.killmailId);
     if (old === undefined) return insertNew(r, charText, atMs, deltas) ? 'stored' : 'skipped';

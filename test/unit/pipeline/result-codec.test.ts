@@ -22,7 +22,14 @@ test('both sides built from the shared module decode each other (shared structur
   const main = createResultPackr();
   const k = worker.pack(killResult(7, 99, 'r2z2', true, kill));
   const f = worker.pack(failResult(8, 100, 'redisq', 'wrong_type', 'victim: expected object'));
-  assert.deepEqual(toOutcome(main.unpack(k)), { kind: 'kill', kill, older: true, seq: 99, source: 'r2z2' });
+  // The worker sends the character_ids text beside the ids (the store's column, joined once there).
+  assert.deepEqual(toOutcome(main.unpack(k)), {
+    kind: 'kill',
+    kill: { ...kill, characterText: '5,6' },
+    older: true,
+    seq: 99,
+    source: 'r2z2',
+  });
   assert.deepEqual(toOutcome(main.unpack(f)), {
     kind: 'failed',
     reason: 'wrong_type',
