@@ -101,6 +101,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       logger,
       counters,
       lockWaitMs: config.dbLockWaitMs,
+      tuning: { cacheKiB: Math.floor(config.dbCacheBytes / 1024) },
       serving: true,
     });
   } catch (err) {

@@ -272,6 +272,13 @@ export const SCHEMA = {
     allowEmpty: true,
     doc: 'public base URL (https://kills.example.com) advertised by GET /websocket instead of the request Host',
   },
+  dbCacheBytes: {
+    type: 'int',
+    default: 64 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: 16 * 1024 * 1024 * 1024,
+    doc: 'SQLite page cache per connection (writer and reader), bytes: less memory, dearer cold reads once the stored kills outgrow it',
+  },
   restCacheBytes: {
     type: 'int',
     default: 64 * 1024 * 1024,

@@ -33,10 +33,10 @@ export interface DbTuning {
 
 export const DEFAULT_TUNING: DbTuning = {
   busyTimeoutMs: 5000,
-  // 16 MiB per connection (writer, reader, checkpoint thread): reads come through the memory map,
-  // so the page cache mostly holds the writer's dirty and index pages (~3 MB of index for 125,000
-  // stored kills). 64 MiB each kept the 1 M-kill soak above 500 MB RSS (docs/PERFORMANCE.md "Soak").
-  cacheKiB: 16 * 1024,
+  // Per connection (writer, reader); `dbCacheBytes` in the config. 16 MiB took ~50 MB off the
+  // 1 M-kill soak's RSS but made a cold REST answer 1.5x dearer once the kills read no longer fit
+  // (docs/PERFORMANCE.md "Issue 10 and 13 targets on a quiet machine").
+  cacheKiB: 64 * 1024,
   mmapBytes: 256 * 1024 * 1024,
   // 4,000 pages of 4 KiB = 16 MiB: roughly 30 batches of 256 kills of 2 KiB between automatic
   // checkpoints instead of one per batch (the default 1,000 pages is ~1 batch), so the fsync a
