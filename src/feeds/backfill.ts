@@ -4,7 +4,9 @@
 //
 // Progress: entries get consecutive sequence numbers; the ack watermark (watermark.ts) says how
 // many entries of the current unit are committed, persisted per (job, unit) at most every
-// PERSIST_EVERY_MS and when the unit ends. A restart skips finished units and the committed
+// PERSIST_EVERY_MS, and a unit is marked done once the watermark passes its last entry. The next
+// unit is read while the previous one's last entries are still in the pipeline (a drain per unit
+// idled the workers ~0.2 s per day file). A restart skips finished units and the committed
 // prefix of the open one; the rest is deduped by the store (`skipped`), so no kill is stored twice.
 import type { BackfillProgressStore } from '../core/ports.js';
 import { epochUs } from '../core/clock.js';
@@ -75,6 +77,8 @@ export class BackfillFeed implements FeedHandle {
   private bytesDone = 0;
   private bytesRead: (() => number) | undefined;
   readonly result: BackfillResult = { unitsDone: 0, unitsSkipped: 0, errors: [] };
+  /** Units read to the end whose last entries are not all acknowledged yet, in read order. */
+  private finishing: { name: string; base: number; lastSeq: number; entries: number; bytes: number }[] = [];
 
   constructor(private readonly o: BackfillOptions) {
     this.name = o.name ?? 'backfill';
@@ -110,6 +114,12 @@ export class BackfillFeed implements FeedHandle {
     this.wake();
     await this.loop;
     if (this.state !== 'finished' && this.state !== 'crashed') this.state = 'stopped';
+    this.settleFinished();
+    // A read unit still in the pipeline keeps its committed prefix, like the open unit does.
+    for (const f of this.finishing) {
+      const position = Math.min(f.entries, this.mark.value - f.base + 1);
+      if (position > 0) this.saveProgress(f.name, position, false);
+    }
     this.persist(false);
   }
 
@@ -119,6 +129,7 @@ export class BackfillFeed implements FeedHandle {
       return;
     }
     this.tally.inc('acked');
+    if (this.finishing.length > 0) this.settleFinished();
     if (Date.now() - this.lastPersistMs >= PERSIST_EVERY_MS) this.persist(false);
     this.wake();
   }
@@ -153,16 +164,23 @@ export class BackfillFeed implements FeedHandle {
       }
       await this.runUnit(unit, saved?.position ?? 0);
     }
+    await this.drain();
     if (!this.abort.signal.aborted) this.state = 'finished';
     return this.result;
   }
 
   /** One unit: read (retrying transient failures from where it got to), then wait for its acks. */
   private async runUnit(unit: BackfillUnit, position: number): Promise<void> {
+    // Resuming inside a unit skips its committed prefix: the watermark jumps over it, which is
+    // only right once nothing earlier is pending. A unit read from its start just continues the
+    // sequence, overlapping the previous unit's tail.
+    if (position > 0 || this.mark.pendingCount === 0) {
+      await this.drain();
+      this.mark.restore(this.nextSeq + position - 1);
+    }
     this.unit = unit.name;
     this.unitOpen = true;
     this.unitBase = this.nextSeq;
-    this.mark.restore(this.unitBase + position - 1);
     this.readUpTo = position;
     const backoff = new Backoff({
       firstMs: this.o.errorBackoffMs ?? 1000,
@@ -197,19 +215,30 @@ export class BackfillFeed implements FeedHandle {
         this.state = 'running';
       }
     }
-    await this.drain();
     if (this.abort.signal.aborted) return;
     this.unitOpen = false; // a later persist() must not turn `done` back into a position
-    this.bytesDone += unit.size ?? 0;
     this.bytesRead = undefined;
-    this.o.progress.set(this.o.job, unit.name, this.readUpTo, true);
-    this.result.unitsDone++;
-    this.tally.inc('units_done');
+    this.finishing.push({ name: unit.name, base: this.unitBase, lastSeq: this.nextSeq - 1, entries: this.readUpTo, bytes: unit.size ?? 0 });
+    this.settleFinished();
+  }
+
+  /** Marks done every read unit whose entries are all acknowledged (the watermark passed its last). */
+  private settleFinished(): void {
+    while (this.finishing.length > 0) {
+      const f = this.finishing[0] as (typeof this.finishing)[number];
+      if (this.mark.value < f.lastSeq) return;
+      this.finishing.shift();
+      this.bytesDone += f.bytes;
+      this.saveProgress(f.name, f.entries, true);
+      this.result.unitsDone++;
+      this.tally.inc('units_done');
+    }
   }
 
   private async drain(): Promise<void> {
     this.state = 'draining';
     await this.until(() => this.mark.pendingCount === 0);
+    this.settleFinished();
     this.persist(false);
     this.state = 'running';
   }
@@ -283,12 +312,17 @@ export class BackfillFeed implements FeedHandle {
   private persist(done: boolean): void {
     const position = this.mark.value - this.unitBase + 1;
     if (!this.unitOpen || position < 0) return;
+    if (this.saveProgress(this.unit, position, done)) this.lastPersistMs = Date.now();
+  }
+
+  private saveProgress(unit: string, position: number, done: boolean): boolean {
     try {
-      this.o.progress.set(this.o.job, this.unit, position, done);
-      this.lastPersistMs = Date.now();
+      this.o.progress.set(this.o.job, unit, position, done);
+      return true;
     } catch (err) {
       this.tally.inc('progress_write_errors'); // a lost write only means re-reading (and skipping) more
       this.o.logger.warn({ err }, `${this.name}: progress not saved`);
+      return false;
     }
   }
 
