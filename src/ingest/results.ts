@@ -34,10 +34,12 @@ const PAUSE_FEED_AT = 20_000;
  * Most outcomes per transaction. Outcomes arrive per lane drain and are gathered until the end of
  * the event-loop turn: a commit costs about as much as inserting a hundred kills
  * (bench/ingest/run.ts profile), so merging the lanes' small batches roughly halves the store's
- * share of the main thread under load. The cap keeps a backlog after a store outage draining in
- * event-loop sized steps instead of one transaction that would hold the loop for seconds.
+ * share of the main thread under load. The cap keeps each transaction event-loop sized (~25 ms
+ * at 1,024 kills): a backlog (a backfill, a store outage) drains in steps while the workers keep
+ * filling their result rings. With 4,096 a ~100 ms commit left them stalled on full rings: a
+ * month of history took 61 s instead of 55 (docs/PERFORMANCE.md "Issue 10 and 13 targets").
  */
-const MAX_BATCH = 4096;
+const MAX_BATCH = 1024;
 
 export interface ResultSink {
   onOutcomes(outcomes: PipelineOutcome[]): void;
