@@ -1,6 +1,6 @@
 // The periodic status report: one structured pino record plus a short human summary, every
-// `intervalMs`, and the process figures (event-loop lag, memory) it and /status read.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+// `intervalMs`, and the process figures (event-loop lag, memory, GC) it and /status read.
+import { monitorEventLoopDelay, PerformanceObserver, type IntervalHistogram } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { windowSummary, type StatusWindow } from './status-window.js';
 
@@ -14,19 +14,33 @@ export interface ProcessSection {
   event_loop_lag_p50_ms: number;
   event_loop_lag_p99_ms: number;
   event_loop_lag_max_ms: number;
+  /** Garbage collections of the main thread's heap, and their total pause, in the window. */
+  gc_collections: number;
+  gc_pause_ms: number;
 }
 
-/** Event-loop delay and memory, sampled continuously; read by /status and the report. */
+/** Event-loop delay, GC and memory, sampled continuously; read by /status and the report. */
 export class ProcessMonitor {
   private readonly loop: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly startedAtMs = Date.now();
+  private gcCount = 0;
+  private gcPauseMs = 0;
+  // A few entries per second at most (one per collection), never per kill.
+  private readonly gc = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      this.gcCount++;
+      this.gcPauseMs += e.duration;
+    }
+  });
 
   start(): void {
     this.loop.enable();
+    this.gc.observe({ entryTypes: ['gc'] });
   }
 
   stop(): void {
     this.loop.disable();
+    this.gc.disconnect();
   }
 
   snapshot(): ProcessSection {
@@ -39,12 +53,16 @@ export class ProcessMonitor {
       event_loop_lag_p50_ms: ms(this.loop.percentile(50)),
       event_loop_lag_p99_ms: ms(this.loop.percentile(99)),
       event_loop_lag_max_ms: ms(this.loop.max),
+      gc_collections: this.gcCount,
+      gc_pause_ms: Math.round(this.gcPauseMs * 10) / 10,
     };
   }
 
-  /** Lag over the last period: the report resets it so each record covers its own window. */
+  /** Lag and GC over the last period: the report resets them so each record covers its own window. */
   resetLag(): void {
     this.loop.reset();
+    this.gcCount = 0;
+    this.gcPauseMs = 0;
   }
 }
 

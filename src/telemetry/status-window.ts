@@ -106,6 +106,8 @@ export class StatusWindow {
         event_loop_lag_p50_ms: proc.event_loop_lag_p50_ms,
         event_loop_lag_p99_ms: proc.event_loop_lag_p99_ms,
         event_loop_lag_max_ms: proc.event_loop_lag_max_ms,
+        gc_collections: proc.gc_collections,
+        gc_pause_ms: proc.gc_pause_ms,
         ws_connections: gaugeOf(c, 'wkills_ws_connections'),
         connections: connectionsOf(c),
         ws_kills_sent: d('wkills_ws_kills_sent_total'),
@@ -237,7 +239,7 @@ export function windowSummary(f: WindowFigures): string {
     `API: ${a.requests_per_minute} req/min (${a.requests} requests), ${a.errors_5xx} errors (${pct(a.error_rate)}), ${ms(a.latency)}`,
     `processing: ${p.stored_per_minute} kills/min stored (${p.kills_stored}), ${p.failed} failed, parser success ${pct(p.parser_success_rate)}, feed lag ${p.feed_lag_seconds ?? 'n/a'} s, ingest→stored ${ms(p.ingest_to_stored)}, ingest→broadcast ${ms(p.ingest_to_broadcast)}`,
     `cache: name hit rate ${pct(c.name_hit_rate)} (${c.lookups_per_minute} lookups/min), ESI ${c.esi_requests_per_minute} req/min ${ms(c.esi_latency)}`,
-    `system: RSS ${s.rss_mb} MB, heap ${s.heap_used_mb} MB, CPU ${s.cpu_percent}%, event loop p99 ${s.event_loop_lag_p99_ms} ms, ${s.ws_connections ?? 0} WebSocket connections, ${s.slow_consumer_drops} slow-consumer drops`,
+    `system: RSS ${s.rss_mb} MB, heap ${s.heap_used_mb} MB, CPU ${s.cpu_percent}%, event loop p99 ${s.event_loop_lag_p99_ms} ms, GC ${s.gc_collections} collections (${s.gc_pause_ms} ms), ${s.ws_connections ?? 0} WebSocket connections, ${s.slow_consumer_drops} slow-consumer drops`,
   ];
   return lines.join('\n');
 }

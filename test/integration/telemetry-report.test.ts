@@ -16,7 +16,7 @@ interface Report {
     api: { requests: number; requests_per_minute: number; latency: { count: number; p99_ms: number } };
     processing: { kills_stored: number; ingest_to_stored: { count: number } };
     cache: Record<string, unknown>;
-    system: { rss_mb: number };
+    system: { rss_mb: number; gc_collections: number; gc_pause_ms: number };
   };
 }
 
@@ -89,12 +89,13 @@ test('the status report covers its own window: figures add up to the traffic, wi
   const busy = after.find((r) => r.status.api.requests > 0) as Report;
   assert.ok(busy.status.api.requests_per_minute > 0 && busy.status.window_seconds > 0.5 && busy.status.window_seconds < 3);
   assert.ok(busy.status.system.rss_mb > 0);
+  assert.ok(Number.isInteger(busy.status.system.gc_collections) && busy.status.system.gc_pause_ms >= 0, 'GC figures per window');
   const lines = busy.msg.split('\n');
   assert.equal(lines.length, 5, busy.msg);
   assert.match(lines[1] ?? '', /^API: [\d.]+ req\/min \(\d+ requests\), \d+ errors \([\d.]+%\), p95 [\d.]+ ms, p99 [\d.]+ ms$/);
   assert.match(lines[2] ?? '', /^processing: [\d.]+ kills\/min stored/);
   assert.match(lines[3] ?? '', /^cache: name hit rate/);
-  assert.match(lines[4] ?? '', /^system: RSS \d+ MB, heap \d+ MB, CPU [\d.]+%, event loop p99 [\d.]+ ms/);
+  assert.match(lines[4] ?? '', /^system: RSS \d+ MB, heap \d+ MB, CPU [\d.]+%, event loop p99 [\d.]+ ms, GC \d+ collections \([\d.]+ ms\)/);
 });
 
 test('logs are JSON lines on a pipe', async (t) => {
