@@ -16,6 +16,8 @@ export interface GaugeSources {
   health: Record<string, HealthCheck>;
   /** Open SSE streams. */
   sseConnections?: () => number;
+  /** Cluster mode: the cluster module's stats (its /status section). */
+  cluster?: () => Record<string, unknown>;
 }
 
 export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
@@ -58,6 +60,24 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
       wkills_ws_subscribed_systems: ws.subscribedSystems,
       wkills_ws_subscribed_characters: ws.subscribedCharacters,
       ...(s.sseConnections && { wkills_sse_connections: s.sseConnections() }),
+      ...(s.cluster && clusterReadings(s.cluster())),
     };
+  };
+}
+
+function clusterReadings(c: Record<string, unknown>): GaugeReadings {
+  const n = (k: string): number => (typeof c[k] === 'number' ? c[k] : 0);
+  const flag = (k: string): number => (c[k] === true ? 1 : 0);
+  return {
+    wkills_cluster_node_info: [[[String(c.role), String(c.node_id)], 1]],
+    wkills_cluster_leader: flag('leader'),
+    wkills_cluster_nats_connected: flag('nats_connected'),
+    wkills_cluster_stream_lag_messages: n('stream_lag'),
+    wkills_cluster_applied_sequence: n('applied_seq'),
+    wkills_cluster_published_total: n('published'),
+    wkills_cluster_publish_errors_total: n('publish_errors'),
+    wkills_cluster_consumed_total: n('consumed'),
+    wkills_cluster_bad_messages_total: n('bad_messages'),
+    wkills_cluster_consumer_restarts_total: n('restarts'),
   };
 }

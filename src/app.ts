@@ -275,6 +275,8 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     process: { ...monitor.snapshot() },
   });
 
+  const clusterNode = cluster;
+  const clusterStats = clusterNode && ((): Record<string, unknown> => clusterNode.stats());
   const exposition = new Exposition({
     counters,
     defaultMetrics: config.metrics,
@@ -287,6 +289,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       fanout,
       health,
       sseConnections: () => sse.stats().connections ?? 0,
+      ...(clusterStats && { cluster: clusterStats }),
     }),
   });
 

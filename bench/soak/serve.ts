@@ -25,11 +25,6 @@ const opts = JSON.parse(process.argv[2] ?? '{}') as {
   workers: number;
   pool: number;
 };
-setInterval(() => {
-  const m = process.memoryUsage();
-  const mb = (x: number): number => Math.round(x / 1048576);
-  process.stderr.write(`MEM rss ${mb(m.rss)} heapTotal ${mb(m.heapTotal)} heapUsed ${mb(m.heapUsed)} external ${mb(m.external)} arrayBuffers ${mb(m.arrayBuffers)}\n`);
-}, 15000).unref();
 const TEMPLATE_FIRST_ID = 130_000_000;
 const FIRST_ID = 200_000_000; // same width (9 digits) as the templates' ids
 

@@ -109,6 +109,17 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   assert.equal(edgeA.feed, undefined, 'an edge never reads the feed');
   const health = await fetch(`http://127.0.0.1:${edgeA.port()}/health`);
   assert.equal(health.status, 200, await health.text());
+  // The same figures as Prometheus families, for the scrape a load balancer or alert reads.
+  const scrape = async (port: number): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics?format=prometheus`)).text();
+  const leaderText = await scrape(ingest.port());
+  assert.match(leaderText, /^wkills_cluster_leader 1$/m);
+  assert.match(leaderText, /^wkills_cluster_node_info\{role="ingest",node_id="ingest-1"\} 1$/m);
+  assert.match(leaderText, new RegExp(`^wkills_cluster_published_total (\\d+)$`, 'm'));
+  const edgeText = await scrape(edgeA.port());
+  assert.match(edgeText, /^wkills_cluster_leader 0$/m);
+  assert.match(edgeText, /^wkills_cluster_nats_connected 1$/m);
+  assert.match(edgeText, /^wkills_cluster_stream_lag_messages \d+$/m);
+  assert.ok(Number(/^wkills_cluster_consumed_total (\d+)$/m.exec(edgeText)?.[1]) >= published, 'the edge consumed every published kill');
 });
 
 test(

@@ -11,6 +11,7 @@ import { fanoutMetrics } from './fanout.js';
 import { httpMetrics } from './http.js';
 import { pushMetrics } from './push.js';
 import { processMetrics } from './process.js';
+import { clusterMetrics } from './cluster.js';
 
 export const STAGE_METRICS = {
   feeds: feedMetrics,
@@ -22,6 +23,7 @@ export const STAGE_METRICS = {
   http: httpMetrics,
   push: pushMetrics,
   process: processMetrics,
+  cluster: clusterMetrics,
 } as const;
 
 /** A dotted name `counters.inc/set/get` accepts. */
