@@ -90,7 +90,7 @@ async function until(pred: () => boolean): Promise<void> {
 async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8Array[], ratePerS = 0) {
   const done0 = doneCount(app);
   let rssPeak = 0;
-  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage().rss)), 50);
+  const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
   const w0 = app.store.writer.stats();
