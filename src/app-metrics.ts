@@ -66,8 +66,9 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
 }
 
 function clusterReadings(c: Record<string, unknown>): GaugeReadings {
-  const n = (k: string): number => (typeof c[k] === 'number' ? c[k] : 0);
-  const flag = (k: string): number => (c[k] === true ? 1 : 0);
+  const role = [String(c.role)];
+  const n = (k: string): readonly (readonly [readonly string[], number])[] => [[role, typeof c[k] === 'number' ? c[k] : 0]];
+  const flag = (k: string): readonly (readonly [readonly string[], number])[] => [[role, c[k] === true ? 1 : 0]];
   return {
     wkills_cluster_node_info: [[[String(c.role), String(c.node_id)], 1]],
     wkills_cluster_leader: flag('leader'),

@@ -112,14 +112,17 @@ test('one ingest node and two edges: every kill once on each edge, the same REST
   // The same figures as Prometheus families, for the scrape a load balancer or alert reads.
   const scrape = async (port: number): Promise<string> => (await fetch(`http://127.0.0.1:${port}/metrics?format=prometheus`)).text();
   const leaderText = await scrape(ingest.port());
-  assert.match(leaderText, /^wkills_cluster_leader 1$/m);
+  assert.match(leaderText, /^wkills_cluster_leader\{role="ingest"\} 1$/m);
   assert.match(leaderText, /^wkills_cluster_node_info\{role="ingest",node_id="ingest-1"\} 1$/m);
-  assert.match(leaderText, new RegExp(`^wkills_cluster_published_total (\\d+)$`, 'm'));
+  assert.match(leaderText, /^wkills_cluster_published_total\{role="ingest"\} \d+$/m);
   const edgeText = await scrape(edgeA.port());
-  assert.match(edgeText, /^wkills_cluster_leader 0$/m);
-  assert.match(edgeText, /^wkills_cluster_nats_connected 1$/m);
-  assert.match(edgeText, /^wkills_cluster_stream_lag_messages \d+$/m);
-  assert.ok(Number(/^wkills_cluster_consumed_total (\d+)$/m.exec(edgeText)?.[1]) >= published, 'the edge consumed every published kill');
+  assert.match(edgeText, /^wkills_cluster_leader\{role="edge"\} 0$/m);
+  assert.match(edgeText, /^wkills_cluster_nats_connected\{role="edge"\} 1$/m);
+  assert.match(edgeText, /^wkills_cluster_stream_lag_messages\{role="edge"\} \d+$/m);
+  assert.ok(
+    Number(/^wkills_cluster_consumed_total\{role="edge"\} (\d+)$/m.exec(edgeText)?.[1]) >= published,
+    'the edge consumed every published kill',
+  );
 });
 
 test(
