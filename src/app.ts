@@ -48,6 +48,8 @@ export interface AppOptions {
   pauseFeedAt?: number;
   /** Feed timing overrides (tests: a short R2Z2 idle wait, fast RedisQ polls); default: the live policy. */
   feedTuning?: Pick<CreateFeedDeps, 'r2z2' | 'redisq' | 'gapRepair'>;
+  /** This process writes a file a server may be serving (`wkills backfill`): see StoreOptions.sideWriter. */
+  sideWriter?: boolean;
 }
 
 export interface App {
@@ -103,6 +105,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       lockWaitMs: config.dbLockWaitMs,
       tuning: { cacheKiB: Math.floor(config.dbCacheBytes / 1024) },
       serving: true,
+      sideWriter: opts.sideWriter === true,
     });
   } catch (err) {
     await sim?.stop(); // a bad --db path must not leave the simulator listening

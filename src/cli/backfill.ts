@@ -85,6 +85,8 @@ export async function runBackfill(config: Config, opts: Record<string, unknown>)
   const counters = new Counters();
   const app: App = await createApp(cfg, {
     http: false,
+    // A server may be serving this file: it indexes what we store (docs/OPERATIONS.md "Backfill").
+    sideWriter: true,
     logger,
     counters,
     feed: (sink) =>

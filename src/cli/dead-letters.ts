@@ -43,7 +43,7 @@ function describeRow(r: DeadLetterRow): Record<string, unknown> {
 
 /** One JSON object per line, oldest first, then a summary line. */
 function list(config: Config): void {
-  const store = openStore({ path: config.db, retentionHours: config.retentionHours, checkpointThread: false });
+  const store = openStore({ path: config.db, retentionHours: config.retentionHours, checkpointThread: false, sideWriter: true });
   try {
     const dl = deadLetters(store.connection);
     let after = 0;

@@ -15,6 +15,8 @@ export interface CharacterIndex {
   add(characterIds: readonly number[], killTimeMs: number, killmailId: number): void;
   /** Remove the pairs listed by a stored `character_ids` text. */
   remove(characterIdsText: string, killTimeMs: number, killmailId: number): void;
+  /** The kill is indexed under the character (a linear scan of that character's kills). */
+  has(characterId: number, killmailId: number): boolean;
   /** Killmail ids of `characterId`'s kills at or after `sinceMs`, newest first, at most `limit`. */
   query(characterId: number, sinceMs: number, limit: number): number[];
   stats(): { characters: number; entries: number };
@@ -49,6 +51,12 @@ export function createCharacterIndex(): CharacterIndex {
         else list.push(killTimeMs, killmailId);
       }
       entries += characterIds.length;
+    },
+    has(characterId, killmailId) {
+      const list = lists.get(characterId);
+      if (list === undefined) return false;
+      for (let i = 1; i < list.length; i += 2) if (list[i] === killmailId) return true;
+      return false;
     },
     remove(text, killTimeMs, killmailId) {
       if (text.length === 0) return;

@@ -6,6 +6,7 @@ import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type Db, type DbTuning } fro
 import { migrate, schemaVersion } from './migrations.js';
 import { createStoreWriter, type StoreWriter, type WriterStats } from './writer.js';
 import { createKillReader } from './reader.js';
+import { createSideWriteSync } from './side-writes.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
@@ -55,6 +56,12 @@ export interface StoreOptions {
   lockWaitMs?: number;
   /** Mark the file as served (`<db>.serving`) while started, so `wkills db vacuum` refuses. */
   serving?: boolean;
+  /**
+   * Another process serves this file (`wkills backfill`, `wkills db dead-letters retry`): batches
+   * move the marker a serving store watches to index the kills written here (side-writes.ts).
+   * A serving store that is not a side writer watches it.
+   */
+  sideWriter?: boolean;
 }
 
 // With the checkpoint thread on, the writer's own autocheckpoint only fires if the thread
@@ -136,7 +143,11 @@ export function openStore(opts: StoreOptions): Store {
   // Another process's commits show in the writer connection's data_version (not its own).
   const dataVersion = opts.path === MEMORY_PATH ? undefined : opened.writer.prepare<[], number>('PRAGMA data_version').pluck();
   const versions = createSystemVersions(dataVersion && (() => (opened.writer.open ? (dataVersion.get() ?? 0) : 0)));
-  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions });
+  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions, sideWriter: opts.sideWriter === true });
+  const sideWrites =
+    opts.serving === true && opts.sideWriter !== true && opts.path !== MEMORY_PATH
+      ? createSideWriteSync(opened.writer, characters)
+      : undefined;
   const reader = createKillReader(opened.reader, characters, versions);
   const retention = createRetention({
     db: opened.writer,
@@ -161,6 +172,7 @@ export function openStore(opts: StoreOptions): Store {
     if (closed) return;
     closed = true;
     unmark?.();
+    sideWrites?.stop();
     // The thread closes its own connection on 'stop'; the writer's final TRUNCATE waits for it.
     void checkpointer?.stop();
     opened.close();
@@ -179,6 +191,7 @@ export function openStore(opts: StoreOptions): Store {
     start() {
       if (closed) throw new Error('store: start() after close()');
       retention.start();
+      sideWrites?.start();
       if (opts.serving === true && unmark === undefined) unmark = claimServe(opened.path);
       if (threaded && checkpointer === undefined) {
         checkpointer = startCheckpointer({

@@ -11,6 +11,7 @@ import type { Db } from './open.js';
 import { createCharacterIndex, joinIds, type CharacterIndex } from './character-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
 import type { SystemVersions } from './system-versions.js';
+import { SIDE_WRITES_MARK } from './side-writes.js';
 
 /** stored: new kill. skipped: id already stored. replaced: stored copy updated. invalid: dead-lettered. */
 export type WriteOutcome = KillWriteOutcome;
@@ -69,6 +70,11 @@ export interface WriterOptions {
   batchHistogram?: { recordUs(us: number): void };
   /** Bumped for every system whose stored kills change (the reader's systemVersion). */
   versions?: SystemVersions;
+  /**
+   * This process writes a file another process serves (`wkills backfill`): each batch also moves
+   * the side-writes marker the server watches (side-writes.ts).
+   */
+  sideWriter?: boolean;
 }
 
 const MAX_MESSAGE_CHARS = 2000;
@@ -259,6 +265,7 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
     for (let i = 0; i < records.length; i++) outcomes[i] = writeOne(records[i] as KillRecord, atMs, deltas);
     counts.apply(deltas);
     if (cursors !== undefined) for (const c of cursors) st.upsertCursor.run(c.name, c.value, atMs);
+    if (opts.sideWriter === true) st.upsertCursor.run(SIDE_WRITES_MARK, String(atMs), atMs);
     for (const listener of storedListeners) listener(records, outcomes);
     return outcomes;
   });

@@ -48,6 +48,28 @@ test('backfill beside a serving process: live and history kills all stored once,
     () => `${live} live kills stored (${JSON.stringify(app.results.stats())})`,
   );
   assert.ok(live > 50, `live kills kept flowing during the backfill (${live})`);
+  // The server's in-memory character index learns the history kills without a restart: a
+  // character's kills (what a WebSocket character subscription preloads) include them.
+  const historyIds = Object.keys(
+    (await (await fetch(`${sim.url}/history/${day.replace(/-/g, '')}.json`)).json()) as Record<string, string>,
+  ).map(Number);
+  const side = new Database(file, { readonly: true });
+  const probe = side
+    .prepare<[], [number, string]>(
+      `SELECT killmail_id, character_ids FROM killmails
+       WHERE character_ids <> '' AND killmail_id IN (${historyIds.slice(0, 200).join(',')}) LIMIT 1`,
+    )
+    .raw()
+    .get();
+  side.close();
+  assert.ok(probe, 'a stored history kill with characters');
+  const [probeId, probeChars] = probe;
+  const characterId = Number(probeChars.split(',')[0]);
+  await waitFor(
+    () => app.store.reader.characterKillRows(characterId, 0, 100_000).some((k) => k.killmailId === probeId),
+    10_000,
+    () => `kill ${probeId} under character ${characterId} in the server's index`,
+  );
   await app.stop();
 
   const history = Object.keys(

@@ -91,8 +91,11 @@ test('kill -9 with webhook deliveries pending: all delivered after the restart, 
     'true',
     '--webhook-batch-ms',
     '1500',
+    // Twelve retries 2.5 s apart keep the first kills pending for ~30 s: the second ten reach the
+    // outbox only after the R2Z2 reader's 6 s idle wait at the tip, later still on a loaded CI
+    // machine, and with four retries the first ten were sometimes dropped before that.
     '--webhook-retry-ms',
-    '2500,2500,2500,2500',
+    Array.from({ length: 12 }, () => '2500').join(','),
   ];
 
   const first = serve(t, args);
