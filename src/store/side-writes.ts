@@ -19,6 +19,7 @@ export const SIDE_WRITES_MARK = 'store.side_writes';
 const POLL_MS = 500;
 const CHUNK_ROWS = 2000;
 const SKIP_MARGIN_MS = 5000;
+const RESCAN_MS = 1000;
 
 export interface SideWriteSync {
   start(): void;
@@ -88,9 +89,10 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
     lastQuietPollMs = 0;
     running = true;
     s.catchups++;
-    // From the start of the last millisecond scanned: another batch stamped in that same
-    // millisecond may have committed after the scan passed it (the index check skips repeats).
-    cursor = [cursor[0], 0];
+    // A little before the last row scanned: a batch stamped in that same millisecond may have
+    // committed after the scan passed it, and a writer busy enough to run more than one batch a
+    // millisecond stamps a little ahead of the clock (writer.ts). The index check skips repeats.
+    cursor = [cursor[0] - RESCAN_MS, 0];
     step();
   }
 

@@ -30,7 +30,9 @@ test('kills a side writer stores are indexed by the serving store, once; its own
   const history = Array.from({ length: 2500 }, (_, i) =>
     makeKill({ id: 1000 + i, killTimeMs: now - 60_000 - i, characterIds: [7001, 8000 + i] }),
   );
-  for (let i = 0; i < history.length; i += 500) side.writer.writeBatch(history.slice(i, i + 500));
+  // Batches of 700: a 2,000-row chunk ends inside a batch (one stored_at_ms), where the cursor
+  // continues by killmail id.
+  for (let i = 0; i < history.length; i += 700) side.writer.writeBatch(history.slice(i, i + 700));
   // The server writes on while the other process does.
   server.writer.writeBatch([makeKill({ id: 2, killTimeMs: now - 500, characterIds: [7001] })]);
 
