@@ -24,7 +24,7 @@ const RESCAN_MS = 1000;
 export interface SideWriteSync {
   start(): void;
   stop(): void;
-  stats(): { catchups: number; indexed: number };
+  stats(): { catchups: number; indexed: number; errors: number };
 }
 
 export interface SideWriteSyncOptions {
@@ -54,14 +54,23 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
   let lastQuietPollMs = 0;
   let running = false;
   let timer: NodeJS.Timeout | undefined;
-  const s = { catchups: 0, indexed: 0 };
+  const s = { catchups: 0, indexed: 0, errors: 0 };
 
   function step(): void {
     if (timer === undefined || !db.open) {
       running = false;
       return;
     }
-    const rows = since.all(cursor[0], cursor[1], chunkRows);
+    let rows: [number, number, string, number][];
+    try {
+      rows = since.all(cursor[0], cursor[1], chunkRows);
+    } catch {
+      // A read the other writer's lock or a closing file refused: the next poll starts again.
+      seen = undefined;
+      running = false;
+      s.errors++;
+      return;
+    }
     for (const [id, killTimeMs, text, storedAtMs] of rows) {
       cursor = [storedAtMs, id];
       if (text === '') continue;
@@ -77,7 +86,13 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
   function poll(): void {
     if (running || !db.open) return;
     const now = nowMs();
-    const mark = markOf.get(SIDE_WRITES_MARK);
+    let mark: string | undefined;
+    try {
+      mark = markOf.get(SIDE_WRITES_MARK);
+    } catch {
+      s.errors++;
+      return;
+    }
     if (mark === seen) {
       // Quiet since the previous poll: no other writer's kill is newer than it.
       const skipTo = lastQuietPollMs - SKIP_MARGIN_MS;
