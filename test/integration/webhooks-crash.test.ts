@@ -107,6 +107,9 @@ test('kill -9 with webhook deliveries pending: all delivered after the restart, 
     body: JSON.stringify({ subscriber_id: 'crash', callback_url: receiver.url('/crash'), system_ids: SYSTEMS.map((s) => s.id) }),
   });
   assert.equal(created.status, 201);
+  // The reader starts at the feed's tip: kills published before it read sequence.json are not
+  // its to read (a slow start on a loaded machine left only 11 of the 20 pending).
+  await waitFor(() => first.out().includes('r2z2 starting at'), 30_000, 'the feed positioned at its tip');
   sim.publish(10);
   await waitFor(() => receiver.requests.length >= 1, 30_000, 'a first (failed) delivery attempt');
   sim.publish(10); // these wait in the 1.5 s batch window when the process dies
