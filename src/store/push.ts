@@ -38,6 +38,22 @@ function splitIds(text: string): number[] {
 
 type SubRow = [string, string, string, string, string, string | null, number, number, number, number];
 
+/** A subscription's columns in the order of the insert and upsert statements. */
+function subscriptionParams(r: WebhookRow) {
+  return [
+    r.id,
+    r.subscriberId,
+    r.callbackUrl,
+    r.systemIds.join(','),
+    r.characterIds.join(','),
+    r.secret,
+    r.enabled ? 1 : 0,
+    r.consecutiveFailures,
+    r.createdAtMs,
+    r.updatedAtMs,
+  ] as const;
+}
+
 function toWebhookRow(r: SubRow): WebhookRow {
   return {
     id: r[0],
@@ -120,33 +136,11 @@ export function createWebhookStore(db: Db): WebhookStore {
   return {
     subscriptions: () => st.all.all().map(toWebhookRow),
     insertSubscription(r) {
-      st.insert.run(
-        r.id,
-        r.subscriberId,
-        r.callbackUrl,
-        r.systemIds.join(','),
-        r.characterIds.join(','),
-        r.secret,
-        r.enabled ? 1 : 0,
-        r.consecutiveFailures,
-        r.createdAtMs,
-        r.updatedAtMs,
-      );
+      st.insert.run(...subscriptionParams(r));
     },
     deleteSubscriber: (subscriberId) => deleteSubscriber.immediate(subscriberId),
     upsertSubscription(r) {
-      st.upsert.run(
-        r.id,
-        r.subscriberId,
-        r.callbackUrl,
-        r.systemIds.join(','),
-        r.characterIds.join(','),
-        r.secret,
-        r.enabled ? 1 : 0,
-        r.consecutiveFailures,
-        r.createdAtMs,
-        r.updatedAtMs,
-      );
+      st.upsert.run(...subscriptionParams(r));
     },
     deleteSubscription: (id) => deleteSubscription.immediate(id),
     setState: (id, enabled, failures, nowMs) => st.setState.run(enabled ? 1 : 0, failures, nowMs, id).changes > 0,
