@@ -7,6 +7,8 @@
 // delivery, measured at the client. Epoch µs (performance.timeOrigin + now) is comparable
 // across processes on one machine.
 import { epochUs } from '../../src/core/clock.js';
+import type { KillRecord } from '../../src/core/killmail.js';
+import type { BusKill } from '../../src/core/ports.js';
 
 export interface DriverKill {
   killmailId: number;
@@ -14,6 +16,37 @@ export interface DriverKill {
   characterIds: number[];
   json: string;
   atUs: number;
+}
+
+/** The store records of a driver batch (what the pipeline would hand the store), stamped now. */
+export function driverRecords(kills: readonly DriverKill[]): KillRecord[] {
+  const now = Date.now();
+  return kills.map((k) => ({
+    killmailId: k.killmailId,
+    systemId: k.systemId,
+    killTimeMs: now,
+    characterIds: k.characterIds,
+    victimCharacterId: k.characterIds[0] ?? 0,
+    totalValue: 1e7,
+    npc: false,
+    json: k.json,
+    replace: false,
+    enriched: true,
+    receivedAtUs: k.atUs,
+  }));
+}
+
+/** What app.ts publishes on the bus after a batch's commit. */
+export function busKillsOf(records: readonly KillRecord[]): BusKill[] {
+  return records.map((r) => ({
+    killmailId: r.killmailId,
+    systemId: r.systemId,
+    characterIds: r.characterIds,
+    totalValue: r.totalValue,
+    killTimeMs: r.killTimeMs,
+    json: r.json,
+    receivedAtUs: r.receivedAtUs,
+  }));
 }
 
 export type Phase = 's' | 'b';

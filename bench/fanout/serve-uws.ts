@@ -4,11 +4,10 @@
 import uWS from 'uWebSockets.js';
 import { testConfig } from '../../src/config/index.js';
 import { LOOPBACK_LOAD_LIMITS } from '../common.js';
-import type { BusKill } from '../../src/core/ports.js';
 import { createBus, createFanout } from '../../src/fanout/index.js';
 import { openStore } from '../../src/store/index.js';
 import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../src/telemetry/index.js';
-import { serveCommands, type DriverKill } from './driver.js';
+import { busKillsOf, driverRecords, serveCommands, type DriverKill } from './driver.js';
 
 await initHistograms();
 const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...LOOPBACK_LOAD_LIMITS });
@@ -25,35 +24,14 @@ fanout.start();
 let storeCpuUs = 0;
 
 function publish(kills: DriverKill[]): void {
-  const records = kills.map((k) => ({
-    killmailId: k.killmailId,
-    systemId: k.systemId,
-    killTimeMs: Date.now(),
-    characterIds: k.characterIds,
-    victimCharacterId: k.characterIds[0] ?? 0,
-    totalValue: 1e7,
-    npc: false,
-    json: k.json,
-    replace: false,
-    enriched: true,
-    receivedAtUs: k.atUs,
-  }));
+  const records = driverRecords(kills);
   // The store write is the ingest's work, not the fan-out's: its CPU is counted apart, so the
   // runner can compare the fan-out alone with the limit row (which stores nothing).
   const c0 = process.cpuUsage();
   store.writer.writeBatch(records);
   const c1 = process.cpuUsage(c0);
   storeCpuUs += c1.user + c1.system;
-  const busKills: BusKill[] = records.map((r) => ({
-    killmailId: r.killmailId,
-    systemId: r.systemId,
-    characterIds: r.characterIds,
-    totalValue: r.totalValue,
-    killTimeMs: r.killTimeMs,
-    json: r.json,
-    receivedAtUs: r.receivedAtUs,
-  }));
-  bus.publish(busKills);
+  bus.publish(busKillsOf(records));
 }
 
 app.listen('127.0.0.1', 0, (ls) => {

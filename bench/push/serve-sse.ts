@@ -2,12 +2,11 @@
 // real SQLite store (':memory:'), and the fan-out driver writing each batch to the store and then
 // publishing it on the bus, as app.ts does after the pipeline.
 import { testConfig } from '../../src/config/index.js';
-import type { BusKill } from '../../src/core/ports.js';
 import { createBus, createSseHub } from '../../src/fanout/index.js';
 import { createHttpServer, sseRoutes } from '../../src/http/index.js';
 import { openStore } from '../../src/store/index.js';
 import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../src/telemetry/index.js';
-import { serveCommands, type DriverKill } from '../fanout/driver.js';
+import { busKillsOf, driverRecords, serveCommands, type DriverKill } from '../fanout/driver.js';
 
 await initHistograms();
 const config = testConfig({
@@ -29,30 +28,9 @@ for (const r of sseRoutes(sse)) http.route(r);
 sse.start();
 
 function publish(kills: DriverKill[]): void {
-  const records = kills.map((k) => ({
-    killmailId: k.killmailId,
-    systemId: k.systemId,
-    killTimeMs: Date.now(),
-    characterIds: k.characterIds,
-    victimCharacterId: k.characterIds[0] ?? 0,
-    totalValue: 1e7,
-    npc: false,
-    json: k.json,
-    replace: false,
-    enriched: true,
-    receivedAtUs: k.atUs,
-  }));
+  const records = driverRecords(kills);
   store.writer.writeBatch(records);
-  const busKills: BusKill[] = records.map((r) => ({
-    killmailId: r.killmailId,
-    systemId: r.systemId,
-    characterIds: r.characterIds,
-    totalValue: r.totalValue,
-    killTimeMs: r.killTimeMs,
-    json: r.json,
-    receivedAtUs: r.receivedAtUs,
-  }));
-  bus.publish(busKills);
+  bus.publish(busKillsOf(records));
 }
 
 const port = await http.start();
