@@ -62,12 +62,13 @@ export function killTimeMs(km: CanonicalKillmail): number {
 /** Unique character ids of the victim then attackers (absent ids are already omitted). */
 export function characterIdsOf(km: CanonicalKillmail): number[] {
   const ids: number[] = [];
-  const seen = new Set<number>();
+  // Most kills name a few dozen characters: a scan of the array beats a Set per kill there.
+  const seen = km.attackers.length > 64 ? new Set<number>() : undefined;
   const add = (id: number | undefined): void => {
-    if (id !== undefined && !seen.has(id)) {
-      seen.add(id);
-      ids.push(id);
-    }
+    if (id === undefined) return;
+    if (seen === undefined ? ids.includes(id) : seen.has(id)) return;
+    seen?.add(id);
+    ids.push(id);
   };
   add(km.victim.character_id);
   for (const a of km.attackers) add(a.character_id);

@@ -181,3 +181,68 @@ describe('KillRecord', () => {
     assert.equal(isOlder(rec.killTimeMs, 0), false, 'cutoff 0 disables');
   });
 });
+
+describe('rejected fields name their path', () => {
+  // The paths are built only when a field is rejected (validate.ts): each must still read as before.
+  const rejected = (mutate: (e: { esi: Record<string, any>; zkb: Record<string, any> }) => void): string => {
+    const e = r2z2Entry() as { esi: Record<string, any>; zkb: Record<string, any> };
+    mutate(e);
+    try {
+      sync(bytes(e));
+    } catch (err) {
+      return `${(err as { reason: string }).reason} ${(err as Error).message}`;
+    }
+    return 'accepted';
+  };
+  test('top level, victim, position, attackers by index, zkb', () => {
+    assert.equal(
+      rejected((e) => delete e.esi['solar_system_id']),
+      'missing_field solar_system_id: required',
+    );
+    assert.equal(
+      rejected((e) => (e.esi['solar_system_id'] = 0)),
+      'wrong_type solar_system_id: expected positive integer, got number',
+    );
+    assert.equal(
+      rejected((e) => (e.esi['moon_id'] = 1.5)),
+      'wrong_type killmail.moon_id: expected integer, got number',
+    );
+    assert.equal(
+      rejected((e) => (e.esi['victim'].ship_type_id = -1)),
+      'wrong_type victim.ship_type_id: expected integer, got number',
+    );
+    assert.equal(
+      rejected((e) => (e.esi['victim'].position.y = 'up')),
+      'wrong_type victim.position.y: expected number, got string',
+    );
+    const second = (e: { esi: Record<string, any> }): Record<string, unknown> => {
+      e.esi['attackers'].push({ ...e.esi['attackers'][0] });
+      return e.esi['attackers'][1];
+    };
+    assert.equal(
+      rejected((e) => (second(e)['damage_done'] = '5')),
+      'wrong_type attackers[1].damage_done: expected number, got string',
+    );
+    assert.equal(
+      rejected((e) => (second(e)['final_blow'] = 1)),
+      'wrong_type attackers[1].final_blow: expected boolean, got number',
+    );
+    assert.equal(
+      rejected((e) => (second(e)['alliance_id'] = null)),
+      'accepted',
+      'null is absent',
+    );
+    assert.equal(
+      rejected((e) => (e.esi['attackers'][0] = 7)),
+      'wrong_type attackers[0]: expected object, got number',
+    );
+    assert.equal(
+      rejected((e) => (e.zkb['totalValue'] = [])),
+      'wrong_type zkb.totalValue: expected number, got array',
+    );
+    assert.equal(
+      rejected((e) => (e.zkb['npc'] = 'no')),
+      'wrong_type zkb.npc: expected boolean, got string',
+    );
+  });
+});
