@@ -103,7 +103,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       logger,
       counters,
       lockWaitMs: config.dbLockWaitMs,
-      tuning: { cacheKiB: Math.floor(config.dbCacheBytes / 1024) },
+      tuning: { cacheKiB: Math.floor(config.dbCacheBytes / 1024), writerCacheKiB: Math.floor(config.dbWriterCacheBytes / 1024) },
       serving: true,
       sideWriter: opts.sideWriter === true,
     });

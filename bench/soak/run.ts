@@ -1,7 +1,9 @@
 // Soak bench (`wkills bench soak`): memory stays bounded while a million kills flow through the
 // real app with retention pruning, WebSocket clients subscribed and REST load beside.
-//   server   bench/soak/serve.ts — createApp on a SQLite file, kills spread over --spread-hours of
-//            kill time (8 days by default) so retention deletes all along (--retention-hours);
+//   server   bench/soak/serve.ts — createApp on a SQLite file, retention on (--retention-hours);
+//   feed     bench/soak/feed.ts — makes the entries, kill times spread over --spread-hours (8 days
+//            by default) so retention deletes all along, and streams them to the server's feed
+//            socket: its generator's memory stays out of the server's RSS;
 //   clients  bench/fanout/load.ts — --clients Phoenix V2 sockets, each on 1-20 of the generator's systems;
 //   REST     wrk, --rest-connections closed-loop connections on /api/v1/kills/system/{id}?limit=50;
 //   sampler  the server's RSS from /proc every --sample-seconds.
@@ -81,9 +83,18 @@ const opts = {
   workers: Number(a.workers),
   pool: Number(a.pool),
 };
-const server = child('./serve.ts', [JSON.stringify(opts)], ['--expose-gc']);
+const server = child('./serve.ts', [JSON.stringify({ retentionHours: opts.retentionHours, workers: opts.workers })]);
 const listening = await next(server, 'listening');
 const port = listening['port'] as number;
+const feed = child('./feed.ts');
+feed.send({
+  type: 'feed',
+  path: listening['feedPath'],
+  kills: opts.kills,
+  rate: opts.rate,
+  spreadHours: opts.spreadHours,
+  pool: opts.pool,
+});
 
 // Sampled from the moment the app listens: the feed starts then, while the clients connect.
 const t0 = Date.now();
@@ -120,12 +131,12 @@ const connected = await Promise.all(loaders.map((l) => next(l, 'connected')));
 let done = false;
 const rest: LoadResult[] = [];
 const restLoop = (async () => {
-  if (!hasWrk()) return;
+  if (!hasWrk() || Number(a['rest-connections']) === 0) return;
   const scenario = { name: 'soak-system-50', method: 'GET' as const, paths: systems.map((id) => `/api/v1/kills/system/${id}?limit=50`) };
   while (!done) rest.push(await runWrk(scenario, { port, connections: Number(a['rest-connections']), threads: 1, durationS: 10 }));
 })();
 const maxS = Number(a['max-seconds']);
-const halt = maxS > 0 ? setTimeout(() => server.send({ type: 'halt' }), maxS * 1000) : undefined;
+const halt = maxS > 0 ? setTimeout(() => feed.send({ type: 'halt' }), maxS * 1000) : undefined;
 const finished = await next(server, 'done');
 clearTimeout(halt);
 const pushedTotal = finished['pushed'] as number;
@@ -140,10 +151,15 @@ await new Promise((res) => server.once('exit', res));
 
 const third = Math.floor(samples.length / 3);
 const maxOf = (xs: Sample[], k: 'rssMB' | 'anonMB' = 'rssMB'): number => Math.max(0, ...xs.map((s) => s[k]));
+const median = (xs: Sample[], k: 'rssMB' | 'anonMB'): number => {
+  const v = xs.map((s) => s[k]).sort((x, y) => x - y);
+  return v.length === 0 ? 0 : (v[Math.floor((v.length - 1) / 2)] as number);
+};
+const thirds = [samples.slice(0, third), samples.slice(third, 2 * third), samples.slice(2 * third)] as const;
 const summary = {
   machine: machineInfo(),
   options: { ...opts, clients: Number(a.clients), restConnections: Number(a['rest-connections']) },
-  rssBeforeKillsMB: { appStarted: listening['rssStartedMB'], withDriverTemplates: listening['rssWithTemplatesMB'] },
+  rssBeforeKillsMB: { appStarted: listening['rssStartedMB'] },
   killsPushed: pushedTotal,
   halted: pushedTotal < opts.kills,
   seconds: Math.round(seconds),
@@ -155,6 +171,9 @@ const summary = {
     maxMiddleThird: maxOf(samples.slice(third, 2 * third)),
     maxLastThird: maxOf(samples.slice(2 * third)),
   },
+  // The plateau: the median of each third of the run (first, middle, last).
+  rssMedianMB: thirds.map((t) => median(t, 'rssMB')),
+  anonMedianMB: thirds.map((t) => median(t, 'anonMB')),
   anonMB: {
     max: maxOf(samples, 'anonMB'),
     final: samples.at(-1)?.anonMB,

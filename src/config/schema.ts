@@ -39,6 +39,13 @@ export const SCHEMA = {
   },
   retentionHours: { type: 'int', default: 168, min: 0, max: 87_600, doc: 'stored kills older than this are pruned; 0 disables' },
   workers: { type: 'int', default: DEFAULT_WORKERS, min: 1, max: 64, doc: 'pipeline worker threads' },
+  workerYoungGenerationMb: {
+    type: 'int',
+    default: 24,
+    min: 0,
+    max: 1024,
+    doc: "each pipeline worker's V8 young generation, MB (0: V8's default, 48 MB on this build): less memory, more frequent minor GCs",
+  },
   ringBytes: {
     type: 'int',
     default: 4 * 1024 * 1024,
@@ -277,7 +284,14 @@ export const SCHEMA = {
     default: 64 * 1024 * 1024,
     min: 1024 * 1024,
     max: 16 * 1024 * 1024 * 1024,
-    doc: 'SQLite page cache per connection (writer and reader), bytes: less memory, dearer cold reads once the stored kills outgrow it',
+    doc: 'SQLite page cache of the reading connection (REST, preload), bytes: less memory, dearer cold reads once the stored kills outgrow it',
+  },
+  dbWriterCacheBytes: {
+    type: 'int',
+    default: 16 * 1024 * 1024,
+    min: 1024 * 1024,
+    max: 16 * 1024 * 1024 * 1024,
+    doc: "SQLite page cache of the writing connection, bytes: it holds a batch's dirty pages; its reads come through the memory map",
   },
   restCacheBytes: {
     type: 'int',

@@ -21,8 +21,10 @@ export const MEMORY_PATH = ':memory:';
 export interface DbTuning {
   /** How long a connection waits for another connection's lock (the checkpoint thread, `wkills sde import`, a second process). */
   busyTimeoutMs: number;
-  /** Page cache per connection, KiB. */
+  /** Page cache of the reader (the writer too for ':memory:', where they are one connection), KiB. */
   cacheKiB: number;
+  /** Page cache of the writer, KiB: it holds a batch's dirty pages; clean pages come through the memory map. */
+  writerCacheKiB: number;
   /** Memory-mapped reads, bytes (reads skip a copy through the page cache). */
   mmapBytes: number;
   /** Pages in the WAL before the committing connection checkpoints on its own. */
@@ -33,10 +35,12 @@ export interface DbTuning {
 
 export const DEFAULT_TUNING: DbTuning = {
   busyTimeoutMs: 5000,
-  // Per connection (writer, reader); `dbCacheBytes` in the config. 16 MiB took ~50 MB off the
-  // 1 M-kill soak's RSS but made a cold REST answer 1.5x dearer once the kills read no longer fit
-  // (docs/PERFORMANCE.md "Issue 10 and 13 targets on a quiet machine").
+  // The reader's (`dbCacheBytes`): 16 MiB made a cold REST answer 1.5x dearer once the kills it
+  // reads no longer fit. The writer's (`dbWriterCacheBytes`): 16 MiB costs its batches nothing
+  // measurable (the store micro-bench: 24.7 vs 25.7 CPU µs per kill with 64 MiB) and takes
+  // ~50 MB off a busy server's RSS (docs/PERFORMANCE.md, "Soak").
   cacheKiB: 64 * 1024,
+  writerCacheKiB: 16 * 1024,
   mmapBytes: 256 * 1024 * 1024,
   // 4,000 pages of 4 KiB = 16 MiB: roughly 30 batches of 256 kills of 2 KiB between automatic
   // checkpoints instead of one per batch (the default 1,000 pages is ~1 batch), so the fsync a
@@ -113,6 +117,8 @@ export function openWriter(path: string, tuning: DbTuning = DEFAULT_TUNING): Db 
   db.pragma(`wal_autocheckpoint = ${tuning.walAutocheckpointPages}`);
   db.pragma(`journal_size_limit = ${tuning.walSizeLimitBytes}`);
   applyCommon(db, tuning);
+  // ':memory:' serves reads from this connection too: it keeps the reader's cache.
+  if (!memory) db.pragma(`cache_size = ${-tuning.writerCacheKiB}`);
   return db;
 }
 

@@ -27,6 +27,7 @@ test('the checkpoint thread runs PASSIVE past the threshold, then TRUNCATE once 
   const o = openDatabase(path, (db) => void migrate(db), {
     busyTimeoutMs: 5000,
     cacheKiB: 8192,
+    writerCacheKiB: 8192,
     mmapBytes: 0,
     walAutocheckpointPages: 0,
     walSizeLimitBytes: 0,
