@@ -31,6 +31,8 @@ const { values: a } = parseArgs({
     clients: { type: 'string', default: '1000' },
     loaders: { type: 'string', default: '4' },
     'rest-connections': { type: 'string', default: '8' },
+    // Config keys for the server over the product's defaults, as JSON: '{"dbCacheBytes":16777216}'.
+    'server-config': { type: 'string', default: '{}' },
     'sample-seconds': { type: 'string', default: '2' },
     'limit-mb': { type: 'string', default: '500' },
     // Stop feeding after this long (0: never): a shorter run on a busy machine, recorded as such.
@@ -83,7 +85,13 @@ const opts = {
   workers: Number(a.workers),
   pool: Number(a.pool),
 };
-const server = child('./serve.ts', [JSON.stringify({ retentionHours: opts.retentionHours, workers: opts.workers })]);
+const server = child('./serve.ts', [
+  JSON.stringify({
+    retentionHours: opts.retentionHours,
+    workers: opts.workers,
+    config: JSON.parse(a['server-config']) as Record<string, unknown>,
+  }),
+]);
 const listening = await next(server, 'listening');
 const port = listening['port'] as number;
 const feed = child('./feed.ts');
@@ -158,7 +166,12 @@ const median = (xs: Sample[], k: 'rssMB' | 'anonMB'): number => {
 const thirds = [samples.slice(0, third), samples.slice(third, 2 * third), samples.slice(2 * third)] as const;
 const summary = {
   machine: machineInfo(),
-  options: { ...opts, clients: Number(a.clients), restConnections: Number(a['rest-connections']) },
+  options: {
+    ...opts,
+    clients: Number(a.clients),
+    restConnections: Number(a['rest-connections']),
+    serverConfig: JSON.parse(a['server-config']) as unknown,
+  },
   rssBeforeKillsMB: { appStarted: listening['rssStartedMB'] },
   killsPushed: pushedTotal,
   halted: pushedTotal < opts.kills,

@@ -16,7 +16,7 @@ import type { Feed, IngestSink } from '../../src/core/ports.js';
 import { silentLogger } from '../../src/telemetry/index.js';
 import { LOOPBACK_LOAD_LIMITS } from '../common.js';
 
-const opts = JSON.parse(process.argv[2] ?? '{}') as { retentionHours: number; workers: number };
+const opts = JSON.parse(process.argv[2] ?? '{}') as { retentionHours: number; workers: number; config: Record<string, unknown> };
 
 const dir = mkdtempSync(join(tmpdir(), 'wk-soak-'));
 const config = testConfig({
@@ -31,6 +31,7 @@ const config = testConfig({
   cutoffSeconds: 0,
   retentionHours: opts.retentionHours,
   ...LOOPBACK_LOAD_LIMITS,
+  ...opts.config,
 });
 let sink: IngestSink | undefined;
 const feed: Feed = { name: 'soak', async start() {}, async stop() {}, ack() {}, stats: () => ({}) };

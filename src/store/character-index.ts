@@ -4,8 +4,9 @@
 // transaction as the kill) and rebuilt from it at open. Kept in SQLite as one row per
 // (character, kill), it cost ~14 random B-tree inserts per kill — 65 µs of the main thread's
 // ~90 µs per kill in bench/ingest/run.ts, more than everything else together, and ~6 dirty WAL
-// pages per kill. Here an insert is a few array pushes. Memory: 16 bytes per (character, kill)
-// pair — a week of live traffic (~110k kills × ~14 characters) is ~25 MB.
+// pages per kill. Here an insert is a few array pushes. Memory: ~21 bytes per (character, kill)
+// pair, measured with the arrays' growth slack — a week of live traffic (~110k kills × ~14
+// characters) is ~32 MB (docs/OPERATIONS.md "Memory budgets").
 //
 // Each list holds flat [killTimeMs, killmailId] pairs in insertion order, which is nearly time
 // order; queries filter and sort the (short) list, prune removes from the front.
