@@ -33,6 +33,8 @@ const { values: args } = parseArgs({
     limit: { type: 'string', default: 'on' }, // the limit row: JSON.parse on workers + raw batch insert
     // A second, paced phase: latency at a steady rate below saturation (kills/s, for 5 s).
     'paced-rate': { type: 'string', default: '2000' },
+    // Config keys for the pipeline run over the product's defaults, as JSON: '{"workerYoungGenerationMb":0}'.
+    'server-config': { type: 'string', default: '{}' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -140,6 +142,7 @@ async function main(): Promise<void> {
       retentionHours: 0,
       ...(process.env.BENCH_BUDGET && { enrichBudgetMs: Number(process.env.BENCH_BUDGET) }),
       ...(sim && { esiUrl: sim.url }),
+      ...(JSON.parse(args['server-config']) as Record<string, unknown>),
     });
     let feed: ReturnType<typeof driver> | undefined;
     const app = await createApp(config, { http: false, logger: silentLogger(), feed: (sink) => (feed = driver(sink)) });

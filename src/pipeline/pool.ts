@@ -133,8 +133,8 @@ export class PipelinePool {
       // with Atomics.waitAsync and keeps the loop running (test/integration/ingest-quiet-feed).
       atomics: PISCINA_ATOMICS,
       workerData,
-      // A worker allocates fast and keeps little: V8's default 48 MB young generation per worker
-      // was ~25 MB of RSS each for ~3 % of its CPU (docs/PERFORMANCE.md, "Soak").
+      // A smaller young generation trades peak ingest for memory: 24 MB instead of V8's 48 MB
+      // saves ~25 MB per busy worker and costs ~10 % of kills/s at full ingest (docs/PERFORMANCE.md, "Soak").
       ...(config.workerYoungGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: config.workerYoungGenerationMb } } : {}),
     });
     // Worker errors not tied to a task (e.g. a replacement worker failing to load) arrive here;
