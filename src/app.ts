@@ -269,7 +269,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       ingest_to_stored_us: ingestLatency.summary(),
       ingest_to_broadcast_us: broadcastLatency.summary(),
     },
-    storage: { ...store.stats() },
+    storage: { ...store.stats(), side_writes: store.sideWriteStats() },
     websocket: { ...fanout.stats() },
     sse: { ...sse.stats(), ingest_to_sse_us: sseLatency.summary() },
     webhooks: { ...webhooks.stats() },

@@ -107,6 +107,8 @@ export interface Store {
   /** Stops retention (finishing its current batch) and the checkpoint thread, then closes both connections. */
   stop(): Promise<void>;
   stats(): StoreStats;
+  /** Kills other processes wrote into this served file and the index learned (side-writes.ts); null when not watching. */
+  sideWriteStats(): { catchups: number; indexed: number; errors: number } | null;
   report(): StoreReport;
   /** Healthy while the database is open and the last write succeeded (the database is writable). */
   health(): ComponentHealth;
@@ -207,6 +209,7 @@ export function openStore(opts: StoreOptions): Store {
       close();
     },
     stats: () => reader.stats(),
+    sideWriteStats: () => sideWrites?.stats() ?? null,
     report: () => ({
       ...reader.stats(),
       path: opened.path,

@@ -12,7 +12,7 @@ test('backfill beside a serving process: live and history kills all stored once,
   const sim = await startSim(t, { historyDays: 1, historyKillsPerDay: PER_DAY });
   sim.publish(1);
   const file = join(tempDir(t), 'wk.db');
-  const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, zkbUrl: sim.url, db: file });
+  const app = await startApp(t, { source: 'r2z2', r2z2Url: sim.url, esiUrl: sim.url, zkbUrl: sim.url, db: file }, { http: true });
   await feedPositioned(app);
 
   const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
@@ -70,6 +70,12 @@ test('backfill beside a serving process: live and history kills all stored once,
     10_000,
     () => `kill ${probeId} under character ${characterId} in the server's index`,
   );
+  // /status says how the server learnt them.
+  const status = (await (await fetch(`http://127.0.0.1:${app.port()}/status`)).json()) as {
+    metrics: { storage: { side_writes: { catchups: number; indexed: number; errors: number } } };
+  };
+  const sideWrites = status.metrics.storage.side_writes;
+  assert.ok(sideWrites.catchups >= 1 && sideWrites.indexed >= 1 && sideWrites.errors === 0, JSON.stringify(sideWrites));
   await app.stop();
 
   const history = Object.keys(
