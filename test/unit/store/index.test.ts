@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, SCHEMA_VERSION } from '../../../src/store/index.js';
+import { DEFAULT_TUNING, openDatabase } from '../../../src/store/open.js';
+import { migrate } from '../../../src/store/migrations.js';
 import { Counters } from '../../../src/telemetry/index.js';
 import { idsOf, makeKill, tempDir } from './helpers.js';
 
@@ -53,4 +55,18 @@ test('openStore on :memory:', async () => {
   assert.equal(store.stats().walBytes, 0);
   store.vacuum();
   await store.stop();
+});
+
+test("page caches: the reader gets dbCacheBytes, the writer its own (smaller) cache; :memory: is one connection with the reader's", () => {
+  const opened = openDatabase(join(tmp.dir, 'caches.db'), (db) => void migrate(db), {
+    ...DEFAULT_TUNING,
+    cacheKiB: 8192,
+    writerCacheKiB: 2048,
+  });
+  assert.equal(opened.writer.pragma('cache_size', { simple: true }), -2048);
+  assert.equal(opened.reader.pragma('cache_size', { simple: true }), -8192);
+  opened.close();
+  const memory = openDatabase(':memory:', (db) => void migrate(db), { ...DEFAULT_TUNING, cacheKiB: 8192, writerCacheKiB: 2048 });
+  assert.equal(memory.writer.pragma('cache_size', { simple: true }), -8192);
+  memory.close();
 });
