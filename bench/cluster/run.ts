@@ -21,7 +21,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { encodeReplicated } from '../../src/cluster/codec.js';
 import { createSimulator } from '../../src/sim/index.js';
 import { initHistograms, LatencyHistogram, type LatencySummary } from '../../src/telemetry/index.js';
-import { rng, runBurst, runRate, type DriverKill, type Usage } from '../fanout/driver.js';
+import { driverRecord, rng, runBurst, runRate, type DriverKill, type Usage } from '../fanout/driver.js';
 import { cliArgs } from '../runner.js';
 import { ask as ipcAsk, child, track } from '../ipc.js';
 
@@ -93,19 +93,7 @@ function publisher(js: JetStreamClient): { publish(kills: DriverKill[]): void; s
   return {
     publish(kills) {
       for (const k of kills) {
-        const record = {
-          killmailId: k.killmailId,
-          systemId: k.systemId,
-          killTimeMs: Date.now(),
-          characterIds: k.characterIds,
-          victimCharacterId: 0,
-          totalValue: 1e7,
-          npc: false,
-          json: k.json,
-          replace: false,
-          enriched: true,
-          receivedAtUs: k.atUs,
-        };
+        const record = driverRecord(k);
         const p = js.publish(`kills.${k.systemId}`, encodeReplicated({ kind: 'kill', record, older: false }), {
           msgID: String(k.killmailId),
         });

@@ -8,7 +8,6 @@
 // across processes on one machine.
 import { epochUs } from '../../src/core/clock.js';
 import type { KillRecord } from '../../src/core/killmail.js';
-import type { BusKill } from '../../src/core/ports.js';
 
 export interface DriverKill {
   killmailId: number;
@@ -18,13 +17,12 @@ export interface DriverKill {
   atUs: number;
 }
 
-/** The store records of a driver batch (what the pipeline would hand the store), stamped now. */
-export function driverRecords(kills: readonly DriverKill[]): KillRecord[] {
-  const now = Date.now();
-  return kills.map((k) => ({
+/** A driver kill as the store record the pipeline would hand the store, stamped `nowMs`. */
+export function driverRecord(k: DriverKill, nowMs = Date.now()): KillRecord {
+  return {
     killmailId: k.killmailId,
     systemId: k.systemId,
-    killTimeMs: now,
+    killTimeMs: nowMs,
     characterIds: k.characterIds,
     victimCharacterId: k.characterIds[0] ?? 0,
     totalValue: 1e7,
@@ -33,20 +31,13 @@ export function driverRecords(kills: readonly DriverKill[]): KillRecord[] {
     replace: false,
     enriched: true,
     receivedAtUs: k.atUs,
-  }));
+  };
 }
 
-/** What app.ts publishes on the bus after a batch's commit. */
-export function busKillsOf(records: readonly KillRecord[]): BusKill[] {
-  return records.map((r) => ({
-    killmailId: r.killmailId,
-    systemId: r.systemId,
-    characterIds: r.characterIds,
-    totalValue: r.totalValue,
-    killTimeMs: r.killTimeMs,
-    json: r.json,
-    receivedAtUs: r.receivedAtUs,
-  }));
+/** The store records of a driver batch, stamped now. The bus takes them as they are, as app.ts publishes them. */
+export function driverRecords(kills: readonly DriverKill[]): KillRecord[] {
+  const now = Date.now();
+  return kills.map((k) => driverRecord(k, now));
 }
 
 export type Phase = 's' | 'b';

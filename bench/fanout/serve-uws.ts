@@ -7,7 +7,7 @@ import { LOOPBACK_LOAD_LIMITS } from '../common.js';
 import { createBus, createFanout } from '../../src/fanout/index.js';
 import { openStore } from '../../src/store/index.js';
 import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../src/telemetry/index.js';
-import { busKillsOf, driverRecords, serveCommands, type DriverKill } from './driver.js';
+import { driverRecords, serveCommands, type DriverKill } from './driver.js';
 
 await initHistograms();
 const config = testConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...LOOPBACK_LOAD_LIMITS });
@@ -31,7 +31,7 @@ function publish(kills: DriverKill[]): void {
   store.writer.writeBatch(records);
   const c1 = process.cpuUsage(c0);
   storeCpuUs += c1.user + c1.system;
-  bus.publish(busKillsOf(records));
+  bus.publish(records);
 }
 
 app.listen('127.0.0.1', 0, (ls) => {

@@ -6,7 +6,7 @@ import { createBus, createSseHub } from '../../src/fanout/index.js';
 import { createHttpServer, sseRoutes } from '../../src/http/index.js';
 import { openStore } from '../../src/store/index.js';
 import { Counters, initHistograms, LatencyHistogram, silentLogger } from '../../src/telemetry/index.js';
-import { busKillsOf, driverRecords, serveCommands, type DriverKill } from '../fanout/driver.js';
+import { driverRecords, serveCommands, type DriverKill } from '../fanout/driver.js';
 
 await initHistograms();
 const config = testConfig({
@@ -30,7 +30,7 @@ sse.start();
 function publish(kills: DriverKill[]): void {
   const records = driverRecords(kills);
   store.writer.writeBatch(records);
-  bus.publish(busKillsOf(records));
+  bus.publish(records);
 }
 
 const port = await http.start();

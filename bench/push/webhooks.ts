@@ -9,7 +9,7 @@ import { createWebhooks } from '../../src/fanout/index.js';
 import { openStore } from '../../src/store/index.js';
 import { Counters, silentLogger } from '../../src/telemetry/index.js';
 import { printTable } from '../common.js';
-import { makeKill, rng } from '../fanout/driver.js';
+import { driverRecord, makeKill, rng } from '../fanout/driver.js';
 import { ask, child, pct } from '../ipc.js';
 
 export interface WebhookBenchOptions {
@@ -27,22 +27,9 @@ interface Sub {
 
 function kills(n: number, pool: readonly number[], seed: number): KillRecord[] {
   const random = rng(seed);
-  return Array.from({ length: n }, (_, i) => {
-    const k = makeKill(seed * 1_000_000 + i + 1, pool[Math.floor(random() * pool.length)]!, 'b', random);
-    return {
-      killmailId: k.killmailId,
-      systemId: k.systemId,
-      killTimeMs: Date.now(),
-      characterIds: k.characterIds,
-      victimCharacterId: 0,
-      totalValue: 1e7,
-      npc: false,
-      json: k.json,
-      replace: false,
-      enriched: true,
-      receivedAtUs: k.atUs,
-    };
-  });
+  return Array.from({ length: n }, (_, i) =>
+    driverRecord(makeKill(seed * 1_000_000 + i + 1, pool[Math.floor(random() * pool.length)]!, 'b', random)),
+  );
 }
 
 function expectedDeliveries(subs: readonly Sub[], records: readonly KillRecord[]): number {

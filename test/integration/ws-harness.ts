@@ -48,9 +48,8 @@ export async function startHarness(overrides: Partial<Record<ConfigKey, unknown>
     counters,
     publish(records) {
       store.writer.writeBatch(records);
-      const kills = records.map(toBusKill);
-      bus.publish(kills);
-      return kills;
+      bus.publish(records); // as app.ts does: a stored KillRecord is a BusKill
+      return records;
     },
     async close() {
       fanout.stop();
@@ -58,18 +57,6 @@ export async function startHarness(overrides: Partial<Record<ConfigKey, unknown>
       (app as unknown as { close(): void }).close();
       store.close();
     },
-  };
-}
-
-export function toBusKill(r: KillRecord): BusKill {
-  return {
-    killmailId: r.killmailId,
-    systemId: r.systemId,
-    characterIds: r.characterIds,
-    totalValue: r.totalValue,
-    killTimeMs: r.killTimeMs,
-    json: r.json,
-    receivedAtUs: r.receivedAtUs,
   };
 }
 
