@@ -32,20 +32,27 @@ function memoryProgress(): BackfillProgressStore & { rows: Map<string, { positio
   };
 }
 
-test('units overlap in the pipeline; each is done only when all its entries are acknowledged', async () => {
+/** A backfill feed's options over `units`, with a sink that takes every entry into `pushed`. */
+function harness(units: BackfillUnit[]) {
   const pushed: RawEntry[] = [];
   const sink: IngestSink = { push: (e) => (pushed.push(e), true), whenWritable: () => Promise.resolve() };
   const progress = memoryProgress();
-  const feed = createBackfillFeed({
+  const opts = {
     job: 'file',
-    units: [unit('a', 100, 3), unit('b', 200, 2), unit('c', 300, 2)],
+    units,
     progress,
     sink,
     logger: silentLogger(),
     counters: new Counters(),
     cutoffSeconds: 0,
     maxEntryBytes: 1 << 20,
-  });
+  };
+  return { pushed, progress, opts };
+}
+
+test('units overlap in the pipeline; each is done only when all its entries are acknowledged', async () => {
+  const { pushed, progress, opts } = harness([unit('a', 100, 3), unit('b', 200, 2), unit('c', 300, 2)]);
+  const feed = createBackfillFeed(opts);
   await feed.start();
   // Nothing is acknowledged yet, and still every unit was read: no drain between units.
   while (pushed.length < 7) await new Promise((r) => setImmediate(r));
@@ -75,19 +82,7 @@ test('units overlap in the pipeline; each is done only when all its entries are 
 });
 
 test('stopped with a read unit not fully acknowledged: it stays not done, and is read again', async () => {
-  const pushed: RawEntry[] = [];
-  const sink: IngestSink = { push: (e) => (pushed.push(e), true), whenWritable: () => Promise.resolve() };
-  const progress = memoryProgress();
-  const opts = {
-    job: 'file',
-    units: [unit('a', 100, 2), unit('b', 200, 2)],
-    progress,
-    sink,
-    logger: silentLogger(),
-    counters: new Counters(),
-    cutoffSeconds: 0,
-    maxEntryBytes: 1 << 20,
-  };
+  const { pushed, progress, opts } = harness([unit('a', 100, 2), unit('b', 200, 2)]);
   const feed = createBackfillFeed(opts);
   await feed.start();
   while (pushed.length < 4) await new Promise((r) => setImmediate(r));
