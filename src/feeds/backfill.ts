@@ -120,7 +120,7 @@ export class BackfillFeed implements FeedHandle {
       const position = Math.min(f.entries, this.mark.value - f.base + 1);
       if (position > 0) this.saveProgress(f.name, position, false);
     }
-    this.persist(false);
+    this.persist();
   }
 
   ack(seq: number): void {
@@ -130,7 +130,7 @@ export class BackfillFeed implements FeedHandle {
     }
     this.tally.inc('acked');
     if (this.finishing.length > 0) this.settleFinished();
-    if (Date.now() - this.lastPersistMs >= PERSIST_EVERY_MS) this.persist(false);
+    if (Date.now() - this.lastPersistMs >= PERSIST_EVERY_MS) this.persist();
     this.wake();
   }
 
@@ -239,7 +239,7 @@ export class BackfillFeed implements FeedHandle {
     this.state = 'draining';
     await this.until(() => this.mark.pendingCount === 0);
     this.settleFinished();
-    this.persist(false);
+    this.persist();
     this.state = 'running';
   }
 
@@ -309,10 +309,10 @@ export class BackfillFeed implements FeedHandle {
     return true;
   }
 
-  private persist(done: boolean): void {
+  private persist(): void {
     const position = this.mark.value - this.unitBase + 1;
     if (!this.unitOpen || position < 0) return;
-    if (this.saveProgress(this.unit, position, done)) this.lastPersistMs = Date.now();
+    if (this.saveProgress(this.unit, position, false)) this.lastPersistMs = Date.now();
   }
 
   private saveProgress(unit: string, position: number, done: boolean): boolean {
