@@ -44,7 +44,7 @@ export const SCHEMA = {
     default: 0,
     min: 0,
     max: 1024,
-    doc: "each pipeline worker's V8 young generation, MB (0: V8's default, 48 MB on this build); 24 saves ~25 MB per worker for ~10 % of peak ingest",
+    doc: "each pipeline worker's V8 young generation, MB (0: V8's default, 48 MB on this build); 24 saves ~15-25 MB per worker for ~7 % of peak ingest",
   },
   ringBytes: {
     type: 'int',
