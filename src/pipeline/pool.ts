@@ -134,7 +134,7 @@ export class PipelinePool {
       atomics: PISCINA_ATOMICS,
       workerData,
       // A smaller young generation trades peak ingest for memory: 24 MB instead of V8's 48 MB
-      // saves ~25 MB per busy worker and costs ~10 % of kills/s at full ingest (docs/PERFORMANCE.md, "Soak").
+      // saves ~15-25 MB per busy worker and costs ~7 % of kills/s at full ingest (docs/PERFORMANCE.md, "Soak").
       ...(config.workerYoungGenerationMb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: config.workerYoungGenerationMb } } : {}),
     });
     // Worker errors not tied to a task (e.g. a replacement worker failing to load) arrive here;
