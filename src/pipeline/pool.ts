@@ -10,7 +10,7 @@ import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { ENTRY_HEADER_BYTES } from './entry-header.js';
 import { Lane } from './lane.js';
 import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
-import { createResultPackr, failResult, toOutcome } from './result-codec.js';
+import { createResultCodec, failResult, toOutcome } from './result-codec.js';
 import type { CacheWrite } from '../core/cache-rows.js';
 import { isSidebandMessage, type DrainReply, type PipelineTask, type PipelineWorkerData, type ReplyTo } from './types.js';
 
@@ -77,7 +77,7 @@ function defaultWorkerFile(): string {
 
 export class PipelinePool {
   private readonly lanes: Lane[];
-  private readonly packr = createResultPackr();
+  private readonly codec = createResultCodec();
   private readonly reporter: OutcomeReporter;
   private readonly sideband: SidebandSink;
   private readonly ingestRingBytes: number;
@@ -286,7 +286,7 @@ export class PipelinePool {
 
   private drainLane(lane: Lane): void {
     const out: PipelineOutcome[] = [];
-    const duplicates = lane.drainResults(this.packr, out);
+    const duplicates = lane.drainResults(this.codec, out);
     if (duplicates > 0) this.opts.counters.inc('pipeline.duplicates_discarded', duplicates);
     this.deliver(out);
   }

@@ -12,7 +12,7 @@ import { RingReader, RingWriter } from '../core/ring.js';
 import { decodeEntryHeader, entryBody, readEntryId, type EntryHeader } from './entry-header.js';
 import { isOlder, normalise, toKillRecord, type Normalised } from './normalise.js';
 import { isEntryRejected } from './reject.js';
-import { createResultPackr, failResult, killResult, type WireResult } from './result-codec.js';
+import { createResultCodec, failResult, killResult, type WireResult } from './result-codec.js';
 import type {
   DrainReply,
   DrainTask,
@@ -67,7 +67,7 @@ type Handlers = { [K in TaskKind]: (task: TaskOf<K>) => Promise<TaskReplies[K]> 
 
 export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps): (task: PipelineTask) => Promise<ReplyTo<PipelineTask>> {
   const lanes: WorkerLane[] = data.lanes.map((l) => ({ ingest: new RingReader(l.ingest), result: new RingWriter(l.result) }));
-  const packr = createResultPackr();
+  const codec = createResultCodec();
   const cfg = data.config;
   const enricher = cfg.enrich ? deps.enricher : undefined;
   const normaliseOpts =
@@ -165,10 +165,10 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
 
   /** Write without publishing; drain() publishes once per batch, before committing the batch. */
   function writeResult(lane: WorkerLane, r: WireResult): void {
-    let bytes: Uint8Array = packr.pack(r);
+    let bytes = codec.encode(r);
     if (bytes.byteLength > lane.result.maxRecordBytes()) {
       const message = `result of ${bytes.byteLength} bytes exceeds the result ring (${lane.result.capacity} bytes)`;
-      bytes = packr.pack({ entryId: r.entryId, seq: r.seq, source: r.source, reason: 'too_large', message });
+      bytes = codec.encode({ entryId: r.entryId, seq: r.seq, source: r.source, reason: 'too_large', message });
     }
     while (!lane.result.tryWrite(bytes, undefined, false)) lane.result.waitForSpace(bytes.byteLength, RESULT_SPACE_WAIT_MS);
   }

@@ -1,10 +1,10 @@
 // What one worker spends per kill, by step, on one thread: normalise (parse + validate), enrich
 // (from a warm cache: the simulator's ESI fills it in a first pass), and the KillRecord +
-// msgpack record. Explains the per-kill CPU budget in docs/PERFORMANCE.md ("Ingest").
+// result record (src/pipeline/result-codec.ts). Explains the per-kill CPU budget in docs/PERFORMANCE.md ("Ingest").
 //
 //   node --import tsx bench/micro/pipeline/worker-cost.bench.ts [kills per pass, default 5000]
 import { normalise, toKillRecord, type Normalised } from '../../../src/pipeline/normalise.js';
-import { createResultPackr, killResult } from '../../../src/pipeline/result-codec.js';
+import { createResultCodec, killResult } from '../../../src/pipeline/result-codec.js';
 import { generateKill, createSimulator } from '../../../src/sim/index.js';
 import { createWorkerEnricher } from '../../../src/enrich/index.js';
 
@@ -14,7 +14,7 @@ const { url } = await sim.start();
 const enricher = createWorkerEnricher({ esiUrl: url, userAgent: 'wkills-bench', compatibilityDate: '2026-07-21', dbPath: ':memory:' });
 const encoder = new TextEncoder();
 const now = Date.now();
-const packr = createResultPackr();
+const codec = createResultCodec();
 
 function entries(from: number): Uint8Array[] {
   return Array.from({ length: N }, (_, i) => {
@@ -35,7 +35,7 @@ async function pass(label: string, bodies: Uint8Array[], enrich: boolean): Promi
     if (enrich) await enricher.enrich(n.killmail, 2000);
     const t2 = performance.now();
     const kill = toKillRecord(n.killmail, { replace: false, enriched: enrich, receivedAtUs: 0 });
-    packr.pack(killResult(i, i, 'r2z2', false, kill));
+    codec.encode(killResult(i, i, 'r2z2', false, kill));
     const t3 = performance.now();
     normUs += (t1 - t0) * 1000;
     enrichUs += (t2 - t1) * 1000;
@@ -44,7 +44,7 @@ async function pass(label: string, bodies: Uint8Array[], enrich: boolean): Promi
   }
   const per = (us: number): string => (us / bodies.length).toFixed(1);
   process.stdout.write(
-    `${label.padEnd(28)} total ${per(normUs + enrichUs + recordUs)} µs/kill  normalise ${per(normUs)}  enrich ${per(enrichUs)}  record+msgpack ${per(recordUs)}  canonical JSON ${Math.round(jsonBytes / bodies.length)} B\n`,
+    `${label.padEnd(28)} total ${per(normUs + enrichUs + recordUs)} µs/kill  normalise ${per(normUs)}  enrich ${per(enrichUs)}  record ${per(recordUs)}  canonical JSON ${Math.round(jsonBytes / bodies.length)} B\n`,
   );
 }
 

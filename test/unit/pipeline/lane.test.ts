@@ -5,11 +5,11 @@ import type { PipelineOutcome } from '../../../src/core/ports.js';
 import { RingReader, RingWriter } from '../../../src/core/ring.js';
 import { decodeEntryHeader } from '../../../src/pipeline/entry-header.js';
 import { Lane } from '../../../src/pipeline/lane.js';
-import { createResultPackr, failResult } from '../../../src/pipeline/result-codec.js';
+import { createResultCodec, failResult } from '../../../src/pipeline/result-codec.js';
 import { bytes } from '../../fixtures/pipeline-samples.js';
 import { entry } from '../../fixtures/pipeline-harness.js';
 
-const packr = createResultPackr();
+const codec = createResultCodec();
 
 function fakeWorker(lane: Lane) {
   const ingest = new RingReader(lane.buffers.ingest);
@@ -22,7 +22,7 @@ function fakeWorker(lane: Lane) {
       const rec = ingest.read();
       assert.ok(rec, 'an entry to process');
       const h = decodeEntryHeader(rec);
-      assert.ok(results.tryWrite(packr.pack(failResult(h.entryId, h.seq, h.source, 'shape', 'test'))));
+      assert.ok(results.tryWrite(codec.encode(failResult(h.entryId, h.seq, h.source, 'shape', 'test'))));
       if (commit) ingest.commit();
       return h.seq;
     },
@@ -46,7 +46,7 @@ describe('lane recovery', () => {
     w.step(true);
     w.step(false); // crash here: result written, TAIL not advanced
     const out: PipelineOutcome[] = [];
-    assert.equal(lane.drainResults(packr, out), 0);
+    assert.equal(lane.drainResults(codec, out), 0);
     assert.deepEqual(
       out.map((o) => o.seq),
       [1, 2],
@@ -55,7 +55,7 @@ describe('lane recovery', () => {
     assert.deepEqual(report, { retried: 0, deadLettered: [], hadEntries: false });
     const next = fakeWorker(lane);
     assert.equal(next.step(true), 3, 'the next worker starts after the finished entry');
-    assert.equal(lane.drainResults(packr, out), 0);
+    assert.equal(lane.drainResults(codec, out), 0);
     assert.equal(lane.inFlight, 0);
   });
 
@@ -65,7 +65,7 @@ describe('lane recovery', () => {
     fakeWorker(lane).step(false);
     fakeWorker(lane).step(true); // a second worker reprocesses the uncommitted entry
     const out: PipelineOutcome[] = [];
-    assert.equal(lane.drainResults(packr, out), 1);
+    assert.equal(lane.drainResults(codec, out), 1);
     assert.equal(out.length, 1);
   });
 
@@ -93,7 +93,7 @@ describe('lane recovery', () => {
     assert.equal(w3.step(true), 3);
     assert.equal(w3.step(true), 4);
     const out: PipelineOutcome[] = [];
-    lane.drainResults(packr, out);
+    lane.drainResults(codec, out);
     assert.deepEqual(
       out.map((o) => o.seq),
       [2, 3, 4],
