@@ -115,3 +115,20 @@ test('a character indexed in many blocks answers newest first with the limit app
   assert.deepEqual(index.query(42, 0, 10), [1999]);
   assert.deepEqual(index.stats(), { characters: 1, entries: 1 });
 });
+
+test('a kill naming more characters than the add log holds, among ordinary kills, is indexed whole and in order', () => {
+  const index = createCharacterIndex();
+  const model = createModel();
+  const crowd = Array.from({ length: 40_000 }, (_, i) => 2_000_000_000 + i);
+  const kills = [
+    { ids: [7, 8], timeMs: 1_000_000, killmailId: 1 },
+    { ids: crowd, timeMs: 2_000_000, killmailId: 2 },
+    { ids: [7, ...crowd.slice(0, 3)], timeMs: 3_000_000, killmailId: 3 },
+  ];
+  for (const k of kills) {
+    index.add(k.ids, k.timeMs, k.killmailId);
+    model.add(k.ids, k.timeMs, k.killmailId);
+  }
+  assert.deepEqual(index.stats(), model.stats());
+  for (const id of [7, 8, 2_000_000_000, 2_000_000_002, 2_000_039_999]) assert.deepEqual(index.query(id, 0, 10), model.query(id, 0, 10));
+});
