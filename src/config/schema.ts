@@ -48,10 +48,10 @@ export const SCHEMA = {
   },
   ringBytes: {
     type: 'int',
-    default: 4 * 1024 * 1024,
+    default: 1024 * 1024,
     min: 64 * 1024,
     max: 1024 * 1024 * 1024,
-    doc: 'bytes per ring queue (rounded up to a power of two)',
+    doc: 'bytes per ring queue, two per worker (rounded up to a power of two); an entry over a quarter of it skips the rings',
   },
   maxEntryBytes: { type: 'int', default: 4 * 1024 * 1024, min: 1024, max: 256 * 1024 * 1024, doc: 'largest accepted feed entry, bytes' },
   logLevel: { type: 'enum', default: 'info', values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], doc: 'pino level' },

@@ -5,10 +5,11 @@ import type { Config } from '../config/index.js';
 import { epochUs } from '../core/clock.js';
 import { WkError } from '../core/errors.js';
 import type { ComponentHealth, PipelineOutcome, RawEntry, SourceKind } from '../core/ports.js';
-import { nextPowerOfTwo, ringRecordBytes } from '../core/ring.js';
+import { nextPowerOfTwo } from '../core/ring.js';
 import type { Counters, LatencyHistogram, Logger } from '../telemetry/index.js';
 import { ENTRY_HEADER_BYTES } from './entry-header.js';
 import { Lane } from './lane.js';
+import { DirectEntries } from './direct.js';
 import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
 import { createResultCodec, failResult, toOutcome } from './result-codec.js';
 import type { CacheWrite } from '../core/cache-rows.js';
@@ -60,6 +61,8 @@ export interface PipelineStats {
   deadLettered: number;
   /** Drain tasks submitted (Piscina round trips); entries / drainTasks is the batching achieved. */
   drainTasks: number;
+  /** Entries too large for the rings, each run as a task of its own (direct.ts). */
+  direct: number;
 }
 
 /**
@@ -92,16 +95,40 @@ export class PipelinePool {
   private busySinceMs = 0;
   /** Busy time per drain task (created on first use, after the app loaded the HDR WASM build). */
   private taskTime: LatencyHistogram | undefined;
-  private readonly stats_ = { received: 0, retried: 0, deadLettered: 0, drainTasks: 0 };
+  private readonly stats_ = { received: 0, retried: 0, deadLettered: 0, drainTasks: 0, direct: 0 };
+  /** Entries larger than this (with their header) skip the rings: direct.ts. */
+  private readonly directAboveBytes: number;
+  private readonly direct: DirectEntries;
 
   constructor(private readonly opts: PipelineOptions) {
     const { config } = opts;
     this.reporter = new OutcomeReporter(opts.counters, opts.logger);
     this.sideband = new SidebandSink(opts.counters, opts.logger);
-    // An ingest ring must hold the largest accepted entry; a result ring only config.ringBytes
-    // (results drop items and are smaller; one that is not becomes a too_large failure).
-    this.ingestRingBytes = nextPowerOfTwo(Math.max(config.ringBytes, ringRecordBytes(config.maxEntryBytes + ENTRY_HEADER_BYTES)));
-    this.resultRingBytes = nextPowerOfTwo(config.ringBytes);
+    // Both rings are config.ringBytes. An entry over a quarter of it goes to a worker directly
+    // (direct.ts), so a ring never has to fit the largest accepted entry, and a result (smaller
+    // than its entry: items are dropped; names add less than that) always fits its ring. One
+    // that does not is failed as too_large by the worker.
+    this.ingestRingBytes = nextPowerOfTwo(config.ringBytes);
+    this.resultRingBytes = this.ingestRingBytes;
+    this.directAboveBytes = this.ingestRingBytes / 4;
+    this.direct = new DirectEntries({
+      run: async (entry, body) => {
+        const task = {
+          kind: 'normalise-one',
+          body,
+          source: entry.source,
+          budgetMs: config.enrichBudgetMs,
+          receivedAtUs: entry.receivedAtUs,
+          seq: entry.seq,
+          cutoffMs: entry.cutoffMs,
+        } as const;
+        const reply = await runTask(this.requirePool(), task, [body.buffer as ArrayBuffer]);
+        this.sideband.accept(reply.side);
+        return reply.result;
+      },
+      deliver: (outcomes) => this.deliver(outcomes),
+      onCrash: (err, retried) => this.onDirectCrash(err, retried),
+    });
     this.lanes = Array.from({ length: config.workers }, (_, i) => new Lane(i, this.ingestRingBytes, this.resultRingBytes));
   }
 
@@ -170,6 +197,7 @@ export class PipelinePool {
       queueMicrotask(() => this.deliver([outcome]));
       return true;
     }
+    if (entry.body.byteLength + ENTRY_HEADER_BYTES > this.directAboveBytes) return this.pushDirect(entry);
     const lane = this.pickLane();
     if (!lane.tryPush(entry)) {
       this.blockedBytes = entry.body.byteLength;
@@ -179,6 +207,32 @@ export class PipelinePool {
     this.opts.counters.inc('pipeline.received');
     this.kick(lane);
     return true;
+  }
+
+  private pushDirect(entry: RawEntry): boolean {
+    if (!this.direct.hasRoom()) {
+      this.blockedBytes = entry.body.byteLength;
+      return false;
+    }
+    this.stats_.received++;
+    this.stats_.direct++;
+    this.opts.counters.inc('pipeline.received');
+    this.opts.counters.inc('pipeline.direct');
+    this.direct.push(entry);
+    return true;
+  }
+
+  private onDirectCrash(err: unknown, retried: boolean): void {
+    const { counters, logger } = this.opts;
+    counters.inc('pipeline.worker_crashes');
+    if (retried) {
+      this.stats_.retried++;
+      counters.inc('pipeline.retried');
+    } else {
+      this.stats_.deadLettered++;
+      counters.inc('pipeline.dead_lettered');
+    }
+    logger.error({ err, retried }, retried ? 'pipeline worker failed on a direct entry; retrying it' : 'direct entry dead-lettered');
   }
 
   /** The lane with the most free ingest bytes keeps the workers evenly loaded. */
@@ -206,6 +260,7 @@ export class PipelinePool {
 
   private async waitWritable(): Promise<void> {
     const need = this.blockedBytes;
+    if (need + ENTRY_HEADER_BYTES > this.directAboveBytes) return this.direct.whenRoom();
     while (this.state === 'running') {
       if (this.lanes.some((l) => l.canFit(need))) return;
       await Promise.race(this.lanes.map((l) => l.waitForSpace(need, WRITABLE_WAIT_MS)));
@@ -305,7 +360,7 @@ export class PipelinePool {
   }
 
   private isDrained(): boolean {
-    return this.lanes.every((l) => l.inFlight === 0 && !l.taskOutstanding);
+    return this.direct.inFlight === 0 && this.lanes.every((l) => l.inFlight === 0 && !l.taskOutstanding);
   }
 
   async stop(): Promise<void> {
@@ -344,7 +399,15 @@ export class PipelinePool {
   async runOne(body: Uint8Array, source: SourceKind): Promise<PipelineOutcome> {
     const pool = this.requirePool();
     const copy = new Uint8Array(body); // a private, transferable copy of the caller's bytes
-    const task = { kind: 'normalise-one', body: copy, source, budgetMs: this.opts.config.enrichBudgetMs, receivedAtUs: epochUs() } as const;
+    const task = {
+      kind: 'normalise-one',
+      body: copy,
+      source,
+      budgetMs: this.opts.config.enrichBudgetMs,
+      receivedAtUs: epochUs(),
+      seq: 0,
+      cutoffMs: 0,
+    } as const;
     const reply = await runTask(pool, task, [copy.buffer]);
     this.sideband.accept(reply.side);
     return toOutcome(reply.result);
@@ -391,7 +454,7 @@ export class PipelinePool {
       lanes: this.lanes.length,
       ingestRingBytes: this.ingestRingBytes,
       resultRingBytes: this.resultRingBytes,
-      queueDepthEntries: this.lanes.reduce((n, l) => n + l.inFlight, 0),
+      queueDepthEntries: this.direct.inFlight + this.lanes.reduce((n, l) => n + l.inFlight, 0),
       queueDepthBytes: this.lanes.reduce((n, l) => n + l.ingestUsedBytes(), 0),
       resultDepthBytes: this.lanes.reduce((n, l) => n + l.resultUsedBytes(), 0),
       drainTasksOutstanding: this.lanes.reduce((n, l) => n + (l.taskOutstanding ? 1 : 0), 0),

@@ -41,6 +41,9 @@ export interface NormaliseOneTask {
   source: SourceKind;
   budgetMs: number;
   receivedAtUs: number;
+  /** The feed's sequence and the broadcast cutoff of a ring entry sent directly (pool.ts); 0 for runOne. */
+  seq: number;
+  cutoffMs: number;
 }
 
 export interface ReenrichTask {

@@ -226,7 +226,7 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
   }
 
   async function normaliseOne(task: NormaliseOneTask): Promise<NormaliseOneReply> {
-    const h: EntryHeader = { entryId: 0, seq: 0, receivedAtUs: task.receivedAtUs, cutoffMs: 0, source: task.source };
+    const h: EntryHeader = { entryId: 0, seq: task.seq, receivedAtUs: task.receivedAtUs, cutoffMs: task.cutoffMs, source: task.source };
     const result = await processEntry(h, task.body, task.budgetMs);
     return { result, side: sideband() };
   }

@@ -2,7 +2,14 @@
 import { counter, gauge, histogram, type StageDecls } from '../registry.js';
 
 export const pipelineMetrics = {
-  wkills_pipeline_entries_received_total: counter('Entries pushed into the ingest rings', 'entries', ['pipeline.received']),
+  wkills_pipeline_entries_received_total: counter(
+    'Entries pushed into the pipeline (the ingest rings, or a direct task when too large for them)',
+    'entries',
+    ['pipeline.received'],
+  ),
+  wkills_pipeline_direct_entries_total: counter('Entries too large for the rings, each run by a worker as a task of its own', 'entries', [
+    'pipeline.direct',
+  ]),
   wkills_pipeline_parsed_total: counter('Entries the workers parsed into a kill', 'entries', ['pipeline.parsed']),
   wkills_pipeline_enriched_total: counter('Kills the workers enriched', 'kills', ['pipeline.enriched']),
   wkills_pipeline_older_total: counter('Kills older than the cutoff', 'kills', ['pipeline.older']),

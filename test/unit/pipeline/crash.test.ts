@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { bytes, r2z2Entry, zkbMeta } from '../../fixtures/pipeline-samples.js';
 import { CRASH_WORKER, entry, pushAll, seqsOf, startPipeline } from '../../fixtures/pipeline-harness.js';
 
-function shortPackage(id: number, hash: string): Uint8Array {
-  return bytes({ package: { killID: id, zkb: zkbMeta({ hash }) } });
+function shortPackage(id: number, hash: string, padBytes = 0): Uint8Array {
+  return bytes({ package: { killID: id, zkb: zkbMeta({ hash, padding: 'x'.repeat(padBytes) }) } });
 }
 
 describe('worker crashes', () => {
@@ -82,5 +82,34 @@ describe('worker crashes', () => {
     assert.equal(h.counters.get('pipeline.worker_crashes'), 2, 'once in its batch, once alone, then dead-lettered');
     assert.equal(h.counters.get('pipeline.parsed'), N - 1);
     assert.equal(h.pipeline.stats().deadLettered, 1);
+  });
+
+  test('an entry too large for the rings that crashes its worker is retried once, then dead-lettered', async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'wk-crash-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    // 64 KiB rings: the padded packages (20 KB) go to a worker directly (pool.ts).
+    const h = await startPipeline(t, { ringBytes: 64 * 1024 }, CRASH_WORKER);
+    const entries = Array.from({ length: 100 }, (_, i) => entry(bytes(r2z2Entry(i + 1)), i + 1, 'redisq'));
+    entries.splice(30, 0, entry(shortPackage(1000, 'poison', 20_000), 1000, 'redisq'));
+    entries.splice(60, 0, entry(shortPackage(1001, `crash-once:${join(dir, 'once')}`, 20_000), 1001, 'redisq'));
+    await pushAll(h.pipeline, entries);
+    await h.waitFor(entries.length);
+    assert.deepEqual(
+      seqsOf(h.outcomes),
+      entries.map((e) => e.seq).sort((a, b) => a - b),
+      'every entry exactly once',
+    );
+    const failed = h.outcomes.filter((o) => o.kind === 'failed');
+    assert.equal(failed.length, 1);
+    assert.ok(
+      failed[0]?.kind === 'failed' && failed[0].reason === 'dead_letter' && failed[0].seq === 1000 && failed[0].source === 'redisq',
+    );
+    assert.equal(h.counters.get('pipeline.direct'), 2);
+    assert.equal(h.counters.get('pipeline.worker_crashes'), 3, 'poison twice, crash-once once');
+    assert.equal(h.counters.get('pipeline.retried'), 2);
+    assert.equal(h.counters.get('pipeline.dead_lettered'), 1);
+    assert.equal(h.counters.get('pipeline.failed.dead_letter'), 1);
+    assert.equal(h.counters.get('pipeline.parsed'), entries.length - 1);
+    assert.equal(h.pipeline.stats().threads, 2, 'piscina replaced the dead workers');
   });
 });

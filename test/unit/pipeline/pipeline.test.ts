@@ -65,7 +65,8 @@ describe('pipeline pool (K=2)', () => {
     assert.equal(h.counters.get('pipeline.received'), bodies.length);
   });
 
-  test('a kill whose result exceeds the result ring is failed as too_large, and the lane goes on', async (t) => {
+  test('an entry too large for the rings runs as a task of its own: its outcome, cutoff and seq kept, the lanes go on', async (t) => {
+    // 64 KiB rings: entries over 16 KiB go directly (pool.ts directAboveBytes).
     const h = await startPipeline(t, { ringBytes: 64 * 1024, maxEntryBytes: 512 * 1024 });
     const attackers = Array.from({ length: 1500 }, (_, i) => ({
       character_id: 90000000 + i,
@@ -74,12 +75,24 @@ describe('pipeline pool (K=2)', () => {
       security_status: 0.1,
       ship_type_id: 621,
     }));
-    await pushAll(h.pipeline, [entry(bytes(esiKillmail(1, { attackers })), 1), entry(bytes(r2z2Entry(2)), 2)]);
-    await h.waitFor(2);
-    const [big, small] = [...h.outcomes].sort((a, b) => a.seq - b.seq);
-    assert.ok(big?.kind === 'failed' && big.reason === 'too_large', JSON.stringify(big).slice(0, 200));
-    assert.equal(small?.kind, 'kill');
-    assert.equal(h.counters.get('pipeline.failed.too_large'), 1);
+    const big = bytes(esiKillmail(1, { attackers }));
+    assert.ok(big.byteLength > 64 * 1024, `a ${big.byteLength}-byte entry is larger than a whole ring`);
+    const cutoff = Date.UTC(2026, 0, 2);
+    const smalls = Array.from({ length: 200 }, (_, i) => entry(bytes(r2z2Entry(i + 2)), i + 2));
+    await pushAll(h.pipeline, [entry(big, 1, 'r2z2', cutoff), ...smalls, entry(big, 500, 'r2z2', 0)]);
+    await h.waitFor(202);
+    const bySeq = new Map(h.outcomes.map((o) => [o.seq, o]));
+    assert.equal(bySeq.size, 202, 'every entry exactly once');
+    const first = bySeq.get(1);
+    const last = bySeq.get(500);
+    assert.ok(first?.kind === 'kill' && first.older === true, JSON.stringify(first).slice(0, 300));
+    assert.ok(first.kill.characterIds.includes(90000000) && first.kill.characterIds.includes(90001499), 'every attacker kept');
+    assert.ok(last?.kind === 'kill' && last.older === false && last.kill.killmailId === 1);
+    assert.ok(h.outcomes.every((o) => o.kind === 'kill'));
+    assert.equal(h.counters.get('pipeline.direct'), 2);
+    assert.equal(h.counters.get('pipeline.received'), 202);
+    assert.equal(h.pipeline.stats().direct, 2);
+    assert.equal(h.pipeline.stats().queueDepthEntries, 0);
   });
 
   test('older kills are flagged and counted; sequence_updated sets replace', async (t) => {
