@@ -16,6 +16,11 @@ export interface DirectDeps {
   deliver(outcomes: PipelineOutcome[]): void;
   /** A worker died on the entry: counted like a lane's crash. */
   onCrash(err: unknown, retried: boolean): void;
+  /**
+   * The pool is shutting down: a task that fails now failed for that, not for its entry, which
+   * is then left unacknowledged (the feed reads it again after a restart), as a lane's would be.
+   */
+  stopping(): boolean;
 }
 
 export class DirectEntries {
@@ -49,14 +54,14 @@ export class DirectEntries {
     try {
       outcome = toOutcome(await this.attempt(entry));
     } catch (err) {
-      this.deps.onCrash(err, false);
+      if (!this.deps.stopping()) this.deps.onCrash(err, false);
       const message = `entry of ${entry.body.byteLength} bytes crashed a worker twice`;
       outcome = toOutcome(failResult(0, entry.seq, entry.source, 'dead_letter', message));
     }
     // Out of flight before the outcome is seen: a listener that checks the queue sees it empty.
     this.inFlight_--;
     this.waiters.shift()?.();
-    this.deps.deliver([outcome]);
+    if (!this.deps.stopping()) this.deps.deliver([outcome]);
   }
 
   private async attempt(entry: RawEntry): Promise<WireResult> {
@@ -64,6 +69,7 @@ export class DirectEntries {
       // A private copy each time: the transfer detaches it, and the caller may reuse its bytes.
       return await this.deps.run(entry, new Uint8Array(entry.body));
     } catch (err) {
+      if (this.deps.stopping()) throw err;
       this.deps.onCrash(err, true);
       return this.deps.run(entry, new Uint8Array(entry.body));
     }

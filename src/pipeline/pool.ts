@@ -122,12 +122,16 @@ export class PipelinePool {
           seq: entry.seq,
           cutoffMs: entry.cutoffMs,
         } as const;
-        const reply = await runTask(this.requirePool(), task, [body.buffer as ArrayBuffer]);
+        // Not requirePool(): a retry may run while stop() drains the entries in flight.
+        const pool = this.pool;
+        if (pool === undefined || this.state === 'stopped') throw new WkError('ERR_PIPELINE_STOPPED', 'pipeline is not running');
+        const reply = await runTask(pool, task, [body.buffer as ArrayBuffer]);
         this.sideband.accept(reply.side);
         return reply.result;
       },
       deliver: (outcomes) => this.deliver(outcomes),
       onCrash: (err, retried) => this.onDirectCrash(err, retried),
+      stopping: () => this.state === 'stopped',
     });
     this.lanes = Array.from({ length: config.workers }, (_, i) => new Lane(i, this.ingestRingBytes, this.resultRingBytes));
   }

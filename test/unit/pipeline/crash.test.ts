@@ -112,4 +112,13 @@ describe('worker crashes', () => {
     assert.equal(h.counters.get('pipeline.parsed'), entries.length - 1);
     assert.equal(h.pipeline.stats().threads, 2, 'piscina replaced the dead workers');
   });
+
+  test('stop() waits for an entry too large for the rings that is still in a worker', async (t) => {
+    const h = await startPipeline(t, { ringBytes: 64 * 1024 }, CRASH_WORKER);
+    assert.ok(h.pipeline.push(entry(shortPackage(2000, 'slow:300', 20_000), 2000)));
+    await h.pipeline.stop();
+    assert.equal(h.outcomes.length, 1);
+    assert.ok(h.outcomes[0]?.kind === 'kill' && h.outcomes[0].seq === 2000);
+    assert.equal(h.pipeline.push(entry(shortPackage(2001, 'x', 20_000), 2001)), false, 'refused once stopped');
+  });
 });
