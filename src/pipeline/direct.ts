@@ -11,8 +11,8 @@ import { failResult, toOutcome, type WireResult } from './result-codec.js';
 export const MAX_DIRECT_IN_FLIGHT = 4;
 
 export interface DirectDeps {
-  /** Run one entry on a worker (the pool's 'normalise-one' task with the entry's header fields). */
-  run(entry: RawEntry, body: Uint8Array): Promise<WireResult>;
+  /** Run one entry on a worker (the pool's 'normalise-one' task, on a copy of its bytes). */
+  run(entry: RawEntry): Promise<WireResult>;
   deliver(outcomes: PipelineOutcome[]): void;
   /** A worker died on the entry: counted like a lane's crash. */
   onCrash(err: unknown, retried: boolean): void;
@@ -66,12 +66,11 @@ export class DirectEntries {
 
   private async attempt(entry: RawEntry): Promise<WireResult> {
     try {
-      // A private copy each time: the transfer detaches it, and the caller may reuse its bytes.
-      return await this.deps.run(entry, new Uint8Array(entry.body));
+      return await this.deps.run(entry);
     } catch (err) {
       if (this.deps.stopping()) throw err;
       this.deps.onCrash(err, true);
-      return this.deps.run(entry, new Uint8Array(entry.body));
+      return this.deps.run(entry);
     }
   }
 }

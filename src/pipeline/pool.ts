@@ -11,7 +11,7 @@ import { ENTRY_HEADER_BYTES } from './entry-header.js';
 import { Lane } from './lane.js';
 import { DirectEntries } from './direct.js';
 import { OutcomeReporter, SidebandSink, type OutcomeListener } from './outcomes.js';
-import { createResultCodec, failResult, toOutcome } from './result-codec.js';
+import { createResultCodec, failResult, toOutcome, type WireResult } from './result-codec.js';
 import type { CacheWrite } from '../core/cache-rows.js';
 import { isSidebandMessage, type DrainReply, type PipelineTask, type PipelineWorkerData, type ReplyTo } from './types.js';
 
@@ -112,22 +112,11 @@ export class PipelinePool {
     this.resultRingBytes = this.ingestRingBytes;
     this.directAboveBytes = this.ingestRingBytes / 4;
     this.direct = new DirectEntries({
-      run: async (entry, body) => {
-        const task = {
-          kind: 'normalise-one',
-          body,
-          source: entry.source,
-          budgetMs: config.enrichBudgetMs,
-          receivedAtUs: entry.receivedAtUs,
-          seq: entry.seq,
-          cutoffMs: entry.cutoffMs,
-        } as const;
+      run: (entry) => {
         // Not requirePool(): a retry may run while stop() drains the entries in flight.
         const pool = this.pool;
         if (pool === undefined || this.state === 'stopped') throw new WkError('ERR_PIPELINE_STOPPED', 'pipeline is not running');
-        const reply = await runTask(pool, task, [body.buffer as ArrayBuffer]);
-        this.sideband.accept(reply.side);
-        return reply.result;
+        return this.normaliseEntry(pool, entry);
       },
       deliver: (outcomes) => this.deliver(outcomes),
       onCrash: (err, retried) => this.onDirectCrash(err, retried),
@@ -401,20 +390,29 @@ export class PipelinePool {
   }
 
   async runOne(body: Uint8Array, source: SourceKind): Promise<PipelineOutcome> {
-    const pool = this.requirePool();
-    const copy = new Uint8Array(body); // a private, transferable copy of the caller's bytes
+    const entry: RawEntry = { source, body, seq: 0, receivedAtUs: epochUs(), cutoffMs: 0 };
+    return toOutcome(await this.normaliseEntry(this.requirePool(), entry));
+  }
+
+  /**
+   * One entry on a worker outside the rings (runOne, and direct.ts for entries too large for
+   * them): a private, transferable copy of its bytes in (the caller may reuse its own), the
+   * result back by message.
+   */
+  private async normaliseEntry(pool: Piscina, entry: RawEntry): Promise<WireResult> {
+    const body = new Uint8Array(entry.body);
     const task = {
       kind: 'normalise-one',
-      body: copy,
-      source,
+      body,
+      source: entry.source,
       budgetMs: this.opts.config.enrichBudgetMs,
-      receivedAtUs: epochUs(),
-      seq: 0,
-      cutoffMs: 0,
+      receivedAtUs: entry.receivedAtUs,
+      seq: entry.seq,
+      cutoffMs: entry.cutoffMs,
     } as const;
-    const reply = await runTask(pool, task, [copy.buffer]);
+    const reply = await runTask(pool, task, [body.buffer]);
     this.sideband.accept(reply.side);
-    return toOutcome(reply.result);
+    return reply.result;
   }
 
   async reenrich(json: string): Promise<{ json: string; enriched: boolean }> {
