@@ -5,7 +5,7 @@ import { hasCode } from '../../../src/core/errors.js';
 import { testConfig } from '../../../src/config/index.js';
 import { createPipeline } from '../../../src/pipeline/index.js';
 import { Counters, silentLogger } from '../../../src/telemetry/index.js';
-import { bytes, esiKillmail, r2z2Entry } from '../../fixtures/pipeline-samples.js';
+import { bytes, crowdedKillmail, esiKillmail, r2z2Entry } from '../../fixtures/pipeline-samples.js';
 import { entry, pushAll, seqsOf, startPipeline } from '../../fixtures/pipeline-harness.js';
 
 describe('pipeline pool (K=2)', () => {
@@ -68,14 +68,7 @@ describe('pipeline pool (K=2)', () => {
   test('an entry too large for the rings runs as a task of its own: its outcome, cutoff and seq kept, the lanes go on', async (t) => {
     // 64 KiB rings: entries over 16 KiB go directly (pool.ts directAboveBytes).
     const h = await startPipeline(t, { ringBytes: 64 * 1024, maxEntryBytes: 512 * 1024 });
-    const attackers = Array.from({ length: 1500 }, (_, i) => ({
-      character_id: 90000000 + i,
-      damage_done: 1,
-      final_blow: false,
-      security_status: 0.1,
-      ship_type_id: 621,
-    }));
-    const big = bytes(esiKillmail(1, { attackers }));
+    const big = bytes(crowdedKillmail(1, 1500));
     assert.ok(big.byteLength > 64 * 1024, `a ${big.byteLength}-byte entry is larger than a whole ring`);
     const cutoff = Date.UTC(2026, 0, 2);
     const smalls = Array.from({ length: 200 }, (_, i) => entry(bytes(r2z2Entry(i + 2)), i + 2));

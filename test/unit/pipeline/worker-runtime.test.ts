@@ -7,7 +7,7 @@ import { Lane } from '../../../src/pipeline/lane.js';
 import { createResultCodec } from '../../../src/pipeline/result-codec.js';
 import { createWorkerHandler } from '../../../src/pipeline/worker-runtime.js';
 import type { DrainReply } from '../../../src/pipeline/types.js';
-import { bytes, esiKillmail, r2z2Entry } from '../../fixtures/pipeline-samples.js';
+import { bytes, crowdedKillmail, r2z2Entry } from '../../fixtures/pipeline-samples.js';
 import { entry } from '../../fixtures/pipeline-harness.js';
 
 const config = {
@@ -24,14 +24,7 @@ describe('worker drain task', () => {
   test('a result larger than the result ring is failed as too_large, and the lane goes on', async () => {
     const lane = new Lane(0, 1024 * 1024, 64 * 1024);
     const handler = createWorkerHandler({ lanes: [lane.buffers], config }, {});
-    const attackers = Array.from({ length: 1500 }, (_, i) => ({
-      character_id: 90000000 + i,
-      damage_done: 1,
-      final_blow: false,
-      security_status: 0.1,
-      ship_type_id: 621,
-    }));
-    assert.ok(lane.tryPush(entry(bytes(esiKillmail(1, { attackers })), 1)));
+    assert.ok(lane.tryPush(entry(bytes(crowdedKillmail(1, 1500)), 1)));
     assert.ok(lane.tryPush(entry(bytes(r2z2Entry(2)), 2)));
     const reply = (await handler({ kind: 'drain', lane: 0, sequentialThroughId: 0 })) as DrainReply;
     assert.equal(reply.processed, 2);
