@@ -9,7 +9,7 @@
 // ESI; a first pass over other kills with the same id pools fills the caches (reported as
 // "cold"), then the measured pass runs on warm caches.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../../src/app.js';
@@ -22,6 +22,7 @@ import { silentLogger } from '../../src/telemetry/index.js';
 import { runBaseline } from '../baselines/ingest-main-thread.js';
 import { runLimit } from './limit.js';
 import { machineInfo, printTable, startSimProcess, type SimProcess } from '../common.js';
+import { cpuSplit, describeSplit, threadSnapshot } from '../thread-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -95,6 +96,7 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
+  const threads0 = threadSnapshot();
   const w0 = app.store.writer.stats();
   const t0 = process.hrtime.bigint();
   await feed.run(bodies, ratePerS);
@@ -104,6 +106,7 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
   const cpu = process.cpuUsage(cpu0);
   // Main-thread busy time per kill (event-loop utilisation; the driver's pushes included).
   const elu = performance.eventLoopUtilization(elu0);
+  const threads = cpuSplit(threads0, threadSnapshot());
   const w1 = app.store.writer.stats();
   return {
     seconds,
@@ -111,6 +114,7 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
     rssPeakMb: Math.round(rssPeak / 1048576),
     mainCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
     mainBusyUsPerKill: Math.round(((elu.active * 1000) / bodies.length) * 10) / 10,
+    threads,
     killsPerTransaction: Math.round(
       (w1.stored + w1.skipped + w1.replaced - w0.stored - w0.skipped - w0.replaced) / Math.max(1, w1.batches - w0.batches),
     ),
@@ -251,6 +255,7 @@ async function main(): Promise<void> {
             },
           ]),
     ]);
+    if (result.threads) process.stdout.write(`${describeSplit(result.threads, N, availableParallelism())}\n`);
     if (args.baseline !== 'off')
       process.stdout.write(`ours / baseline ${report.ratio}x  (mean entry ${report.mean_entry_bytes} B, ${N} kills)\n`);
     if (args.limit !== 'off')

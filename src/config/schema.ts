@@ -46,6 +46,13 @@ export const SCHEMA = {
     max: 1024,
     doc: "each pipeline worker's V8 young generation, MB (0: V8's default, 48 MB on this build); 24 saves ~15-25 MB per worker for ~7 % of peak ingest",
   },
+  workerNice: {
+    type: 'int',
+    default: 5,
+    min: 0,
+    max: 19,
+    doc: 'on Linux, pipeline workers run this many nice levels below the process: under full load the main thread (store, REST, sockets) gets a core first; 0 disables',
+  },
   ringBytes: {
     type: 'int',
     default: 1024 * 1024,

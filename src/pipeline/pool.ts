@@ -138,6 +138,7 @@ export class PipelinePool {
         esiCompatibilityDate: config.esiCompatibilityDate,
         userAgent: config.userAgent,
         db: config.db,
+        nice: config.workerNice,
       },
       ...(this.opts.esiLimits !== undefined && { esiLimits: this.opts.esiLimits }),
     };

@@ -14,6 +14,8 @@ export interface WorkerConfig {
   userAgent: string;
   /** SQLite file the enricher's read connection opens for the shared name cache. */
   db: string;
+  /** The worker thread's nice value (config.workerNice; core/threads.ts says why). */
+  nice: number;
 }
 
 export interface LaneBuffers {

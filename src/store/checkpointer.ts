@@ -23,7 +23,9 @@ import type { Counters, Logger } from '../telemetry/index.js';
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { statSync } = require('node:fs');
+const { statSync, writeFileSync } = require('node:fs');
+// Named for top -H and the benches' per-thread CPU (core/threads.ts); Linux only.
+try { writeFileSync('/proc/thread-self/comm', 'wk-checkpoint'); } catch {}
 const Database = require(workerData.sqlitePath);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma('busy_timeout = 0');

@@ -18,6 +18,7 @@ const config = {
   esiCompatibilityDate: '2025-01-01',
   userAgent: 'test',
   db: ':memory:',
+  nice: 0,
 };
 
 describe('worker drain task', () => {
