@@ -5,7 +5,7 @@ import type { Feed, HealthCheck } from './core/ports.js';
 import type { Pipeline } from './pipeline/index.js';
 import type { Store } from './store/index.js';
 import type { Fanout } from './fanout/index.js';
-import type { GaugeReadings } from './telemetry/index.js';
+import { THREAD_ROLES, type GaugeReadings, type ThreadCpu } from './telemetry/index.js';
 
 export interface GaugeSources {
   source: string;
@@ -18,6 +18,8 @@ export interface GaugeSources {
   sseConnections?: () => number;
   /** Cluster mode: the cluster module's stats (its /status section). */
   cluster?: () => Record<string, unknown>;
+  /** CPU and run-queue time by thread role (Linux). */
+  threads?: ThreadCpu;
 }
 
 export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
@@ -28,6 +30,7 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
     const subs = s.fanout.subscriptionStats();
     const feed = s.feed()?.stats() ?? {};
     const age = feed.lastEntryAgeMs;
+    const threads = s.threads?.read();
     const healthy: [string[], number][] = [];
     for (const [name, check] of Object.entries(s.health)) {
       let ok = false;
@@ -61,6 +64,10 @@ export function gaugeReadings(s: GaugeSources): () => GaugeReadings {
       wkills_ws_subscribed_characters: ws.subscribedCharacters,
       ...(s.sseConnections && { wkills_sse_connections: s.sseConnections() }),
       ...(s.cluster && clusterReadings(s.cluster())),
+      ...(threads && {
+        wkills_thread_cpu_seconds_total: THREAD_ROLES.map((r) => [[r], threads.cpuSeconds[r]] as const),
+        wkills_thread_runqueue_wait_seconds_total: THREAD_ROLES.map((r) => [[r], threads.waitSeconds[r]] as const),
+      }),
     };
   };
 }

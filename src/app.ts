@@ -24,6 +24,7 @@ import {
   mergeWorkerHistograms,
   secondsSummary,
   startStatusReporter,
+  ThreadCpu,
   type Logger,
   type Section,
 } from './telemetry/index.js';
@@ -293,6 +294,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       health,
       sseConnections: () => sse.stats().connections ?? 0,
       ...(clusterStats && { cluster: clusterStats }),
+      threads: new ThreadCpu(),
     }),
   });
 

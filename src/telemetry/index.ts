@@ -15,3 +15,4 @@ export {
   type SeriesValue,
 } from './exposition.js';
 export { histogramFields, mergeWorkerHistograms, type HistogramData } from './worker-histograms.js';
+export { ThreadCpu, THREAD_ROLES, threadRole, type ThreadRole, type ThreadCpuTotals } from './thread-cpu.js';

@@ -5,7 +5,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { defer, startApp, tempDir, waitFor } from '../fixtures/ingest-harness.js';
@@ -49,6 +49,13 @@ test('promtool check metrics accepts our exposition', async (t) => {
   );
   assert.match(text, /^wkills_worker_task_seconds_count [1-9]\d*$/m);
   assert.doesNotMatch(text, /^wkills_cluster_\w+[{ ]/m, 'a single process exports no cluster series (no zeros to alert on)');
+  if (existsSync('/proc/thread-self')) {
+    // Per-thread CPU from the kernel: the main thread and the pipeline worker have both worked.
+    const seconds = (role: string): number =>
+      Number(new RegExp(`^wkills_thread_cpu_seconds_total\\{role="${role}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    assert.ok(seconds('main') > 0 && seconds('pipeline') > 0, `thread CPU main ${seconds('main')} s, pipeline ${seconds('pipeline')} s`);
+    assert.match(text, /^wkills_thread_runqueue_wait_seconds_total\{role="main"\} \S+$/m);
+  }
   const r = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.equal(r.status, 0, `promtool: ${r.stdout}${r.stderr}`);
   assert.equal(r.stdout.trim(), '', 'no lint findings');
