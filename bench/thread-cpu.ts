@@ -5,15 +5,13 @@
 // waiting for a core, which its event-loop utilisation counts as busy. Linux only: elsewhere the
 // split is undefined and the benches print none.
 import { readThreadTimes, type ThreadTimes } from '../src/core/threads.js';
+import { THREAD_ROLES, threadRole, type ThreadRole } from '../src/telemetry/index.js';
 
 export type ThreadSnapshot = Map<number, ThreadTimes>;
 
 export interface CpuSplit {
-  /** CPU seconds per role over the phase. */
-  mainS: number;
-  pipelineS: number;
-  checkpointS: number;
-  otherS: number;
+  /** CPU seconds per role over the phase (telemetry/thread-cpu.ts names the roles). */
+  cpuS: Record<ThreadRole, number>;
   totalS: number;
   /** Seconds the main thread was runnable but not on a core. */
   mainWaitS: number;
@@ -26,32 +24,31 @@ export function threadSnapshot(pid: number | 'self' = 'self'): ThreadSnapshot {
 /** Differences between two snapshots of one process; threads born in between count from zero. */
 export function cpuSplit(before: ThreadSnapshot, after: ThreadSnapshot, mainTid: number = process.pid): CpuSplit | undefined {
   if (after.size === 0) return undefined;
-  const s: CpuSplit = { mainS: 0, pipelineS: 0, checkpointS: 0, otherS: 0, totalS: 0, mainWaitS: 0 };
+  const s: CpuSplit = { cpuS: { main: 0, pipeline: 0, checkpoint: 0, other: 0 }, totalS: 0, mainWaitS: 0 };
   for (const [tid, t] of after) {
     const b = before.get(tid);
     const run = (t.runNs - (b?.runNs ?? 0)) / 1e9;
+    const role = threadRole(tid, t.name, mainTid);
+    s.cpuS[role] += run;
     s.totalS += run;
-    if (tid === mainTid) {
-      s.mainS += run;
-      s.mainWaitS += (t.waitNs - (b?.waitNs ?? 0)) / 1e9;
-    } else if (t.name === 'wk-pipeline') s.pipelineS += run;
-    else if (t.name === 'wk-checkpoint') s.checkpointS += run;
-    else s.otherS += run;
+    if (role === 'main') s.mainWaitS += (t.waitNs - (b?.waitNs ?? 0)) / 1e9;
   }
   return s;
 }
 
-/** µs per unit (kill) for each role, one decimal. */
-export function perUnitUs(s: CpuSplit, units: number): Record<keyof CpuSplit, number> {
-  const us = (x: number): number => Math.round((x * 1e7) / units) / 10;
-  return {
-    mainS: us(s.mainS),
-    pipelineS: us(s.pipelineS),
-    checkpointS: us(s.checkpointS),
-    otherS: us(s.otherS),
-    totalS: us(s.totalS),
-    mainWaitS: us(s.mainWaitS),
-  };
+/** µs per unit (kill), one decimal. */
+function perUnit(seconds: number, units: number): number {
+  return Math.round((seconds * 1e7) / units) / 10;
+}
+
+/** The split per kill in µs, for a bench's JSON report. */
+export function splitPerKillUs(s: CpuSplit, kills: number): Record<ThreadRole | 'total' | 'main_waiting', number> {
+  const out = { total: perUnit(s.totalS, kills), main_waiting: perUnit(s.mainWaitS, kills) } as Record<
+    ThreadRole | 'total' | 'main_waiting',
+    number
+  >;
+  for (const r of THREAD_ROLES) out[r] = perUnit(s.cpuS[r], kills);
+  return out;
 }
 
 /**
@@ -59,10 +56,10 @@ export function perUnitUs(s: CpuSplit, units: number): Record<keyof CpuSplit, nu
  * (the ceiling any scheduling of the same work can reach on this machine).
  */
 export function describeSplit(s: CpuSplit, kills: number, cores: number): string {
-  const u = perUnitUs(s, kills);
-  const ceiling = u.totalS > 0 ? Math.round((cores * 1e6) / u.totalS) : 0;
+  const u = splitPerKillUs(s, kills);
+  const ceiling = u.total > 0 ? Math.round((cores * 1e6) / u.total) : 0;
   return (
-    `CPU per kill (µs): main ${u.mainS} (+ ${u.mainWaitS} runnable, waiting for a core), pipeline workers ${u.pipelineS}, ` +
-    `checkpointer ${u.checkpointS}, other threads ${u.otherS}; total ${u.totalS}: ${cores} cores fully used would allow ${ceiling.toLocaleString('en-US')} kills/s`
+    `CPU per kill (µs): main ${u.main} (+ ${u.main_waiting} runnable, waiting for a core), pipeline workers ${u.pipeline}, ` +
+    `checkpointer ${u.checkpoint}, other threads ${u.other}; total ${u.total}: ${cores} cores fully used would allow ${ceiling.toLocaleString('en-US')} kills/s`
   );
 }

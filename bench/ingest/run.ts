@@ -22,7 +22,7 @@ import { silentLogger } from '../../src/telemetry/index.js';
 import { runBaseline } from '../baselines/ingest-main-thread.js';
 import { runLimit } from './limit.js';
 import { machineInfo, printTable, startSimProcess, type SimProcess } from '../common.js';
-import { cpuSplit, describeSplit, threadSnapshot } from '../thread-cpu.js';
+import { cpuSplit, describeSplit, splitPerKillUs, threadSnapshot } from '../thread-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -185,6 +185,7 @@ async function main(): Promise<void> {
         ...result,
         ingest_to_stored_p50_ms: ingest.ingest_to_stored_us.p50 / 1000,
         ingest_to_stored_p99_ms: ingest.ingest_to_stored_us.p99 / 1000,
+        ...(result.threads && { cpu_per_kill_us: splitPerKillUs(result.threads, N) }),
         pipeline: status.pipeline,
         ...(enrich && { enrich: status.enrich, late: status.ingest }),
       },
