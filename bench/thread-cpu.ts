@@ -36,6 +36,13 @@ export function cpuSplit(before: ThreadSnapshot, after: ThreadSnapshot, mainTid:
   return s;
 }
 
+/** `a` minus `b`, role by role: a run's split without what a tiny run of the same command cost (its start). */
+export function subtractSplit(a: CpuSplit, b: CpuSplit): CpuSplit {
+  const cpuS = { ...a.cpuS };
+  for (const r of THREAD_ROLES) cpuS[r] = Math.max(0, cpuS[r] - b.cpuS[r]);
+  return { cpuS, totalS: Math.max(0, a.totalS - b.totalS), mainWaitS: Math.max(0, a.mainWaitS - b.mainWaitS) };
+}
+
 /** µs per unit (kill), one decimal. */
 function perUnit(seconds: number, units: number): number {
   return Math.round((seconds * 1e7) / units) / 10;

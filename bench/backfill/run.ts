@@ -7,7 +7,7 @@
 //   node --import tsx bench/backfill/run.ts [--kills 40000] [--workers 2] [--json]
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
@@ -17,6 +17,15 @@ import { runLimit } from '../ingest/limit.js';
 import { openStore } from '../../src/store/index.js';
 import { machineInfo, printTable } from '../common.js';
 import { cliArgs } from '../runner.js';
+import {
+  cpuSplit,
+  describeSplit,
+  splitPerKillUs,
+  subtractSplit,
+  threadSnapshot,
+  type CpuSplit,
+  type ThreadSnapshot,
+} from '../thread-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -105,7 +114,14 @@ function candidate(
   file: string,
   db: string,
   workers: string,
-): Promise<{ report: Record<string, number>; wallS: number; peakRssMb: number; peakAnonMb: number; cpuS: number }> {
+): Promise<{
+  report: Record<string, number>;
+  wallS: number;
+  peakRssMb: number;
+  peakAnonMb: number;
+  cpuS: number;
+  threads?: CpuSplit | undefined;
+}> {
   const t0 = Date.now();
   const child = spawn(
     process.execPath,
@@ -135,7 +151,10 @@ function candidate(
   let peakRss = 0;
   let peakAnon = 0;
   let ticks = 0;
+  // Each thread's latest times: the workers end before the process, so keep what they showed last.
+  const threads: ThreadSnapshot = new Map();
   const timer = setInterval(() => {
+    for (const [tid, t] of threadSnapshot(child.pid)) threads.set(tid, t);
     try {
       // utime + stime (fields 14, 15, clock ticks of 10 ms): the CPU the whole process used.
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -157,6 +176,7 @@ function candidate(
         peakRssMb: peakRss / 1024,
         peakAnonMb: peakAnon / 1024,
         cpuS: ticks / 100,
+        threads: cpuSplit(new Map(), threads, child.pid),
       });
     });
   });
@@ -166,6 +186,11 @@ const dir = mkdtempSync(join(tmpdir(), 'wk-bench-backfill-'));
 try {
   const file = join(dir, 'day.json');
   const bytes = await writeDay(file, KILLS);
+  // The same command on a one-kill day: its per-thread CPU is the process's start and stop,
+  // subtracted from the candidate's split below.
+  const tinyFile = join(dir, 'tiny.json');
+  await writeDay(tinyFile, 1);
+  const start = await candidate(tinyFile, join(dir, 'tiny.db'), values.workers);
   // Rounds alternate candidate and baseline (a shared machine's load drifts); the best of each counts.
   let cand: Awaited<ReturnType<typeof candidate>> | undefined;
   let base: ReturnType<typeof baseline> | undefined;
@@ -217,9 +242,17 @@ try {
     ratio: candRate / baseRate,
     of_limit: candRate / limitRate,
   };
-  if (values.json) process.stdout.write(`${JSON.stringify({ machine: machineInfo(), rows, summary })}\n`);
+  const split = cand.threads && start.threads && subtractSplit(cand.threads, start.threads);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ machine: machineInfo(), rows, summary, ...(split && { cpu_per_kill_us: splitPerKillUs(split, KILLS) }) })}\n`,
+    );
   else {
     printTable(`backfill: a day of raw history (${KILLS} kills, ${summary.file_mb} MB)`, rows);
+    if (split)
+      process.stdout.write(
+        `backfill, a one-kill run's start and stop subtracted: ${describeSplit(split, KILLS, availableParallelism())}\n`,
+      );
     process.stdout.write(`a month (${MONTH_KILLS} kills) at this rate: ${summary.month_estimate_s} s\n`);
   }
 } finally {
