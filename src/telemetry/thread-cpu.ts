@@ -34,7 +34,9 @@ export class ThreadCpu {
     const now = readThreadTimes();
     if (now.size === 0) return undefined;
     for (const [tid, t] of now) {
-      const before = this.seen.get(tid);
+      // A smaller time than last read: the kernel gave an ended thread's id to a new one.
+      const seen = this.seen.get(tid);
+      const before = seen !== undefined && t.runNs >= seen.runNs ? seen : undefined;
       const role = threadRole(tid, t.name, this.mainTid);
       this.totals.cpuSeconds[role] += (t.runNs - (before?.runNs ?? 0)) / 1e9;
       this.totals.waitSeconds[role] += (t.waitNs - (before?.waitNs ?? 0)) / 1e9;
