@@ -194,7 +194,7 @@ try {
   // Rounds alternate candidate and baseline (a shared machine's load drifts); the best of each counts.
   let cand: Awaited<ReturnType<typeof candidate>> | undefined;
   let base: ReturnType<typeof baseline> | undefined;
-  let limit: { kills: number; seconds: number } | undefined;
+  let limit: Awaited<ReturnType<typeof runLimit>> | undefined;
   const bodies = splitDay(file);
   for (let r = 0; r < Number(values.rounds); r++) {
     rmSync(join(dir, 'candidate.db'), { force: true });
@@ -245,7 +245,7 @@ try {
   const split = cand.threads && start.threads && subtractSplit(cand.threads, start.threads);
   if (values.json)
     process.stdout.write(
-      `${JSON.stringify({ machine: machineInfo(), rows, summary, ...(split && { cpu_per_kill_us: splitPerKillUs(split, KILLS) }) })}\n`,
+      `${JSON.stringify({ machine: machineInfo(), rows, summary, ...(split && { cpu_per_kill_us: splitPerKillUs(split, KILLS) }), ...(limit.threads && { limit_cpu_per_kill_us: splitPerKillUs(limit.threads, KILLS) }) })}\n`,
     );
   else {
     printTable(`backfill: a day of raw history (${KILLS} kills, ${summary.file_mb} MB)`, rows);
@@ -253,6 +253,7 @@ try {
       process.stdout.write(
         `backfill, a one-kill run's start and stop subtracted: ${describeSplit(split, KILLS, availableParallelism())}\n`,
       );
+    if (limit.threads) process.stdout.write(`limit row, ${describeSplit(limit.threads, KILLS, availableParallelism())}\n`);
     process.stdout.write(`a month (${MONTH_KILLS} kills) at this rate: ${summary.month_estimate_s} s\n`);
   }
 } finally {

@@ -7,11 +7,15 @@
 // is the floor.
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { cpuSplit, threadSnapshot, type CpuSplit } from '../thread-cpu.js';
 
 const BATCH = 256;
 
+// Named like the pipeline's workers, so the per-thread CPU split (bench/thread-cpu.ts) counts
+// them in the same column.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
+try { require('node:fs').writeFileSync('/proc/thread-self/comm', 'wk-pipeline'); } catch {}
 const decoder = new TextDecoder();
 parentPort.on('message', (bodies) => {
   let n = 0;
@@ -23,7 +27,7 @@ export async function runLimit(
   dbPath: string,
   bodies: readonly Uint8Array[],
   workers: number,
-): Promise<{ kills: number; seconds: number }> {
+): Promise<{ kills: number; seconds: number; threads: CpuSplit | undefined }> {
   const db = new Database(dbPath);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
@@ -39,6 +43,7 @@ export async function runLimit(
   const own = bodies.map((b) => new Uint8Array(b));
   const pool = Array.from({ length: workers }, () => new Worker(WORKER_SOURCE, { eval: true }));
   const started = process.hrtime.bigint();
+  const threads0 = threadSnapshot();
   let next = 0;
   let kills = 0;
   // Two batches in flight per worker (replies come back in order), so a worker never idles
@@ -66,7 +71,8 @@ export async function runLimit(
   });
   await Promise.all(loops);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const threads = cpuSplit(threads0, threadSnapshot());
   await Promise.all(pool.map((w) => w.terminate()));
   db.close();
-  return { kills, seconds };
+  return { kills, seconds, threads };
 }

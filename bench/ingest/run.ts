@@ -171,7 +171,10 @@ async function main(): Promise<void> {
     openStore({ path: join(dir, 'baseline.db'), retentionHours: 0, checkpointThread: false }).close();
     const base = args.baseline === 'off' ? { kills: 0, seconds: 1 } : runBaseline(join(dir, 'baseline.db'), bodies);
     const baseRate = Math.max(1, Math.round(base.kills / base.seconds));
-    const lim = args.limit === 'off' ? { kills: 0, seconds: 1 } : await runLimit(join(dir, 'limit.db'), bodies, Number(args.workers));
+    const lim =
+      args.limit === 'off'
+        ? { kills: 0, seconds: 1, threads: undefined }
+        : await runLimit(join(dir, 'limit.db'), bodies, Number(args.workers));
     const limitRate = Math.max(1, Math.round(lim.kills / lim.seconds));
     const ingest = status.ingest as { ingest_to_stored_us: { p50: number; p99: number; max: number } };
     const report = {
@@ -192,7 +195,11 @@ async function main(): Promise<void> {
       ...(cold && { cold_cache: { ...cold, esi_calls_per_kill_after_warmup: esiCalls / N } }),
       ...(paced && { paced }),
       baseline: { seconds: base.seconds, killsPerSecond: baseRate },
-      limit: { seconds: lim.seconds, killsPerSecond: limitRate },
+      limit: {
+        seconds: lim.seconds,
+        killsPerSecond: limitRate,
+        ...(lim.threads && { cpu_per_kill_us: splitPerKillUs(lim.threads, N) }),
+      },
       ratio: Math.round((result.killsPerSecond / baseRate) * 100) / 100,
       of_limit: Math.round((result.killsPerSecond / limitRate) * 100) / 100,
     };
@@ -257,6 +264,7 @@ async function main(): Promise<void> {
           ]),
     ]);
     if (result.threads) process.stdout.write(`${describeSplit(result.threads, N, availableParallelism())}\n`);
+    if (lim.threads) process.stdout.write(`limit row, ${describeSplit(lim.threads, N, availableParallelism())}\n`);
     if (args.baseline !== 'off')
       process.stdout.write(`ours / baseline ${report.ratio}x  (mean entry ${report.mean_entry_bytes} B, ${N} kills)\n`);
     if (args.limit !== 'off')
