@@ -163,8 +163,15 @@ test('kill -9 of the ingest leader: the standby takes over; the edge stores ever
   assert.ok(live.length >= 50, `the client saw the kills live (${live.length})`);
 });
 
-/** A lobby client on every simulator system, resuming after `since` when given. */
-async function lobbyIds(t: TestContext, port: number, since?: number): Promise<number[]> {
+/**
+ * A lobby client on every simulator system, resuming after `since` when given: the ids it
+ * receives, and its socket (the phoenix client reconnects it on its own until disconnected).
+ */
+async function lobbyIds(
+  t: TestContext,
+  port: number,
+  since?: number,
+): Promise<{ ids: number[]; socket: ReturnType<typeof phoenixSocket> }> {
   const socket = phoenixSocket(`ws://127.0.0.1:${port}/socket`, { client_identifier: 'failover-lobby' });
   socket.connect();
   t.after(() => socket.disconnect());
@@ -180,7 +187,7 @@ async function lobbyIds(t: TestContext, port: number, since?: number): Promise<n
       .receive('ok', () => resolve())
       .receive('error', (e: unknown) => reject(new Error(JSON.stringify(e)))),
   );
-  return ids;
+  return { ids, socket };
 }
 
 test(
@@ -215,7 +222,8 @@ test(
     const edgeDb = join(dir, 'edge.db');
     const first = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb);
     await waitServing(first);
-    const before = await lobbyIds(t, first.port);
+    const client = await lobbyIds(t, first.port);
+    const before = client.ids;
     sim.publish(40);
     await waitFor(
       () => before.length >= 15,
@@ -223,13 +231,17 @@ test(
       () => `15 kills at the edge's client (have ${before.length}; stderr: ${first.proc.stderr()})`,
     );
     first.proc.child.kill('SIGKILL');
+    // The client's connection is gone with the edge. Left alone, the phoenix client would
+    // reconnect this socket to the restarted edge (same port) and rejoin without `since`, so
+    // kills it then received live would count twice against the resumed client below.
+    client.socket.disconnect();
     await first.proc.exited;
     const lastSeen = before[before.length - 1] as number;
     sim.publish(20);
     const second = await spawnNode(t, 'edge', 'edge', sim.url, nats.url, edgeDb, first.port);
     await waitServing(second);
     // The client comes back as the phoenix rejoin pattern does: the same lobby, since its last kill.
-    const after = await lobbyIds(t, second.port, lastSeen);
+    const after = (await lobbyIds(t, second.port, lastSeen)).ids;
     const view = openDbView(edgeDb);
     t.after(() => view.close());
     const expected = generatedIds(61);
