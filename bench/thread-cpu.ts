@@ -4,10 +4,7 @@
 // and concurrent GC, compilation) and libuv's pool. Also the main thread's time runnable but
 // waiting for a core, which its event-loop utilisation counts as busy. Linux only: elsewhere the
 // split is undefined and the benches print none.
-import { readThreadTimes, type ThreadTimes } from '../src/core/threads.js';
-import { THREAD_ROLES, threadRole, type ThreadRole } from '../src/telemetry/index.js';
-
-export type ThreadSnapshot = Map<number, ThreadTimes>;
+import { THREAD_ROLES, type ThreadCpuTotals, type ThreadRole } from '../src/telemetry/index.js';
 
 export interface CpuSplit {
   /** CPU seconds per role over the phase (telemetry/thread-cpu.ts names the roles). */
@@ -17,23 +14,19 @@ export interface CpuSplit {
   mainWaitS: number;
 }
 
-export function threadSnapshot(pid: number | 'self' = 'self'): ThreadSnapshot {
-  return readThreadTimes(pid);
-}
-
-/** Differences between two snapshots of one process; threads born in between count from zero. */
-export function cpuSplit(before: ThreadSnapshot, after: ThreadSnapshot, mainTid: number = process.pid): CpuSplit | undefined {
-  if (after.size === 0) return undefined;
-  const s: CpuSplit = { cpuS: { main: 0, pipeline: 0, checkpoint: 0, other: 0 }, totalS: 0, mainWaitS: 0 };
-  for (const [tid, t] of after) {
-    const b = before.get(tid);
-    const run = (t.runNs - (b?.runNs ?? 0)) / 1e9;
-    const role = threadRole(tid, t.name, mainTid);
-    s.cpuS[role] += run;
-    s.totalS += run;
-    if (role === 'main') s.mainWaitS += (t.waitNs - (b?.waitNs ?? 0)) / 1e9;
+/**
+ * What a process's threads used between two reads of one ThreadCpu (src/telemetry/thread-cpu.ts,
+ * the accounting /metrics exports); from the threads' start when `before` is undefined.
+ */
+export function cpuSplit(before: ThreadCpuTotals | undefined, after: ThreadCpuTotals | undefined): CpuSplit | undefined {
+  if (after === undefined) return undefined;
+  const cpuS = { main: 0, pipeline: 0, checkpoint: 0, other: 0 };
+  let totalS = 0;
+  for (const r of THREAD_ROLES) {
+    cpuS[r] = after.cpuSeconds[r] - (before?.cpuSeconds[r] ?? 0);
+    totalS += cpuS[r];
   }
-  return s;
+  return { cpuS, totalS, mainWaitS: after.waitSeconds.main - (before?.waitSeconds.main ?? 0) };
 }
 
 /** `a` minus `b`, role by role: a run's split without what a tiny run of the same command cost (its start). */

@@ -17,15 +17,8 @@ import { runLimit } from '../ingest/limit.js';
 import { openStore } from '../../src/store/index.js';
 import { machineInfo, printTable } from '../common.js';
 import { cliArgs } from '../runner.js';
-import {
-  cpuSplit,
-  describeSplit,
-  splitPerKillUs,
-  subtractSplit,
-  threadSnapshot,
-  type CpuSplit,
-  type ThreadSnapshot,
-} from '../thread-cpu.js';
+import { ThreadCpu, type ThreadCpuTotals } from '../../src/telemetry/index.js';
+import { cpuSplit, describeSplit, splitPerKillUs, subtractSplit, type CpuSplit } from '../thread-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -151,10 +144,11 @@ function candidate(
   let peakRss = 0;
   let peakAnon = 0;
   let ticks = 0;
-  // Each thread's latest times: the workers end before the process, so keep what they showed last.
-  const threads: ThreadSnapshot = new Map();
+  // The totals keep what each thread showed last: the workers end before the process.
+  const threadCpu = new ThreadCpu(child.pid);
+  let threads: ThreadCpuTotals | undefined;
   const timer = setInterval(() => {
-    for (const [tid, t] of threadSnapshot(child.pid)) threads.set(tid, t);
+    threads = threadCpu.read() ?? threads;
     try {
       // utime + stime (fields 14, 15, clock ticks of 10 ms): the CPU the whole process used.
       const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
@@ -176,7 +170,7 @@ function candidate(
         peakRssMb: peakRss / 1024,
         peakAnonMb: peakAnon / 1024,
         cpuS: ticks / 100,
-        threads: cpuSplit(new Map(), threads, child.pid),
+        threads: cpuSplit(undefined, threads),
       });
     });
   });

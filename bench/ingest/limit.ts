@@ -7,7 +7,8 @@
 // is the floor.
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { cpuSplit, threadSnapshot, type CpuSplit } from '../thread-cpu.js';
+import { ThreadCpu } from '../../src/telemetry/index.js';
+import { cpuSplit, type CpuSplit } from '../thread-cpu.js';
 
 const BATCH = 256;
 
@@ -43,7 +44,8 @@ export async function runLimit(
   const own = bodies.map((b) => new Uint8Array(b));
   const pool = Array.from({ length: workers }, () => new Worker(WORKER_SOURCE, { eval: true }));
   const started = process.hrtime.bigint();
-  const threads0 = threadSnapshot();
+  const threadCpu = new ThreadCpu();
+  const threads0 = threadCpu.read();
   let next = 0;
   let kills = 0;
   // Two batches in flight per worker (replies come back in order), so a worker never idles
@@ -71,7 +73,7 @@ export async function runLimit(
   });
   await Promise.all(loops);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  const threads = cpuSplit(threads0, threadSnapshot());
+  const threads = cpuSplit(threads0, threadCpu.read());
   await Promise.all(pool.map((w) => w.terminate()));
   db.close();
   return { kills, seconds, threads };

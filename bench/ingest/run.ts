@@ -18,11 +18,11 @@ import { epochUs } from '../../src/core/clock.js';
 import type { Feed, IngestSink } from '../../src/core/ports.js';
 import { openStore } from '../../src/store/index.js';
 import { generateKill } from '../../src/sim/index.js';
-import { silentLogger } from '../../src/telemetry/index.js';
+import { silentLogger, ThreadCpu } from '../../src/telemetry/index.js';
 import { runBaseline } from '../baselines/ingest-main-thread.js';
 import { runLimit } from './limit.js';
 import { machineInfo, printTable, startSimProcess, type SimProcess } from '../common.js';
-import { cpuSplit, describeSplit, splitPerKillUs, threadSnapshot } from '../thread-cpu.js';
+import { cpuSplit, describeSplit, splitPerKillUs } from '../thread-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -96,7 +96,8 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, process.memoryUsage.rss())), 50);
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
-  const threads0 = threadSnapshot();
+  const threadCpu = new ThreadCpu();
+  const threads0 = threadCpu.read();
   const w0 = app.store.writer.stats();
   const t0 = process.hrtime.bigint();
   await feed.run(bodies, ratePerS);
@@ -106,7 +107,7 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
   const cpu = process.cpuUsage(cpu0);
   // Main-thread busy time per kill (event-loop utilisation; the driver's pushes included).
   const elu = performance.eventLoopUtilization(elu0);
-  const threads = cpuSplit(threads0, threadSnapshot());
+  const threads = cpuSplit(threads0, threadCpu.read());
   const w1 = app.store.writer.stats();
   return {
     seconds,

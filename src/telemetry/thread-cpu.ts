@@ -27,11 +27,16 @@ export class ThreadCpu {
   private readonly seen = new Map<number, { runNs: number; waitNs: number }>();
   private readonly totals: ThreadCpuTotals = { cpuSeconds: zeros(), waitSeconds: zeros() };
 
-  constructor(private readonly mainTid: number = process.pid) {}
+  private readonly mainTid: number;
 
-  /** Totals up to now; undefined where the kernel offers no per-thread times. */
+  /** This process's threads by default; the benches also watch a child process by its pid. */
+  constructor(private readonly pid: number | 'self' = 'self') {
+    this.mainTid = pid === 'self' ? process.pid : pid;
+  }
+
+  /** Totals up to now; undefined where the kernel offers no per-thread times (or the process is gone). */
   read(): ThreadCpuTotals | undefined {
-    const now = readThreadTimes();
+    const now = readThreadTimes(this.pid);
     if (now.size === 0) return undefined;
     for (const [tid, t] of now) {
       // A smaller time than last read: the kernel gave an ended thread's id to a new one.
