@@ -191,7 +191,7 @@ export class PipelinePool {
       queueMicrotask(() => this.deliver([outcome]));
       return true;
     }
-    if (entry.body.byteLength + ENTRY_HEADER_BYTES > this.directAboveBytes) return this.pushDirect(entry);
+    if (this.isDirect(entry.body.byteLength)) return this.pushDirect(entry);
     const lane = this.pickLane();
     if (!lane.tryPush(entry)) {
       this.blockedBytes = entry.body.byteLength;
@@ -201,6 +201,11 @@ export class PipelinePool {
     this.opts.counters.inc('pipeline.received');
     this.kick(lane);
     return true;
+  }
+
+  /** An entry of this many bytes skips the rings (direct.ts): push and waitWritable agree on it. */
+  private isDirect(bodyBytes: number): boolean {
+    return bodyBytes + ENTRY_HEADER_BYTES > this.directAboveBytes;
   }
 
   private pushDirect(entry: RawEntry): boolean {
@@ -254,7 +259,7 @@ export class PipelinePool {
 
   private async waitWritable(): Promise<void> {
     const need = this.blockedBytes;
-    if (need + ENTRY_HEADER_BYTES > this.directAboveBytes) return this.direct.whenRoom();
+    if (this.isDirect(need)) return this.direct.whenRoom();
     while (this.state === 'running') {
       if (this.lanes.some((l) => l.canFit(need))) return;
       await Promise.race(this.lanes.map((l) => l.waitForSpace(need, WRITABLE_WAIT_MS)));
