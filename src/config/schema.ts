@@ -53,6 +53,11 @@ export const SCHEMA = {
     max: 19,
     doc: 'on Linux, pipeline workers run this many nice levels below the process: under full load the main thread (store, REST, sockets) gets a core first; 0 disables',
   },
+  transcode: {
+    type: 'bool',
+    default: true,
+    doc: 'with enrichment off, pipeline workers write inline entries as canonical JSON straight from their bytes (same output as the general parse, validate and serialise path, at ~2/3 of its CPU); off: the general path for every entry',
+  },
   ringBytes: {
     type: 'int',
     default: 1024 * 1024,

@@ -139,6 +139,7 @@ export class PipelinePool {
         userAgent: config.userAgent,
         db: config.db,
         nice: config.workerNice,
+        transcode: config.transcode,
       },
       ...(this.opts.esiLimits !== undefined && { esiLimits: this.opts.esiLimits }),
     };

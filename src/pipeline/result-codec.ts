@@ -18,7 +18,8 @@
 import { Packr } from 'msgpackr';
 import type { KillRecord } from '../core/killmail.js';
 import type { FailReason, PipelineOutcome, SourceKind } from '../core/ports.js';
-import { sourceCode, sourceKind } from './entry-header.js';
+import { sourceCode, sourceKind, type EntryHeader } from './entry-header.js';
+import type { Transcoder } from './transcode.js';
 
 const FAIL_RESULT_KEYS = ['entryId', 'seq', 'source', 'reason', 'message'];
 
@@ -53,6 +54,8 @@ const HEADER = 80;
 export interface ResultCodec {
   /** The record's bytes: a view of a scratch buffer, valid until the next encode (copy it out first). */
   encode(r: WireResult): Uint8Array;
+  /** A kill the transcoder read (never enriched), in the same layout, from its bytes: no string is built. */
+  encodeTranscoded(h: EntryHeader, older: boolean, t: Transcoder): Uint8Array;
   /** Decode a record, read in place: `rec` may be a view of the ring's SharedArrayBuffer. */
   decode(rec: Uint8Array): WireResult;
 }
@@ -105,6 +108,33 @@ export function createResultCodec(): ResultCodec {
     v.setUint32(72, textBytes, true);
     v.setUint32(76, jsonBytes, true);
     return scratch.subarray(0, jsonAt + jsonBytes);
+  }
+
+  function encodeTranscoded(h: EntryHeader, older: boolean, t: Transcoder): Uint8Array {
+    const n = t.characterCount;
+    const idsEnd = HEADER + 8 * n;
+    const jsonAt = idsEnd + t.text.n;
+    const end = jsonAt + t.json.n;
+    reserve(end);
+    const v = scratchView;
+    scratch[0] = KILL;
+    scratch[1] = (older ? OLDER : 0) | (t.npc ? NPC : 0) | (t.replace ? REPLACE : 0);
+    scratch[2] = sourceCode(h.source);
+    v.setUint32(4, n, true);
+    v.setFloat64(8, h.entryId, true);
+    v.setFloat64(16, h.seq, true);
+    v.setFloat64(24, t.killmailId, true);
+    v.setFloat64(32, t.systemId, true);
+    v.setFloat64(40, t.killTimeMs, true);
+    v.setFloat64(48, t.victimCharacterId, true);
+    v.setFloat64(56, t.totalValue, true);
+    v.setFloat64(64, h.receivedAtUs, true);
+    for (let i = 0; i < n; i++) v.setFloat64(HEADER + 8 * i, t.characterIds[i] as number, true);
+    scratch.set(t.text.a.subarray(0, t.text.n), idsEnd);
+    scratch.set(t.json.a.subarray(0, t.json.n), jsonAt);
+    v.setUint32(72, t.text.n, true);
+    v.setUint32(76, t.json.n, true);
+    return scratch.subarray(0, end);
   }
 
   function encodeFail(r: FailResult): Uint8Array {
@@ -161,6 +191,7 @@ export function createResultCodec(): ResultCodec {
 
   return {
     encode: (r) => (isKillResult(r) ? encodeKill(r) : encodeFail(r)),
+    encodeTranscoded,
     decode(rec) {
       const tag = rec[0];
       if (tag === KILL && rec.byteLength >= HEADER) return decodeKill(rec);

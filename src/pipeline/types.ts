@@ -16,6 +16,8 @@ export interface WorkerConfig {
   db: string;
   /** The worker thread's nice value (config.workerNice; core/threads.ts says why). */
   nice: number;
+  /** config.transcode: inline entries without enrichment go bytes to bytes (transcode.ts). */
+  transcode: boolean;
 }
 
 export interface LaneBuffers {

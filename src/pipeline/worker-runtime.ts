@@ -13,6 +13,7 @@ import { decodeEntryHeader, entryBody, readEntryId, type EntryHeader } from './e
 import { isOlder, normalise, toKillRecord, type Normalised } from './normalise.js';
 import { isEntryRejected } from './reject.js';
 import { createResultCodec, failResult, killResult, type WireResult } from './result-codec.js';
+import { Transcoder } from './transcode.js';
 import type {
   DrainReply,
   DrainTask,
@@ -58,7 +59,8 @@ interface WorkerLane {
 }
 
 interface Pending {
-  result: WireResult | Promise<WireResult>;
+  /** To write in entry order: a result, one still running, or a record already encoded (a copy). */
+  result: WireResult | Promise<WireResult> | Uint8Array | undefined;
   end: number;
 }
 
@@ -70,6 +72,8 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
   const codec = createResultCodec();
   const cfg = data.config;
   const enricher = cfg.enrich ? deps.enricher : undefined;
+  // Without enrichment nothing needs the kill as objects: inline entries go bytes to bytes.
+  const transcoder = enricher === undefined && cfg.transcode ? new Transcoder() : undefined;
   const normaliseOpts =
     deps.fetchKillmail === undefined
       ? { maxEntryBytes: cfg.maxEntryBytes }
@@ -170,11 +174,29 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
       const message = `result of ${bytes.byteLength} bytes exceeds the result ring (${lane.result.capacity} bytes)`;
       bytes = codec.encode({ entryId: r.entryId, seq: r.seq, source: r.source, reason: 'too_large', message });
     }
+    writeRecord(lane, bytes);
+  }
+
+  function writeRecord(lane: WorkerLane, bytes: Uint8Array): void {
     while (!lane.result.tryWrite(bytes, undefined, false)) lane.result.waitForSpace(bytes.byteLength, RESULT_SPACE_WAIT_MS);
   }
 
+  /** The transcoder's record for the entry (a scratch view), or undefined: the general path decides. */
+  function transcoded(lane: WorkerLane, h: EntryHeader, body: Uint8Array): Uint8Array | undefined {
+    if (transcoder === undefined || body.byteLength > cfg.maxEntryBytes || !transcoder.transcode(body)) return undefined;
+    const bytes = codec.encodeTranscoded(h, isOlder(transcoder.killTimeMs, h.cutoffMs), transcoder);
+    // Too large for the ring: the general path writes the too_large failure.
+    return bytes.byteLength > lane.result.maxRecordBytes() ? undefined : bytes;
+  }
+
+  /**
+   * Reads up to MAX_BATCH entries. Results are written as soon as every earlier entry's is (the
+   * common case: inline kills, no enrichment), so most records go from the scratch buffer to the
+   * ring without a copy; the rest wait in entry order for the ones still running.
+   */
   function readBatch(lane: WorkerLane, sequentialThroughId: number): Pending[] {
     const out: Pending[] = [];
+    let inOrder = true;
     while (out.length < MAX_BATCH) {
       const peeked = lane.ingest.peek();
       if (peeked === undefined) break;
@@ -183,7 +205,18 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
       if (suspect && out.length > 0) break;
       const record = lane.ingest.read() as Uint8Array;
       const h = decodeEntryHeader(record);
-      out.push({ result: processEntry(h, entryBody(record), cfg.enrichBudgetMs), end: lane.ingest.position });
+      const body = entryBody(record);
+      const end = lane.ingest.position;
+      const fast = transcoded(lane, h, body);
+      const result = fast ?? processEntry(h, body, cfg.enrichBudgetMs);
+      if (inOrder && !(result instanceof Promise)) {
+        if (result instanceof Uint8Array) writeRecord(lane, result);
+        else writeResult(lane, result);
+        out.push({ result: undefined, end });
+      } else {
+        inOrder = false;
+        out.push({ result: result instanceof Uint8Array ? result.slice() : result, end });
+      }
       if (suspect) break;
     }
     return out;
@@ -207,7 +240,11 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
         if (woke) batch = readBatch(lane, task.sequentialThroughId);
       }
       if (batch.length === 0) break;
-      for (const p of batch) writeResult(lane, p.result instanceof Promise ? await p.result : p.result);
+      for (const p of batch) {
+        if (p.result === undefined) continue; // written by readBatch
+        if (p.result instanceof Uint8Array) writeRecord(lane, p.result);
+        else writeResult(lane, p.result instanceof Promise ? await p.result : p.result);
+      }
       // Results first, then the commit: a crash in between re-runs the batch and main drops the
       // duplicate results by entry id; the reverse order could lose entries.
       lane.result.publish();

@@ -102,6 +102,33 @@ describe('pipeline pool (K=2)', () => {
     assert.equal(h.counters.get('pipeline.older'), 1);
   });
 
+  test('transcode on and off: the same outcomes for the same entries, good, odd and bad, in any mix', async (t) => {
+    const bodies = [
+      bytes(r2z2Entry(1)),
+      bytes(r2z2Entry(2, { sequence_updated: 10 })),
+      bytes({ ...esiKillmail(3), killmail_hash: 'h3' }),
+      bytes(crowdedKillmail(4, 300)),
+      new TextEncoder().encode(JSON.stringify(r2z2Entry(5)).replace('"hash":"', '"hash":"\\u0061')), // an escape: the general path
+      bytes({ package: { killID: 6, killmail: esiKillmail(6) } }), // RedisQ: the general path
+      new TextEncoder().encode('{"killmail_id":7,'), // truncated: a json failure
+      bytes(esiKillmail(8, { attackers: 'none' })), // wrong_type
+    ];
+    const entries = Array.from({ length: 400 }, (_, i) =>
+      entry(bodies[i % bodies.length] as Uint8Array, i + 1, 'r2z2', Date.UTC(2026, 0, 2)),
+    );
+    const runs = [];
+    for (const transcode of [true, false]) {
+      const h = await startPipeline(t, { transcode });
+      await pushAll(h.pipeline, entries);
+      await h.waitFor(entries.length);
+      runs.push(
+        [...h.outcomes].sort((a, b) => a.seq - b.seq).map((o) => (o.kind === 'kill' ? { ...o, kill: { ...o.kill, receivedAtUs: 0 } } : o)),
+      );
+    }
+    assert.deepEqual(runs[0], runs[1]);
+    assert.equal(runs[0]?.filter((o) => o.kind === 'kill').length, 300);
+  });
+
   test('runOne and reenrich (enrich off)', async (t) => {
     const h = await startPipeline(t);
     const ok = await h.pipeline.runOne(bytes({ ...esiKillmail(4242), zkb: { hash: 'q', totalValue: 5 } }), 'esi');

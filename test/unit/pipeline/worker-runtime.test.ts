@@ -19,6 +19,7 @@ const config = {
   userAgent: 'test',
   db: ':memory:',
   nice: 0,
+  transcode: true,
 };
 
 describe('worker drain task', () => {
