@@ -225,3 +225,55 @@ export function skip(b: Uint8Array, p: number): number {
 }
 
 export const ascii = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+
+/** A growable byte buffer, written at `n`. */
+export class Bytes {
+  a = new Uint8Array(16 * 1024);
+  n = 0;
+
+  ensure(extra: number): void {
+    if (this.n + extra <= this.a.length) return;
+    const bigger = new Uint8Array(Math.max(this.a.length * 2, this.n + extra));
+    bigger.set(this.a.subarray(0, this.n));
+    this.a = bigger;
+  }
+
+  put(src: Uint8Array): void {
+    this.copy(src, 0, src.length);
+  }
+
+  copy(src: Uint8Array, start: number, end: number): void {
+    const a = this.a;
+    let n = this.n;
+    for (let i = start; i < end; i++) a[n++] = src[i] as number;
+    this.n = n;
+  }
+
+  /** Another buffer's bytes (native copy: worth it for the attackers' kilobytes). */
+  append(other: Bytes): void {
+    this.a.set(other.a.subarray(0, other.n), this.n);
+    this.n += other.n;
+  }
+
+  byte(c: number): void {
+    this.a[this.n++] = c;
+  }
+
+  ascii(s: string): void {
+    this.ensure(s.length);
+    for (let i = 0; i < s.length; i++) this.a[this.n++] = s.charCodeAt(i);
+  }
+
+  /** A non-negative safe integer's decimal digits. */
+  int(v: number): void {
+    let len = 1;
+    for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
+    this.ensure(len);
+    const a = this.a;
+    for (let i = this.n + len - 1; i >= this.n; i--) {
+      a[i] = 0x30 + (v % 10);
+      v = Math.floor(v / 10);
+    }
+    this.n += len;
+  }
+}

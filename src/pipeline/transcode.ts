@@ -10,13 +10,15 @@
 // `false` before anything is written, and the general path answers. test/unit/pipeline/
 // transcode.test.ts holds the two paths equal over real killmails and mutated ones.
 import * as scanner from './json-bytes.js';
+import { Bytes } from './json-bytes.js';
+import { Slots } from './transcode-slots.js';
 
 // Bound once to module constants. Run from the sources (tsx: tests and `wkills bench`), a Piscina
 // worker's modules load as CommonJS, where each read of an imported binding is a getter call: on
 // this path, which reads them per token, that doubled the cost, and the benches would measure
 // something other than what ships (built, the worker runs as ESM).
-const { ABSENT, ascii, BAIL, COLON, FALSE, FRACTION, INT, LBRACE, LBRACKET, NULL, OTHER_NUMBER, QUOTE, RBRACE, RBRACKET } = scanner;
-const { STRING, TRUE, key, keyIs, next, numberValue, open, scalar, skip, stringEnd, token, ws } = scanner;
+const { ABSENT, ascii, BAIL, COLON, INT, LBRACE, LBRACKET, NULL, QUOTE, RBRACE, RBRACKET, TRUE } = scanner;
+const { key, keyIs, next, open, scalar, skip, stringEnd, token, ws } = scanner;
 
 // Scalar slots, one per key read; an attacker's nine are reused per attacker.
 const S_TOP_ID = 0,
@@ -95,61 +97,7 @@ const O = {
   zkbNumbers: ZKB_NUMBER_NAMES.map((n) => ascii(`,"${n}":`)),
   zkbBools: ZKB_BOOL_NAMES.map((n) => ascii(`,"${n}":`)),
   labels: ascii(',"labels":['),
-  true: ascii('true'),
-  false: ascii('false'),
 };
-
-/** A growable byte buffer, written at `n`. */
-export class Bytes {
-  a = new Uint8Array(16 * 1024);
-  n = 0;
-
-  ensure(extra: number): void {
-    if (this.n + extra <= this.a.length) return;
-    const bigger = new Uint8Array(Math.max(this.a.length * 2, this.n + extra));
-    bigger.set(this.a.subarray(0, this.n));
-    this.a = bigger;
-  }
-
-  put(src: Uint8Array): void {
-    this.copy(src, 0, src.length);
-  }
-
-  copy(src: Uint8Array, start: number, end: number): void {
-    const a = this.a;
-    let n = this.n;
-    for (let i = start; i < end; i++) a[n++] = src[i] as number;
-    this.n = n;
-  }
-
-  /** Another buffer's bytes (native copy: worth it for the attackers' kilobytes). */
-  append(other: Bytes): void {
-    this.a.set(other.a.subarray(0, other.n), this.n);
-    this.n += other.n;
-  }
-
-  byte(c: number): void {
-    this.a[this.n++] = c;
-  }
-
-  ascii(s: string): void {
-    this.ensure(s.length);
-    for (let i = 0; i < s.length; i++) this.a[this.n++] = s.charCodeAt(i);
-  }
-
-  /** A non-negative safe integer's decimal digits. */
-  int(v: number): void {
-    let len = 1;
-    for (let t = v; t >= 10; t = Math.floor(t / 10)) len++;
-    this.ensure(len);
-    const a = this.a;
-    for (let i = this.n + len - 1; i >= this.n; i--) {
-      a[i] = 0x30 + (v % 10);
-      v = Math.floor(v / 10);
-    }
-    this.n += len;
-  }
-}
 
 /** Reads one entry at a time; its results stay valid until the next transcode(). */
 export class Transcoder {
@@ -169,10 +117,7 @@ export class Transcoder {
   replace = false;
 
   private b: Uint8Array = new Uint8Array(0);
-  private readonly kind = new Uint8Array(SLOTS);
-  private readonly start = new Int32Array(SLOTS);
-  private readonly end = new Int32Array(SLOTS);
-  private readonly int = new Float64Array(SLOTS);
+  private readonly v = new Slots(SLOTS);
   private readonly attackers = new Bytes();
   private readonly labels = new Bytes();
   private attackerCount = 0;
@@ -205,7 +150,7 @@ export class Transcoder {
 
   private entry(b: Uint8Array): void {
     this.b = b;
-    this.kind.fill(ABSENT);
+    this.v.reset(b);
     this.attackers.n = this.labels.n = this.attackerCount = 0;
     this.seenEsi = this.topHasBody = this.seenVictim = this.seenAttackers = false;
     this.hasPosition = this.hasZkb = this.hasLabels = this.replace = false;
@@ -214,13 +159,13 @@ export class Transcoder {
     if (ws(b, -p) !== b.length) throw BAIL;
     if (this.seenEsi) {
       // R2Z2 {killmail_id, hash, esi, zkb, sequence_updated?}: esi.killmail_id must match.
-      if (this.topHasBody || this.positiveInt(S_ID) !== this.positiveInt(S_TOP_ID)) throw BAIL;
-      this.emit(this.hashSlot(S_HASH));
+      if (this.topHasBody || this.v.positiveInt(S_ID) !== this.v.positiveInt(S_TOP_ID)) throw BAIL;
+      this.emit(this.v.stringSlot(S_HASH, S_NO_HASH));
     } else {
       // A bare ESI killmail (replays, backfill): the top level is the killmail.
       if (!this.topHasBody) throw BAIL;
-      this.copySlot(S_TOP_ID, S_ID);
-      this.emit(this.hashSlot(S_KM_HASH));
+      this.v.copySlot(S_TOP_ID, S_ID);
+      this.emit(this.v.stringSlot(S_KM_HASH, S_NO_HASH));
     }
   }
 
@@ -232,16 +177,16 @@ export class Transcoder {
       p = open(b, p, LBRACE, RBRACE);
       while (p > 0) {
         p = key(b, p);
-        let q = keyIs(b, K.killmailId) ? this.store(S_ID, p) : this.killmailField(p);
+        let q = keyIs(b, K.killmailId) ? this.v.store(S_ID, p) : this.killmailField(p);
         if (q < 0) q = skip(b, p);
         p = next(b, q, RBRACE);
       }
       return -p;
     }
-    if (keyIs(b, K.killmailId)) return this.store(S_TOP_ID, p);
+    if (keyIs(b, K.killmailId)) return this.v.store(S_TOP_ID, p);
     if (keyIs(b, K.zkb)) return this.zkb(p);
-    if (keyIs(b, K.hash)) return this.store(S_HASH, p);
-    if (keyIs(b, K.killmailHash)) return this.store(S_KM_HASH, p);
+    if (keyIs(b, K.hash)) return this.v.store(S_HASH, p);
+    if (keyIs(b, K.killmailHash)) return this.v.store(S_KM_HASH, p);
     if (keyIs(b, K.sequenceUpdated)) {
       this.replace = b[p] !== 0x6e; // any value but null
       return skip(b, p);
@@ -258,22 +203,11 @@ export class Transcoder {
     const b = this.b;
     if (keyIs(b, K.attackers)) return this.attackerList(p);
     if (keyIs(b, K.victim)) return this.victim(p);
-    if (keyIs(b, K.time)) return this.store(S_TIME, p);
-    if (keyIs(b, K.system)) return this.store(S_SYSTEM, p);
-    if (keyIs(b, K.moon)) return this.store(S_MOON, p);
-    if (keyIs(b, K.war)) return this.store(S_WAR, p);
+    if (keyIs(b, K.time)) return this.v.store(S_TIME, p);
+    if (keyIs(b, K.system)) return this.v.store(S_SYSTEM, p);
+    if (keyIs(b, K.moon)) return this.v.store(S_MOON, p);
+    if (keyIs(b, K.war)) return this.v.store(S_WAR, p);
     return -1;
-  }
-
-  /** A scalar into its slot; a container, or a key seen twice, gives up. */
-  private store(slot: number, p: number): number {
-    p = scalar(this.b, p);
-    if (this.kind[slot] !== ABSENT) throw BAIL;
-    this.kind[slot] = token.kind;
-    this.start[slot] = token.start;
-    this.end[slot] = token.end;
-    this.int[slot] = token.int;
-    return p;
   }
 
   private victim(p: number): number {
@@ -284,9 +218,9 @@ export class Transcoder {
     while (p > 0) {
       p = key(b, p);
       const id = keyIndex(b, ID_KEYS);
-      if (id >= 0) p = this.store(S_V_IDS + id, p);
-      else if (keyIs(b, K.shipTypeId)) p = this.store(S_V_SHIP, p);
-      else if (keyIs(b, K.damageTaken)) p = this.store(S_V_DAMAGE, p);
+      if (id >= 0) p = this.v.store(S_V_IDS + id, p);
+      else if (keyIs(b, K.shipTypeId)) p = this.v.store(S_V_SHIP, p);
+      else if (keyIs(b, K.damageTaken)) p = this.v.store(S_V_DAMAGE, p);
       else if (keyIs(b, K.position)) p = this.position(p);
       else p = skip(b, p);
       p = next(b, p, RBRACE);
@@ -303,7 +237,7 @@ export class Transcoder {
     while (p > 0) {
       p = key(b, p);
       const i = keyIndex(b, XYZ_KEYS);
-      p = next(b, i >= 0 ? this.store(S_V_XYZ + i, p) : skip(b, p), RBRACE);
+      p = next(b, i >= 0 ? this.v.store(S_V_XYZ + i, p) : skip(b, p), RBRACE);
     }
     return -p;
   }
@@ -372,23 +306,13 @@ export class Transcoder {
   /** The hot loop: most of an entry's bytes are its attackers. */
   private attacker(p: number): number {
     const b = this.b;
-    const kind = this.kind;
+    const kind = this.v.kind;
     for (let i = S_A; i < SLOTS; i++) kind[i] = ABSENT; // a loop: fill() is a slow call for nine bytes
     p = open(b, p, LBRACE, RBRACE);
     while (p > 0) {
       p = this.attackerKey(p);
       const f = this.field;
-      if (f < 0) p = skip(b, p);
-      else {
-        p = scalar(b, p);
-        const slot = S_A + f;
-        if (kind[slot] !== ABSENT) throw BAIL;
-        kind[slot] = token.kind;
-        this.start[slot] = token.start;
-        this.end[slot] = token.end;
-        this.int[slot] = token.int;
-      }
-      p = next(b, p, RBRACE);
+      p = next(b, f < 0 ? skip(b, p) : this.v.store(S_A + f, p), RBRACE);
     }
     this.writeAttacker();
     return -p;
@@ -397,7 +321,8 @@ export class Transcoder {
   /** One attacker in canonical order, into `attackers`; its character id, for characters(). */
   private writeAttacker(): void {
     const b = this.b;
-    const kind = this.kind;
+    const v = this.v;
+    const kind = v.kind;
     const out = this.attackers;
     out.ensure(640);
     if (this.attackerCount > 0) out.byte(0x2c);
@@ -408,24 +333,24 @@ export class Transcoder {
       if (k === ABSENT || k === NULL) continue;
       if (k === INT) {
         // The common case, written without the slot readers' calls.
-        if ((this.int[slot] as number) <= 0) continue;
+        if ((v.int[slot] as number) <= 0) continue;
         out.put(O.attacker[i] as Uint8Array);
-        out.copy(b, this.start[slot] as number, this.end[slot] as number);
+        out.copy(b, v.start[slot] as number, v.end[slot] as number);
       } else {
-        if (this.id(slot) === 0) continue;
+        if (v.id(slot) === 0) continue;
         out.put(O.attacker[i] as Uint8Array);
-        this.numberText(slot, out);
+        v.numberText(slot, out);
       }
       out.byte(0x2c);
     }
     out.put(O.attacker[6] as Uint8Array);
-    this.num(S_A + 6, out);
+    v.num(S_A + 6, out);
     out.byte(0x2c);
     out.put(O.attacker[7] as Uint8Array);
-    this.bool(S_A + 7, out);
+    v.bool(S_A + 7, out);
     out.byte(0x2c);
     out.put(O.attacker[8] as Uint8Array);
-    this.num(S_A + 8, out);
+    v.num(S_A + 8, out);
     out.byte(RBRACE);
     const n = this.attackerCount++;
     if (n === this.attackerChars.length) {
@@ -433,9 +358,9 @@ export class Transcoder {
       this.attackerCharAt = growInt(this.attackerCharAt);
       this.attackerCharEnd = growInt(this.attackerCharEnd);
     }
-    this.attackerChars[n] = this.id(S_A);
-    this.attackerCharAt[n] = kind[S_A] === INT ? (this.start[S_A] as number) : -1;
-    this.attackerCharEnd[n] = this.end[S_A] as number;
+    this.attackerChars[n] = v.id(S_A);
+    this.attackerCharAt[n] = kind[S_A] === INT ? (v.start[S_A] as number) : -1;
+    this.attackerCharEnd[n] = v.end[S_A] as number;
   }
 
   private zkb(p: number): number {
@@ -447,10 +372,10 @@ export class Transcoder {
     while (p > 0) {
       p = key(b, p);
       let i: number;
-      if ((i = keyIndex(b, ZKB_NUMBER_KEYS)) >= 0) p = this.store(S_Z_NUMBERS + i, p);
-      else if ((i = keyIndex(b, ZKB_BOOL_KEYS)) >= 0) p = this.store(S_Z_BOOLS + i, p);
-      else if (keyIs(b, K.hash)) p = this.store(S_Z_HASH, p);
-      else if (keyIs(b, K.locationID)) p = this.store(S_Z_LOC, p);
+      if ((i = keyIndex(b, ZKB_NUMBER_KEYS)) >= 0) p = this.v.store(S_Z_NUMBERS + i, p);
+      else if ((i = keyIndex(b, ZKB_BOOL_KEYS)) >= 0) p = this.v.store(S_Z_BOOLS + i, p);
+      else if (keyIs(b, K.hash)) p = this.v.store(S_Z_HASH, p);
+      else if (keyIs(b, K.locationID)) p = this.v.store(S_Z_LOC, p);
       else if (keyIs(b, K.labels)) p = this.labelList(p);
       else p = skip(b, p);
       p = next(b, p, RBRACE);
@@ -482,33 +407,33 @@ export class Transcoder {
   private emit(fallbackHash: number): void {
     const out = this.json;
     if (!this.seenVictim || !this.seenAttackers) throw BAIL;
-    this.killmailId = this.positiveInt(S_ID);
-    this.systemId = this.positiveInt(S_SYSTEM);
-    this.killTimeMs = this.killTime();
+    this.killmailId = this.v.positiveInt(S_ID);
+    this.systemId = this.v.positiveInt(S_SYSTEM);
+    this.killTimeMs = this.v.time(S_TIME);
     out.n = 0;
-    out.ensure(2048 + this.attackers.n + this.labels.n + this.length(S_Z_HASH) + this.length(fallbackHash));
+    out.ensure(2048 + this.attackers.n + this.labels.n + this.v.length(S_Z_HASH) + this.v.length(fallbackHash));
     out.put(O.open);
-    this.numberText(S_ID, out);
+    this.v.numberText(S_ID, out);
     out.put(O.time);
-    out.copy(this.b, this.start[S_TIME] as number, this.end[S_TIME] as number);
+    out.copy(this.b, this.v.start[S_TIME] as number, this.v.end[S_TIME] as number);
     out.put(O.system);
-    this.numberText(S_SYSTEM, out);
-    this.optionalId(S_MOON, O.moon, out);
-    this.optionalId(S_WAR, O.war, out);
+    this.v.numberText(S_SYSTEM, out);
+    this.v.optionalId(S_MOON, O.moon, out);
+    this.v.optionalId(S_WAR, O.war, out);
     out.put(O.victim);
-    for (let i = 0; i < 4; i++) if (this.optionalId(S_V_IDS + i, O.ids[i] as Uint8Array, out)) out.byte(0x2c);
+    for (let i = 0; i < 4; i++) if (this.v.optionalId(S_V_IDS + i, O.ids[i] as Uint8Array, out)) out.byte(0x2c);
     out.put(O.shipTypeId);
-    this.requiredInt(S_V_SHIP, 0);
-    this.numberText(S_V_SHIP, out);
+    this.v.requiredInt(S_V_SHIP, 0);
+    this.v.numberText(S_V_SHIP, out);
     out.put(O.damageTaken);
-    this.num(S_V_DAMAGE, out);
+    this.v.num(S_V_DAMAGE, out);
     if (this.hasPosition) {
       out.put(O.position);
-      this.num(S_V_XYZ, out);
+      this.v.num(S_V_XYZ, out);
       out.put(O.y);
-      this.num(S_V_XYZ + 1, out);
+      this.v.num(S_V_XYZ + 1, out);
       out.put(O.z);
-      this.num(S_V_XYZ + 2, out);
+      this.v.num(S_V_XYZ + 2, out);
       out.byte(RBRACE);
     }
     out.put(O.attackers);
@@ -517,7 +442,7 @@ export class Transcoder {
     out.int(this.attackerCount);
     this.emitZkb(fallbackHash);
     out.byte(RBRACE);
-    this.victimCharacterId = this.id(S_V_IDS);
+    this.victimCharacterId = this.v.id(S_V_IDS);
     this.characters();
   }
 
@@ -527,29 +452,27 @@ export class Transcoder {
     this.npc = false;
     this.totalValue = 0;
     if (!this.hasZkb) return;
-    const own = this.kind[S_Z_HASH];
-    const hash = own === STRING ? S_Z_HASH : own === ABSENT || own === NULL ? fallbackHash : -1;
-    if (hash < 0) throw BAIL;
-    if (this.length(hash) === 0) return; // covers S_NO_HASH
+    const hash = this.v.stringSlot(S_Z_HASH, fallbackHash);
+    if (this.v.length(hash) === 0) return; // covers S_NO_HASH
     out.put(O.zkb);
-    if (this.optionalId(S_Z_LOC, O.locationID, out)) out.byte(0x2c);
+    if (this.v.optionalId(S_Z_LOC, O.locationID, out)) out.byte(0x2c);
     out.put(O.hash);
-    out.copy(this.b, this.start[hash] as number, this.end[hash] as number);
+    out.copy(this.b, this.v.start[hash] as number, this.v.end[hash] as number);
     out.byte(QUOTE);
     for (let i = 0; i < 5; i++) {
       out.put(O.zkbNumbers[i] as Uint8Array);
-      this.num(S_Z_NUMBERS + i, out);
+      this.v.num(S_Z_NUMBERS + i, out);
     }
     for (let i = 0; i < 3; i++) {
       out.put(O.zkbBools[i] as Uint8Array);
-      this.bool(S_Z_BOOLS + i, out);
+      this.v.bool(S_Z_BOOLS + i, out);
     }
     out.put(O.labels);
     out.append(this.labels);
     out.byte(RBRACKET);
     out.byte(RBRACE);
-    this.npc = this.kind[S_Z_BOOLS] === TRUE;
-    this.totalValue = this.numberOf(S_Z_TOTAL);
+    this.npc = this.v.kind[S_Z_BOOLS] === TRUE;
+    this.totalValue = this.v.numberOf(S_Z_TOTAL);
   }
 
   /** normalise.ts characterIdsOf: unique ids, victim first, and their text. */
@@ -568,7 +491,11 @@ export class Transcoder {
     this.characterCount = 0;
     this.text.n = 0;
     const victim = S_V_IDS; // character_id
-    this.addCharacter(this.victimCharacterId, this.kind[victim] === INT ? (this.start[victim] as number) : -1, this.end[victim] as number);
+    this.addCharacter(
+      this.victimCharacterId,
+      this.v.kind[victim] === INT ? (this.v.start[victim] as number) : -1,
+      this.v.end[victim] as number,
+    );
     for (let i = 0; i < this.attackerCount; i++)
       this.addCharacter(this.attackerChars[i] as number, this.attackerCharAt[i] as number, this.attackerCharEnd[i] as number);
   }
@@ -593,128 +520,11 @@ export class Transcoder {
     else text.int(id);
     this.characterIds[this.characterCount++] = id;
   }
-
-  // ---- slot readers: each follows a validate.ts rule, and gives up where that rule rejects ----
-
-  private length(slot: number): number {
-    return (this.end[slot] as number) - (this.start[slot] as number);
-  }
-
-  private copySlot(from: number, to: number): void {
-    if (this.kind[to] !== ABSENT) throw BAIL;
-    this.kind[to] = this.kind[from] as number;
-    this.start[to] = this.start[from] as number;
-    this.end[to] = this.end[from] as number;
-    this.int[to] = this.int[from] as number;
-  }
-
-  /** The slot of an optional string hash, or S_NO_HASH; a non-string gives up. */
-  private hashSlot(slot: number): number {
-    const k = this.kind[slot];
-    if (k === STRING) return slot;
-    if (k === ABSENT || k === NULL) return S_NO_HASH;
-    throw BAIL;
-  }
-
-  /** A number's value as JSON.parse reads it; 0 when absent or null (validate.ts num). */
-  private numberOf(slot: number): number {
-    const k = this.kind[slot];
-    if (k === INT) return this.int[slot] as number;
-    if (k === ABSENT || k === NULL) return 0;
-    if (k !== FRACTION && k !== OTHER_NUMBER) throw BAIL;
-    const v = numberValue(this.b, this.start[slot] as number, this.end[slot] as number);
-    if (!Number.isFinite(v)) throw BAIL;
-    return v;
-  }
-
-  /** validate.ts optionalId: an integer, kept when > 0; 0 when absent, null or <= 0. */
-  private id(slot: number): number {
-    const k = this.kind[slot];
-    if (k === ABSENT || k === NULL) return 0;
-    const v = k === INT ? (this.int[slot] as number) : this.numberOf(slot);
-    if (!Number.isSafeInteger(v)) throw BAIL;
-    return v > 0 ? v : 0;
-  }
-
-  /** Writes `name` and the id when it is kept; false when it is not. */
-  private optionalId(slot: number, name: Uint8Array, out: Bytes): boolean {
-    if (this.id(slot) === 0) return false;
-    out.put(name);
-    this.numberText(slot, out);
-    return true;
-  }
-
-  /** validate.ts requiredInt: a safe integer >= min. */
-  private requiredInt(slot: number, min: number): number {
-    const k = this.kind[slot];
-    if (k !== INT && k !== OTHER_NUMBER && k !== FRACTION) throw BAIL;
-    const v = this.numberOf(slot);
-    if (!Number.isSafeInteger(v) || v < min) throw BAIL;
-    return v;
-  }
-
-  private positiveInt(slot: number): number {
-    return this.requiredInt(slot, 1);
-  }
-
-  /** validate.ts num: a finite number, 0 when absent or null. */
-  private num(slot: number, out: Bytes): void {
-    const k = this.kind[slot];
-    if (k === ABSENT || k === NULL) out.byte(0x30);
-    else this.numberText(slot, out);
-  }
-
-  private bool(slot: number, out: Bytes): void {
-    const k = this.kind[slot];
-    if (k === TRUE) out.put(O.true);
-    else if (k === FALSE || k === ABSENT || k === NULL) out.put(O.false);
-    else throw BAIL;
-  }
-
-  /** JSON.stringify's text of a number: the literal's bytes when they are it, else converted. */
-  private numberText(slot: number, out: Bytes): void {
-    const k = this.kind[slot];
-    if (k === INT || k === FRACTION) out.copy(this.b, this.start[slot] as number, this.end[slot] as number);
-    else out.ascii(String(this.numberOf(slot)));
-  }
-
-  /** killmail_time: only "YYYY-MM-DDTHH:MM:SSZ" with in-range fields, which isoZ() prints unchanged. */
-  private killTime(): number {
-    if (this.kind[S_TIME] !== STRING || this.length(S_TIME) !== 20) throw BAIL;
-    const b = this.b;
-    const t = this.start[S_TIME] as number;
-    if (b[t + 4] !== 0x2d || b[t + 7] !== 0x2d || b[t + 10] !== 0x54 || b[t + 13] !== 0x3a || b[t + 16] !== 0x3a || b[t + 19] !== 0x5a)
-      throw BAIL;
-    const year = digits(b, t, 4);
-    const month = digits(b, t + 5, 2);
-    const day = digits(b, t + 8, 2);
-    const hour = digits(b, t + 11, 2);
-    const minute = digits(b, t + 14, 2);
-    const second = digits(b, t + 17, 2);
-    if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59)
-      throw BAIL;
-    return Date.UTC(year, month - 1, day, hour, minute, second);
-  }
 }
 
 function keyIndex(b: Uint8Array, keys: readonly Uint8Array[]): number {
   for (let i = 0; i < keys.length; i++) if (keyIs(b, keys[i] as Uint8Array)) return i;
   return -1;
-}
-
-function digits(b: Uint8Array, at: number, count: number): number {
-  let v = 0;
-  for (let i = 0; i < count; i++) {
-    const d = (b[at + i] as number) - 0x30;
-    if (d < 0 || d > 9) throw BAIL;
-    v = v * 10 + d;
-  }
-  return v;
-}
-
-function daysIn(year: number, month: number): number {
-  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
 function growInt(a: Int32Array): Int32Array<ArrayBuffer> {
