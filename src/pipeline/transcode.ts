@@ -17,7 +17,7 @@ import { Slots } from './transcode-slots.js';
 // worker's modules load as CommonJS, where each read of an imported binding is a getter call: on
 // this path, which reads them per token, that doubled the cost, and the benches would measure
 // something other than what ships (built, the worker runs as ESM).
-const { ABSENT, ascii, BAIL, COLON, FRACTION, INT, LBRACE, LBRACKET, NULL, QUOTE, RBRACE, RBRACKET, TRUE } = scanner;
+const { ABSENT, ascii, BAIL, COLON, FALSE, FRACTION, INT, LBRACE, LBRACKET, NULL, QUOTE, RBRACE, RBRACKET, TRUE } = scanner;
 const { key, keyIs, next, open, scalar, skip, stringEnd, token, ws } = scanner;
 
 // Scalar slots, one per key read; an attacker's nine are reused per attacker.
@@ -43,8 +43,25 @@ const S_TOP_ID = 0,
   SLOTS = 37;
 
 const ID_NAMES = ['character_id', 'corporation_id', 'alliance_id', 'faction_id'];
-/** An attacker's fields in canonical order: six ids, then damage_done, final_blow, security_status. */
-const ATTACKER_NAMES = [...ID_NAMES, 'ship_type_id', 'weapon_type_id', 'damage_done', 'final_blow', 'security_status'];
+/**
+ * An attacker's fields in canonical order, which is ESI's (alphabetical): an attacker as ESI sends
+ * it is then, byte for byte, its canonical text, and a list of such attackers is copied whole.
+ */
+const ATTACKER_NAMES = [
+  'alliance_id',
+  'character_id',
+  'corporation_id',
+  'damage_done',
+  'faction_id',
+  'final_blow',
+  'security_status',
+  'ship_type_id',
+  'weapon_type_id',
+];
+const A_CHARACTER = 1,
+  A_FINAL_BLOW = 5;
+/** Which of an attacker's fields are ids (kept when > 0, left out otherwise). */
+const A_IS_ID = [true, true, true, false, true, false, false, true, true];
 const ATTACKER_KEYS = ATTACKER_NAMES.map(ascii);
 const ID_KEYS = ID_NAMES.map(ascii);
 const ZKB_NUMBER_NAMES = ['fittedValue', 'droppedValue', 'destroyedValue', 'totalValue', 'points'];
@@ -249,17 +266,53 @@ export class Transcoder {
     return p;
   }
 
+  /**
+   * The attackers. Runs of "plain" attackers (see attacker()) stand for themselves: their input
+   * bytes, commas included, are copied once at the end (emit) instead of being written field by
+   * field; the first attacker that is not plain flushes the run into `attackers` and is written
+   * there field by field.
+   */
   private attackerList(p: number): number {
     const b = this.b;
     if (this.seenAttackers) throw BAIL;
     this.seenAttackers = true;
+    this.runStart = this.runEnd = -1;
     p = open(b, p, LBRACKET, RBRACKET);
-    while (p > 0) p = next(b, this.attacker(p), RBRACKET);
+    while (p > 0) {
+      const at = p;
+      const end = this.attacker(p);
+      if (!this.plain) {
+        this.flushRun();
+        this.writeAttacker();
+      } else if (this.runEnd >= 0 && at === this.runEnd + 1)
+        this.runEnd = end; // only a comma between
+      else {
+        this.flushRun();
+        this.runStart = at;
+        this.runEnd = end;
+      }
+      p = next(b, end, RBRACKET);
+    }
     return -p;
   }
 
-  /** What attackerKey() found: an index in ATTACKER_KEYS, or -1. */
+  /** Input bytes of plain attackers not yet in `attackers`: runStart..runEnd (-1: none). */
+  private runStart = -1;
+  private runEnd = -1;
+
+  private flushRun(): void {
+    if (this.runEnd < 0) return;
+    const out = this.attackers;
+    out.ensure(this.runEnd - this.runStart + 1);
+    if (out.n > 0) out.byte(0x2c);
+    out.a.set(this.b.subarray(this.runStart, this.runEnd), out.n);
+    out.n += this.runEnd - this.runStart;
+    this.runStart = this.runEnd = -1;
+  }
+
+  /** What attackerKey() found: an index in ATTACKER_KEYS, or -1; and where the key's closing quote is. */
   private field = -1;
+  private keyClose = 0;
 
   /**
    * An attacker's key, p on its quote: picks the one candidate its first two bytes allow and
@@ -273,17 +326,17 @@ export class Transcoder {
     const d = b[p + 2];
     let f: number;
     if (c === 0x63)
-      f = d === 0x68 ? 0 : 1; // character_id, corporation_id
+      f = d === 0x68 ? 1 : 2; // character_id, corporation_id
     else if (c === 0x61)
-      f = 2; // alliance_id
-    else if (c === 0x66)
-      f = d === 0x61 ? 3 : 7; // faction_id, final_blow
-    else if (c === 0x73)
-      f = d === 0x68 ? 4 : 8; // ship_type_id, security_status
-    else if (c === 0x77)
-      f = 5; // weapon_type_id
+      f = 0; // alliance_id
     else if (c === 0x64)
-      f = 6; // damage_done
+      f = 3; // damage_done
+    else if (c === 0x66)
+      f = d === 0x61 ? 4 : 5; // faction_id, final_blow
+    else if (c === 0x73)
+      f = d === 0x65 ? 6 : 7; // security_status, ship_type_id
+    else if (c === 0x77)
+      f = 8; // weapon_type_id
     else f = -1;
     let q = p + 1;
     if (f >= 0) {
@@ -298,79 +351,81 @@ export class Transcoder {
     }
     if (f < 0) q = stringEnd(b, p);
     this.field = f;
+    this.keyClose = q;
     q = ws(b, q + 1);
     if (b[q] !== COLON) throw BAIL;
     return ws(b, q + 1);
   }
 
-  /** The hot loop: most of an entry's bytes are its attackers. */
+  /** Whether the last attacker() read was plain: its bytes are its canonical text. */
+  private plain = false;
+
+  /**
+   * The hot loop: most of an entry's bytes are its attackers. Reads one into the attacker slots
+   * and notes whether it is plain: no whitespace, only known keys in canonical order, each id an
+   * integer > 0, damage_done and security_status plain numbers, final_blow a boolean. ESI sends
+   * every attacker that way. Returns the position after its closing brace.
+   */
   private attacker(p: number): number {
     const b = this.b;
-    const kind = this.v.kind;
+    const v = this.v;
+    const kind = v.kind;
     for (let i = S_A; i < SLOTS; i++) kind[i] = ABSENT; // a loop: fill() is a slow call for nine bytes
+    const from = p;
     p = open(b, p, LBRACE, RBRACE);
+    let plain = p === from + 1;
+    let last = -1;
     while (p > 0) {
       p = this.attackerKey(p);
       const f = this.field;
-      p = next(b, f < 0 ? skip(b, p) : this.v.store(S_A + f, p), RBRACE);
+      if (f <= last || p !== this.keyClose + 2) plain = false;
+      last = f;
+      const end = f < 0 ? skip(b, p) : v.store(S_A + f, p);
+      p = next(b, end, RBRACE);
+      if ((p > 0 ? p : -p) !== end + 1) plain = false;
     }
-    this.writeAttacker();
-    return -p;
-  }
-
-  /**
-   * One attacker in canonical order, into `attackers`; its character id, for characters(). The
-   * common fields (an id > 0, a plain number, a boolean) are copied by loops inlined here, with
-   * the buffer's array and length in locals: through the writer's methods this was half again as
-   * slow. Anything else goes through the slot readers.
-   */
-  private writeAttacker(): void {
-    const b = this.b;
-    const v = this.v;
-    const { kind, start, end, int } = v;
-    const out = this.attackers;
-    out.ensure(640);
-    let a = out.a;
-    let n = out.n;
-    if (this.attackerCount > 0) a[n++] = 0x2c;
-    a[n++] = LBRACE;
-    for (let i = 0; i < 9; i++) {
-      const slot = S_A + i;
-      const k = kind[slot];
-      const name = O.attacker[i] as Uint8Array;
-      // ids (0-5) are kept when > 0; damage_done and security_status copy any plain number.
-      const plain = i < 6 ? k === INT && (int[slot] as number) > 0 : i !== 7 && (k === INT || k === FRACTION);
-      if (plain) {
-        for (let j = 0; j < name.length; j++) a[n++] = name[j] as number;
-        for (let j = start[slot] as number, e = end[slot] as number; j < e; j++) a[n++] = b[j] as number;
-      } else if (i < 6) {
-        // An id: absent, null or <= 0 is left out; another number is converted.
-        if (k === ABSENT || k === NULL || k === INT || v.id(slot) === 0) continue;
-        out.n = n;
-        out.put(name);
-        v.numberText(slot, out);
-        a = out.a;
-        n = out.n;
-      } else {
-        out.n = n;
-        out.put(name);
-        if (i === 7) v.bool(slot, out);
-        else v.num(slot, out);
-        a = out.a;
-        n = out.n;
+    if (plain) {
+      for (let i = 0; i < 9 && plain; i++) {
+        const slot = S_A + i;
+        const k = kind[slot];
+        if (A_IS_ID[i] === true) plain = k === ABSENT || (k === INT && (v.int[slot] as number) > 0);
+        else if (i === A_FINAL_BLOW) plain = k === TRUE || k === FALSE;
+        else plain = k === INT || k === FRACTION;
       }
-      a[n++] = i === 8 ? RBRACE : 0x2c;
     }
-    out.n = n;
+    this.plain = plain;
     const at = this.attackerCount++;
     if (at === this.attackerChars.length) {
       this.attackerChars = grow(this.attackerChars);
       this.attackerCharAt = growInt(this.attackerCharAt);
       this.attackerCharEnd = growInt(this.attackerCharEnd);
     }
-    this.attackerChars[at] = v.id(S_A);
-    this.attackerCharAt[at] = kind[S_A] === INT ? (start[S_A] as number) : -1;
-    this.attackerCharEnd[at] = end[S_A] as number;
+    const character = S_A + A_CHARACTER;
+    this.attackerChars[at] = v.id(character);
+    this.attackerCharAt[at] = kind[character] === INT ? (v.start[character] as number) : -1;
+    this.attackerCharEnd[at] = v.end[character] as number;
+    return -p;
+  }
+
+  /** An attacker that is not plain, field by field in canonical order, into `attackers`. */
+  private writeAttacker(): void {
+    const v = this.v;
+    const out = this.attackers;
+    out.ensure(640);
+    if (out.n > 0) out.byte(0x2c);
+    out.byte(LBRACE);
+    let first = true;
+    for (let i = 0; i < 9; i++) {
+      const slot = S_A + i;
+      if (A_IS_ID[i] === true && v.id(slot) === 0) continue;
+      if (!first) out.byte(0x2c);
+      first = false;
+      out.put(O.attacker[i] as Uint8Array);
+      if (A_IS_ID[i] === true) v.numberText(slot, out);
+      else if (i === A_FINAL_BLOW) v.bool(slot, out);
+      else v.num(slot, out);
+    }
+    out.byte(RBRACE);
   }
 
   private zkb(p: number): number {
@@ -421,7 +476,14 @@ export class Transcoder {
     this.systemId = this.v.positiveInt(S_SYSTEM);
     this.killTimeMs = this.v.time(S_TIME);
     out.n = 0;
-    out.ensure(2048 + this.attackers.n + this.labels.n + this.v.length(S_Z_HASH) + this.v.length(fallbackHash));
+    out.ensure(
+      2048 +
+        this.attackers.n +
+        Math.max(0, this.runEnd - this.runStart) +
+        this.labels.n +
+        this.v.length(S_Z_HASH) +
+        this.v.length(fallbackHash),
+    );
     out.put(O.open);
     this.v.numberText(S_ID, out);
     out.put(O.time);
@@ -448,6 +510,12 @@ export class Transcoder {
     }
     out.put(O.attackers);
     out.append(this.attackers);
+    if (this.runEnd >= 0) {
+      // The last run of plain attackers, copied from the entry.
+      if (this.attackers.n > 0) out.byte(0x2c);
+      out.a.set(this.b.subarray(this.runStart, this.runEnd), out.n);
+      out.n += this.runEnd - this.runStart;
+    }
     out.put(O.count);
     out.int(this.attackerCount);
     this.emitZkb(fallbackHash);

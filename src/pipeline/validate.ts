@@ -95,16 +95,18 @@ function victimOf(v: unknown): CanonicalVictim {
 
 function attackerOf(a: unknown, i: number): CanonicalAttacker {
   if (!isObject(a)) throw wrongType(`attackers[${i}]`, 'object', a);
+  // ESI's (alphabetical) key order: an attacker as ESI sends it is then its canonical text byte
+  // for byte, which the transcoder copies whole (transcode.ts).
   const out = {} as CanonicalAttacker;
+  setId(out, 'alliance_id', a, i);
   setId(out, 'character_id', a, i);
   setId(out, 'corporation_id', a, i);
-  setId(out, 'alliance_id', a, i);
-  setId(out, 'faction_id', a, i);
-  setId(out, 'ship_type_id', a, i);
-  setId(out, 'weapon_type_id', a, i);
   out.damage_done = num(a, 'damage_done', i, 0);
+  setId(out, 'faction_id', a, i);
   out.final_blow = bool(a, 'final_blow', i);
   out.security_status = num(a, 'security_status', i, 0);
+  setId(out, 'ship_type_id', a, i);
+  setId(out, 'weapon_type_id', a, i);
   return out;
 }
 

@@ -104,7 +104,16 @@ export function generateKill(
 
   const hash = killHash(seed, killmailId);
   const zkb = buildZkb(esi, hash, rng, opts.esiBaseUrl ?? 'https://esi.evetech.net', overrides.extraLabels ?? []);
-  return { killmail_id: killmailId, hash, esi, zkb };
+  return { killmail_id: killmailId, hash, esi: esiOrder(esi), zkb };
+}
+
+/** ESI writes every object's keys in alphabetical order; the simulator's kills read the same. */
+function esiOrder<T>(v: T): T {
+  if (Array.isArray(v)) return v.map(esiOrder) as T;
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(v).sort()) out[key] = esiOrder((v as Record<string, unknown>)[key]);
+  return out as T;
 }
 
 function pickSystem(rng: Rng): SystemRow {
