@@ -43,8 +43,9 @@ export const token = { kind: ABSENT, int: 0, start: 0, end: 0 };
 
 /** The first position at or after p that is not JSON whitespace. */
 export function ws(b: Uint8Array, p: number): number {
-  let c = b[p];
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = b[++p];
+  let c = b[p] as number;
+  // One compare for the usual case, compact JSON: no byte above 0x20 is whitespace.
+  while (c <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09)) c = b[++p] as number;
   return p;
 }
 

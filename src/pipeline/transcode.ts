@@ -63,6 +63,14 @@ const A_CHARACTER = 1,
 /** Which of an attacker's fields are ids (kept when > 0, left out otherwise). */
 const A_IS_ID = [true, true, true, false, true, false, false, true, true];
 const ATTACKER_KEYS = ATTACKER_NAMES.map(ascii);
+/** Each attacker key's whole four-byte words, little-endian, for attackerKey(). */
+const ATTACKER_KEY_WORDS = ATTACKER_KEYS.map((k) =>
+  Uint32Array.from(
+    { length: k.length >> 2 },
+    (_, i) =>
+      ((k[4 * i] as number) | ((k[4 * i + 1] as number) << 8) | ((k[4 * i + 2] as number) << 16) | ((k[4 * i + 3] as number) << 24)) >>> 0,
+  ),
+);
 const ID_KEYS = ID_NAMES.map(ascii);
 const ZKB_NUMBER_NAMES = ['fittedValue', 'droppedValue', 'destroyedValue', 'totalValue', 'points'];
 const ZKB_NUMBER_KEYS = ZKB_NUMBER_NAMES.map(ascii);
@@ -134,6 +142,8 @@ export class Transcoder {
   replace = false;
 
   private b: Uint8Array = new Uint8Array(0);
+  /** The entry as a DataView: attackerKey() compares four bytes at a time. */
+  private dv: DataView = new DataView(new ArrayBuffer(0));
   private readonly v = new Slots(SLOTS);
   private readonly attackers = new Bytes();
   private readonly labels = new Bytes();
@@ -167,6 +177,7 @@ export class Transcoder {
 
   private entry(b: Uint8Array): void {
     this.b = b;
+    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
     this.v.reset(b);
     this.attackers.n = this.labels.n = this.attackerCount = 0;
     this.seenEsi = this.topHasBody = this.seenVictim = this.seenAttackers = false;
@@ -340,14 +351,17 @@ export class Transcoder {
     else f = -1;
     let q = p + 1;
     if (f >= 0) {
+      // Four bytes per compare (an unaligned little-endian read), then the tail byte by byte.
+      const words = ATTACKER_KEY_WORDS[f] as Uint32Array;
       const k = ATTACKER_KEYS[f] as Uint8Array;
-      const n = k.length;
+      const dv = this.dv;
       let i = 0;
-      while (i < n && b[q] === k[i]) {
+      while (i < words.length && dv.getUint32(q, true) === words[i]) {
         i++;
-        q++;
+        q += 4;
       }
-      if (i !== n || b[q] !== QUOTE) f = -1;
+      if (i === words.length) for (i *= 4; i < k.length && b[q] === k[i]; i++) q++;
+      if (i !== k.length || b[q] !== QUOTE) f = -1;
     }
     if (f < 0) q = stringEnd(b, p);
     this.field = f;
