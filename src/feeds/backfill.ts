@@ -252,7 +252,9 @@ export class BackfillFeed implements FeedHandle {
     const take = async (items: Iterable<ScannedItem>): Promise<boolean> => {
       for (const item of items) {
         if (index++ < from) continue;
-        if (!(await this.offer(item, opened.kind, this.unitBase + index - 1))) return false;
+        // offer() answers synchronously in the common case: no promise and no microtask per kill.
+        const offered = this.offer(item, opened.kind, this.unitBase + index - 1);
+        if (!(offered === true || (offered !== false && (await offered)))) return false;
         this.readUpTo = index;
       }
       return true;
@@ -267,9 +269,10 @@ export class BackfillFeed implements FeedHandle {
   /**
    * One entry: skipped when known or too large, else pushed. False when the feed stopped. The
    * watermark may pass `seq` only once it was skipped or pushed: an entry the stop caught before
-   * its push must be read again after a restart, so nextSeq moves only then.
+   * its push must be read again after a restart, so nextSeq moves only then. Synchronous unless
+   * it must wait (an ESI fetch slot, the rate limit, a full ring).
    */
-  private async offer(item: ScannedItem, kind: EntryKind, seq: number): Promise<boolean> {
+  private offer(item: ScannedItem, kind: EntryKind, seq: number): boolean | Promise<boolean> {
     this.tally.inc('entries');
     this.firstEntryAtMs ??= Date.now();
     if (item.tooLarge) {
@@ -286,6 +289,12 @@ export class BackfillFeed implements FeedHandle {
       this.mark.advance(this.nextSeq);
       return true;
     }
+    if (kind === 'hash' || this.limiter) return this.offerAfterWaits(item, kind, seq);
+    if (this.abort.signal.aborted) return false;
+    return this.push(item.body, kind, seq);
+  }
+
+  private async offerAfterWaits(item: ScannedItem, kind: EntryKind, seq: number): Promise<boolean> {
     const signal = this.abort.signal;
     if (kind === 'hash') {
       const cap = this.o.fetchConcurrency ?? 8;
@@ -297,12 +306,21 @@ export class BackfillFeed implements FeedHandle {
       kind === 'hash'
         ? Buffer.from(`{"killmail_id":${item.key ?? '0'},"zkb":{"hash":${Buffer.from(item.body).toString('latin1')}}}`)
         : item.body;
+    return this.push(body, kind, seq);
+  }
+
+  private push(body: Uint8Array, kind: EntryKind, seq: number): boolean | Promise<boolean> {
     this.mark.pushed(seq);
     const entry = { source: 'backfill' as const, seq, body, receivedAtUs: epochUs(), cutoffMs: cutoffAt(this.o.cutoffSeconds) };
-    if (!(await pushEntry(this.o.sink, entry, signal, () => this.tally.inc('backpressure_waits')))) {
+    if (this.o.sink.push(entry)) return this.pushed(kind, seq);
+    return pushEntry(this.o.sink, entry, this.abort.signal, () => this.tally.inc('backpressure_waits')).then((ok) => {
+      if (ok) return this.pushed(kind, seq);
       this.mark.withdrawn(seq);
       return false;
-    }
+    });
+  }
+
+  private pushed(kind: EntryKind, seq: number): true {
     this.nextSeq = seq + 1;
     this.tally.inc(kind === 'hash' ? 'pushed_fetch' : 'pushed');
     this.lastEntryAtMs = Date.now();

@@ -52,6 +52,7 @@ export type FeedEvent<K = MetricKey> = K extends `feed.${string}.${infer E}` ? E
 /** Local tallies for stats(), mirrored into the shared counters as `feed.<name>.<key>`. */
 export class Tally {
   private readonly values = new Map<string, number>();
+  private readonly names = new Map<string, MetricKey>();
 
   constructor(
     private readonly prefix: string,
@@ -61,7 +62,10 @@ export class Tally {
   inc(key: FeedEvent, by = 1): void {
     this.values.set(key, (this.values.get(key) ?? 0) + by);
     // The key is checked against the declarations when first used (src/telemetry/metrics/feeds.ts).
-    this.counters.inc(`${this.prefix}.${key}` as MetricKey, by);
+    // Its full name is kept: a new string per call (a backfill counts twice per kill) is hashed anew.
+    let name = this.names.get(key);
+    if (name === undefined) this.names.set(key, (name = `${this.prefix}.${key}` as MetricKey));
+    this.counters.inc(name, by);
   }
 
   get(key: string): number {
