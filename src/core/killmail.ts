@@ -29,17 +29,18 @@ export interface CanonicalVictim extends EntityNames {
   position?: Position;
 }
 
+/** Serialised in ESI's (alphabetical) key order, names after (pipeline/validate.ts attackerOf). */
 export interface CanonicalAttacker extends EntityNames {
+  alliance_id?: number;
   character_id?: number;
   corporation_id?: number;
-  alliance_id?: number;
-  faction_id?: number;
-  ship_type_id?: number;
-  ship_name?: string;
-  weapon_type_id?: number;
   damage_done: number;
+  faction_id?: number;
   final_blow: boolean;
   security_status: number;
+  ship_type_id?: number;
+  weapon_type_id?: number;
+  ship_name?: string;
 }
 
 export interface Zkb {
