@@ -43,6 +43,9 @@ export interface FailResult {
 
 export type WireResult = KillResult | FailResult;
 
+/** The numbers a kill record carries at fixed offsets: a KillRecord's, or the transcoder's. */
+type KillNumbers = Pick<KillRecord, 'killmailId' | 'systemId' | 'killTimeMs' | 'victimCharacterId' | 'totalValue'>;
+
 const KILL = 1;
 const FAIL = 2;
 const OLDER = 1,
@@ -81,32 +84,46 @@ export function createResultCodec(): ResultCodec {
     scratchView = new DataView(scratch.buffer);
   }
 
+  /** A kill record's fixed part (the layout above) and its n character ids; both encoders write it. */
+  function writeHead(
+    flags: number,
+    source: number,
+    entryId: number,
+    seq: number,
+    receivedAtUs: number,
+    k: KillNumbers,
+    characterIds: ArrayLike<number>,
+    n: number,
+  ): void {
+    const v = scratchView;
+    scratch[0] = KILL;
+    scratch[1] = flags;
+    scratch[2] = source;
+    v.setUint32(4, n, true);
+    v.setFloat64(8, entryId, true);
+    v.setFloat64(16, seq, true);
+    v.setFloat64(24, k.killmailId, true);
+    v.setFloat64(32, k.systemId, true);
+    v.setFloat64(40, k.killTimeMs, true);
+    v.setFloat64(48, k.victimCharacterId, true);
+    v.setFloat64(56, k.totalValue, true);
+    v.setFloat64(64, receivedAtUs, true);
+    for (let i = 0; i < n; i++) v.setFloat64(HEADER + 8 * i, characterIds[i] as number, true);
+  }
+
   function encodeKill(r: KillResult): Uint8Array {
     const k = r.kill;
     const text = k.characterText ?? k.characterIds.join(',');
     const n = k.characterIds.length;
     const idsEnd = HEADER + 8 * n;
     reserve(idsEnd + text.length + 3 * k.json.length); // UTF-8 needs at most 3 bytes per UTF-16 unit
-    const v = scratchView;
     const flags = (r.older ? OLDER : 0) | (k.npc ? NPC : 0) | (k.replace ? REPLACE : 0) | (k.enriched ? ENRICHED : 0);
-    scratch[0] = KILL;
-    scratch[1] = flags;
-    scratch[2] = r.source;
-    v.setUint32(4, n, true);
-    v.setFloat64(8, r.entryId, true);
-    v.setFloat64(16, r.seq, true);
-    v.setFloat64(24, k.killmailId, true);
-    v.setFloat64(32, k.systemId, true);
-    v.setFloat64(40, k.killTimeMs, true);
-    v.setFloat64(48, k.victimCharacterId, true);
-    v.setFloat64(56, k.totalValue, true);
-    v.setFloat64(64, k.receivedAtUs, true);
-    for (let i = 0; i < n; i++) v.setFloat64(HEADER + 8 * i, k.characterIds[i] as number, true);
+    writeHead(flags, r.source, r.entryId, r.seq, k.receivedAtUs, k, k.characterIds, n);
     const textBytes = encoder.encodeInto(text, scratch.subarray(idsEnd)).written;
     const jsonAt = idsEnd + textBytes;
     const jsonBytes = encoder.encodeInto(k.json, scratch.subarray(jsonAt)).written;
-    v.setUint32(72, textBytes, true);
-    v.setUint32(76, jsonBytes, true);
+    scratchView.setUint32(72, textBytes, true);
+    scratchView.setUint32(76, jsonBytes, true);
     return scratch.subarray(0, jsonAt + jsonBytes);
   }
 
@@ -116,24 +133,20 @@ export function createResultCodec(): ResultCodec {
     const jsonAt = idsEnd + t.text.n;
     const end = jsonAt + t.json.n;
     reserve(end);
-    const v = scratchView;
-    scratch[0] = KILL;
-    scratch[1] = (older ? OLDER : 0) | (t.npc ? NPC : 0) | (t.replace ? REPLACE : 0);
-    scratch[2] = sourceCode(h.source);
-    v.setUint32(4, n, true);
-    v.setFloat64(8, h.entryId, true);
-    v.setFloat64(16, h.seq, true);
-    v.setFloat64(24, t.killmailId, true);
-    v.setFloat64(32, t.systemId, true);
-    v.setFloat64(40, t.killTimeMs, true);
-    v.setFloat64(48, t.victimCharacterId, true);
-    v.setFloat64(56, t.totalValue, true);
-    v.setFloat64(64, h.receivedAtUs, true);
-    for (let i = 0; i < n; i++) v.setFloat64(HEADER + 8 * i, t.characterIds[i] as number, true);
+    writeHead(
+      (older ? OLDER : 0) | (t.npc ? NPC : 0) | (t.replace ? REPLACE : 0),
+      sourceCode(h.source),
+      h.entryId,
+      h.seq,
+      h.receivedAtUs,
+      t,
+      t.characterIds,
+      n,
+    );
     scratch.set(t.text.a.subarray(0, t.text.n), idsEnd);
     scratch.set(t.json.a.subarray(0, t.json.n), jsonAt);
-    v.setUint32(72, t.text.n, true);
-    v.setUint32(76, t.json.n, true);
+    scratchView.setUint32(72, t.text.n, true);
+    scratchView.setUint32(76, t.json.n, true);
     return scratch.subarray(0, end);
   }
 
