@@ -250,10 +250,10 @@ export class Bytes {
     this.n = n;
   }
 
-  /** Another buffer's bytes (native copy: worth it for the attackers' kilobytes). */
-  append(other: Bytes): void {
-    this.a.set(other.a.subarray(0, other.n), this.n);
-    this.n += other.n;
+  /** src[start .. end) by one native copy: worth it for kilobytes (the attackers), not for a key. */
+  span(src: Uint8Array, start: number, end: number): void {
+    this.a.set(src.subarray(start, end), this.n);
+    this.n += end - start;
   }
 
   byte(c: number): void {

@@ -313,12 +313,15 @@ export class Transcoder {
 
   private flushRun(): void {
     if (this.runEnd < 0) return;
-    const out = this.attackers;
-    out.ensure(this.runEnd - this.runStart + 1);
-    if (out.n > 0) out.byte(0x2c);
-    out.a.set(this.b.subarray(this.runStart, this.runEnd), out.n);
-    out.n += this.runEnd - this.runStart;
+    this.copyRun(this.attackers);
     this.runStart = this.runEnd = -1;
+  }
+
+  /** The pending run into `out`, after a comma when attackers were written before it. */
+  private copyRun(out: Bytes): void {
+    out.ensure(this.runEnd - this.runStart + 1);
+    if (this.attackers.n > 0) out.byte(0x2c);
+    out.span(this.b, this.runStart, this.runEnd);
   }
 
   /** What attackerKey() found: an index in ATTACKER_KEYS, or -1; and where the key's closing quote is. */
@@ -523,13 +526,8 @@ export class Transcoder {
       out.byte(RBRACE);
     }
     out.put(O.attackers);
-    out.append(this.attackers);
-    if (this.runEnd >= 0) {
-      // The last run of plain attackers, copied from the entry.
-      if (this.attackers.n > 0) out.byte(0x2c);
-      out.a.set(this.b.subarray(this.runStart, this.runEnd), out.n);
-      out.n += this.runEnd - this.runStart;
-    }
+    out.span(this.attackers.a, 0, this.attackers.n);
+    if (this.runEnd >= 0) this.copyRun(out); // the last run of plain attackers, from the entry
     out.put(O.count);
     out.int(this.attackerCount);
     this.emitZkb(fallbackHash);
@@ -560,7 +558,7 @@ export class Transcoder {
       this.v.bool(S_Z_BOOLS + i, out);
     }
     out.put(O.labels);
-    out.append(this.labels);
+    out.span(this.labels.a, 0, this.labels.n);
     out.byte(RBRACKET);
     out.byte(RBRACE);
     this.npc = this.v.kind[S_Z_BOOLS] === TRUE;
