@@ -142,8 +142,14 @@ export class Transcoder {
   replace = false;
 
   private b: Uint8Array = new Uint8Array(0);
-  /** The entry as a DataView: attackerKey() compares four bytes at a time. */
+  /**
+   * The entry's whole buffer as a DataView (attackerKey() compares four bytes at a time), made
+   * once per buffer rather than once per kill: entries are views of the same ring. `dvBase` is
+   * the entry's offset in it. A read past the entry never matches: the bytes after a compared
+   * word are checked on `b`, whose end is the entry's.
+   */
   private dv: DataView = new DataView(new ArrayBuffer(0));
+  private dvBase = 0;
   private readonly v = new Slots(SLOTS);
   private readonly attackers = new Bytes();
   private readonly labels = new Bytes();
@@ -177,7 +183,8 @@ export class Transcoder {
 
   private entry(b: Uint8Array): void {
     this.b = b;
-    this.dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    if (b.buffer !== this.dv.buffer) this.dv = new DataView(b.buffer);
+    this.dvBase = b.byteOffset;
     this.v.reset(b);
     this.attackers.n = this.labels.n = this.attackerCount = 0;
     this.seenEsi = this.topHasBody = this.seenVictim = this.seenAttackers = false;
@@ -358,8 +365,9 @@ export class Transcoder {
       const words = ATTACKER_KEY_WORDS[f] as Uint32Array;
       const k = ATTACKER_KEYS[f] as Uint8Array;
       const dv = this.dv;
+      const base = this.dvBase;
       let i = 0;
-      while (i < words.length && dv.getUint32(q, true) === words[i]) {
+      while (i < words.length && dv.getUint32(base + q, true) === words[i]) {
         i++;
         q += 4;
       }

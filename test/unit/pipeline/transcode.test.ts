@@ -181,6 +181,16 @@ describe('transcoder', () => {
     assert.ok((tally.counts.get('taken') ?? 0) > 500, 'most mutations stay on the fast path');
   });
 
+  test('an entry cut anywhere, as a view whose buffer holds the rest of it, is left to the general path', () => {
+    const whole = json(r2z2Entry(77, { esi: { ...esiKillmail(77), attackers: crowdedKillmail(77, 3)['attackers'] } }));
+    assert.ok(agree(whole, 'whole'));
+    for (let cut = 0; cut < whole.byteLength; cut++) assert.equal(agree(whole.subarray(0, cut), `cut at ${cut}`), false, `cut at ${cut}`);
+    // The same entry further into a shared buffer (as in a ring) still reads whole.
+    const shared = new Uint8Array(whole.byteLength + 11);
+    shared.set(whole, 7);
+    assert.ok(agree(shared.subarray(7, 7 + whole.byteLength), 'offset view'));
+  });
+
   test('its result record decodes to the general path record', () => {
     const codec = createResultCodec();
     const body = json(r2z2Entry(4242, { sequence_updated: 3 }));
