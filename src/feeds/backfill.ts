@@ -312,8 +312,9 @@ export class BackfillFeed implements FeedHandle {
   private push(body: Uint8Array, kind: EntryKind, seq: number): boolean | Promise<boolean> {
     this.mark.pushed(seq);
     const entry = { source: 'backfill' as const, seq, body, receivedAtUs: epochUs(), cutoffMs: cutoffAt(this.o.cutoffSeconds) };
-    if (this.o.sink.push(entry)) return this.pushed(kind, seq);
-    return pushEntry(this.o.sink, entry, this.abort.signal, () => this.tally.inc('backpressure_waits')).then((ok) => {
+    const pushed = pushEntry(this.o.sink, entry, this.abort.signal, () => this.tally.inc('backpressure_waits'));
+    if (pushed === true) return this.pushed(kind, seq);
+    return pushed.then((ok) => {
       if (ok) return this.pushed(kind, seq);
       this.mark.withdrawn(seq);
       return false;

@@ -37,12 +37,17 @@ export function cutoffAt(cutoffSeconds: number, nowMs: number = Date.now()): num
  * Push with back-pressure: when the sink is full, wait for it to become writable and push the
  * same entry again (never drop it). Returns false only when the feed stopped while waiting.
  */
-export async function pushEntry(sink: IngestSink, entry: RawEntry, signal: AbortSignal, onWait: () => void): Promise<boolean> {
-  while (!sink.push(entry)) {
+export function pushEntry(sink: IngestSink, entry: RawEntry, signal: AbortSignal, onWait: () => void): true | Promise<boolean> {
+  // Synchronous when the rings take it at once (nearly always): no promise per entry.
+  return sink.push(entry) ? true : pushWhenWritable(sink, entry, signal, onWait);
+}
+
+async function pushWhenWritable(sink: IngestSink, entry: RawEntry, signal: AbortSignal, onWait: () => void): Promise<boolean> {
+  do {
     onWait();
     await untilAborted(sink.whenWritable(), signal);
     if (signal.aborted) return false;
-  }
+  } while (!sink.push(entry));
   return true;
 }
 
