@@ -56,7 +56,7 @@ export const SCHEMA = {
   transcode: {
     type: 'bool',
     default: true,
-    doc: 'with enrichment off, pipeline workers write inline entries as canonical JSON straight from their bytes (the same bytes as the general parse, validate and serialise path, for under half its CPU); off: the general path for every entry',
+    doc: 'pipeline workers write inline entries as canonical JSON straight from their bytes (the same bytes as the general parse, validate and serialise path, for under half its CPU), with their names when enriching and the worker caches hold them all; off: the general path for every entry',
   },
   ringBytes: {
     type: 'int',

@@ -203,8 +203,31 @@ export interface WorkerEnricher {
    * Returns true when every id that can resolve did; false when some were left as ids.
    */
   enrich(kill: import('./killmail.js').CanonicalKillmail, budgetMs: number): Promise<boolean>;
+  /** The caches as text fragments, for a kill read bytes to bytes (pipeline/transcode.ts). */
+  warmNames?(): WarmNames;
   stats(): Record<string, number>;
   close(): Promise<void>;
+}
+
+/**
+ * A worker's warm name caches as the exact text a complete enrich() appends to a killmail's
+ * objects, as UTF-8 JSON: `,"character_name":"…"` for a character, name and ticker for a
+ * corporation or alliance, the ship's name (and, for the victim, its group id and group name),
+ * the system's name, security status and region. An id ESI does not know gives an empty
+ * fragment (enrich() leaves it an id); undefined means the caches cannot complete it (not cached,
+ * expired, partly known), and the kill takes the general path, which looks it up.
+ */
+export interface WarmNames {
+  /** Starts a kill: the lookups until commit() or the next begin() are that kill's. */
+  begin(): void;
+  character(id: number): Uint8Array | undefined;
+  corporation(id: number): Uint8Array | undefined;
+  alliance(id: number): Uint8Array | undefined;
+  /** `victim`: also the ship's group (ship_group_id, ship_group_name), as enrich() fills for the victim. */
+  ship(typeId: number, victim: boolean): Uint8Array | undefined;
+  system(id: number): Uint8Array | undefined;
+  /** The kill was written from these fragments: count its lookups and a complete enrichment as enrich() does. */
+  commit(): void;
 }
 
 // ---------------------------------------------------------------- http-facing sources

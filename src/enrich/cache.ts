@@ -39,9 +39,28 @@ export class NameCache {
 
   constructor(private readonly opts: NameCacheOptions) {
     this.now = opts.now ?? Date.now;
-    for (const ns of NAMESPACES) this.lrus.set(ns, new Lru(opts.lruEntriesPerNamespace ?? 100_000));
+    for (const ns of NAMESPACES) {
+      const lru = new Lru<number, Cached<Namespace>>(opts.lruEntriesPerNamespace ?? 100_000);
+      this.lrus.set(ns, lru);
+      this.lruAt.push(lru);
+    }
     this.db = this.open(this.now());
   }
+
+  /** The LRUs again, by NAMESPACES index: fresh() skips the namespace's name lookup. */
+  private readonly lruAt: Lru<number, Cached<Namespace>>[] = [];
+
+  /**
+   * An unexpired entry of this worker's LRU, else undefined (then get() decides: expiry, the
+   * shared database). Uncounted: warm-names.ts counts a kill's lookups once it uses them.
+   */
+  fresh(nsIndex: number, id: number, nowMs: number): Cached<Namespace> | undefined {
+    const v = (this.lruAt[nsIndex] as Lru<number, Cached<Namespace>>).get(id);
+    return v !== undefined && v.expiresAtMs > nowMs ? v : undefined;
+  }
+
+  /** Whether the last get() loaded its entry from the shared database (warm-names.ts counts it). */
+  lastFromDb = false;
 
   /** `count` is false for the re-check after lookups, so each id counts once per kill. */
   get<N extends Namespace>(ns: N, id: number, nowMs: number, count: boolean): Cached<N> | undefined {
@@ -51,11 +70,13 @@ export class NameCache {
       lru.delete(id);
       v = undefined;
     }
+    this.lastFromDb = false;
     if (v === undefined) {
       if (this.db === undefined && nowMs - this.lastProbeMs >= PROBE_EVERY_MS) this.db = this.open(nowMs);
       v = this.loaders.get(ns)?.(id, nowMs) as Cached<N> | undefined;
       if (v !== undefined) {
         lru.set(id, v);
+        this.lastFromDb = true;
         if (count) this.opts.counters.inc('enrich.cache.db_hit');
       }
     }
@@ -65,6 +86,15 @@ export class NameCache {
       else this.hits[i] = (this.hits[i] ?? 0) + 1;
     }
     return v;
+  }
+
+  /**
+   * Counts lookups made with `count` false as get() would have counted them: `hits` per
+   * NAMESPACES index, `dbHits` of them loaded from the shared database.
+   */
+  countHits(hits: ArrayLike<number>, dbHits: number): void {
+    for (let i = 0; i < NAMESPACES.length; i++) this.hits[i] = (this.hits[i] ?? 0) + (hits[i] ?? 0);
+    if (dbHits > 0) this.opts.counters.inc('enrich.cache.db_hit', dbHits);
   }
 
   /** Caches a resolved entry here and queues its row for the main-thread writer. */

@@ -1,7 +1,7 @@
 // The WorkerEnricher of core/ports.ts: what a pipeline worker (or the main thread, for the
 // uncached `/killmail/:id` path) calls. Pure of pool code: ESI client + caches + resolver.
 import type { CanonicalKillmail } from '../core/killmail.js';
-import type { WorkerEnricher } from '../core/ports.js';
+import type { WarmNames, WorkerEnricher } from '../core/ports.js';
 import { WkError } from '../core/errors.js';
 import { Counters } from '../telemetry/counters.js';
 import { histogramFields } from '../telemetry/worker-histograms.js';
@@ -11,6 +11,7 @@ import { createEsiClient, type EsiClient } from './esi-client.js';
 import { Lru } from './lru.js';
 import { Resolver, type Missing } from './resolve.js';
 import { isKillmailBody } from './shapes.js';
+import { createWarmNames } from './warm-names.js';
 
 export interface WorkerEnricherOptions {
   esiUrl: string;
@@ -108,6 +109,10 @@ class Enricher implements EnricherWithWrites {
     const complete = this.resolver.fill(kill);
     this.counters.inc(complete ? 'enrich.complete' : 'enrich.partial');
     return complete;
+  }
+
+  warmNames(): WarmNames {
+    return createWarmNames(this.cache, this.counters);
   }
 
   takePendingWrites(): CacheWrite[] {

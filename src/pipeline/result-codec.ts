@@ -57,7 +57,7 @@ const HEADER = 80;
 export interface ResultCodec {
   /** The record's bytes: a view of a scratch buffer, valid until the next encode (copy it out first). */
   encode(r: WireResult): Uint8Array;
-  /** A kill the transcoder read (never enriched), in the same layout, from its bytes: no string is built. */
+  /** A kill the transcoder read (with names when it had them), in the same layout, from its bytes: no string is built. */
   encodeTranscoded(h: EntryHeader, older: boolean, t: Transcoder): Uint8Array;
   /** Decode a record, read in place: `rec` may be a view of the ring's SharedArrayBuffer. */
   decode(rec: Uint8Array): WireResult;
@@ -134,7 +134,7 @@ export function createResultCodec(): ResultCodec {
     const end = jsonAt + t.json.n;
     reserve(end);
     writeHead(
-      (older ? OLDER : 0) | (t.npc ? NPC : 0) | (t.replace ? REPLACE : 0),
+      (older ? OLDER : 0) | (t.npc ? NPC : 0) | (t.replace ? REPLACE : 0) | (t.enriched ? ENRICHED : 0),
       sourceCode(h.source),
       h.entryId,
       h.seq,

@@ -9,6 +9,7 @@
 // number to normalise that is not a plain literal, a short package to fetch) it gives up with
 // `false` before anything is written, and the general path answers. test/unit/pipeline/
 // transcode.test.ts holds the two paths equal over real killmails and mutated ones.
+import type { WarmNames } from '../core/ports.js';
 import * as scanner from './json-bytes.js';
 import { Bytes } from './json-bytes.js';
 import { Slots } from './transcode-slots.js';
@@ -58,8 +59,11 @@ const ATTACKER_NAMES = [
   'ship_type_id',
   'weapon_type_id',
 ];
-const A_CHARACTER = 1,
-  A_FINAL_BLOW = 5;
+const A_ALLIANCE = 0,
+  A_CHARACTER = 1,
+  A_CORPORATION = 2,
+  A_FINAL_BLOW = 5,
+  A_SHIP = 7;
 /** Which of an attacker's fields are ids (kept when > 0, left out otherwise). */
 const A_IS_ID = [true, true, true, false, true, false, false, true, true];
 const ATTACKER_KEYS = ATTACKER_NAMES.map(ascii);
@@ -77,6 +81,7 @@ const ZKB_NUMBER_KEYS = ZKB_NUMBER_NAMES.map(ascii);
 const ZKB_BOOL_NAMES = ['npc', 'solo', 'awox'];
 const ZKB_BOOL_KEYS = ZKB_BOOL_NAMES.map(ascii);
 const XYZ_KEYS = ['x', 'y', 'z'].map(ascii);
+const EMPTY = new Uint8Array(0);
 const K = {
   esi: ascii('esi'),
   zkb: ascii('zkb'),
@@ -140,6 +145,14 @@ export class Transcoder {
   totalValue = 0;
   npc = false;
   replace = false;
+  /** The names were written too (a Transcoder given WarmNames, and they completed the kill). */
+  enriched = false;
+
+  /**
+   * With `names`, kills are written enriched, as the general path's enrich() writes a kill its
+   * caches complete; a kill they cannot complete is left to the general path.
+   */
+  constructor(private readonly names?: WarmNames) {}
 
   private b: Uint8Array = new Uint8Array(0);
   /**
@@ -172,6 +185,7 @@ export class Transcoder {
 
   /** True when the entry was transcoded (read the fields and buffers); false: use the general path. */
   transcode(body: Uint8Array): boolean {
+    this.names?.begin();
     try {
       this.entry(body);
       return true;
@@ -186,6 +200,7 @@ export class Transcoder {
     if (b.buffer !== this.dv.buffer) this.dv = new DataView(b.buffer);
     this.dvBase = b.byteOffset;
     this.v.reset(b);
+    this.enriched = false;
     this.attackers.n = this.labels.n = this.attackerCount = 0;
     this.seenEsi = this.topHasBody = this.seenVictim = this.seenAttackers = false;
     this.hasPosition = this.hasZkb = this.hasLabels = this.replace = false;
@@ -299,7 +314,8 @@ export class Transcoder {
     while (p > 0) {
       const at = p;
       const end = this.attacker(p);
-      if (!this.plain) {
+      if (this.names !== undefined) this.namedAttacker(this.names, at, end);
+      else if (!this.plain) {
         this.flushRun();
         this.writeAttacker();
       } else if (this.runEnd >= 0 && at === this.runEnd + 1)
@@ -432,6 +448,39 @@ export class Transcoder {
     return -p;
   }
 
+  /**
+   * With names, each attacker is written with its own: its input bytes when plain, else field by
+   * field, then the names before its closing brace (Resolver.fill's order). BAIL when the caches
+   * cannot complete it.
+   */
+  private namedAttacker(names: WarmNames, at: number, end: number): void {
+    const v = this.v;
+    const character = v.id(S_A + A_CHARACTER);
+    const corporation = v.id(S_A + A_CORPORATION);
+    const alliance = v.id(S_A + A_ALLIANCE);
+    const ship = v.id(S_A + A_SHIP);
+    const c = character > 0 ? names.character(character) : EMPTY;
+    const o = corporation > 0 ? names.corporation(corporation) : EMPTY;
+    const a = alliance > 0 ? names.alliance(alliance) : EMPTY;
+    const t = ship > 0 ? names.ship(ship, false) : EMPTY;
+    if (c === undefined || o === undefined || a === undefined || t === undefined) throw BAIL;
+    const out = this.attackers;
+    if (this.plain) {
+      out.ensure(end - at + 1);
+      if (out.n > 0) out.byte(0x2c);
+      out.span(this.b, at, end - 1); // without its closing brace
+    } else {
+      this.writeAttacker();
+      out.n--; // its closing brace, written again after the names
+    }
+    out.ensure(c.length + o.length + a.length + t.length + 1);
+    out.put(c);
+    out.put(o);
+    out.put(a);
+    out.put(t);
+    out.byte(RBRACE);
+  }
+
   /** An attacker that is not plain, field by field in canonical order, into `attackers`. */
   private writeAttacker(): void {
     const v = this.v;
@@ -533,15 +582,48 @@ export class Transcoder {
       this.v.num(S_V_XYZ + 2, out);
       out.byte(RBRACE);
     }
+    if (this.names !== undefined) this.victimNames(this.names);
     out.put(O.attackers);
     out.span(this.attackers.a, 0, this.attackers.n);
     if (this.runEnd >= 0) this.copyRun(out); // the last run of plain attackers, from the entry
     out.put(O.count);
     out.int(this.attackerCount);
     this.emitZkb(fallbackHash);
+    if (this.names !== undefined) {
+      const system = this.names.system(this.systemId);
+      if (system === undefined) throw BAIL;
+      out.ensure(system.length + 1);
+      out.put(system);
+      this.enriched = true;
+    }
     out.byte(RBRACE);
     this.victimCharacterId = this.v.id(S_V_IDS);
     this.characters();
+  }
+
+  /** The victim's names, after its last field (Resolver.fill's order); BAIL when the caches cannot complete them. */
+  private victimNames(names: WarmNames): void {
+    const v = this.v;
+    const character = v.id(S_V_IDS);
+    const corporation = v.id(S_V_IDS + 1);
+    const alliance = v.id(S_V_IDS + 2);
+    const ship = v.id(S_V_SHIP);
+    const c = character > 0 ? names.character(character) : EMPTY;
+    const o = corporation > 0 ? names.corporation(corporation) : EMPTY;
+    const a = alliance > 0 ? names.alliance(alliance) : EMPTY;
+    const t = ship > 0 ? names.ship(ship, true) : EMPTY;
+    if (c === undefined || o === undefined || a === undefined || t === undefined) throw BAIL;
+    const out = this.json;
+    out.ensure(c.length + o.length + a.length + t.length);
+    out.put(c);
+    out.put(o);
+    out.put(a);
+    out.put(t);
+  }
+
+  /** The kill's record was used: its name lookups count as enrich() counts them (WarmNames.commit). */
+  commitNames(): void {
+    if (this.enriched) this.names?.commit();
   }
 
   /** validate.ts zkbOf: dropped without a hash (its own, else the entry's); href and unknown keys dropped. */

@@ -72,8 +72,10 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
   const codec = createResultCodec();
   const cfg = data.config;
   const enricher = cfg.enrich ? deps.enricher : undefined;
-  // Without enrichment nothing needs the kill as objects: inline entries go bytes to bytes.
-  const transcoder = enricher === undefined && cfg.transcode ? new Transcoder() : undefined;
+  // Nothing needs the kill as objects: inline entries go bytes to bytes, with their names when
+  // enriching and the worker's caches have them all (the rest take the general path).
+  const names = enricher?.warmNames?.();
+  const transcoder = !cfg.transcode ? undefined : enricher === undefined ? new Transcoder() : names && new Transcoder(names);
   const normaliseOpts =
     deps.fetchKillmail === undefined
       ? { maxEntryBytes: cfg.maxEntryBytes }
@@ -186,7 +188,9 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
     if (transcoder === undefined || body.byteLength > cfg.maxEntryBytes || !transcoder.transcode(body)) return undefined;
     const bytes = codec.encodeTranscoded(h, isOlder(transcoder.killTimeMs, h.cutoffMs), transcoder);
     // Too large for the ring: the general path writes the too_large failure.
-    return bytes.byteLength > lane.result.maxRecordBytes() ? undefined : bytes;
+    if (bytes.byteLength > lane.result.maxRecordBytes()) return undefined;
+    transcoder.commitNames();
+    return bytes;
   }
 
   /**

@@ -4,6 +4,11 @@ import { counter, gauge, histogram, type StageDecls } from '../registry.js';
 export const enrichMetrics = {
   wkills_enrich_kills_total: counter('Kills given to the enricher', 'kills', ['enrich.kills']),
   wkills_enrich_complete_total: counter('Kills whose names all resolved in time', 'kills', ['enrich.complete']),
+  wkills_enrich_transcoded_total: counter(
+    'Complete kills written bytes to bytes from warm caches (the others took the general path)',
+    'kills',
+    ['enrich.transcoded'],
+  ),
   wkills_enrich_partial_total: counter('Kills stored with some ids unresolved (completed later)', 'kills', ['enrich.partial']),
   wkills_enrich_lookup_errors_total: counter('Name lookups that threw', 'errors', ['enrich.lookup_error']),
   wkills_enrich_lookup_failures_total: counter(
