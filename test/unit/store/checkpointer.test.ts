@@ -30,6 +30,7 @@ test('the checkpoint thread runs PASSIVE past the threshold, then TRUNCATE once 
     writerCacheKiB: 8192,
     mmapBytes: 0,
     walAutocheckpointPages: 0,
+    pageBytes: 8192,
     walSizeLimitBytes: 0,
   });
   after(() => o.close());
