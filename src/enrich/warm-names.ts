@@ -28,7 +28,7 @@ function members(...pairs: [string, string | number][]): Uint8Array {
 }
 
 function isGone(e: Cached<Namespace>): boolean {
-  return 'unresolvable' in e;
+  return (e as { unresolvable?: true }).unresolvable === true;
 }
 
 export function createWarmNames(cache: NameCache, counters: Counters): WarmNames {

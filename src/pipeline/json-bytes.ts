@@ -256,6 +256,13 @@ export class Bytes {
     this.n += end - start;
   }
 
+  /** A name fragment (tens of bytes, often none): one native copy, skipped when empty. */
+  fragment(src: Uint8Array): void {
+    if (src.length === 0) return;
+    this.a.set(src, this.n);
+    this.n += src.length;
+  }
+
   byte(c: number): void {
     this.a[this.n++] = c;
   }

@@ -474,10 +474,10 @@ export class Transcoder {
       out.n--; // its closing brace, written again after the names
     }
     out.ensure(c.length + o.length + a.length + t.length + 1);
-    out.put(c);
-    out.put(o);
-    out.put(a);
-    out.put(t);
+    out.fragment(c);
+    out.fragment(o);
+    out.fragment(a);
+    out.fragment(t);
     out.byte(RBRACE);
   }
 
@@ -615,10 +615,10 @@ export class Transcoder {
     if (c === undefined || o === undefined || a === undefined || t === undefined) throw BAIL;
     const out = this.json;
     out.ensure(c.length + o.length + a.length + t.length);
-    out.put(c);
-    out.put(o);
-    out.put(a);
-    out.put(t);
+    out.fragment(c);
+    out.fragment(o);
+    out.fragment(a);
+    out.fragment(t);
   }
 
   /** The kill's record was used: its name lookups count as enrich() counts them (WarmNames.commit). */
