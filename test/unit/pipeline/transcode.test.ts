@@ -13,7 +13,7 @@ import { createResultCodec, killResult, type KillResult } from '../../../src/pip
 import { Transcoder } from '../../../src/pipeline/transcode.js';
 import { generateKill } from '../../../src/sim/index.js';
 import { bytes, crowdedKillmail, esiKillmail, r2z2Entry, zkbMeta } from '../../fixtures/pipeline-samples.js';
-import { fuzz, ReasonTally } from '../../fixtures/fuzz.js';
+import { fuzz, mutateAt, ReasonTally } from '../../fixtures/fuzz.js';
 
 const MAX = 4 * 1024 * 1024;
 const t = new Transcoder();
@@ -216,19 +216,3 @@ describe('transcoder on the shared fixtures', { skip: existsSync(ROOT) ? false :
     }
   });
 });
-
-/** Replace (or delete) the value at a path of a JSON value; a path index picks a key modulo their count. */
-function mutateAt(value: unknown, path: readonly number[], replacement: unknown, remove: boolean): unknown {
-  if (path.length === 0 || value === null || typeof value !== 'object') return replacement;
-  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [...value] : { ...(value as Record<string, unknown>) };
-  const keys = Object.keys(copy);
-  if (keys.length === 0) return copy;
-  const key = keys[(path[0] as number) % keys.length] as string;
-  if (remove && path.length === 1) {
-    if (!Array.isArray(copy)) return Object.fromEntries(Object.entries(copy).filter(([k]) => k !== key));
-    copy.splice(Number(key), 1);
-    return copy;
-  }
-  (copy as Record<string, unknown>)[key] = mutateAt((copy as Record<string, unknown>)[key], path.slice(1), replacement, remove);
-  return copy;
-}
