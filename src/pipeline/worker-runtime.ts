@@ -95,7 +95,24 @@ export function createWorkerHandler(data: PipelineWorkerData, deps: WorkerDeps):
       lastStatsMs = now;
       side.enricherStats = deps.enricher.stats();
     }
+    postTrailingStats();
     return side;
+  }
+
+  // Stats ride on replies at most once a second, so a burst's last second would otherwise reach
+  // /status and /metrics only with the next task, which a quiet feed may not send for minutes:
+  // a second after the last reply, the worker posts them once more on its own.
+  let trailing: NodeJS.Timeout | undefined;
+  function postTrailingStats(): void {
+    if (deps.enricher === undefined || deps.post === undefined) return;
+    clearTimeout(trailing);
+    trailing = setTimeout(() => {
+      const e = deps.enricher;
+      if (e === undefined) return;
+      lastStatsMs = performance.now();
+      deps.post?.({ kind: 'sideband', side: { threadId, enrichErrors: 0, enricherStats: e.stats() } });
+    }, ENRICHER_STATS_EVERY_MS);
+    trailing.unref();
   }
 
   function failure(h: EntryHeader, err: unknown, body?: Uint8Array): WireResult {

@@ -68,18 +68,12 @@ test('kills the warm caches complete are transcoded with their names, and stored
     }
   }
 
-  // Workers send their counters with a task's reply at most once a second: a few more kills,
-  // each after a pause, bring both workers' snapshots up to date.
-  for (let round = 0; round < 6 && transcoded(fast) === 0; round++) {
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const before = totals(fast).stored;
-    sim.publish(3);
-    await waitFor(
-      () => totals(fast).stored >= before + 3 && totals(general).stored >= before + 3 && allNamed(fastDb) && allNamed(generalDb),
-      60_000,
-      () => 'the last kills stored',
-    );
-  }
+  // The workers' counters arrive with their replies, or by themselves a second after the last.
+  await waitFor(
+    () => transcoded(fast) > 0,
+    5000,
+    () => `the transcoder's count (${transcoded(fast)})`,
+  );
   assert.ok(transcoded(fast) > 0, `the transcoder wrote named kills (${transcoded(fast)})`);
   assert.equal(transcoded(general), 0, 'transcode off: every kill took the general path');
   const ids = fastDb.ids();

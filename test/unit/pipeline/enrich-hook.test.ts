@@ -42,6 +42,21 @@ test('names are filled before the JSON is encoded; unresolved and failing enrich
   assert.ok(stats.length >= 1 && stats.every((s) => typeof s['calls'] === 'number'));
 });
 
+test("the enricher's counters reach the main thread after the traffic stops, without another task", async (t) => {
+  // One worker: its every reply is the one that may or may not carry the stats.
+  const h = await startPipeline(t, { enrich: true, enrichBudgetMs: 50, workers: 1 }, ENRICH_WORKER);
+  const calls = () => h.pipeline.enricherStats().reduce((sum, s) => sum + (s['calls'] ?? 0), 0);
+  // Two bursts within a second: the second's reply comes too soon to carry the stats again.
+  await pushAll(h.pipeline, [entry(bytes(r2z2Entry(1)), 1)]);
+  await h.waitFor(1);
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the first task has replied (with the stats)
+  await pushAll(h.pipeline, [entry(bytes(r2z2Entry(2)), 2), entry(bytes(r2z2Entry(3)), 3)]);
+  await h.waitFor(3);
+  const deadline = Date.now() + 5000;
+  while (calls() < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(calls(), 3, 'every enrich() call counted once the feed went quiet');
+});
+
 test('reenrich() fills names in stored JSON', async (t) => {
   const h = await startPipeline(t, { enrich: true }, ENRICH_WORKER);
   const stored = JSON.stringify({
