@@ -6,7 +6,7 @@
 // them fairly. The main thread then waits on the run queue ~35 % of the time it has work, yet it
 // is the serial stage; the workers have rings to absorb a delay. A nice of 12 gives main about
 // twelve times a worker's share when both are runnable and changes nothing when a core is free
-// (docs/PERFORMANCE.md, "Who waits for a core", and "Bytes to bytes, with names" for 12 over 5).
+// (docs/PERFORMANCE.md, "Who waits for a core", and "Bytes to bytes with names" for 12 over 5).
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 

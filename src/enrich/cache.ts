@@ -36,6 +36,10 @@ export class NameCache {
   private lastProbeMs = 0;
   private httpGet: ((url: string) => HttpCacheRow | undefined) | undefined;
   readonly now: () => number;
+  /** The LRUs again, by NAMESPACES index: fresh() skips the namespace's name lookup. */
+  private readonly lruAt: Lru<number, Cached<Namespace>>[] = [];
+  /** Whether the last get() loaded its entry from the shared database (warm-names.ts counts it). */
+  lastFromDb = false;
 
   constructor(private readonly opts: NameCacheOptions) {
     this.now = opts.now ?? Date.now;
@@ -47,9 +51,6 @@ export class NameCache {
     this.db = this.open(this.now());
   }
 
-  /** The LRUs again, by NAMESPACES index: fresh() skips the namespace's name lookup. */
-  private readonly lruAt: Lru<number, Cached<Namespace>>[] = [];
-
   /**
    * An unexpired entry of this worker's LRU, else undefined (then get() decides: expiry, the
    * shared database). Uncounted: warm-names.ts counts a kill's lookups once it uses them.
@@ -58,9 +59,6 @@ export class NameCache {
     const v = (this.lruAt[nsIndex] as Lru<number, Cached<Namespace>>).get(id);
     return v !== undefined && v.expiresAtMs > nowMs ? v : undefined;
   }
-
-  /** Whether the last get() loaded its entry from the shared database (warm-names.ts counts it). */
-  lastFromDb = false;
 
   /** `count` is false for the re-check after lookups, so each id counts once per kill. */
   get<N extends Namespace>(ns: N, id: number, nowMs: number, count: boolean): Cached<N> | undefined {

@@ -593,7 +593,7 @@ export class Transcoder {
       const system = this.names.system(this.systemId);
       if (system === undefined) throw BAIL;
       out.ensure(system.length + 1);
-      out.put(system);
+      out.fragment(system);
       this.enriched = true;
     }
     out.byte(RBRACE);

@@ -64,8 +64,10 @@ export interface StoreOptions {
   sideWriter?: boolean;
 }
 
-// With the checkpoint thread on, the writer's own autocheckpoint only fires if the thread
-// falls far behind (64 MiB of 4 KiB pages), and retention's main-thread PASSIVE at 128 MiB.
+// With the checkpoint thread on, the writer's own autocheckpoint fires only once the WAL holds
+// 16,384 pages (128 MiB at 8 KiB, 64 MiB in a file made with 4 KiB pages), and retention's
+// main-thread PASSIVE at 128 MiB. Under full ingest that backstop is still what lets the WAL
+// restart (docs/PERFORMANCE.md, "Bytes to bytes with names": what was tried to move it).
 const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
 const BACKSTOP_PASSIVE_BYTES = 128 * 1024 * 1024;
 

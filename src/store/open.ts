@@ -44,15 +44,15 @@ export const DEFAULT_TUNING: DbTuning = {
   cacheKiB: 64 * 1024,
   writerCacheKiB: 16 * 1024,
   mmapBytes: 256 * 1024 * 1024,
-  // 4,000 pages of 4 KiB = 16 MiB: roughly 30 batches of 256 kills of 2 KiB between automatic
-  // checkpoints instead of one per batch (the default 1,000 pages is ~1 batch), so the fsync a
-  // checkpoint does is paid ~30x less often on the hot path.
+  // 4,000 pages (32 MiB at 8 KiB; 16 MiB in a file made with 4 KiB pages): tens of batches
+  // between automatic checkpoints instead of one per batch (the default 1,000 pages is ~1 batch
+  // of 4 KiB pages), so the fsync a checkpoint does is paid that much less often on the hot path.
   walAutocheckpointPages: 4000,
   walSizeLimitBytes: 64 * 1024 * 1024,
   // 8 KiB, not SQLite's 4 KiB: a kill's row (3 KB of canonical JSON, 6 KB with names) then fits
   // one page with no overflow page, and a commit appends about half the WAL frames (each two
   // write(2) calls) for the same bytes. Ingest measured 8-20 % more kills per second, with ~15 %
-  // less main-thread CPU per kill (docs/PERFORMANCE.md, "Bytes to bytes, with names").
+  // less main-thread CPU per kill (docs/PERFORMANCE.md, "Bytes to bytes with names").
   pageBytes: 8192,
 };
 
