@@ -48,7 +48,7 @@ export const SCHEMA = {
   },
   workerNice: {
     type: 'int',
-    default: 12,
+    default: 5,
     min: 0,
     max: 19,
     doc: 'on Linux, pipeline workers run this many nice levels below the process: under full load the main thread (store, REST, sockets) gets a core first; 0 disables',

@@ -4,9 +4,10 @@
 // Why a lower priority for the pipeline workers: under full ingest the main thread (which stores,
 // serves and broadcasts) and the workers all want a core, and on two cores the kernel shares
 // them fairly. The main thread then waits on the run queue ~35 % of the time it has work, yet it
-// is the serial stage; the workers have rings to absorb a delay. A nice of 12 gives main about
-// twelve times a worker's share when both are runnable and changes nothing when a core is free
-// (docs/PERFORMANCE.md, "Who waits for a core", and "Bytes to bytes with names" for 12 over 5).
+// is the serial stage; the workers have rings to absorb a delay. A nice of 5 gives main three
+// times a worker's share when both are runnable and changes nothing when a core is free
+// (docs/PERFORMANCE.md, "Who waits for a core"). Not more: nice ranks the workers against every
+// process on the machine, and at 12 they starved beside other busy processes.
 import { readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 

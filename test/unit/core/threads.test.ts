@@ -25,14 +25,14 @@ async function newThreads(before: Set<number>, name: string, count: number): Pro
 }
 
 describe('per-thread settings', { skip }, () => {
-  test('pipeline workers are named wk-pipeline and run 12 nice levels below the process by default; the main thread keeps its own', async (t) => {
+  test('pipeline workers are named wk-pipeline and run 5 nice levels below the process by default; the main thread keeps its own', async (t) => {
     const before = new Set(readThreadTimes().keys());
     const mainNice = readThreadTimes().get(process.pid)?.nice;
     assert.equal(typeof mainNice, 'number');
     await startPipeline(t, { workers: 2 });
     const workers = await newThreads(before, 'wk-pipeline', 2);
     assert.equal(workers.length, 2);
-    for (const w of workers) assert.equal(w.nice, Math.min(19, (mainNice as number) + 12));
+    for (const w of workers) assert.equal(w.nice, Math.min(19, (mainNice as number) + 5));
     assert.equal(readThreadTimes().get(process.pid)?.nice, mainNice, "the main thread's nice is unchanged");
   });
 
