@@ -177,7 +177,10 @@ test('a file of 320 MiB is streamed: anonymous memory stays bounded while it is 
   // The first quarter holds the start-up (workers, rings, the first backlog); what comes after is
   // the steady state.
   const quarterMiB = Math.max(...samples.slice(0, Math.max(1, Math.floor(samples.length / 4)))) / 1024;
+  t.diagnostic(`anonymous memory: first quarter ${quarterMiB.toFixed(0)} MiB, peak ${maxMiB.toFixed(0)} MiB, ${samples.length} samples`);
   assert.ok(maxMiB < 512, `anonymous memory peaked at ${maxMiB.toFixed(0)} MiB for a 320 MiB file`);
-  // Reading the file whole would add ~240 MiB over the last three quarters of the run.
-  assert.ok(maxMiB - quarterMiB < 160, `grew ${(maxMiB - quarterMiB).toFixed(0)} MiB after the first quarter (${samples.length} samples)`);
+  // Streaming, the rest of the run grows by 125-165 MiB (the stored kills' character index, the
+  // threads' heaps reaching their working size; measured before and after 8 KiB pages). Reading
+  // the file whole would add ~240 MiB on top of that.
+  assert.ok(maxMiB - quarterMiB < 200, `grew ${(maxMiB - quarterMiB).toFixed(0)} MiB after the first quarter (${samples.length} samples)`);
 });
