@@ -454,16 +454,6 @@ export class Transcoder {
    * cannot complete it.
    */
   private namedAttacker(names: WarmNames, at: number, end: number): void {
-    const v = this.v;
-    const character = v.id(S_A + A_CHARACTER);
-    const corporation = v.id(S_A + A_CORPORATION);
-    const alliance = v.id(S_A + A_ALLIANCE);
-    const ship = v.id(S_A + A_SHIP);
-    const c = character > 0 ? names.character(character) : EMPTY;
-    const o = corporation > 0 ? names.corporation(corporation) : EMPTY;
-    const a = alliance > 0 ? names.alliance(alliance) : EMPTY;
-    const t = ship > 0 ? names.ship(ship, false) : EMPTY;
-    if (c === undefined || o === undefined || a === undefined || t === undefined) throw BAIL;
     const out = this.attackers;
     if (this.plain) {
       out.ensure(end - at + 1);
@@ -473,11 +463,9 @@ export class Transcoder {
       this.writeAttacker();
       out.n--; // its closing brace, written again after the names
     }
-    out.ensure(c.length + o.length + a.length + t.length + 1);
-    out.fragment(c);
-    out.fragment(o);
-    out.fragment(a);
-    out.fragment(t);
+    const v = this.v;
+    writeNames(names, out, v.id(S_A + A_CHARACTER), v.id(S_A + A_CORPORATION), v.id(S_A + A_ALLIANCE), v.id(S_A + A_SHIP), false);
+    out.ensure(1);
     out.byte(RBRACE);
   }
 
@@ -604,21 +592,7 @@ export class Transcoder {
   /** The victim's names, after its last field (Resolver.fill's order); BAIL when the caches cannot complete them. */
   private victimNames(names: WarmNames): void {
     const v = this.v;
-    const character = v.id(S_V_IDS);
-    const corporation = v.id(S_V_IDS + 1);
-    const alliance = v.id(S_V_IDS + 2);
-    const ship = v.id(S_V_SHIP);
-    const c = character > 0 ? names.character(character) : EMPTY;
-    const o = corporation > 0 ? names.corporation(corporation) : EMPTY;
-    const a = alliance > 0 ? names.alliance(alliance) : EMPTY;
-    const t = ship > 0 ? names.ship(ship, true) : EMPTY;
-    if (c === undefined || o === undefined || a === undefined || t === undefined) throw BAIL;
-    const out = this.json;
-    out.ensure(c.length + o.length + a.length + t.length);
-    out.fragment(c);
-    out.fragment(o);
-    out.fragment(a);
-    out.fragment(t);
+    writeNames(names, this.json, v.id(S_V_IDS), v.id(S_V_IDS + 1), v.id(S_V_IDS + 2), v.id(S_V_SHIP), true);
   }
 
   /** The kill's record was used: its name lookups count as enrich() counts them (WarmNames.commit). */
@@ -700,6 +674,31 @@ export class Transcoder {
     else text.int(id);
     this.characterIds[this.characterCount++] = id;
   }
+}
+
+/**
+ * A participant's names in Resolver.fill's order (character, corporation, alliance, ship), for
+ * the ids > 0; BAIL when the caches cannot complete one (the output is then discarded whole).
+ */
+function writeNames(
+  names: WarmNames,
+  out: Bytes,
+  character: number,
+  corporation: number,
+  alliance: number,
+  ship: number,
+  victim: boolean,
+): void {
+  const c = character > 0 ? names.character(character) : EMPTY;
+  const o = corporation > 0 ? names.corporation(corporation) : EMPTY;
+  const a = alliance > 0 ? names.alliance(alliance) : EMPTY;
+  const t = ship > 0 ? names.ship(ship, victim) : EMPTY;
+  if (c === undefined || o === undefined || a === undefined || t === undefined) throw BAIL;
+  out.ensure(c.length + o.length + a.length + t.length);
+  out.fragment(c);
+  out.fragment(o);
+  out.fragment(a);
+  out.fragment(t);
 }
 
 function keyIndex(b: Uint8Array, keys: readonly Uint8Array[]): number {
