@@ -1,6 +1,6 @@
 // CPU time by thread role over a measured phase, from the kernel's per-thread accounting
-// (src/core/threads.ts): the main thread, the pipeline workers (named wk-pipeline), the WAL
-// checkpointer (wk-checkpoint), and every other thread together: V8's platform threads (parallel
+// (src/core/threads.ts): the main thread, the pipeline workers (named wk-pipeline), the store's
+// writer thread (wk-writer), the WAL checkpointer (wk-checkpoint), and every other thread together: V8's platform threads (parallel
 // and concurrent GC, compilation) and libuv's pool. Also the main thread's time runnable but
 // waiting for a core, which its event-loop utilisation counts as busy. Linux only: elsewhere the
 // split is undefined and the benches print none.
@@ -20,7 +20,7 @@ export interface CpuSplit {
  */
 export function cpuSplit(before: ThreadCpuTotals | undefined, after: ThreadCpuTotals | undefined): CpuSplit | undefined {
   if (after === undefined) return undefined;
-  const cpuS = { main: 0, pipeline: 0, checkpoint: 0, other: 0 };
+  const cpuS = { main: 0, pipeline: 0, writer: 0, checkpoint: 0, other: 0 };
   let totalS = 0;
   for (const r of THREAD_ROLES) {
     cpuS[r] = after.cpuSeconds[r] - (before?.cpuSeconds[r] ?? 0);
@@ -60,6 +60,6 @@ export function describeSplit(s: CpuSplit, kills: number, cores: number): string
   const ceiling = u.total > 0 ? Math.round((cores * 1e6) / u.total) : 0;
   return (
     `CPU per kill (µs): main ${u.main} (+ ${u.main_waiting} runnable, waiting for a core), pipeline workers ${u.pipeline}, ` +
-    `checkpointer ${u.checkpoint}, other threads ${u.other}; total ${u.total}: ${cores} cores fully used would allow ${ceiling.toLocaleString('en-US')} kills/s`
+    `writer thread ${u.writer}, checkpointer ${u.checkpoint}, other threads ${u.other}; total ${u.total}: ${cores} cores fully used would allow ${ceiling.toLocaleString('en-US')} kills/s`
   );
 }

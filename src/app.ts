@@ -107,6 +107,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       tuning: { cacheKiB: Math.floor(config.dbCacheBytes / 1024), writerCacheKiB: Math.floor(config.dbWriterCacheBytes / 1024) },
       serving: true,
       sideWriter: opts.sideWriter === true,
+      writerThread: config.dbWriterThread,
     });
   } catch (err) {
     await sim?.stop(); // a bad --db path must not leave the simulator listening
@@ -140,8 +141,9 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
     store: store.webhooks,
     onChange: (change) => cluster?.shareSubscription(change),
   });
-  store.writer.onStored((records, outcomes) => {
-    if (cluster === undefined || cluster.ownsWebhookDeliveries()) webhooks.onStored(records, outcomes);
+  store.writer.setOutbox({
+    plan: (records) => (cluster === undefined || cluster.ownsWebhookDeliveries() ? webhooks.plan(records) : undefined),
+    committed: (plan, records, outcomes) => webhooks.committed(plan, records, outcomes),
   });
 
   // Names the workers resolved go into the shared SQLite cache on this thread (workers only read).
@@ -319,7 +321,7 @@ export async function createApp(baseConfig: Config, opts: AppOptions = {}): Prom
       await cluster.stop(); // stops the feed when leading, after publishing what is committed
     else if (feedStarted) await feed?.stop();
     await pipeline.stop();
-    results.stop();
+    await results.stop();
     fanout.stop();
     sse.stop();
     await webhooks.stop();

@@ -10,6 +10,7 @@
 // "cold"), then the measured pass runs on warm caches.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp, type App } from '../../src/app.js';
@@ -99,10 +100,15 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
   const threadCpu = new ThreadCpu();
   const threads0 = threadCpu.read();
   const w0 = app.store.writer.stats();
+  // How long the main thread's event loop was late: what a REST request or a socket's frame
+  // arriving at that moment would have waited (store commits, WAL restarts, GC pauses).
+  const lag = monitorEventLoopDelay({ resolution: 1 });
+  lag.enable();
   const t0 = process.hrtime.bigint();
   await feed.run(bodies, ratePerS);
   await until(() => doneCount(app) - done0 >= bodies.length);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  lag.disable();
   clearInterval(sampler);
   const cpu = process.cpuUsage(cpu0);
   // Main-thread busy time per kill (event-loop utilisation; the driver's pushes included).
@@ -115,6 +121,8 @@ async function measure(app: App, feed: ReturnType<typeof driver>, bodies: Uint8A
     rssPeakMb: Math.round(rssPeak / 1048576),
     mainCpuPct: Math.round(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
     mainBusyUsPerKill: Math.round(((elu.active * 1000) / bodies.length) * 10) / 10,
+    loopDelayP99Ms: Math.round(lag.percentile(99) / 1e5) / 10,
+    loopDelayMaxMs: Math.round(lag.max / 1e5) / 10,
     threads,
     killsPerTransaction: Math.round(
       (w1.stored + w1.skipped + w1.replaced - w0.stored - w0.skipped - w0.replaced) / Math.max(1, w1.batches - w0.batches),
@@ -160,12 +168,20 @@ async function main(): Promise<void> {
     const status = app.status();
     // Latency below saturation: the histogram is reset so it holds the paced phase only.
     const pacedRate = Number(args['paced-rate']);
-    let paced: { ratePerS: number; p50Ms: number; p99Ms: number; maxMs: number } | undefined;
+    let paced:
+      { ratePerS: number; p50Ms: number; p99Ms: number; maxMs: number; loopDelayP99Ms: number; loopDelayMaxMs: number } | undefined;
     if (pacedRate > 0) {
       app.resetLatency();
-      await measure(app, feed!, entries(pacedRate * 5, 5_000_000, seed), pacedRate);
+      const m = await measure(app, feed!, entries(pacedRate * 5, 5_000_000, seed), pacedRate);
       const l = (app.status().ingest as { ingest_to_stored_us: { p50: number; p99: number; max: number } }).ingest_to_stored_us;
-      paced = { ratePerS: pacedRate, p50Ms: l.p50 / 1000, p99Ms: l.p99 / 1000, maxMs: l.max / 1000 };
+      paced = {
+        ratePerS: pacedRate,
+        p50Ms: l.p50 / 1000,
+        p99Ms: l.p99 / 1000,
+        maxMs: l.max / 1000,
+        loopDelayP99Ms: m.loopDelayP99Ms,
+        loopDelayMaxMs: m.loopDelayMaxMs,
+      };
     }
     await app.stop();
 
@@ -214,6 +230,7 @@ async function main(): Promise<void> {
         'process CPU %': result.mainCpuPct,
         'main µs/kill': result.mainBusyUsPerKill,
         'kills/tx': result.killsPerTransaction,
+        'loop delay p99/max ms': `${result.loopDelayP99Ms} / ${result.loopDelayMaxMs}`,
       },
       ...(paced
         ? [
@@ -224,6 +241,7 @@ async function main(): Promise<void> {
               'p99 ms': paced.p99Ms,
               'RSS MB': '',
               'process CPU %': '',
+              'loop delay p99/max ms': `${paced.loopDelayP99Ms} / ${paced.loopDelayMaxMs}`,
             },
           ]
         : []),

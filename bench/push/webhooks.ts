@@ -53,7 +53,7 @@ async function ours(subs: readonly Sub[], records: readonly KillRecord[]): Promi
   const config = testConfig({ allowPrivateWebhooks: true, webhookBatchMs: 1000, logLevel: 'silent' });
   const store = openStore({ path: ':memory:', retentionHours: 0 });
   const webhooks = createWebhooks({ config, logger: silentLogger(), counters: new Counters(), store: store.webhooks });
-  store.writer.onStored((r, o) => webhooks.onStored(r, o));
+  store.writer.setOutbox(webhooks);
   for (const [i, s] of subs.entries())
     webhooks.create({ subscriberId: `bench-${i}`, callbackUrl: s.url, systemIds: s.systems, characterIds: [], secret: 'bench-secret' });
   webhooks.start();

@@ -278,6 +278,11 @@ export const SCHEMA = {
     max: 1_000_000,
     doc: 'file descriptors kept free for REST, /health and the database when capping connections',
   },
+  dbWriterThread: {
+    type: 'bool',
+    default: false,
+    doc: "store the ingest's batches from a thread of their own with its own database connection (file databases): SQLite's inserts, commits and WAL restarts no longer stall REST and sockets (event-loop delay max ~100 ms -> ~30 ms under full ingest), for ~10 % less peak ingest on 2 cores",
+  },
   dbLockWaitMs: {
     type: 'int',
     default: 50,

@@ -106,6 +106,38 @@ export interface KillWriter {
   /** Replace a stored kill's JSON (late name completion); false when it is no longer stored. */
   updateJson(killmailId: number, json: string, enriched: boolean): boolean;
   deadLetter(entry: DeadLetter): void;
+  /**
+   * The same transaction on the store's writer thread when it runs one (file databases,
+   * `dbWriterThread`): the main thread only hands the batch over and applies the outcomes. Absent:
+   * the sink calls writeBatch. One batch at a time; rejects with ERR_STORE_WRITE like writeBatch throws.
+   */
+  readonly writeBatchAsync?: (records: readonly KillRecord[], cursors?: readonly CursorValue[]) => Promise<readonly KillWriteOutcome[]>;
+}
+
+export interface CursorValue {
+  readonly name: string;
+  readonly value: string;
+}
+
+/**
+ * Webhook outbox rows a batch writes in its own transaction (so a crash keeps both the kill and
+ * its deliveries or neither): planned before the batch from the kills alone, inserted for the
+ * kills that turn out `stored`, then reported back once committed. Planning first lets the
+ * transaction run on the writer thread, away from the subscriptions in memory.
+ */
+export interface OutboxPlan {
+  /** Per row: the index of its kill in the batch's records, and the subscription. */
+  readonly records: number[];
+  readonly subscriptionIds: string[];
+  readonly dueAtMs: number;
+}
+
+/** Implemented by the webhook service, called by the store's writer around each batch. */
+export interface OutboxPlanner {
+  /** Rows to enqueue if their kills are stored; undefined when nothing matched. */
+  plan(records: readonly KillRecord[]): OutboxPlan | undefined;
+  /** After the commit: the rows of `stored` kills are in the outbox. */
+  committed(plan: OutboxPlan, records: readonly KillRecord[], outcomes: readonly KillWriteOutcome[]): void;
 }
 
 /** Late name completion of a stored canonical JSON (implemented by the pipeline's worker pool). */
@@ -373,8 +405,8 @@ export interface OutboxSummary {
 }
 
 /**
- * The durable webhook tables (src/store/push.ts). `enqueue` is called from a writer `onStored`
- * listener, i.e. inside the transaction that stores the kill, on the same connection.
+ * The durable webhook tables (src/store/push.ts). Outbox rows are inserted by the store's writer
+ * in the transaction that stores their kill (OutboxPlanner); the rest runs on the main connection.
  */
 export interface WebhookStore {
   subscriptions(): WebhookRow[];
@@ -386,7 +418,6 @@ export interface WebhookStore {
   /** Deletes the subscriber's subscriptions and their pending deliveries; returns their ids. */
   deleteSubscriber(subscriberId: string): string[];
   setState(id: string, enabled: boolean, consecutiveFailures: number, nowMs: number): boolean;
-  enqueue(subscriptionId: string, killmailId: number, systemId: number, dueAtMs: number): void;
   summary(): OutboxSummary[];
   summaryOf(subscriptionId: string): OutboxSummary | undefined;
   /** Up to `limit` rows due at `nowMs`, plus untried rows when `includeFresh`, oldest first. */

@@ -40,6 +40,11 @@ const PAUSE_FEED_AT = 20_000;
  * month of history took 61 s instead of 55 (docs/PERFORMANCE.md "Issue 10 and 13 targets").
  */
 const MAX_BATCH = 1024;
+/** With a writer thread: outcomes held, beside the batch in flight, before the feed waits. */
+const THREAD_BACKLOG = 2 * MAX_BATCH;
+
+/** The store's threaded write (KillWriter.writeBatchAsync). */
+type WriteAsync = NonNullable<KillWriter['writeBatchAsync']>;
 
 export interface ResultSink {
   onOutcomes(outcomes: PipelineOutcome[]): void;
@@ -51,7 +56,11 @@ export interface ResultSink {
   /** The state machine's current state (sink-state.ts). */
   state(): SinkState;
   stats(): Record<string, number>;
-  stop(): void;
+  /**
+   * A last write of what is held, then `stopped`. With a synchronous writer all of it happens
+   * before stop() returns; with a writer thread, before the promise resolves.
+   */
+  stop(): Promise<void>;
 }
 
 export interface ResultSinkDeps {
@@ -128,6 +137,10 @@ class Sink implements ResultSink {
   private readonly retry: FetchRetry;
   /** Cluster mode only: what the current batch committed, in commit order. */
   private replicated: ReplicatedChange[] = [];
+  /** Writer thread only: the batch being written (one at a time, so kills publish in order). */
+  private inFlight: Promise<void> | undefined;
+  /** Writer thread only: the feed cursor to write with the next batch (or alone when none comes). */
+  private cursorToWrite: { name: string; value: string } | undefined;
 
   constructor(private readonly deps: ResultSinkDeps) {
     this.pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
@@ -163,9 +176,10 @@ class Sink implements ResultSink {
     return {
       push: (entry) => {
         if (this.backlog.length >= this.pauseAt && (this.current === 'running' || this.current === 'backlogged')) this.moveTo('paused');
-        return this.current === 'paused' ? false : sink.push(entry);
+        if (this.current === 'paused' || this.writerBehind()) return false;
+        return sink.push(entry);
       },
-      whenWritable: () => this.latch.wait() ?? sink.whenWritable(),
+      whenWritable: () => this.latch.wait() ?? (this.writerBehind() ? this.inFlight : undefined) ?? sink.whenWritable(),
     };
   }
 
@@ -173,20 +187,37 @@ class Sink implements ResultSink {
     return this.current;
   }
 
+  /**
+   * The writer thread has a batch in flight and the next ones are already waiting: the feed waits
+   * for that batch, as it waits for a full ring. Without it the backlog grows to pauseAt whenever
+   * the pipeline outruns the thread, and kills held that long outlive V8's young generation: the
+   * heap grew by ~70 MB on a backfill (docs/PERFORMANCE.md, "The writer thread").
+   */
+  private writerBehind(): boolean {
+    return this.inFlight !== undefined && this.backlog.length >= THREAD_BACKLOG;
+  }
+
   stats(): Record<string, number> {
     return { ...this.totals, ...this.late.stats(), ...this.retry.stats() };
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.current === 'stopping' || this.current === 'stopped') return;
     this.backoff.clear();
     this.moveTo('stopping');
     // A last attempt; what still fails stays unacknowledged for the next start.
-    let written = true;
-    while (this.backlog.length > 0 && written) written = this.flush();
-    if (this.backlog.length === 0) {
-      const feed = this.deps.feed();
-      if (feed !== undefined) this.persistCursor(feed);
+    const write = this.deps.writer.writeBatchAsync;
+    if (write === undefined) {
+      let written = true;
+      while (this.backlog.length > 0 && written) written = this.flush();
+      if (this.backlog.length === 0) {
+        const feed = this.deps.feed();
+        if (feed !== undefined) this.persistCursor(feed);
+      }
+    } else {
+      await this.inFlight;
+      let written = true;
+      while ((this.backlog.length > 0 || this.cursorToWrite !== undefined) && written) written = await this.flushOnThread(write);
     }
     this.moveTo('stopped'); // the store closes next: nothing may write after this
     this.late.stop();
@@ -220,15 +251,61 @@ class Sink implements ResultSink {
 
   /** Writes one batch; false when nothing could be written (stopped, waiting for a retry, or the write failed). */
   private flush(): boolean {
-    if (this.current === 'stopped' || this.backlog.length === 0 || this.backoff.armed) return false;
-    const expiredBeforeMs = this.retentionMs > 0 ? Date.now() - this.retentionMs : Number.NEGATIVE_INFINITY;
-    const batch = takeBatch(this.backlog, MAX_BATCH, expiredBeforeMs);
+    if (this.current === 'stopped' || this.backoff.armed) return false;
+    if (this.backlog.length === 0 && this.cursorToWrite === undefined) return false;
+    const write = this.deps.writer.writeBatchAsync;
+    if (write !== undefined) {
+      this.startOnThread(write);
+      return true;
+    }
+    const batch = this.takeBatch();
     if (this.backlog.length > 0 && this.current !== 'stopping') this.scheduleFlush();
     if (batch.kills.length > 0 && !this.writeAndPublish(batch)) {
       putBack(this.backlog, batch);
       this.onWriteFailed();
       return false;
     }
+    this.onWritten();
+    this.settle(batch);
+    return true;
+  }
+
+  private takeBatch(): Batch {
+    const expiredBeforeMs = this.retentionMs > 0 ? Date.now() - this.retentionMs : Number.NEGATIVE_INFINITY;
+    return takeBatch(this.backlog, MAX_BATCH, expiredBeforeMs);
+  }
+
+  /** One batch on the writer thread at a time; what arrives meanwhile makes the next one larger. */
+  private startOnThread(write: WriteAsync): void {
+    if (this.inFlight !== undefined) return;
+    this.inFlight = this.flushOnThread(write).then(() => {
+      this.inFlight = undefined;
+      const more = this.backlog.length > 0 || this.cursorToWrite !== undefined;
+      if (more && !this.backoff.armed && this.current !== 'stopping' && this.current !== 'stopped') this.scheduleFlush();
+    });
+  }
+
+  /** flush() through the writer thread: the same steps, with the feed's cursor riding in the batch. */
+  private async flushOnThread(write: WriteAsync): Promise<boolean> {
+    const batch = this.takeBatch();
+    const cursor = this.cursorToWrite;
+    this.cursorToWrite = undefined;
+    let written: readonly KillWriteOutcome[] = [];
+    if (batch.kills.length > 0 || cursor !== undefined) {
+      try {
+        written = await write(
+          batch.kills.map((k) => k.kill),
+          cursor === undefined ? undefined : [cursor],
+        );
+      } catch (err) {
+        this.writeFailed(err, batch.kills.length);
+        putBack(this.backlog, batch);
+        this.cursorToWrite ??= cursor;
+        this.onWriteFailed();
+        return false;
+      }
+    }
+    this.publish(batch, written);
     this.onWritten();
     this.settle(batch);
     return true;
@@ -282,6 +359,11 @@ class Sink implements ResultSink {
   private persistCursor(f: Feed): { name: string; value: string } | undefined {
     const cursor = f.pendingCursor?.();
     if (cursor === undefined) return undefined;
+    if (this.deps.writer.writeBatchAsync !== undefined) {
+      // On the writer thread with the next batch: no transaction of its own on this thread.
+      this.cursorToWrite = cursor;
+      return cursor;
+    }
     try {
       this.deps.cursors.setCursor(cursor.name, cursor.value);
     } catch (err) {
@@ -292,19 +374,26 @@ class Sink implements ResultSink {
     return cursor;
   }
 
+  private writeFailed(err: unknown, kills: number): void {
+    this.count('store_errors');
+    this.deps.logger.error({ err, kills, retryInMs: this.backoff.delayMs }, 'store write failed; batch kept for a retry, not acknowledged');
+  }
+
   private writeAndPublish(batch: Batch): boolean {
-    const { kills } = batch;
     let written: readonly KillWriteOutcome[];
     try {
-      written = this.deps.writer.writeBatch(kills.map((k) => k.kill));
+      written = this.deps.writer.writeBatch(batch.kills.map((k) => k.kill));
     } catch (err) {
-      this.count('store_errors');
-      this.deps.logger.error(
-        { err, kills: kills.length, retryInMs: this.backoff.delayMs },
-        'store write failed; batch kept for a retry, not acknowledged',
-      );
+      this.writeFailed(err, batch.kills.length);
       return false;
     }
+    this.publish(batch, written);
+    return true;
+  }
+
+  /** The committed outcomes: counted, late names scheduled, new live kills published. */
+  private publish(batch: Batch, written: readonly KillWriteOutcome[]): void {
+    const { kills } = batch;
     const nowUs = epochUs();
     const publish: BusKill[] = [];
     for (let i = 0; i < kills.length; i++) {
@@ -330,6 +419,5 @@ class Sink implements ResultSink {
       this.count('broadcast', publish.length);
       this.deps.bus.publish(publish);
     }
-    return true;
   }
 }

@@ -5,6 +5,7 @@ import type { Counters, Logger } from '../telemetry/index.js';
 import { DEFAULT_TUNING, MEMORY_PATH, openDatabase, type Db, type DbTuning } from './open.js';
 import { migrate, schemaVersion } from './migrations.js';
 import { createStoreWriter, type StoreWriter, type WriterStats } from './writer.js';
+import { createWriterThread } from './writer-thread.js';
 import { createKillReader } from './reader.js';
 import { createSideWriteSync } from './side-writes.js';
 import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
@@ -22,7 +23,7 @@ export { spliceJsonArray } from './reader.js';
 export { MEMORY_PATH, type DbTuning } from './open.js';
 export { SCHEMA_VERSION } from './migrations.js';
 export { servingPid } from './serve-marker.js';
-export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats, StoredListener } from './writer.js';
+export type { StoreWriter, WriteOutcome, CursorUpdate, DeadLetterEntry, WriterStats } from './writer.js';
 export type { Retention, RetentionStats, CheckpointAction } from './retention.js';
 export type { CheckpointerStats } from './checkpointer.js';
 export { deadLetters, type DeadLetters, type DeadLetterRow } from './dead-letters.js';
@@ -62,6 +63,12 @@ export interface StoreOptions {
    * A serving store that is not a side writer watches it.
    */
   sideWriter?: boolean;
+  /**
+   * Run the ingest's batches (writer.writeBatchAsync) on a writer thread with its own connection
+   * (writer-thread.ts; default true here, off in the server's config: `dbWriterThread`). File
+   * databases only, and not with a test clock (`nowMs`).
+   */
+  writerThread?: boolean;
 }
 
 // With the checkpoint thread on, the writer's own autocheckpoint fires only once the WAL holds
@@ -70,6 +77,9 @@ export interface StoreOptions {
 // restart (docs/PERFORMANCE.md, "Bytes to bytes with names": what was tried to move it).
 const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
 const BACKSTOP_PASSIVE_BYTES = 128 * 1024 * 1024;
+// The longest a writer-thread batch was seen to hold the write lock, rounded up: 1,024 kills
+// with names and a WAL restart (docs/PERFORMANCE.md, "The writer thread").
+const WAIT_BEHIND_THREAD_MS = 250;
 
 /** Everything /status and `wkills db stats` show about the store. */
 export interface StoreReport extends StoreStats {
@@ -100,7 +110,7 @@ export interface Store {
    * on each other's locks.
    */
   readonly connection: Db;
-  /** Webhook subscriptions and outbox, on the writer connection (enqueue inside writer.onStored). */
+  /** Webhook subscriptions and outbox, on the writer connection (the writer inserts outbox rows: writer.setOutbox). */
   readonly webhooks: WebhookStore;
   /** SSE Last-Event-ID resume, on the read connection. */
   readonly resume: ResumeReader;
@@ -132,9 +142,14 @@ export function openStore(opts: StoreOptions): Store {
     ...opts.tuning,
   };
   const opened = openDatabase(opts.path, (db) => void migrate(db), tuning);
-  if (opts.lockWaitMs !== undefined) {
-    opened.writer.pragma(`busy_timeout = ${opts.lockWaitMs}`);
-    if (opened.reader !== opened.writer) opened.reader.pragma(`busy_timeout = ${opts.lockWaitMs}`);
+  const withThread = opts.writerThread !== false && opts.path !== MEMORY_PATH && opts.nowMs === undefined;
+  // This connection's writes (retention, cache rows, late names, webhook state) queue behind the
+  // writer thread's batches, which may hold the lock for a WAL restart: they wait that long.
+  const mainWaitMs =
+    opts.lockWaitMs === undefined ? undefined : withThread ? Math.max(opts.lockWaitMs, WAIT_BEHIND_THREAD_MS) : opts.lockWaitMs;
+  if (mainWaitMs !== undefined) {
+    opened.writer.pragma(`busy_timeout = ${mainWaitMs}`);
+    if (opened.reader !== opened.writer) opened.reader.pragma(`busy_timeout = ${mainWaitMs}`);
   }
   const writerOpts = {
     ...(opts.nowMs !== undefined && { nowMs: opts.nowMs }),
@@ -147,10 +162,29 @@ export function openStore(opts: StoreOptions): Store {
   // Another process's commits show in the writer connection's data_version (not its own).
   const dataVersion = opts.path === MEMORY_PATH ? undefined : opened.writer.prepare<[], number>('PRAGMA data_version').pluck();
   const versions = createSystemVersions(dataVersion && (() => (opened.writer.open ? (dataVersion.get() ?? 0) : 0)));
-  const writer = createStoreWriter(opened.writer, { ...writerOpts, characters, versions, sideWriter: opts.sideWriter === true });
+  const thread = withThread
+    ? createWriterThread({
+        path: opened.path,
+        // Off the main thread a wait would block nothing, but a batch that meets another
+        // process's lock still fails as fast as documented, and the sink retries it on a timer.
+        tuning: { ...tuning, busyTimeoutMs: opts.lockWaitMs ?? tuning.busyTimeoutMs },
+        sideWriter: opts.sideWriter === true,
+        ...(opts.logger !== undefined && { logger: opts.logger }),
+        // The thread's connection runs the WAL backstop now: a commit on this one (retention,
+        // cache rows) must not copy the WAL on the main thread instead.
+        onStart: () => void opened.writer.pragma('wal_autocheckpoint = 0'),
+      })
+    : undefined;
+  const writer = createStoreWriter(opened.writer, {
+    ...writerOpts,
+    characters,
+    versions,
+    sideWriter: opts.sideWriter === true,
+    ...(thread !== undefined && { thread }),
+  });
   const sideWrites =
     opts.serving === true && opts.sideWriter !== true && opts.path !== MEMORY_PATH
-      ? createSideWriteSync(opened.writer, characters)
+      ? createSideWriteSync(opened.writer, characters, { onMoved: () => versions.bumpAll() })
       : undefined;
   const reader = createKillReader(opened.reader, characters, versions);
   const retention = createRetention({
@@ -158,7 +192,7 @@ export function openStore(opts: StoreOptions): Store {
     characters,
     versions,
     retentionHours: opts.retentionHours,
-    busyTimeoutMs: opts.lockWaitMs ?? tuning.busyTimeoutMs,
+    busyTimeoutMs: mainWaitMs ?? tuning.busyTimeoutMs,
     lastWriteAtMs: () => writer.lastWriteAtMs(),
     // The thread owns routine checkpoints; the main-thread watch is only the fallback.
     ...(threaded && { walCheckpointBytes: BACKSTOP_PASSIVE_BYTES, idleMs: Number.POSITIVE_INFINITY }),
@@ -177,8 +211,9 @@ export function openStore(opts: StoreOptions): Store {
     closed = true;
     unmark?.();
     sideWrites?.stop();
-    // The thread closes its own connection on 'stop'; the writer's final TRUNCATE waits for it.
+    // The threads close their own connections on 'stop'; the writer's final TRUNCATE waits for them.
     void checkpointer?.stop();
+    void writer.stopThread();
     opened.close();
   };
   return {
@@ -207,6 +242,7 @@ export function openStore(opts: StoreOptions): Store {
     },
     async stop() {
       await retention.stop();
+      await writer.stopThread();
       await checkpointer?.stop();
       close();
     },

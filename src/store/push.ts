@@ -1,6 +1,6 @@
 // Tables and queries of the push channels (migration 2): webhook subscriptions, their durable
-// outbox, and the SSE Last-Event-ID resume read. The outbox is written by a writer onStored
-// listener, inside the transaction that stores the kill, so a crash at any moment either loses
+// outbox, and the SSE Last-Event-ID resume read. Outbox rows are inserted by the writer
+// (writer.ts, OutboxPlanner in core/ports.ts), inside the transaction that stores the kill, so a crash at any moment either loses
 // both the kill and its deliveries or keeps both.
 import type { OutboxRow, OutboxSummary, ResumeReader, ResumeRow, WebhookRow, WebhookStore } from '../core/ports.js';
 import type { Db } from './open.js';
@@ -92,9 +92,6 @@ export function createWebhookStore(db: Db): WebhookStore {
     setState: db.prepare<[number, number, number, string]>(
       'UPDATE webhook_subscriptions SET enabled = ?, consecutive_failures = ?, updated_at_ms = ? WHERE id = ?',
     ),
-    enqueue: db.prepare<[string, number, number, number]>(
-      'INSERT INTO webhook_outbox (subscription_id, killmail_id, system_id, due_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
-    ),
     summary: db
       .prepare<[], [string, number, number]>(
         'SELECT subscription_id, sum(attempts = 0), min(due_at_ms) FROM webhook_outbox GROUP BY subscription_id',
@@ -144,9 +141,6 @@ export function createWebhookStore(db: Db): WebhookStore {
     },
     deleteSubscription: (id) => deleteSubscription.immediate(id),
     setState: (id, enabled, failures, nowMs) => st.setState.run(enabled ? 1 : 0, failures, nowMs, id).changes > 0,
-    enqueue(subscriptionId, killmailId, systemId, dueAtMs) {
-      st.enqueue.run(subscriptionId, killmailId, systemId, dueAtMs);
-    },
     summary: (): OutboxSummary[] => st.summary.all().map(([subscriptionId, fresh, nextDueMs]) => ({ subscriptionId, fresh, nextDueMs })),
     summaryOf(subscriptionId) {
       const r = st.summaryOf.get(subscriptionId);

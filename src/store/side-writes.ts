@@ -4,8 +4,9 @@
 // (feed_cursors `store.side_writes`) in the same transaction. The server polls that row (one
 // primary-key read every POLL_MS) and, when it moved, reads the kills stored since its cursor in
 // chunks, one per event-loop turn, indexing those it does not hold yet. Its own kills show in
-// that scan too; the index check skips them. The REST answer cache needs none of this: it sees
-// every other connection's commit through data_version (system-versions.ts).
+// that scan too; the index check skips them. The REST answer cache sees other connections'
+// commits through data_version (system-versions.ts); a moved marker also drops its answers, for
+// the commit that lands beside one of this process's writer-thread batches.
 //
 // Kills the other process deletes stay in the index until this process's retention passes
 // them; the reader skips ids whose row is gone. stored_at_ms comes from one clock and is taken
@@ -31,6 +32,8 @@ export interface SideWriteSyncOptions {
   pollMs?: number;
   chunkRows?: number;
   nowMs?: () => number;
+  /** The marker moved: another process stored kills (the REST answer cache drops every answer). */
+  onMoved?: () => void;
 }
 
 export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWriteSyncOptions = {}): SideWriteSync {
@@ -101,6 +104,7 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
       return;
     }
     seen = mark;
+    opts.onMoved?.();
     lastQuietPollMs = 0;
     running = true;
     s.catchups++;

@@ -7,7 +7,10 @@
 // Another process may write the same file (`wkills db dead-letters retry` beside a server): the
 // writer connection's PRAGMA data_version moves only on other connections' commits (and their
 // checkpoints), so it is polled at most every EXTERNAL_CHECK_MS and a move bumps every system at
-// once. Such answers are therefore at most that old.
+// once. Such answers are therefore at most that old. The store's own writer thread commits on
+// another connection too: after applying each of its batches the writer calls absorbOwn(), so
+// those moves bump only the systems the batch changed. A side process's commit that lands in the
+// same instant is then caught by the side-writes marker its batches move (side-writes.ts).
 
 export const EXTERNAL_CHECK_MS = 100;
 
@@ -16,6 +19,8 @@ export interface SystemVersions {
   bump(systemId: number): void;
   /** Every system changed (another process wrote the file). */
   bumpAll(): void;
+  /** The data_version moves seen so far were this process's own writer thread's commits. */
+  absorbOwn(): void;
 }
 
 /**
@@ -50,6 +55,9 @@ export function createSystemVersions(externalVersion?: () => number, nowMs: () =
     },
     bumpAll() {
       all = ++seq;
+    },
+    absorbOwn() {
+      if (externalVersion !== undefined) lastExternal = externalVersion();
     },
   };
   return self;

@@ -5,7 +5,7 @@
 // reported). Totals stay monotonic when a thread is replaced: its time so far is kept.
 import { readThreadTimes } from '../core/threads.js';
 
-export const THREAD_ROLES = ['main', 'pipeline', 'checkpoint', 'other'] as const;
+export const THREAD_ROLES = ['main', 'pipeline', 'writer', 'checkpoint', 'other'] as const;
 export type ThreadRole = (typeof THREAD_ROLES)[number];
 
 export interface ThreadCpuTotals {
@@ -19,6 +19,7 @@ export interface ThreadCpuTotals {
 export function threadRole(tid: number, name: string, mainTid: number): ThreadRole {
   if (tid === mainTid) return 'main';
   if (name === 'wk-pipeline') return 'pipeline';
+  if (name === 'wk-writer') return 'writer';
   if (name === 'wk-checkpoint') return 'checkpoint';
   return 'other';
 }
@@ -53,5 +54,5 @@ export class ThreadCpu {
 }
 
 function zeros(): Record<ThreadRole, number> {
-  return { main: 0, pipeline: 0, checkpoint: 0, other: 0 };
+  return { main: 0, pipeline: 0, writer: 0, checkpoint: 0, other: 0 };
 }

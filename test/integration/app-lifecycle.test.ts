@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import Database from 'better-sqlite3';
 import { createApp } from '../../src/app.js';
 import { testConfig } from '../../src/config/index.js';
 import { R2Z2_CURSOR } from '../../src/feeds/index.js';
@@ -25,8 +26,11 @@ test('a store that refuses writes: kills wait unacknowledged, then are all store
   );
   const cursorBefore = app.store.cursors.getCursor(R2Z2_CURSOR);
 
-  // query_only makes every write on the writer connection fail with SQLITE_READONLY.
-  app.store.connection.pragma('query_only = 1');
+  // Another connection holds the write lock: every batch fails after dbLockWaitMs (SQLITE_BUSY),
+  // on the writer thread as on the main thread without one.
+  const holder = new Database(file);
+  defer(t, () => holder.close());
+  holder.exec('BEGIN IMMEDIATE');
   sim.publish(40);
   await waitFor(
     () => (app.results.stats().store_errors ?? 0) >= 2,
@@ -45,7 +49,7 @@ test('a store that refuses writes: kills wait unacknowledged, then are all store
   const fetchedWhilePaused = served(sim, 'r2z2.entry');
   assert.ok(fetchedWhilePaused < 41, `the feed stopped short of the 40 published kills (${fetchedWhilePaused} fetched)`);
 
-  app.store.connection.pragma('query_only = 0');
+  holder.exec('COMMIT');
   await waitFor(
     () => totals(app).stored >= 41,
     15_000,

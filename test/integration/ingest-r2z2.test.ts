@@ -24,39 +24,42 @@ function r2z2Config(simUrl: string, db: string): Record<string, unknown> {
   return { source: 'r2z2', r2z2Url: simUrl, esiUrl: simUrl, zkbUrl: simUrl, db };
 }
 
-test('R2Z2: every published kill is stored exactly once, as many as the simulator served', async (t) => {
-  const sim = await startSim(t);
-  // With one entry published, sequence.json names a real entry, which the reader starts with.
-  sim.publish(1);
-  const file = join(tempDir(t), 'wk.db');
-  const app = await startApp(t, r2z2Config(sim.url, file));
-  await feedPositioned(app);
-  sim.publish(N - 1);
-  await waitFor(
-    () => totals(app).stored >= N,
-    20_000,
-    () => `${N} stored (${JSON.stringify(app.results.stats())})`,
-  );
+// Both store writers: on the main thread (the default) and on the writer thread (dbWriterThread).
+for (const dbWriterThread of [false, true]) {
+  test(`R2Z2: every published kill is stored exactly once, as many as the simulator served (writer thread ${dbWriterThread ? 'on' : 'off'})`, async (t) => {
+    const sim = await startSim(t);
+    // With one entry published, sequence.json names a real entry, which the reader starts with.
+    sim.publish(1);
+    const file = join(tempDir(t), 'wk.db');
+    const app = await startApp(t, { ...r2z2Config(sim.url, file), dbWriterThread });
+    await feedPositioned(app);
+    sim.publish(N - 1);
+    await waitFor(
+      () => totals(app).stored >= N,
+      20_000,
+      () => `${N} stored (${JSON.stringify(app.results.stats())})`,
+    );
 
-  const db = openDbView(file);
-  defer(t, () => db.close());
-  assert.deepEqual(db.counts(), { total: N, distinct: N });
-  assert.deepEqual(db.ids(), generatedIds(N));
-  assert.equal(served(sim, 'r2z2.entry'), N, 'each entry fetched once: no refetch, no duplicate');
-  const r = totals(app);
-  assert.equal(r.stored, N);
-  assert.equal(r.failed, 0);
-  assert.equal(r.skipped, 0);
-  assert.equal(app.counters.get('ingest.failed'), 0);
-  assert.equal(app.counters.get('feed.r2z2.gap'), 0);
-  assert.equal(app.counters.get('feed.r2z2.received'), N);
-  // The cursor is the ack watermark: the newest sequence, all of it stored.
-  await waitFor(
-    () => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence),
-    5_000,
-    () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`,
-  );
-});
+    const db = openDbView(file);
+    defer(t, () => db.close());
+    assert.deepEqual(db.counts(), { total: N, distinct: N });
+    assert.deepEqual(db.ids(), generatedIds(N));
+    assert.equal(served(sim, 'r2z2.entry'), N, 'each entry fetched once: no refetch, no duplicate');
+    const r = totals(app);
+    assert.equal(r.stored, N);
+    assert.equal(r.failed, 0);
+    assert.equal(r.skipped, 0);
+    assert.equal(app.counters.get('ingest.failed'), 0);
+    assert.equal(app.counters.get('feed.r2z2.gap'), 0);
+    assert.equal(app.counters.get('feed.r2z2.received'), N);
+    // The cursor is the ack watermark: the newest sequence, all of it stored.
+    await waitFor(
+      () => db.cursor(R2Z2_CURSOR) === String(sim.lastSequence),
+      5_000,
+      () => `cursor ${db.cursor(R2Z2_CURSOR)} → ${sim.lastSequence}`,
+    );
+  });
+}
 
 test('R2Z2 restart: kills published while the app is down are stored after a restart, none twice', async (t) => {
   const sim = await startSim(t);

@@ -1,12 +1,14 @@
 // Webhook subscriptions (docs/API.md "Webhooks"): kept in SQLite, indexed in memory with the
 // same matching rule as the WebSocket lobby and SSE (match-index.ts). Each stored kill that
-// matches an enabled subscription becomes an outbox row in the transaction that stores it
-// (onStored, called by the store's writer), so no delivery is lost to a crash; delivery.ts
-// drains the outbox.
+// matches an enabled subscription becomes an outbox row in the transaction that stores it (the
+// service plans the rows before the batch, the store's writer inserts those of stored kills:
+// OutboxPlanner in core/ports.ts), so no delivery is lost to a crash; delivery.ts drains the outbox.
 import { randomBytes } from 'node:crypto';
 import type { KillRecord } from '../../core/killmail.js';
 import type {
+  KillWriteOutcome,
   NewWebhookSubscription,
+  OutboxPlan,
   SubscriptionChange,
   WebhookRow,
   WebhookService,
@@ -34,8 +36,10 @@ export interface WebhooksOptions {
 }
 
 export interface Webhooks extends WebhookService {
-  /** The store writer's onStored listener: enqueue matched kills inside the write transaction. */
-  onStored(records: readonly KillRecord[], outcomes: readonly string[]): void;
+  /** The store writer's outbox planner (writer.setOutbox): rows for the kills that match. */
+  plan(records: readonly KillRecord[]): OutboxPlan | undefined;
+  /** The planned rows of the kills that were stored are in the outbox: schedule their delivery. */
+  committed(plan: OutboxPlan, records: readonly KillRecord[], outcomes: readonly KillWriteOutcome[]): void;
   /** A cluster peer's change: applied here without being shared again. */
   applyRemote(change: SubscriptionChange): void;
   start(): void;
@@ -119,33 +123,40 @@ export function createWebhooks(opts: WebhooksOptions): Webhooks {
     return s;
   }
 
-  // Set per onStored call (no closure per kill): the kill being matched and the time.
-  let current: KillRecord | undefined;
-  let dueAt = 0;
-  let enqueued = 0;
-  const enqueue = (s: SubState): void => {
+  // Set per plan() call (no closure per kill): the rows being planned.
+  let planning: { records: number[]; subscriptionIds: string[] } = { records: [], subscriptionIds: [] };
+  let planned = 0;
+  const addRow = (s: SubState): void => {
     if (!s.row.enabled) return;
-    const kill = current as KillRecord;
-    store.enqueue(s.row.id, kill.killmailId, kill.systemId, dueAt);
-    delivery.noteEnqueued(s, dueAt);
-    enqueued++;
+    planning.records.push(planned);
+    planning.subscriptionIds.push(s.row.id);
   };
 
   return {
-    onStored(records, outcomes) {
-      if (subs.size === 0) return;
+    plan(records) {
+      if (subs.size === 0) return undefined;
       const now = nowMs();
-      dueAt = now + config.webhookBatchMs;
-      enqueued = 0;
+      planning = { records: [], subscriptionIds: [] };
       for (let i = 0; i < records.length; i++) {
-        if (outcomes[i] !== 'stored') continue;
         const kill = records[i] as KillRecord;
         // Kills past the cutoff are stored but never broadcast: webhooks follow the bus.
         if (cutoffMs > 0 && kill.killTimeMs < now - cutoffMs) continue;
-        current = kill;
-        index.forEachMatch(kill, enqueue);
+        planned = i;
+        index.forEachMatch(kill, addRow);
       }
-      current = undefined;
+      if (planning.records.length === 0) return undefined;
+      return { ...planning, dueAtMs: now + config.webhookBatchMs };
+    },
+    committed(plan, _records, outcomes) {
+      let enqueued = 0;
+      for (let j = 0; j < plan.records.length; j++) {
+        if (outcomes[plan.records[j] as number] !== 'stored') continue;
+        // Deleted meanwhile: the writer did not insert its row.
+        const sub = subs.get(plan.subscriptionIds[j] as string);
+        if (sub === undefined) continue;
+        delivery.noteEnqueued(sub, plan.dueAtMs);
+        enqueued++;
+      }
       if (enqueued > 0) {
         counters.inc('webhooks.enqueued', enqueued);
         delivery.kick();

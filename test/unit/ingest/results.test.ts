@@ -83,7 +83,7 @@ async function rig(opts: { pauseFeedAt?: number; retentionHours?: number } = {})
     published,
     failWrites: (on) => (failing = on),
     cleanup: () => {
-      sink.stop();
+      void sink.stop();
       store.close();
       latency.destroy();
     },
@@ -135,7 +135,7 @@ test('a failing store: backlogged, then paused past pauseFeedAt; recovery stores
 test('stop(): a last flush, then stopped; outcomes after that are never written', async () => {
   const r = await rig();
   r.sink.onOutcomes(kills(1, 3));
-  r.sink.stop(); // before the scheduled flush ran
+  void r.sink.stop(); // before the scheduled flush ran
   assert.equal(r.sink.state(), 'stopped');
   assert.equal(r.sink.stats().stored, 3, 'the pending batch was written by stop()');
   r.sink.onOutcomes(kills(10, 2));
