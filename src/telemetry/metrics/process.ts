@@ -7,7 +7,7 @@ export const processMetrics = {
   wkills_healthy: gauge('1 when the /health component is healthy', 'boolean', [], ['component']),
   // Read from /proc at each scrape (telemetry/thread-cpu.ts); absent off Linux.
   wkills_thread_cpu_seconds_total: counter(
-    "CPU time of the service's threads by role: main, pipeline (the workers), checkpoint (the WAL copier), other (V8's GC and compiler, libuv's pool)",
+    "CPU time of the service's threads by role: main, pipeline (the workers), writer (the store's writer thread, with dbWriterThread), checkpoint (the WAL copier), other (V8's GC and compiler, libuv's pool)",
     'seconds',
     [],
     ['role'],
