@@ -8,9 +8,9 @@
 // the sources alike, and replaces a thread that crashed (the failed batch is retried by the result
 // sink; SQLite rolled back what the thread had not committed). Started by the first batch, so a
 // store that never ingests (tests, a cluster replica, the CLI's db commands) runs no thread. The
-// records are structured-cloned (their JSON text copied once); the answer carries the outcomes
-// and what the character index and the system versions must learn, which the main thread's
-// writer applies (writer.ts).
+// kills cross as bytes in a shared buffer (batch-codec.ts); the answer carries the outcomes and
+// what the character index and the system versions must learn, which the main thread's writer
+// applies (writer.ts).
 import { Piscina } from 'piscina';
 import type { Logger } from '../telemetry/index.js';
 import type { DbTuning } from './open.js';
@@ -59,7 +59,6 @@ export function createWriterThread(o: WriterThreadOptions): BatchThread {
       const task: WriterTask = { type: 'batch', ...batch };
       return (pool ?? start()).run(task) as Promise<ThreadReply>;
     },
-    started: () => pool !== undefined,
     async stop() {
       stopped = true;
       const p = pool;

@@ -4,8 +4,8 @@
 // the routing columns and the canonical JSON text in each KillRecord.
 //
 // The same code runs on the writer thread (writer.worker.ts) when the store has one: there the
-// character index and the system versions are recorders, and the main thread's writer applies
-// what they recorded once the thread answers (writeBatchAsync).
+// character index's changes (onIndexOps) and the changed systems are collected, and the main
+// thread's writer applies them once the thread answers (writeBatchAsync).
 import type { KillRecord } from '../core/killmail.js';
 import type { ComponentHealth, CursorStore, KillWriteOutcome, KillWriter, OutboxPlan, OutboxPlanner } from '../core/ports.js';
 import { WkError } from '../core/errors.js';
@@ -87,8 +87,6 @@ export interface ThreadReply {
 /** Runs batch transactions on another thread (writer-thread.ts). */
 export interface BatchThread {
   run(batch: ThreadBatch): Promise<ThreadReply>;
-  /** True once it has started (the first batch starts it). */
-  started(): boolean;
   stop(): Promise<void>;
 }
 
