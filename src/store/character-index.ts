@@ -29,7 +29,6 @@
 // against ~85 MB for the Map of JS arrays it replaced; add 1.6x and remove 2.7x faster. The price:
 // a query of a character in ~430 kills walks ~110 scattered blocks, 24 µs against 9 µs (a typical
 // character: 3 µs both), still small beside reading the rows it names.
-import type { Db } from './open.js';
 
 export interface CharacterIndex {
   add(characterIds: readonly number[], killTimeMs: number, killmailId: number): void;
@@ -299,15 +298,4 @@ export function createCharacterIndex(): CharacterIndex {
       return { characters, entries };
     },
   };
-}
-
-/** Rebuild the index from the durable copy (killmails.character_ids), oldest first. */
-export function loadCharacterIndex(db: Db, index: CharacterIndex): void {
-  const rows = db
-    .prepare<[], [number, number, string]>(
-      "SELECT killmail_id, kill_time_ms, character_ids FROM killmails WHERE character_ids <> '' ORDER BY kill_time_ms",
-    )
-    .raw()
-    .iterate();
-  for (const [killmailId, killTimeMs, text] of rows) index.add(text.split(',').map(Number), killTimeMs, killmailId);
 }

@@ -8,7 +8,8 @@ import { createStoreWriter, type StoreWriter, type WriterStats } from './writer.
 import { createWriterThread } from './writer-thread.js';
 import { createKillReader } from './reader.js';
 import { createSideWriteSync } from './side-writes.js';
-import { createCharacterIndex, loadCharacterIndex } from './character-index.js';
+import { createCharacterIndex } from './character-index.js';
+import { createSystemIndex, loadIndexes, type MemoryIndexes } from './system-index.js';
 import { createRetention, type Retention, type RetentionStats } from './retention.js';
 import { startCheckpointer, type Checkpointer, type CheckpointerStats } from './checkpointer.js';
 import { claimServe } from './serve-marker.js';
@@ -156,8 +157,9 @@ export function openStore(opts: StoreOptions): Store {
     ...(opts.counters !== undefined && { counters: opts.counters }),
     ...(opts.batchHistogram !== undefined && { batchHistogram: opts.batchHistogram }),
   };
-  const characters = createCharacterIndex();
-  loadCharacterIndex(opened.writer, characters);
+  const indexes: MemoryIndexes = { characters: createCharacterIndex(), systems: createSystemIndex() };
+  loadIndexes(opened.writer, indexes);
+  const { characters, systems } = indexes;
   // Shared by the writer, retention and the reader: what changed, per system (REST answer cache).
   // Another process's commits show in the writer connection's data_version (not its own).
   const dataVersion = opts.path === MEMORY_PATH ? undefined : opened.writer.prepare<[], number>('PRAGMA data_version').pluck();
@@ -178,18 +180,20 @@ export function openStore(opts: StoreOptions): Store {
   const writer = createStoreWriter(opened.writer, {
     ...writerOpts,
     characters,
+    systems,
     versions,
     sideWriter: opts.sideWriter === true,
     ...(thread !== undefined && { thread }),
   });
   const sideWrites =
     opts.serving === true && opts.sideWriter !== true && opts.path !== MEMORY_PATH
-      ? createSideWriteSync(opened.writer, characters, { onMoved: () => versions.bumpAll() })
+      ? createSideWriteSync(opened.writer, indexes, { onMoved: () => versions.bumpAll() })
       : undefined;
-  const reader = createKillReader(opened.reader, characters, versions);
+  const reader = createKillReader(opened.reader, indexes, versions);
   const retention = createRetention({
     db: opened.writer,
     characters,
+    systems,
     versions,
     retentionHours: opts.retentionHours,
     busyTimeoutMs: mainWaitMs ?? tuning.busyTimeoutMs,

@@ -21,6 +21,7 @@ import { MS_PER_HOUR } from '../core/clock.js';
 import type { Counters, Logger } from '../telemetry/index.js';
 import type { Db } from './open.js';
 import type { CharacterIndex } from './character-index.js';
+import type { SystemIndex } from './system-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
 import type { SystemVersions } from './system-versions.js';
 
@@ -29,6 +30,8 @@ export interface RetentionOptions {
   db: Db;
   /** The in-memory per-character index: pruned kills leave it after their batch commits. */
   characters?: CharacterIndex;
+  /** The in-memory per-system index, pruned the same way. */
+  systems?: SystemIndex;
   /** Bumped for every system that loses a kill (the reader's systemVersion). */
   versions?: SystemVersions;
   /** Kills with kill_time older than this are deleted; 0 disables pruning (the WAL watch still runs). */
@@ -141,6 +144,7 @@ export function createRetention(o: RetentionOptions): Retention {
     const rows = batchTx.immediate(cutoffMs, limit);
     for (const [killmailId, systemId, killTimeMs, charText] of rows) {
       o.characters?.remove(charText, killTimeMs, killmailId);
+      o.systems?.remove(systemId, killTimeMs, killmailId);
       o.versions?.bump(systemId);
     }
     const n = rows.length;

@@ -1,5 +1,5 @@
 // Kills another process writes into a served file (`wkills backfill` beside `wkills serve`,
-// `wkills db dead-letters retry`) reach the server's in-memory character index without a restart.
+// `wkills db dead-letters retry`) reach the server's in-memory indexes without a restart.
 // Such a process opens its store as a side writer: each of its batches also bumps a marker row
 // (feed_cursors `store.side_writes`) in the same transaction. The server polls that row (one
 // primary-key read every POLL_MS) and, when it moved, reads the kills stored since its cursor in
@@ -8,12 +8,12 @@
 // commits through data_version (system-versions.ts); a moved marker also drops its answers, for
 // the commit that lands beside one of this process's writer-thread batches.
 //
-// Kills the other process deletes stay in the index until this process's retention passes
+// Kills the other process deletes stay in the indexes until this process's retention passes
 // them; the reader skips ids whose row is gone. stored_at_ms comes from one clock and is taken
 // inside the write lock, so commits are ordered by it: when the marker has not moved since the
 // last poll, nothing the other process wrote is newer than that poll, and the cursor may skip
 // ahead to it (minus a margin) instead of rescanning this process's own kills later.
-import type { CharacterIndex } from './character-index.js';
+import type { MemoryIndexes } from './system-index.js';
 import type { Db } from './open.js';
 
 export const SIDE_WRITES_MARK = 'store.side_writes';
@@ -36,7 +36,8 @@ export interface SideWriteSyncOptions {
   onMoved?: () => void;
 }
 
-export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWriteSyncOptions = {}): SideWriteSync {
+export function createSideWriteSync(db: Db, indexes: MemoryIndexes, opts: SideWriteSyncOptions = {}): SideWriteSync {
+  const { characters, systems } = indexes;
   const pollMs = opts.pollMs ?? POLL_MS;
   const chunkRows = opts.chunkRows ?? CHUNK_ROWS;
   const nowMs = opts.nowMs ?? Date.now;
@@ -46,8 +47,8 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
     .raw();
   // (stored_at_ms, killmail_id) is the order of killmails_by_stored (the rowid is in every index).
   const since = db
-    .prepare<[number, number, number], [number, number, string, number]>(
-      `SELECT killmail_id, kill_time_ms, character_ids, stored_at_ms FROM killmails
+    .prepare<[number, number, number], [number, number, string, number, number]>(
+      `SELECT killmail_id, kill_time_ms, character_ids, stored_at_ms, system_id FROM killmails
        WHERE (stored_at_ms, killmail_id) > (?, ?) ORDER BY stored_at_ms, killmail_id LIMIT ?`,
     )
     .raw();
@@ -64,7 +65,7 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
       running = false;
       return;
     }
-    let rows: [number, number, string, number][];
+    let rows: [number, number, string, number, number][];
     try {
       rows = since.all(cursor[0], cursor[1], chunkRows);
     } catch {
@@ -74,12 +75,12 @@ export function createSideWriteSync(db: Db, chars: CharacterIndex, opts: SideWri
       s.errors++;
       return;
     }
-    for (const [id, killTimeMs, text, storedAtMs] of rows) {
+    for (const [id, killTimeMs, text, storedAtMs, systemId] of rows) {
       cursor = [storedAtMs, id];
-      if (text === '') continue;
-      const ids = text.split(',').map(Number);
-      if (chars.has(ids[0] as number, id)) continue;
-      chars.add(ids, killTimeMs, id);
+      // Every kill is in the system index: a kill it holds is one this process already indexed.
+      if (systems.has(systemId, killTimeMs, id)) continue;
+      systems.add(systemId, killTimeMs, id);
+      if (text !== '') characters.add(text.split(',').map(Number), killTimeMs, id);
       s.indexed++;
     }
     if (rows.length === chunkRows) setImmediate(step);

@@ -4,7 +4,7 @@
 // the routing columns and the canonical JSON text in each KillRecord.
 //
 // The same code runs on the writer thread (writer.worker.ts) when the store has one: there the
-// character index's changes (onIndexOps) and the changed systems are collected, and the main
+// in-memory indexes' changes (onIndexOps) and the changed systems are collected, and the main
 // thread's writer applies them once the thread answers (writeBatchAsync).
 import type { KillRecord } from '../core/killmail.js';
 import type { ComponentHealth, CursorStore, KillWriteOutcome, KillWriter, OutboxPlan, OutboxPlanner } from '../core/ports.js';
@@ -13,6 +13,7 @@ import { monoUs } from '../core/clock.js';
 import type { Counters } from '../telemetry/index.js';
 import type { Db } from './open.js';
 import { createCharacterIndex, joinIds, type CharacterIndex } from './character-index.js';
+import { createSystemIndex, type SystemIndex } from './system-index.js';
 import { addDelta, createSystemCounts } from './system-counts.js';
 import type { SystemVersions } from './system-versions.js';
 import { SIDE_WRITES_MARK } from './side-writes.js';
@@ -74,7 +75,7 @@ export interface ThreadBatch {
 }
 
 /**
- * The writer thread's answer: the outcomes, the character index's changes in order (applied by
+ * The writer thread's answer: the outcomes, the indexes' changes in order (applied by
  * the main thread, which holds the records' ids), and the systems whose kills changed.
  */
 export interface ThreadReply {
@@ -93,9 +94,11 @@ export interface BatchThread {
 export interface WriterOptions {
   /** The in-memory per-character index (shared with the reader and retention). */
   characters?: CharacterIndex;
+  /** The in-memory per-system index (shared with the reader and retention). */
+  systems?: SystemIndex;
   /**
    * The writer thread's: each committed batch's index changes go here instead of into
-   * `characters` (the main thread applies them, ThreadReply.ops).
+   * `characters` and `systems` (the main thread applies them, ThreadReply.ops).
    */
   onIndexOps?: (ops: readonly IndexOp[]) => void;
   nowMs?: () => number;
@@ -164,9 +167,10 @@ function prepareStatements(db: Db) {
 }
 
 export interface IndexOp {
-  /** The batch's record whose ids to add; -1: remove the ids of `text`. */
+  /** The batch's record to index; -1: remove the kill (its system and the ids of `text`). */
   record: number;
   text: string;
+  systemId: number;
   killTimeMs: number;
   killmailId: number;
 }
@@ -200,8 +204,9 @@ function tally(s: WriterStats, outcomes: readonly WriteOutcome[], c: Counters | 
 export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter {
   const nowMs = opts.nowMs ?? Date.now;
   const chars = opts.characters ?? createCharacterIndex();
+  const systems = opts.systems ?? createSystemIndex();
   // Index changes are applied once the batch has committed, so a rolled-back batch leaves no
-  // phantom entries: a record's ids to add, or a stored text's ids to remove, per change.
+  // phantom entries: a record to add, or a stored kill to remove, per change.
   const indexOps: IndexOp[] = [];
   const counts = createSystemCounts(db);
   const st = prepareStatements(db);
@@ -240,7 +245,7 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
       r.json,
     );
     if (info.changes === 0) return false;
-    indexOps.push({ record: i, text: '', killTimeMs: r.killTimeMs, killmailId: r.killmailId });
+    indexOps.push({ record: i, text: '', systemId: r.systemId, killTimeMs: r.killTimeMs, killmailId: r.killmailId });
     addDelta(deltas, r.systemId, 1);
     opts.versions?.bump(r.systemId);
     return true;
@@ -259,10 +264,10 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
       r.json,
       r.killmailId,
     );
-    // A zKB relabel keeps time and participants: skip the index churn in that common case.
-    if (oldTime !== r.killTimeMs || oldText !== charText) {
-      indexOps.push({ record: -1, text: oldText, killTimeMs: oldTime, killmailId: r.killmailId });
-      indexOps.push({ record: i, text: '', killTimeMs: r.killTimeMs, killmailId: r.killmailId });
+    // A zKB relabel keeps system, time and participants: skip the index churn in that common case.
+    if (oldTime !== r.killTimeMs || oldText !== charText || oldSystem !== r.systemId) {
+      indexOps.push({ record: -1, text: oldText, systemId: oldSystem, killTimeMs: oldTime, killmailId: r.killmailId });
+      indexOps.push({ record: i, text: '', systemId: r.systemId, killTimeMs: r.killTimeMs, killmailId: r.killmailId });
     }
     if (oldSystem !== r.systemId) {
       addDelta(deltas, oldSystem, -1);
@@ -364,12 +369,17 @@ export function createStoreWriter(db: Db, opts: WriterOptions = {}): StoreWriter
   function applyIndexOps(records: readonly WritableKill[], ops: readonly IndexOp[]): void {
     for (const op of ops) {
       const r = op.record >= 0 ? records[op.record] : undefined;
-      if (r !== undefined) chars.add(r.characterIds, op.killTimeMs, op.killmailId);
-      else if (op.record < 0) chars.remove(op.text, op.killTimeMs, op.killmailId);
+      if (r !== undefined) {
+        chars.add(r.characterIds, op.killTimeMs, op.killmailId);
+        systems.add(op.systemId, op.killTimeMs, op.killmailId);
+      } else if (op.record < 0) {
+        chars.remove(op.text, op.killTimeMs, op.killmailId);
+        systems.remove(op.systemId, op.killTimeMs, op.killmailId);
+      }
     }
   }
 
-  /** The writer thread's character index changes and versions, applied here as writeBatch applies its own. */
+  /** The writer thread's index changes and versions, applied here as writeBatch applies its own. */
   function applyReply(records: readonly KillRecord[], reply: ThreadReply): void {
     applyIndexOps(records, reply.ops);
     for (const systemId of reply.systems) opts.versions?.bump(systemId);

@@ -1,5 +1,6 @@
 // A second process writing a served file (`wkills backfill` beside `wkills serve`): its kills
-// reach the server's in-memory character index, each once, while the server keeps writing its own.
+// reach the server's in-memory indexes (characters and systems), each once, while the server
+// keeps writing its own.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ test('kills a side writer stores are indexed by the serving store, once; its own
   const side = openStore({ path, retentionHours: 0, checkpointThread: false, sideWriter: true });
   // More than one chunk's worth, so the catch-up spans several event-loop turns.
   const history = Array.from({ length: 2500 }, (_, i) =>
-    makeKill({ id: 1000 + i, killTimeMs: now - 60_000 - i, characterIds: [7001, 8000 + i] }),
+    makeKill({ id: 1000 + i, systemId: 30000142 + (i % 3), killTimeMs: now - 60_000 - i, characterIds: [7001, 8000 + i] }),
   );
   // Batches of 700: a 2,000-row chunk ends inside a batch (one stored_at_ms), where the cursor
   // continues by killmail id.
@@ -45,6 +46,10 @@ test('kills a side writer stores are indexed by the serving store, once; its own
     server.reader.characterKillRows(8042, 0, 10).map((k) => k.killmailId),
     [1042],
   );
+  // 1 and 2 are in system 30000142, as are the history kills with i % 3 === 0 (834 of 2,500).
+  assert.equal(server.reader.countBySystem(30000142, 0), 836);
+  assert.equal(server.reader.countBySystem(30000144, 0), 833);
+  assert.equal(server.reader.killsBySystem({ systemId: 30000143, sinceMs: 0, limit: 10_000 }).length, 833);
   side.close();
   await server.stop();
 });
