@@ -47,7 +47,7 @@ export interface StoreOptions {
   tuning?: Partial<DbTuning>;
   /**
    * Run WAL checkpoints on a worker thread once start() is called (default true; file
-   * databases only). When false, the writer checkpoints every walAutocheckpointPages itself.
+   * databases only). When false, the writer checkpoints every walAutocheckpointBytes itself.
    */
   checkpointThread?: boolean;
   /**
@@ -73,10 +73,10 @@ export interface StoreOptions {
 }
 
 // With the checkpoint thread on, the writer's own autocheckpoint fires only once the WAL holds
-// 16,384 pages (128 MiB at 8 KiB, 64 MiB in a file made with 4 KiB pages), and retention's
-// main-thread PASSIVE at 128 MiB. Under full ingest that backstop is still what lets the WAL
-// restart (docs/PERFORMANCE.md, "Bytes to bytes with names": what was tried to move it).
-const BACKSTOP_AUTOCHECKPOINT_PAGES = 16_384;
+// 128 MiB, and retention's main-thread PASSIVE at 128 MiB. Under full ingest that backstop is
+// still what lets the WAL restart (docs/PERFORMANCE.md, "Bytes to bytes with names": what was
+// tried to move it).
+const BACKSTOP_AUTOCHECKPOINT_BYTES = 128 * 1024 * 1024;
 const BACKSTOP_PASSIVE_BYTES = 128 * 1024 * 1024;
 // The longest a writer-thread batch was seen to hold the write lock, rounded up: 1,024 kills
 // with names and a WAL restart (docs/PERFORMANCE.md, "The writer thread").
@@ -139,7 +139,7 @@ export function openStore(opts: StoreOptions): Store {
   const threaded = opts.checkpointThread !== false && opts.path !== MEMORY_PATH;
   const tuning: DbTuning = {
     ...DEFAULT_TUNING,
-    ...(threaded && { walAutocheckpointPages: BACKSTOP_AUTOCHECKPOINT_PAGES }),
+    ...(threaded && { walAutocheckpointBytes: BACKSTOP_AUTOCHECKPOINT_BYTES }),
     ...opts.tuning,
   };
   const opened = openDatabase(opts.path, (db) => void migrate(db), tuning);

@@ -29,7 +29,7 @@ test('the checkpoint thread runs PASSIVE past the threshold, then TRUNCATE once 
     cacheKiB: 8192,
     writerCacheKiB: 8192,
     mmapBytes: 0,
-    walAutocheckpointPages: 0,
+    walAutocheckpointBytes: 0,
     pageBytes: 8192,
     walSizeLimitBytes: 0,
   });

@@ -71,11 +71,13 @@ test("page caches: the reader gets dbCacheBytes, the writer its own (smaller) ca
   memory.close();
 });
 
-test('a new file gets 8 KiB pages; a file made with 4 KiB pages keeps them and is served as before', async () => {
+test('a new file gets 16 KiB pages; a file made with 4 KiB pages keeps them and is served as before', async () => {
   const fresh = join(tmp.dir, 'pages', 'new.db');
   const store = openStore({ path: fresh, retentionHours: 0 });
   assert.equal(store.connection.pragma('page_size', { simple: true }), DEFAULT_TUNING.pageBytes);
-  assert.equal(DEFAULT_TUNING.pageBytes, 8192);
+  assert.equal(DEFAULT_TUNING.pageBytes, 16384);
+  // The writer's backstop is 128 MiB of WAL whatever the page size.
+  assert.equal(store.connection.pragma('wal_autocheckpoint', { simple: true }), 8192);
   await store.stop();
 
   // An older file: created by a build that left SQLite's 4 KiB default.
@@ -84,6 +86,7 @@ test('a new file gets 8 KiB pages; a file made with 4 KiB pages keeps them and i
   made.close();
   const reopened = openStore({ path: older, retentionHours: 0 });
   assert.equal(reopened.connection.pragma('page_size', { simple: true }), 4096);
+  assert.equal(reopened.connection.pragma('wal_autocheckpoint', { simple: true }), 32768);
   assert.deepEqual(reopened.writer.writeBatch([makeKill({ id: 7, systemId: 30000142, characterIds: [3] })]), ['stored']);
   assert.deepEqual(idsOf(reopened.reader.recentKills(0, 10)), [7]);
   await reopened.stop();
