@@ -20,10 +20,7 @@ export interface RowsById<T> {
   get(ids: readonly number[]): T[];
 }
 
-/**
- * `columns` is the SELECT list. `pluck` returns the single column; otherwise raw rows, whose
- * first column must be killmail_id.
- */
+/** `columns` is the SELECT list. `pluck` returns the single column; otherwise raw rows. */
 export function rowsById<T>(db: Db, columns: string, pluck: boolean): RowsById<T> {
   const statements: (Statement<number[], T> | undefined)[] = [];
   const one = statementFor(1);
