@@ -2,7 +2,7 @@
 // it reads the feed and publishes each committed change to the KILLS stream; every node applies
 // the stream to its own SQLite window and serves clients from it. Loaded only when a NATS URL is
 // configured (app.ts imports this module dynamically), so single-process mode pays nothing.
-import type { ComponentHealth, CursorStore, KillBus, SubscriptionChange } from '../core/ports.js';
+import type { ComponentHealth, CursorStore, CursorValue, KillBus, SubscriptionChange } from '../core/ports.js';
 import type { Logger } from '../telemetry/index.js';
 import { openClusterNats, type ClusterNats } from './nats.js';
 import { createLeaderLease, type LeaderLease } from './lease.js';
@@ -61,7 +61,7 @@ export interface Cluster {
   /** A local webhook subscription change, shared with every node. */
   shareSubscription(change: SubscriptionChange): void;
   /** Leader: a committed ingest batch (stored or already-stored kills, replacements) and its cursor. */
-  onCommitted(items: ReplicatedKill[], cursor?: { name: string; value: string }): void;
+  onCommitted(items: ReplicatedKill[], cursor?: CursorValue): void;
   /** Leader: names completed later for a stored kill. */
   onNamesCompleted(killmailId: number, json: string, enriched: boolean): void;
   /** Resolves once everything committed so far is in the stream (tests, graceful stop). */

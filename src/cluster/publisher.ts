@@ -7,6 +7,7 @@
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import { encodeReplicated, messageId, subjectFor, type ReplicatedKill } from './codec.js';
+import type { CursorValue } from '../core/ports.js';
 
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
@@ -15,7 +16,7 @@ const CURSOR_KEY_PREFIX = 'cursor.';
 export interface CommittedBatch {
   items: ReplicatedKill[];
   /** The feed cursor these kills complete (R2Z2 sequence), when it moved. */
-  cursor?: { name: string; value: string } | undefined;
+  cursor?: CursorValue | undefined;
 }
 
 export interface PublisherStats {

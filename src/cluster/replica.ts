@@ -4,12 +4,12 @@
 // between two runs of one batch, a replay, a new leader's repeat) is a `skipped` row and is not
 // broadcast again: clients see each kill once.
 import type { KillRecord } from '../core/killmail.js';
-import type { BusKill, KillBus } from '../core/ports.js';
+import type { BusKill, CursorValue, KillBus } from '../core/ports.js';
 import type { ReplicatedKill } from './codec.js';
 
 /** The store writer's surface the edge needs (structural: the store stage is not imported). */
 export interface ReplicaStore {
-  writeBatch(records: readonly KillRecord[], cursors?: readonly { name: string; value: string }[]): readonly string[];
+  writeBatch(records: readonly KillRecord[], cursors?: readonly CursorValue[]): readonly string[];
   updateJson(killmailId: number, json: string, enriched: boolean): boolean;
   getCursor(name: string): string | undefined;
   setCursor(name: string, value: string): void;
@@ -83,13 +83,7 @@ export function createReplicaSink(
     }
   }
 
-  function writeRun(
-    items: readonly ReplicatedKill[],
-    from: number,
-    to: number,
-    publish: BusKill[],
-    cursor?: readonly { name: string; value: string }[],
-  ): void {
+  function writeRun(items: readonly ReplicatedKill[], from: number, to: number, publish: BusKill[], cursor?: readonly CursorValue[]): void {
     records.length = 0;
     for (let i = from; i < to; i++) records.push((items[i] as ReplicatedKill).record);
     const outcomes = store.writeBatch(records, cursor);

@@ -70,7 +70,7 @@ export interface Feed {
    * The cursor to persist once the acknowledged entries are committed, when it moved since the
    * last call (feeds that keep a cursor); app.ts writes it once per store batch.
    */
-  pendingCursor?(): { name: string; value: string } | undefined;
+  pendingCursor?(): CursorValue | undefined;
   stats(): Record<string, number | string | boolean | null>;
   /**
    * GET the entry pushed with `seq` again (feeds whose entries are immutable files: R2Z2), for
@@ -114,6 +114,7 @@ export interface KillWriter {
   readonly writeBatchAsync?: (records: readonly KillRecord[], cursors?: readonly CursorValue[]) => Promise<readonly KillWriteOutcome[]>;
 }
 
+/** A feed's position to persist under `name`, committed with a store batch or alone. */
 export interface CursorValue {
   readonly name: string;
   readonly value: string;

@@ -1,13 +1,10 @@
 // Types and helpers shared by the R2Z2 and RedisQ feeds.
-import type { ComponentHealth, CursorStore, Feed, IngestSink, RawEntry } from '../core/ports.js';
+import type { ComponentHealth, CursorStore, CursorValue, Feed, IngestSink, RawEntry } from '../core/ports.js';
 import type { Counters, Logger, MetricKey } from '../telemetry/index.js';
 import { untilAborted } from '../net/index.js';
 
 /** A cursor value the caller should persist (with its next store batch) under `name`. */
-export interface CursorUpdate {
-  name: string;
-  value: string;
-}
+export type CursorUpdate = CursorValue;
 
 /** A running feed: the core Feed port plus what /health and the store writer need. */
 export interface FeedHandle extends Feed {

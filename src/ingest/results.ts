@@ -9,6 +9,7 @@ import { epochUs, MS_PER_HOUR } from '../core/clock.js';
 import type {
   BusKill,
   CursorStore,
+  CursorValue,
   Feed,
   IngestSink,
   KillBus,
@@ -94,7 +95,7 @@ export interface ResultSinkDeps {
    * Cluster leader: every committed kill (stored, or already stored when a new leader re-reads
    * the feed) with the cursor it completes, after the commit. Undefined in single-process mode.
    */
-  replicate?: (items: ReplicatedChange[], cursor: { name: string; value: string } | undefined) => void;
+  replicate?: (items: ReplicatedChange[], cursor: CursorValue | undefined) => void;
   /** Cluster leader: a stored copy completed with names later. */
   replicateNames?: (killmailId: number, json: string, enriched: boolean) => void;
 }
@@ -140,7 +141,7 @@ class Sink implements ResultSink {
   /** Writer thread only: the batch being written (one at a time, so kills publish in order). */
   private inFlight: Promise<void> | undefined;
   /** Writer thread only: the feed cursor to write with the next batch (or alone when none comes). */
-  private cursorToWrite: { name: string; value: string } | undefined;
+  private cursorToWrite: CursorValue | undefined;
 
   constructor(private readonly deps: ResultSinkDeps) {
     this.pauseAt = deps.pauseFeedAt ?? PAUSE_FEED_AT;
@@ -356,7 +357,7 @@ class Sink implements ResultSink {
   }
 
   /** One cursor write per batch, after the kills it covers were committed. */
-  private persistCursor(f: Feed): { name: string; value: string } | undefined {
+  private persistCursor(f: Feed): CursorValue | undefined {
     const cursor = f.pendingCursor?.();
     if (cursor === undefined) return undefined;
     if (this.deps.writer.writeBatchAsync !== undefined) {

@@ -7,7 +7,7 @@
 // in-memory indexes' changes (onIndexOps) and the changed systems are collected, and the main
 // thread's writer applies them once the thread answers (writeBatchAsync).
 import type { KillRecord } from '../core/killmail.js';
-import type { ComponentHealth, CursorStore, KillWriteOutcome, KillWriter, OutboxPlan, OutboxPlanner } from '../core/ports.js';
+import type { ComponentHealth, CursorStore, CursorValue, KillWriteOutcome, KillWriter, OutboxPlan, OutboxPlanner } from '../core/ports.js';
 import { WkError } from '../core/errors.js';
 import { monoUs } from '../core/clock.js';
 import type { Counters } from '../telemetry/index.js';
@@ -22,10 +22,7 @@ import { createBatchEncoder, type BatchEncoder, type EncodedBatch, type Writable
 /** stored: new kill. skipped: id already stored. replaced: stored copy updated. invalid: dead-lettered. */
 export type WriteOutcome = KillWriteOutcome;
 
-export interface CursorUpdate {
-  readonly name: string;
-  readonly value: string;
-}
+export type CursorUpdate = CursorValue;
 
 export interface DeadLetterEntry {
   source: string;
